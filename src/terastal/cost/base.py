@@ -1,0 +1,38 @@
+"""Cost-model protocol and result type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from terastal.model import Accelerator, Layer
+
+
+@dataclass(frozen=True)
+class LayerCosts:
+    """Per-layer costs of a list of layers on one accelerator (arrays of equal length)."""
+
+    latency_s: np.ndarray
+    energy_j: np.ndarray
+    compute_cycles: np.ndarray
+    dram_bytes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.latency_s)
+
+
+@runtime_checkable
+class CostModel(Protocol):
+    """A cost backend: layers + accelerator -> per-layer latency and energy.
+
+    Implementations must be deterministic and may cache by (layer shape, accelerator).
+    """
+
+    name: str
+
+    def evaluate(self, layers: Sequence[Layer], acc: Accelerator) -> LayerCosts:
+        """Return the costs of ``layers`` (in order) on ``acc``."""
+        ...

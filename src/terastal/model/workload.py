@@ -1,0 +1,150 @@
+"""Models, tasks and scenarios."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from terastal.model.layer import Layer
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A DNN: layers plus dependency edges between layer indices.
+
+    Parameters
+    ----------
+    name : str
+        Model name.
+    layers : tuple of Layer
+        Layers in a valid topological order.
+    edges : tuple of (int, int) or None
+        ``(src, dst)`` layer-index edges, ``src < dst``. ``None`` means a chain.
+    source : str or None
+        File the model was loaded from, for error messages.
+    """
+
+    name: str
+    layers: tuple[Layer, ...]
+    edges: tuple[tuple[int, int], ...] | None = None
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.layers:
+            raise ValueError(f"model {self.name!r} has no layers")
+        if self.edges is None:
+            chain = tuple((i, i + 1) for i in range(len(self.layers) - 1))
+            object.__setattr__(self, "edges", chain)
+        n = len(self.layers)
+        for a, b in self.edges:
+            if not (0 <= a < b < n):
+                raise ValueError(
+                    f"model {self.name!r}: edge ({a}, {b}) is not forward between layer indices"
+                )
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def predecessors(self) -> tuple[tuple[int, ...], ...]:
+        """Per layer, the indices of the layers it depends on."""
+        preds: list[list[int]] = [[] for _ in self.layers]
+        for a, b in self.edges:
+            preds[b].append(a)
+        return tuple(tuple(p) for p in preds)
+
+    @property
+    def macs(self) -> int:
+        """Total multiply-accumulates."""
+        return sum(layer.macs for layer in self.layers)
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A periodic (or cascaded) inference task.
+
+    Parameters
+    ----------
+    name : str
+        Unique task name in its scenario (usually the model name).
+    model : Model
+        The DNN it runs.
+    fps : float
+        Release rate; period = 1 / fps.
+    deadline_s : float or None
+        Relative deadline; ``None`` means one period.
+    phase_s : float
+        Release offset of the first frame.
+    jitter_s : float
+        Maximum release jitter (uniform in [0, jitter_s], drawn from the run's seed).
+    depends_on : str or None
+        Upstream task whose completion may trigger this task's job of the same frame.
+    probability : float
+        Trigger probability for cascaded tasks (1.0 otherwise).
+    """
+
+    name: str
+    model: Model
+    fps: float
+    deadline_s: float | None = None
+    phase_s: float = 0.0
+    jitter_s: float = 0.0
+    depends_on: str | None = None
+    probability: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.fps > 0:
+            raise ValueError(f"task {self.name!r}: fps must be > 0, got {self.fps}")
+        if self.deadline_s is not None and not self.deadline_s > 0:
+            raise ValueError(f"task {self.name!r}: deadline must be > 0")
+        if self.phase_s < 0 or self.jitter_s < 0:
+            raise ValueError(f"task {self.name!r}: phase and jitter must be >= 0")
+        if not 0.0 <= self.probability <= 1.0:
+            raise ValueError(f"task {self.name!r}: probability must be in [0, 1]")
+
+    @property
+    def period_s(self) -> float:
+        """Release period in seconds."""
+        return 1.0 / self.fps
+
+    @property
+    def relative_deadline_s(self) -> float:
+        """Relative deadline in seconds (defaults to one period)."""
+        return self.period_s if self.deadline_s is None else self.deadline_s
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A set of tasks that run concurrently.
+
+    Dependencies must name tasks of the scenario and be acyclic.
+    """
+
+    name: str
+    tasks: tuple[Task, ...]
+    source: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.tasks:
+            raise ValueError(f"scenario {self.name!r} has no tasks")
+        names = [t.name for t in self.tasks]
+        if len(set(names)) != len(names):
+            raise ValueError(f"scenario {self.name!r}: duplicate task names")
+        known = set(names)
+        for t in self.tasks:
+            if t.depends_on is not None and t.depends_on not in known:
+                raise ValueError(f"task {t.name!r}: unknown dependency {t.depends_on!r}")
+        parent = {t.name: t.depends_on for t in self.tasks}
+        for t in self.tasks:
+            seen = {t.name}
+            p = parent[t.name]
+            while p is not None:
+                if p in seen:
+                    raise ValueError(f"task {t.name!r}: cyclic dependency through {p!r}")
+                seen.add(p)
+                p = parent[p]
+
+    def task(self, name: str) -> Task:
+        """Return the task called ``name``."""
+        for t in self.tasks:
+            if t.name == name:
+                return t
+        raise KeyError(name)
