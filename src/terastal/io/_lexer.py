@@ -1,0 +1,173 @@
+"""Tokenizer and token stream shared by the MAESTRO model, hardware and dataflow parsers.
+
+MAESTRO files are brace-delimited: words, numbers and the punctuation ``{ } ( ) : ; ,``.
+``//`` line comments and ``/* */`` block comments are kept apart (the dataflow parser reads
+them to cross-check the dataflow family); apostrophes inside comments (``//'``, a habit of
+editors that highlight ``Y'``) are therefore harmless.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from terastal.errors import InputError
+
+_TOKEN = re.compile(
+    r"(?P<comment>//[^\n]*|/\*.*?\*/)"
+    r"|(?P<punct>[{}():;,])"
+    r"|(?P<word>(?:[^\s{}():;,/]|/(?![/*]))+)"
+    r"|(?P<space>\s+)"
+    r"|(?P<other>.)",
+    re.S,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word or punctuation mark with its 1-based line."""
+
+    value: str
+    line: int
+    punct: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment's text (without the markers) and its 1-based line."""
+
+    text: str
+    line: int
+
+
+def tokenize(text: str, file: str) -> tuple[list[Token], list[Comment]]:
+    """Split ``text`` into tokens and comments.
+
+    Raises
+    ------
+    InputError
+        On an unterminated block comment.
+    """
+    starts = [i for i, ch in enumerate(text) if ch == "\n"]
+    tokens: list[Token] = []
+    comments: list[Comment] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "space":
+            continue
+        line = bisect.bisect_left(starts, m.start()) + 1
+        value = m.group()
+        if kind == "comment":
+            comments.append(Comment(value[2:-2] if value.startswith("/*") else value[2:], line))
+        elif kind == "punct":
+            tokens.append(Token(value, line, punct=True))
+        elif kind == "word":
+            tokens.append(Token(value, line))
+        elif value == "/":
+            raise InputError("unterminated '/*' comment", file=file, line=line)
+        else:  # pragma: no cover - the word pattern accepts every other character
+            raise InputError(f"unexpected character {value!r}", file=file, line=line)
+    return tokens, comments
+
+
+class TokenStream:
+    """Cursor over tokens with error helpers that carry file and line."""
+
+    def __init__(self, tokens: list[Token], file: str) -> None:
+        self.tokens = tokens
+        self.file = file
+        self.pos = 0
+
+    @property
+    def last_line(self) -> int:
+        """Line of the last token (for errors at end of file)."""
+        return self.tokens[-1].line if self.tokens else 1
+
+    def error(self, message: str, tok: Token | None = None, field: str | None = None) -> InputError:
+        """Build an :class:`InputError` located at ``tok`` (or the current token)."""
+        if tok is None:
+            tok = self.peek()
+        line = tok.line if tok is not None else self.last_line
+        return InputError(message, file=self.file, line=line, field=field)
+
+    def peek(self) -> Token | None:
+        """The current token, or ``None`` at end of input."""
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def at(self, value: str) -> bool:
+        """Whether the current token is ``value`` (keywords compare case-insensitively)."""
+        tok = self.peek()
+        return tok is not None and tok.value.lower() == value.lower()
+
+    def next(self, what: str) -> Token:
+        """Consume and return the current token; ``what`` names it in the end-of-file error."""
+        tok = self.peek()
+        if tok is None:
+            raise InputError(
+                f"unexpected end of file, expected {what}", file=self.file, line=self.last_line
+            )
+        self.pos += 1
+        return tok
+
+    def expect(self, value: str, context: str = "") -> Token:
+        """Consume the token ``value`` or raise a located error."""
+        tok = self.next(f"'{value}'")
+        if tok.value.lower() != value.lower():
+            where = f" {context}" if context else ""
+            raise self.error(f"expected '{value}'{where}, found '{tok.value}'", tok)
+        return tok
+
+    def accept(self, value: str) -> bool:
+        """Consume the token ``value`` if it is next."""
+        if self.at(value):
+            self.pos += 1
+            return True
+        return False
+
+    def word(self, what: str) -> Token:
+        """Consume a word (not punctuation)."""
+        tok = self.next(what)
+        if tok.punct:
+            raise self.error(f"expected {what}, found '{tok.value}'", tok)
+        return tok
+
+    def number(self, field: str) -> tuple[float, Token]:
+        """Consume a number."""
+        tok = self.next(f"a number for {field}")
+        try:
+            value = float(tok.value)
+        except ValueError:
+            raise self.error(f"expected a number, found '{tok.value}'", tok, field) from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise self.error(f"expected a finite number, found '{tok.value}'", tok, field)
+        return value, tok
+
+    def integer(self, field: str) -> tuple[int, Token]:
+        """Consume an integer (``2``, ``+2`` or ``2.0`` are fine; ``2.5`` is not)."""
+        tok = self.next(f"an integer for {field}")
+        try:
+            value = int(tok.value)
+        except ValueError:
+            try:
+                f = float(tok.value)
+            except ValueError:
+                f = float("nan")
+            if not f.is_integer():
+                raise self.error(f"expected an integer, found '{tok.value}'", tok, field) from None
+            value = int(f)
+        return value, tok
+
+    def key_values(self, context: str, field_prefix: str = "") -> list[tuple[str, int, Token]]:
+        """Parse ``{ K: 1, C: 2, ... }`` (after the ``{``) up to and including the ``}``."""
+        out: list[tuple[str, int, Token]] = []
+        while not self.accept("}"):
+            key = self.word(f"a dimension name in {context}")
+            self.expect(":", f"after '{key.value}' in {context}")
+            value, _ = self.integer(f"{field_prefix}{key.value}")
+            out.append((key.value, value, key))
+            if not self.accept(",") and not self.accept(";") and not self.at("}"):
+                tok = self.peek()
+                found = f"'{tok.value}'" if tok is not None else "end of file"
+                raise self.error(f"expected ',' or '}}' in {context}, found {found}")
+        return out
