@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from terastal.errors import InputError
 
@@ -22,6 +23,16 @@ _TOKEN = re.compile(
     r"|(?P<other>.)",
     re.S,
 )
+
+
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 text file; a missing or unreadable file is an :class:`InputError`."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such file", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read file: {exc}", file=str(path)) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from terastal.errors import InputError
-from terastal.io._lexer import TokenStream, tokenize
+from terastal.io._lexer import TokenStream, read_text, tokenize
 from terastal.model import Layer, LayerKind, Model, Scenario, Task
 
 __all__ = [
@@ -124,7 +124,7 @@ def parse_maestro(text: str, file: str = "<string>") -> tuple[MaestroNetwork, ..
 
 def load_maestro(path: str | Path) -> tuple[MaestroNetwork, ...]:
     """Read and parse a MAESTRO model file from disk (see :func:`parse_maestro`)."""
-    return parse_maestro(_read(path), str(path))
+    return parse_maestro(read_text(path), str(path))
 
 
 def scenario_from_networks(
@@ -192,15 +192,6 @@ def load_maestro_scenario(path: str | Path, name: str | None = None) -> Scenario
     """Load a usage-scenario ``.m`` file as a :class:`Scenario` named after its stem."""
     p = Path(path)
     return scenario_from_networks(load_maestro(p), name or p.stem, str(p))
-
-
-def _read(path: str | Path) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read file: {exc}", file=str(path)) from None
 
 
 def _network(ts: TokenStream) -> MaestroNetwork:
