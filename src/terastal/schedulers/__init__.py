@@ -1,1 +1,42 @@
-"""terastal.schedulers."""
+"""Online schedulers (one module each), their registry and the conformance suite.
+
+Writing a scheduler::
+
+    from terastal.schedulers import Scheduler
+
+    class Greedy(Scheduler):
+        name = "greedy"
+
+        def decide(self, view):
+            out, free = [], set(view.idle_accelerators)
+            for job in sorted(view.ready_jobs, key=lambda j: (j.deadline, j.id)):
+                acc = job.costs.preferred[job.next_layer]
+                if acc in free:
+                    free.discard(acc)
+                    out.append((job, job.next_layer, acc, False))
+            return out
+"""
+
+from terastal.schedulers.base import Scheduler, SchedulerProtocol
+from terastal.schedulers.registry import (
+    ENTRY_POINT_GROUP,
+    available_schedulers,
+    get_factory,
+    make_scheduler,
+    register_scheduler,
+)
+from terastal.sim.view import Decision, Dispatch, Drop, SimView
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Decision",
+    "Dispatch",
+    "Drop",
+    "Scheduler",
+    "SchedulerProtocol",
+    "SimView",
+    "available_schedulers",
+    "get_factory",
+    "make_scheduler",
+    "register_scheduler",
+]

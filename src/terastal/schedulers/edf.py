@@ -1,0 +1,34 @@
+"""Earliest deadline first."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from terastal.schedulers._mapping import mapper
+from terastal.schedulers.base import Scheduler
+from terastal.sim.view import SimView
+
+
+def _deadline_key(job):
+    return (job.deadline, job.id)
+
+
+class EDF(Scheduler):
+    """Jobs by absolute deadline (ties: release order); preferred accelerator by default.
+
+    Options
+    -------
+    mapping : {"preferred", "earliest_finish"}
+        Layer-to-accelerator mapping (see :mod:`terastal.schedulers._mapping`).
+    """
+
+    name = "edf"
+    options: ClassVar[dict[str, Any]] = {"mapping": "preferred"}
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self._map = mapper(self.mapping)
+
+    def decide(self, view: SimView) -> list[tuple]:
+        """Map ready jobs in deadline order."""
+        return self._map(view, sorted(view.ready_jobs, key=_deadline_key))

@@ -1,0 +1,34 @@
+"""First-come first-served: ready jobs in release order."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from terastal.schedulers._mapping import mapper
+from terastal.schedulers.base import Scheduler
+from terastal.sim.view import SimView
+
+
+def _release_key(job):
+    return job.id  # ids increase in release order, so this is (release, tie-break)
+
+
+class FCFS(Scheduler):
+    """Jobs in release order; layers on their preferred accelerator by default.
+
+    Options
+    -------
+    mapping : {"preferred", "earliest_finish"}
+        Layer-to-accelerator mapping (see :mod:`terastal.schedulers._mapping`).
+    """
+
+    name = "fcfs"
+    options: ClassVar[dict[str, Any]] = {"mapping": "preferred"}
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self._map = mapper(self.mapping)
+
+    def decide(self, view: SimView) -> list[tuple]:
+        """Map ready jobs in release order."""
+        return self._map(view, sorted(view.ready_jobs, key=_release_key))

@@ -1,0 +1,101 @@
+"""Pre-drawn arrivals: release times and cascade trigger draws of every (task, frame).
+
+All random numbers of a run are drawn here, before the first event, in an order that depends
+only on the scenario, the horizon and the seed. Schedulers therefore see identical periodic
+arrivals, and a cascaded job of frame ``f`` is triggered by the same uniform draw whichever
+scheduler runs, so that its release differs between schedulers only through the upstream
+job's completion (or drop).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from terastal.model import Scenario
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """Release plan of one run.
+
+    Attributes
+    ----------
+    releases : tuple of tuple of (float, int)
+        Per task (scenario order), ``(release_time_s, frame)`` of its periodic releases before
+        the horizon, sorted by time. Empty for cascaded tasks.
+    trigger_u : tuple of tuple of float
+        Per task, one uniform draw in [0, 1) per frame of its root task; a cascaded job of
+        frame ``f`` is released when ``trigger_u[task][f] < task.probability``.
+    dependents : tuple of tuple of int
+        Per task, the indices of the tasks that depend on it.
+    """
+
+    releases: tuple[tuple[tuple[float, int], ...], ...]
+    trigger_u: tuple[tuple[float, ...], ...]
+    dependents: tuple[tuple[int, ...], ...]
+
+
+def _root(scenario: Scenario, name: str) -> str:
+    task = scenario.task(name)
+    while task.depends_on is not None:
+        task = scenario.task(task.depends_on)
+    return task.name
+
+
+def _num_frames(phase: float, fps: float, horizon: float) -> int:
+    """Number of frames whose nominal release ``phase + f / fps`` is before the horizon."""
+    if phase >= horizon:
+        return 0
+    n = math.ceil((horizon - phase) * fps) + 1
+    while n > 0 and phase + (n - 1) / fps >= horizon:
+        n -= 1
+    return n
+
+
+def draw_arrivals(scenario: Scenario, horizon_s: float, seed: int) -> Arrivals:
+    """Draw every random number of a run.
+
+    One child stream per task (``SeedSequence(seed).spawn``) keeps each task's draws
+    independent of the other tasks; within a stream the jitter of all frames is drawn first,
+    then the trigger uniforms.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The tasks.
+    horizon_s : float
+        No job is released at or after this time.
+    seed : int
+        The run's only seed.
+
+    Returns
+    -------
+    Arrivals
+    """
+    tasks = scenario.tasks
+    index = {t.name: i for i, t in enumerate(tasks)}
+    streams = np.random.SeedSequence(seed).spawn(len(tasks))
+    frames = {t.name: _num_frames(t.phase_s, t.fps, horizon_s) for t in tasks}
+    releases: list[tuple[tuple[float, int], ...]] = []
+    triggers: list[tuple[float, ...]] = []
+    for task, stream in zip(tasks, streams, strict=True):
+        rng = np.random.default_rng(stream)
+        n = frames[_root(scenario, task.name)]
+        if task.depends_on is None:
+            jitter = rng.random(n) * task.jitter_s if task.jitter_s > 0 else np.zeros(n)
+            times = [(task.phase_s + f / task.fps + float(jitter[f]), f) for f in range(n)]
+            # Jitter can push a release past the horizon (or, when larger than a period,
+            # past the next frame's release): keep only releases before the horizon, in time
+            # order, so that each task's next release is never earlier than the current one.
+            releases.append(tuple(sorted(r for r in times if r[0] < horizon_s)))
+        else:
+            releases.append(())
+        triggers.append(tuple(float(u) for u in rng.random(n)))
+    dependents: list[list[int]] = [[] for _ in tasks]
+    for i, t in enumerate(tasks):
+        if t.depends_on is not None:
+            dependents[index[t.depends_on]].append(i)
+    return Arrivals(tuple(releases), tuple(triggers), tuple(tuple(d) for d in dependents))

@@ -1,0 +1,380 @@
+"""The discrete-event engine: releases, layer dispatch and completion, deadlines, drain.
+
+Time is exact (floats, no tick). Scheduling points are job releases and layer completions
+(a completion is the moment an accelerator becomes idle); all events at one instant are
+processed before the scheduler is called once, and only if some layer is ready and some
+accelerator idle. Decisions are validated one by one and applied immediately.
+"""
+
+from __future__ import annotations
+
+import operator
+import time as _time
+from collections.abc import Callable, Mapping
+from heapq import heappop, heappush
+from types import MappingProxyType
+from typing import Any
+
+from terastal.cost.tables import TaskCostTable
+from terastal.errors import ContractError, InputError
+from terastal.model import Platform, Scenario
+from terastal.sim.arrivals import draw_arrivals
+from terastal.sim.costs import build_task_costs
+from terastal.sim.job import ACTIVE, DROPPED, IN_TIME, LATE, Job
+from terastal.sim.kernel import (
+    KIND_COMPLETE,
+    KIND_DEADLINE,
+    KIND_RELEASE,
+    PRIO_COMPLETE,
+    PRIO_DEADLINE,
+    PRIO_RELEASE,
+    Environment,
+)
+from terastal.sim.result import SimResult
+from terastal.sim.view import SimView
+
+LATE_POLICIES = ("keep", "drop", "scheduler")
+_PROGRESS_EVERY = 4096  # loop iterations between progress callbacks
+
+
+class Simulator:
+    """One run of one scheduler on one scenario and platform.
+
+    Parameters
+    ----------
+    scenario, platform : Scenario, Platform
+        What runs where.
+    tables : mapping of str to TaskCostTable
+        Cost tables by task name (see :func:`terastal.cost.build_cost_tables`).
+    scheduler : object
+        Has ``decide(view) -> sequence of decisions``; optionally ``reset(view)`` (called
+        once before the first event), ``on_job_end(job, view)`` and a ``name``.
+    duration_s : float
+        Release horizon; jobs released before it are drained after it.
+    seed : int
+        Seed of the jitter and cascade draws.
+    late : {"keep", "drop", "scheduler"}
+        What happens to late work: run it to completion; drop jobs at their deadline (an
+        in-flight layer finishes first); or let the scheduler drop jobs (``Drop`` decisions
+        are refused under ``keep`` and allowed under the other two).
+    record : bool
+        Keep the per-dispatch log (needed for traces and invariant checks).
+    progress : callable, optional
+        Called with the simulated time every few thousand loop iterations.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        platform: Platform,
+        tables: Mapping[str, TaskCostTable],
+        scheduler: Any,
+        *,
+        duration_s: float,
+        seed: int = 0,
+        late: str = "scheduler",
+        record: bool = True,
+        progress: Callable[[float], None] | None = None,
+    ) -> None:
+        if late not in LATE_POLICIES:
+            raise InputError(f"late policy must be one of {', '.join(LATE_POLICIES)}, got {late!r}")
+        if not duration_s > 0:
+            raise InputError(f"duration must be > 0, got {duration_s}")
+        self.scenario = scenario
+        self.platform = platform
+        self.tables = MappingProxyType(dict(tables))
+        self.costs = build_task_costs(scenario, platform, tables)
+        self.scheduler = scheduler
+        self.name = str(getattr(scheduler, "name", type(scheduler).__name__))
+        self.horizon = float(duration_s)
+        self.seed = int(seed)
+        self.late_policy = late
+        self.record = record
+        self.progress = progress
+        self.bw = float(platform.transfer_bytes_per_s)
+        self.arrivals = draw_arrivals(scenario, self.horizon, self.seed)
+        self.env = Environment()
+        self.now = 0.0
+        self.num_acc = len(platform.accelerators)
+        self.idle = [True] * self.num_acc
+        self.idle_count = self.num_acc
+        self.free_at = [0.0] * self.num_acc
+        self.running: list[tuple[Job, int] | None] = [None] * self.num_acc
+        self.jobs: list[Job] = []
+        self.active: dict[Job, None] = {}  # insertion (= release) ordered
+        self.ready: dict[Job, None] = {}  # jobs with a ready layer, in the order they got one
+        self.log: list[tuple] = []
+        self.dispatches = 0
+        self.decision_ns: list[int] = []
+        self.view = SimView(self)
+        self._on_end = getattr(scheduler, "on_job_end", None)
+        self._ran = False
+
+    # ------------------------------------------------------------------------------------------
+    def run(self) -> SimResult:
+        """Simulate until every released job has ended and return the result."""
+        if self._ran:
+            raise RuntimeError("a Simulator runs once; create a new one")
+        self._ran = True
+        wall0 = _time.perf_counter()
+        reset = getattr(self.scheduler, "reset", None)
+        if reset is not None:
+            reset(self.view)
+        env = self.env
+        heap, seq = env.heap, env.seq
+        for ti, rel in enumerate(self.arrivals.releases):
+            if rel:
+                heappush(heap, (rel[0][0], PRIO_RELEASE, next(seq), KIND_RELEASE, (ti, 0)))
+        decide = self.scheduler.decide
+        view, ready, idle = self.view, self.ready, self.idle
+        dec_ns = self.decision_ns
+        clock = _time.perf_counter_ns
+        complete, release, deadline = self._complete, self._release_periodic, self._deadline
+        progress, tick = self.progress, 0
+        while heap:
+            now = heap[0][0]
+            self.now = env.now = now
+            while heap and heap[0][0] == now:
+                event = heappop(heap)
+                kind = event[3]
+                if kind == KIND_COMPLETE:
+                    complete(event[4])
+                elif kind == KIND_RELEASE:
+                    release(event[4])
+                else:
+                    deadline(event[4])
+            if ready and self.idle_count:
+                t0 = clock()
+                decisions = decide(view)
+                if type(decisions) is not list and type(decisions) is not tuple:
+                    decisions = list(decisions)  # a generator's work counts as decision time
+                dec_ns.append(clock() - t0)
+                if decisions:
+                    self._apply(decisions)
+            if progress is not None:
+                tick += 1
+                if tick % _PROGRESS_EVERY == 0:
+                    progress(now)
+        if self.active:
+            first = next(iter(self.active))
+            raise ContractError(
+                f"scheduler {self.name!r} stalled at t={self.now:.9g}s: {len(self.active)} "
+                f"job(s) unfinished (first {first!r}) with no event pending and "
+                f"{sum(idle)} idle accelerator(s)"
+            )
+        if progress is not None:
+            progress(self.now)
+        return SimResult(
+            scheduler=self.name,
+            seed=self.seed,
+            late_policy=self.late_policy,
+            horizon_s=self.horizon,
+            end_s=self.now,
+            scenario=self.scenario,
+            platform=self.platform,
+            costs=self.costs,
+            jobs=self.jobs,
+            log=self.log,
+            dispatches=self.dispatches,
+            decision_ns=self.decision_ns,
+            wall_s=_time.perf_counter() - wall0,
+        )
+
+    # events -----------------------------------------------------------------------------------
+    def _release_periodic(self, payload: tuple[int, int]) -> None:
+        ti, k = payload
+        rel = self.arrivals.releases[ti]
+        self._release(ti, rel[k][1])
+        if k + 1 < len(rel):
+            heappush(
+                self.env.heap,
+                (rel[k + 1][0], PRIO_RELEASE, next(self.env.seq), KIND_RELEASE, (ti, k + 1)),
+            )
+
+    def _release(self, ti: int, frame: int) -> None:
+        costs = self.costs[ti]
+        now = self.now
+        job = Job(len(self.jobs), costs, frame, now, now + costs.task.relative_deadline_s)
+        self.jobs.append(job)
+        self.active[job] = None
+        if job._ready:
+            self.ready[job] = None
+        if self.late_policy == "drop":
+            heappush(
+                self.env.heap,
+                (job._deadline, PRIO_DEADLINE, next(self.env.seq), KIND_DEADLINE, job),
+            )
+
+    def _complete(self, acc: int) -> None:
+        job, layer = self.running[acc]
+        self.running[acc] = None
+        self.idle[acc] = True
+        self.idle_count += 1
+        now = self.now
+        self.free_at[acc] = now
+        job._running -= 1
+        job._done += 1
+        if job._doomed:
+            if not job._running:
+                self._end(job, DROPPED)
+            return
+        costs = job._costs
+        succs = costs.succs[layer]
+        if succs:
+            pending, ready_layers = job._pending, job._ready
+            was_ready = bool(ready_layers)
+            for s in succs:
+                pending[s] -= 1
+                if not pending[s]:
+                    ready_layers.append(s)
+            if ready_layers and not was_ready:
+                ready_layers.sort()
+                job._ready_since = now
+                self.ready[job] = None
+            elif len(ready_layers) > 1:
+                ready_layers.sort()
+        if job._done == costs.num_layers:
+            self._end(job, IN_TIME if now <= job._deadline else LATE)
+
+    def _deadline(self, job: Job) -> None:
+        if job._status is ACTIVE and not job._doomed:
+            self._drop(job)
+
+    def _drop(self, job: Job) -> None:
+        self.ready.pop(job, None)
+        if job._running:
+            job._doomed = True  # ends when its in-flight layers complete
+        else:
+            self._end(job, DROPPED)
+
+    def _end(self, job: Job, status: str) -> None:
+        job._status = status
+        job._doomed = False
+        job._finish = self.now
+        del self.active[job]
+        self.ready.pop(job, None)
+        if self._on_end is not None:
+            self._on_end(job, self.view)
+        if status is DROPPED or self.now >= self.horizon:
+            return
+        arr = self.arrivals
+        ti, frame = job._costs.index, job._frame
+        for di in arr.dependents[ti]:
+            if arr.trigger_u[di][frame] < self.costs[di].task.probability:
+                self._release(di, frame)
+
+    # decisions --------------------------------------------------------------------------------
+    def transfer_s(self, job: Job, layer: int, acc: int) -> float:
+        """Seconds to move ``layer``'s inputs that were produced elsewhere onto ``acc``."""
+        costs = job._costs
+        acc_of = job._acc_of
+        nbytes = 0.0
+        for p in costs.preds[layer]:
+            if acc_of[p] != acc:
+                nbytes += costs.out_bytes[p]
+        return nbytes / self.bw if nbytes else 0.0
+
+    def _bad(self, decision: Any, why: str) -> ContractError:
+        return ContractError(
+            f"scheduler {self.name!r} at t={self.now:.9g}s: {why}; decision {decision!r}"
+        )
+
+    def _apply(self, decisions) -> None:
+        for d in decisions:
+            if not isinstance(d, tuple):
+                raise self._bad(d, "a decision must be a Dispatch or Drop tuple")
+            n = len(d)
+            job = d[0]
+            if type(job) is not Job or job._id >= len(self.jobs) or self.jobs[job._id] is not job:
+                raise self._bad(d, "not a job of this simulation")
+            if job._status is not ACTIVE or job._doomed:
+                raise self._bad(d, f"job {job._id} has already ended ({job._status})")
+            if n == 1:
+                if self.late_policy == "keep":
+                    raise self._bad(d, "drops are not allowed under the 'keep' late policy")
+                self._drop(job)
+            elif n == 3 or n == 4:
+                self._dispatch(d, job, d[1], d[2], bool(d[3]) if n == 4 else False)
+            else:
+                raise self._bad(d, "a decision must be (job,) or (job, layer, acc[, variant])")
+
+    def _dispatch(self, d: tuple, job: Job, layer: int, acc: int, variant: bool) -> None:
+        if type(acc) is not int:
+            try:
+                acc = operator.index(acc)  # numpy integers are fine
+            except TypeError:
+                raise self._bad(d, f"no accelerator {acc!r}") from None
+        if not 0 <= acc < self.num_acc:
+            raise self._bad(d, f"no accelerator {acc!r}")
+        if not self.idle[acc]:
+            raise self._bad(d, f"accelerator {acc} is busy until {self.free_at[acc]:.9g}s")
+        ready_layers = job._ready
+        if layer not in ready_layers:
+            if type(layer) is not int or not 0 <= layer < job._costs.num_layers:
+                state = "no such layer"
+            elif job._acc_of[layer] >= 0:
+                state = "already dispatched"
+            else:
+                state = "not ready"
+            raise self._bad(d, f"layer {layer!r} of job {job._id} is {state}")
+        costs = job._costs
+        if variant:
+            vl = costs.var_lat[layer]
+            if vl is None:
+                raise self._bad(d, f"layer {layer} of task {costs.task.name!r} has no variant")
+            lat = vl[acc]
+            job._energy += costs.var_energy[layer][acc]
+            job._variants = job._variants | {layer}
+        else:
+            lat = costs.lat[layer][acc]
+            job._energy += costs.energy[layer][acc]
+        now = self.now
+        start = now + self.transfer_s(job, layer, acc)
+        end = start + lat
+        ready_layers.remove(layer)
+        if not ready_layers:
+            del self.ready[job]
+        job._acc_of[layer] = acc
+        job._running += 1
+        self.idle[acc] = False
+        self.idle_count -= 1
+        self.free_at[acc] = end
+        self.running[acc] = (job, layer)
+        self.dispatches += 1
+        heappush(self.env.heap, (end, PRIO_COMPLETE, next(self.env.seq), KIND_COMPLETE, acc))
+        if self.record:
+            self.log.append((acc, job._id, layer, now, start, end, variant))
+
+
+def simulate(
+    scenario: Scenario,
+    platform: Platform,
+    tables: Mapping[str, TaskCostTable],
+    scheduler: Any,
+    *,
+    duration_s: float = 1.0,
+    seed: int = 0,
+    late: str = "scheduler",
+    record: bool = True,
+    progress: Callable[[float], None] | None = None,
+) -> SimResult:
+    """Run one simulation; ``scheduler`` is a scheduler object or a registered name.
+
+    See :class:`Simulator` for the parameters.
+    """
+    if isinstance(scheduler, str):
+        from terastal.schedulers import make_scheduler
+
+        scheduler = make_scheduler(scheduler)
+    sim = Simulator(
+        scenario,
+        platform,
+        tables,
+        scheduler,
+        duration_s=duration_s,
+        seed=seed,
+        late=late,
+        record=record,
+        progress=progress,
+    )
+    return sim.run()

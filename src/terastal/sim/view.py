@@ -1,0 +1,143 @@
+"""What a scheduler sees and returns: the read-only :class:`SimView` and the decision types."""
+
+from __future__ import annotations
+
+from collections.abc import KeysView, Mapping
+from typing import TYPE_CHECKING, NamedTuple
+
+from terastal.cost.tables import TaskCostTable
+from terastal.model import Platform, Scenario
+from terastal.sim.costs import TaskCosts
+from terastal.sim.job import Job
+
+if TYPE_CHECKING:
+    from terastal.sim.engine import Simulator
+
+
+class Dispatch(NamedTuple):
+    """Run ``layer`` of ``job`` on idle ``accelerator`` (as its variant if ``variant``).
+
+    Any 3- or 4-tuple ``(job, layer, accelerator[, variant])`` is accepted as well, so that
+    hot scheduler loops can build plain tuples.
+    """
+
+    job: Job
+    layer: int
+    accelerator: int
+    variant: bool = False
+
+
+class Drop(NamedTuple):
+    """Drop ``job`` (a 1-tuple ``(job,)`` is accepted as well)."""
+
+    job: Job
+
+
+Decision = Dispatch | Drop
+
+
+class SimView:
+    """Read-only window on the running simulation, passed to every scheduler call.
+
+    Nothing here is copied per call except the small per-accelerator tuples; ``ready_jobs``
+    and ``active_jobs`` are live key views of the engine's insertion-ordered dicts. The view
+    does not change while a scheduler's ``decide`` runs: decisions take effect after it
+    returns, so a scheduler that returns several dispatches must itself remember which
+    accelerators and jobs it has already used in that call.
+    """
+
+    __slots__ = ("_s",)
+
+    def __init__(self, sim: Simulator) -> None:
+        self._s = sim
+
+    # time and run parameters -----------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        """Current simulated time in seconds."""
+        return self._s.now
+
+    @property
+    def horizon(self) -> float:
+        """No job is released at or after this time; released jobs are drained after it."""
+        return self._s.horizon
+
+    @property
+    def late_policy(self) -> str:
+        """``keep``, ``drop`` or ``scheduler``."""
+        return self._s.late_policy
+
+    @property
+    def may_drop(self) -> bool:
+        """Whether :class:`Drop` decisions are allowed (not under the ``keep`` policy)."""
+        return self._s.late_policy != "keep"
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario being simulated."""
+        return self._s.scenario
+
+    @property
+    def platform(self) -> Platform:
+        """The platform being simulated."""
+        return self._s.platform
+
+    @property
+    def transfer_bytes_per_s(self) -> float:
+        """Bandwidth of the link that moves activations between accelerators."""
+        return self._s.bw
+
+    # jobs ------------------------------------------------------------------------------------
+    @property
+    def ready_jobs(self) -> KeysView[Job]:
+        """Active jobs with at least one ready layer, in the order they became ready."""
+        return self._s.ready.keys()
+
+    @property
+    def active_jobs(self) -> KeysView[Job]:
+        """Jobs released and not yet ended (ready, running or waiting), in release order."""
+        return self._s.active.keys()
+
+    # accelerators ----------------------------------------------------------------------------
+    @property
+    def num_accelerators(self) -> int:
+        """Number of accelerators; they are indexed ``0 .. num_accelerators - 1``."""
+        return self._s.num_acc
+
+    @property
+    def idle_accelerators(self) -> tuple[int, ...]:
+        """Indices of idle accelerators, ascending."""
+        idle = self._s.idle
+        return tuple(a for a in range(len(idle)) if idle[a])
+
+    def is_idle(self, accelerator: int) -> bool:
+        """Whether ``accelerator`` is idle."""
+        return self._s.idle[accelerator]
+
+    @property
+    def free_at(self) -> tuple[float, ...]:
+        """Per accelerator, when it becomes free (``now`` if idle)."""
+        return tuple(self._s.free_at)
+
+    # costs -----------------------------------------------------------------------------------
+    @property
+    def costs(self) -> tuple[TaskCosts, ...]:
+        """Per task (scenario order), the cost tuples; also reachable as ``job.costs``."""
+        return self._s.costs
+
+    @property
+    def tables(self) -> Mapping[str, TaskCostTable]:
+        """The numpy cost tables by task name (read-only mapping of read-only arrays)."""
+        return self._s.tables
+
+    def transfer_s(self, job: Job, layer: int, accelerator: int) -> float:
+        """Time to move ``layer``'s inputs to ``accelerator`` (0 if they are all there)."""
+        return self._s.transfer_s(job, layer, accelerator)
+
+    def finish_time(self, job: Job, layer: int, accelerator: int, variant: bool = False) -> float:
+        """When ``layer`` would finish on ``accelerator`` if dispatched as soon as it is free."""
+        s = self._s
+        c = job._costs
+        lat = (c.var_lat if variant else c.lat)[layer][accelerator]
+        start = max(s.free_at[accelerator], s.now)
+        return start + s.transfer_s(job, layer, accelerator) + lat

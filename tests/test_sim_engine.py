@@ -1,0 +1,291 @@
+"""Engine semantics on hand-computed cases (times in ms in comments)."""
+
+from typing import Any, ClassVar
+
+import pytest
+
+from terastal.errors import ContractError, InputError
+from terastal.model import Scenario, Task
+from terastal.schedulers import Dispatch, Drop, Scheduler
+from terastal.sim import Environment, Simulator, check_invariants, draw_arrivals, simulate
+from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
+
+MS = 1e-3
+
+
+def case(specs, latency, *, bw=1e9, num_acc=2, **tables_kw):
+    """specs: list of (name, n_layers, Task kwargs); latency in ms per task."""
+    tasks = tuple(Task(name, tiny_model(name, n), **kw) for name, n, kw in specs)
+    lat = {k: [[x * MS for x in row] for row in v] for k, v in latency.items()}
+    return Scenario("s", tasks), tiny_platform(num_acc, bw), make_tables(tasks, lat, **tables_kw)
+
+
+def run(scenario, platform, tables, sched, duration_ms, **kw):
+    result = simulate(scenario, platform, tables, sched, duration_s=duration_ms * MS, **kw)
+    check_invariants(result)
+    return result
+
+
+def ms(log_row):
+    acc, jid, layer, t_disp, t_start, t_end, _ = log_row
+    return (acc, jid, layer, round(t_disp / MS, 9), round(t_start / MS, 9), round(t_end / MS, 9))
+
+
+class Scripted(Scheduler):
+    """Returns pre-written decisions at the n-th call (for contract tests)."""
+
+    name = "scripted"
+    options: ClassVar[dict[str, Any]] = {"script": None}
+
+    def decide(self, view):
+        return self.script(view)
+
+
+def test_kernel_orders_by_time_priority_then_insertion():
+    env = Environment()
+    env.schedule(2.0, 1, 0, "c")
+    env.schedule(1.0, 2, 0, "b")
+    env.schedule(1.0, 0, 0, "a")
+    env.schedule(2.0, 1, 0, "d")
+    assert [env.pop()[4] for _ in range(4)] == ["a", "b", "c", "d"]
+    assert env.now == 2.0
+    with pytest.raises(ValueError, match="past"):
+        env.schedule(1.0, 0, 0, "x")
+
+
+def test_transfer_is_paid_when_moving_between_accelerators():
+    # layer0 prefers A0 (1 ms), layer1 prefers A1 (1 ms); moving 1000 B at 1e6 B/s = 1 ms.
+    sc, pf, tb = case(
+        [("t", 2, {"fps": 100})], {"t": [[1, 2], [3, 1]]}, bw=1e6, out_bytes={"t": [1000, 5]}
+    )
+    r = run(sc, pf, tb, "edf", 10)
+    assert [ms(x) for x in r.log] == [(0, 0, 0, 0, 0, 1), (1, 0, 1, 1, 2, 3)]
+    (job,) = r.jobs
+    assert job.status == "in_time" and job.finish == pytest.approx(3 * MS)
+    assert job.accelerators == {0, 1}
+
+
+def test_fcfs_and_edf_order_contending_jobs_differently():
+    # Both released at 0 on A0; a: 4 ms, deadline 7; b: 2 ms, deadline 3.
+    spec = [
+        ("a", 1, {"fps": 100, "deadline_s": 7 * MS}),
+        ("b", 1, {"fps": 100, "deadline_s": 3 * MS}),
+    ]
+    sc, pf, tb = case(spec, {"a": [[4, 10]], "b": [[2, 10]]})
+    fcfs = run(sc, pf, tb, "fcfs", 10)
+    assert [ms(x) for x in fcfs.log] == [(0, 0, 0, 0, 0, 4), (0, 1, 0, 4, 4, 6)]
+    assert [j.status for j in fcfs.jobs] == ["in_time", "late"]
+    edf = run(sc, pf, tb, "edf", 10)
+    assert [ms(x) for x in edf.log] == [(0, 1, 0, 0, 0, 2), (0, 0, 0, 2, 2, 6)]
+    assert [j.status for j in edf.jobs] == ["in_time", "in_time"]
+
+
+def test_earliest_finish_mapping_uses_the_other_accelerator():
+    spec = [
+        ("a", 1, {"fps": 100, "deadline_s": 7 * MS}),
+        ("b", 1, {"fps": 100, "deadline_s": 3 * MS}),
+    ]
+    sc, pf, tb = case(spec, {"a": [[4, 10]], "b": [[2, 3]]})
+    pref = run(sc, pf, tb, "fcfs", 10)
+    assert [j.status for j in pref.jobs] == ["in_time", "late"]  # b waits for A0: ends at 6
+    r = simulate(sc, pf, tb, _make("fcfs", mapping="earliest_finish"), duration_s=10 * MS)
+    check_invariants(r)
+    assert [ms(x) for x in r.log] == [(0, 0, 0, 0, 0, 4), (1, 1, 0, 0, 0, 3)]
+    assert [j.status for j in r.jobs] == ["in_time", "in_time"]
+
+
+def _make(name, **kw):
+    from terastal.schedulers import make_scheduler
+
+    return make_scheduler(name, **kw)
+
+
+@pytest.mark.parametrize(
+    ("late", "status", "finish"),
+    [("keep", "late", 4), ("scheduler", "late", 4), ("drop", "dropped", 2)],
+)
+def test_late_policies(late, status, finish):
+    # Two 2 ms layers on A0, deadline 3 ms: layer 1 is in flight at the deadline.
+    sc, pf, tb = case([("t", 2, {"fps": 100, "deadline_s": 3 * MS})], {"t": [[2, 9], [2, 9]]})
+    r = run(sc, pf, tb, "edf", 10, late=late)
+    (job,) = r.jobs
+    assert job.status == status
+    assert job.finish == pytest.approx(4 * MS)  # in-flight layer finishes, then the drop
+    if late == "drop":
+        assert r.dispatches == 2
+    del finish
+
+
+def test_drop_at_deadline_stops_further_layers():
+    # Three 2 ms layers, deadline 3: layer 1 runs 2..4 then the job drops; layer 2 never runs.
+    sc, pf, tb = case([("t", 3, {"fps": 100, "deadline_s": 3 * MS})], {"t": [[2, 9]] * 3})
+    r = run(sc, pf, tb, "edf", 10, late="drop")
+    assert r.dispatches == 2 and r.jobs[0].status == "dropped"
+    assert r.jobs[0].done_count == 2
+
+
+def test_completion_exactly_at_deadline_is_in_time():
+    sc, pf, tb = case([("t", 1, {"fps": 100, "deadline_s": 2 * MS})], {"t": [[2, 9]]})
+    for late in ("keep", "drop"):
+        (job,) = run(sc, pf, tb, "edf", 10, late=late).jobs
+        assert job.status == "in_time"
+
+
+def test_periodic_releases_phase_horizon_and_drain():
+    # 1 layer of 3 ms at 200 fps (period 5 ms) with phase 1 ms over 12 ms: releases 1, 6, 11.
+    sc, pf, tb = case([("t", 1, {"fps": 200, "phase_s": 1 * MS})], {"t": [[3, 9]]})
+    r = run(sc, pf, tb, "fcfs", 12)
+    assert [round(j.release / MS, 9) for j in r.jobs] == [1, 6, 11]
+    assert [round(j.deadline / MS, 9) for j in r.jobs] == [6, 11, 16]
+    assert r.end_s == pytest.approx(14 * MS)  # the job released at 11 is drained after 12
+
+
+def test_cascade_releases_dependent_job_at_upstream_completion():
+    spec = [("up", 1, {"fps": 100}), ("down", 1, {"fps": 100, "depends_on": "up"})]
+    sc, pf, tb = case(spec, {"up": [[2, 9]], "down": [[1, 9]]})
+    r = run(sc, pf, tb, "edf", 30)
+    down = [j for j in r.jobs if j.task.name == "down"]
+    assert [j.frame for j in down] == [0, 1, 2]
+    assert [round(j.release / MS, 9) for j in down] == [2, 12, 22]
+
+
+def test_cascade_probability_uses_predrawn_uniforms():
+    spec = [
+        ("up", 1, {"fps": 1000}),
+        ("down", 1, {"fps": 1000, "depends_on": "up", "probability": 0.5}),
+    ]
+    sc, pf, tb = case(spec, {"up": [[0.1, 9]], "down": [[0.1, 9]]})
+    arr = draw_arrivals(sc, 0.2, seed=7)
+    expected = [f for f, u in enumerate(arr.trigger_u[1]) if u < 0.5]
+    for sched in ("fcfs", "edf"):
+        r = run(sc, pf, tb, sched, 200, seed=7)
+        assert [j.frame for j in r.jobs if j.task.name == "down"] == expected
+    assert 0 < len(expected) < 200
+
+
+def test_no_cascade_from_dropped_jobs_or_after_horizon():
+    spec = [
+        ("up", 2, {"fps": 100, "deadline_s": 1 * MS}),
+        ("down", 1, {"fps": 100, "depends_on": "up"}),
+    ]
+    sc, pf, tb = case(spec, {"up": [[2, 9], [2, 9]], "down": [[1, 9]]})
+    r = run(sc, pf, tb, "edf", 30, late="drop")
+    assert {j.task.name for j in r.jobs} == {"up"}
+    # Upstream completing after the horizon (at 4 ms > 3 ms) releases nothing.
+    sc, pf, tb = case(
+        [(*spec[0][:2], {"fps": 100}), spec[1]], {"up": [[2, 9], [2, 9]], "down": [[1, 9]]}
+    )
+    r = run(sc, pf, tb, "edf", 3)
+    assert [j.task.name for j in r.jobs] == ["up"]
+
+
+def test_jitter_is_seeded_and_identical_across_schedulers():
+    sc, pf, tb = case([("t", 1, {"fps": 100, "jitter_s": 2 * MS})], {"t": [[1, 9]]})
+    a = [j.release for j in run(sc, pf, tb, "fcfs", 100, seed=3).jobs]
+    b = [j.release for j in run(sc, pf, tb, "edf", 100, seed=3).jobs]
+    c = [j.release for j in run(sc, pf, tb, "edf", 100, seed=4).jobs]
+    assert a == b and a != c
+    assert all(0 <= r - f * 10 * MS <= 2 * MS for f, r in enumerate(a))
+
+
+def test_fork_join_branches_run_in_parallel_and_join_waits():
+    model = tiny_model("m", 4, edges=[(0, 1), (0, 2), (1, 3), (2, 3)])
+    task = Task("t", model, fps=10)
+    tb = make_tables([task], {"t": [[MS, MS], [2 * MS, 2 * MS], [3 * MS, 3 * MS], [MS, MS]]})
+    sc, pf = Scenario("s", (task,)), tiny_platform(2)
+
+    def both(view):
+        out, free = [], list(view.idle_accelerators)
+        for job in view.ready_jobs:
+            for layer in job.ready_layers:
+                if free:
+                    out.append(Dispatch(job, layer, free.pop(0)))
+        return out
+
+    r = simulate(sc, pf, tb, Scripted(script=both), duration_s=0.05)
+    check_invariants(r)
+    assert [ms(x) for x in r.log] == [
+        (0, 0, 0, 0, 0, 1),
+        (0, 0, 1, 1, 1, 3),
+        (1, 0, 2, 1, 1, 4),
+        (0, 0, 3, 4, 4, 5),
+    ]
+
+
+def test_variants_are_run_and_recorded():
+    sc, pf, tb = case(
+        [("t", 2, {"fps": 100})], {"t": [[4, 9], [4, 9]]}, var_latency={"t": {1: [1 * MS, 9 * MS]}}
+    )
+
+    def var(view):
+        (job,) = view.ready_jobs
+        layer = job.next_layer
+        return [Dispatch(job, layer, 0, job.costs.var_lat[layer] is not None)]
+
+    r = simulate(sc, pf, tb, Scripted(script=var), duration_s=0.01)
+    check_invariants(r)
+    (job,) = r.jobs
+    assert job.variants == {1} and job.finish == pytest.approx(5 * MS)
+    assert job.energy_j == pytest.approx(5 * MS)
+
+
+def _contract(sc, pf, tb, script, match, late="scheduler"):
+    with pytest.raises(ContractError, match=match) as info:
+        simulate(sc, pf, tb, Scripted(script=script), duration_s=0.01, late=late)
+    assert "scripted" in str(info.value)
+
+
+def test_contract_errors_name_the_scheduler_and_the_decision():
+    sc, pf, tb = case([("t", 2, {"fps": 100})], {"t": [[1, 9], [1, 9]]})
+
+    def first(view):
+        return next(iter(view.ready_jobs))
+
+    _contract(sc, pf, tb, lambda v: [(first(v), 1, 0)], "not ready")
+    _contract(sc, pf, tb, lambda v: [(first(v), 0, 0), (first(v), 0, 1)], "already dispatched")
+    _contract(sc, pf, tb, lambda v: [(first(v), 7, 0)], "no such layer")
+    _contract(sc, pf, tb, lambda v: [(first(v), 0, 5)], "no accelerator")
+    _contract(sc, pf, tb, lambda v: [(first(v), 0, 0, True)], "no variant")
+    _contract(sc, pf, tb, lambda v: [Drop(first(v))], "keep", late="keep")
+    _contract(sc, pf, tb, lambda v: [Drop(first(v)), Drop(first(v))], "already ended")
+    _contract(sc, pf, tb, lambda v: ["x"], "Dispatch or Drop")
+    _contract(sc, pf, tb, lambda v: [(object(), 0, 0)], "not a job")
+    _contract(sc, pf, tb, lambda v: [], "stalled")
+
+
+def test_busy_accelerator_is_refused():
+    spec = [("a", 1, {"fps": 100}), ("b", 1, {"fps": 100})]
+    sc, pf, tb = case(spec, {"a": [[1, 9]], "b": [[1, 9]]})
+    _contract(sc, pf, tb, lambda v: [(j, 0, 0) for j in v.ready_jobs], "busy")
+
+
+def test_scheduler_drop_ends_job_and_bad_inputs_are_rejected():
+    sc, pf, tb = case([("t", 2, {"fps": 100})], {"t": [[1, 9], [1, 9]]})
+    r = simulate(
+        sc, pf, tb, Scripted(script=lambda v: [Drop(j) for j in v.ready_jobs]), duration_s=0.03
+    )
+    check_invariants(r)
+    assert [j.status for j in r.jobs] == ["dropped"] * 3 and r.dispatches == 0
+    with pytest.raises(InputError, match="late policy"):
+        Simulator(sc, pf, tb, Scripted(), duration_s=1, late="never")
+    with pytest.raises(InputError, match="duration"):
+        Simulator(sc, pf, tb, Scripted(), duration_s=0)
+    with pytest.raises(InputError, match="no cost table"):
+        Simulator(sc, pf, {}, Scripted(), duration_s=1)
+    with pytest.raises(InputError, match="shape"):
+        Simulator(sc, tiny_platform(3), tb, Scripted(), duration_s=1)
+
+
+def test_same_seed_same_schedule():
+    sc, pf, tb = case(
+        [
+            ("a", 3, {"fps": 300, "jitter_s": MS}),
+            ("b", 2, {"fps": 200, "depends_on": "a", "probability": 0.6}),
+        ],
+        {"a": [[1, 2], [2, 1], [1, 1]], "b": [[1, 3], [2, 2]]},
+        bw=1e7,
+        out_bytes={"a": [100, 200, 300], "b": [10, 20]},
+    )
+    r1, r2 = (run(sc, pf, tb, "edf", 200, seed=5) for _ in range(2))
+    assert r1.log == r2.log
+    assert [(j.status, j.finish) for j in r1.jobs] == [(j.status, j.finish) for j in r2.jobs]
