@@ -1,0 +1,326 @@
+"""JSON form of a :class:`~terastal.planner.plan.Plan` (version 1), with validation.
+
+Layout::
+
+    {"version": 1, "scenario": str, "platform": str, "accelerators": [str],
+     "cost_model": str, "budget_policy": str, "accuracy_loss": float,
+     "utilization": [float], "preferred_utilization": [float], "notes": [str],
+     "tasks": [{"name", "model", "rate_hz", "deadline_s",
+                "variant_layers": [int], "admissible": [[int]],
+                "accuracy": [{"variants": [int], "value": float}],
+                "accuracy_metric", "accuracy_source",
+                "layers": [{"index", "name", "preferred", "latency_s": [float],
+                            "expected_latency_s", "budget_s", "deadline_offset_s",
+                            "share": [float], "gap_s", "variant": {Layer fields} | null,
+                            "variant_latency_s", "gap_after_s", "gain_s",
+                            "variant_loss", "variant_rank", "variant_share"}]}]}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from terastal.errors import InputError
+from terastal.model import Layer, LayerKind
+
+__all__ = ["atomic_write", "dump_json", "load_json_text", "plan_from_dict", "plan_to_dict"]
+
+_LAYER_FIELDS = tuple(f.name for f in fields(Layer))
+
+
+def _layer_to_dict(layer: Layer) -> dict[str, Any]:
+    d = {f: getattr(layer, f) for f in _LAYER_FIELDS}
+    d["kind"] = layer.kind.value
+    return d
+
+
+def _floats(xs) -> list[float] | None:
+    return None if xs is None else [float(x) for x in xs]
+
+
+def _opt(x):
+    return None if x is None else float(x)
+
+
+def plan_to_dict(plan) -> dict[str, Any]:
+    """Dictionary form of ``plan`` (JSON-ready)."""
+    tasks = []
+    for t in plan.tasks:
+        layers = [
+            {
+                "index": lp.index,
+                "name": lp.name,
+                "preferred": lp.preferred,
+                "latency_s": _floats(lp.latency_s),
+                "expected_latency_s": float(lp.expected_latency_s),
+                "budget_s": float(lp.budget_s),
+                "deadline_offset_s": float(lp.deadline_offset_s),
+                "share": _floats(lp.share),
+                "gap_s": float(lp.gap_s),
+                "variant": None if lp.variant is None else _layer_to_dict(lp.variant),
+                "variant_latency_s": _floats(lp.variant_latency_s),
+                "gap_after_s": _opt(lp.gap_after_s),
+                "gain_s": _opt(lp.gain_s),
+                "variant_loss": _opt(lp.variant_loss),
+                "variant_rank": lp.variant_rank,
+                "variant_share": float(lp.variant_share),
+            }
+            for lp in t.layers
+        ]
+        acc = sorted(t.accuracy.items(), key=lambda kv: (len(kv[0]), sorted(kv[0])))
+        tasks.append(
+            {
+                "name": t.name,
+                "model": t.model,
+                "rate_hz": float(t.rate_hz),
+                "deadline_s": float(t.deadline_s),
+                "variant_layers": list(t.variant_layers),
+                "admissible": [sorted(s) for s in t.admissible],
+                "accuracy": [{"variants": sorted(s), "value": float(v)} for s, v in acc],
+                "accuracy_metric": t.accuracy_metric,
+                "accuracy_source": t.accuracy_source,
+                "layers": layers,
+            }
+        )
+    return {
+        "version": plan.version,
+        "scenario": plan.scenario,
+        "platform": plan.platform,
+        "accelerators": list(plan.accelerators),
+        "cost_model": plan.cost_model,
+        "budget_policy": plan.budget_policy,
+        "accuracy_loss": float(plan.accuracy_loss),
+        "utilization": _floats(plan.utilization),
+        "preferred_utilization": _floats(plan.preferred_utilization),
+        "notes": list(plan.notes),
+        "tasks": tasks,
+    }
+
+
+def atomic_write(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    p = Path(path)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", file=str(p)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, p)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write: {exc.strerror}", file=str(p)) from None
+
+
+def dump_json(plan, path: str | Path | None = None, *, indent: int | None = 1) -> str:
+    """JSON text of ``plan``; written atomically to ``path`` when given."""
+    text = json.dumps(plan_to_dict(plan), indent=indent, allow_nan=False) + "\n"
+    if path is not None:
+        atomic_write(path, text)
+    return text
+
+
+def load_json_text(text: str, source: str | None = None):
+    """Parse JSON text into a validated plan."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", file=source, line=exc.lineno) from None
+    return plan_from_dict(data, source)
+
+
+class _Reader:
+    """Typed access to a JSON tree, raising :class:`InputError` naming the field path."""
+
+    def __init__(self, source: str | None) -> None:
+        self.source = source
+
+    def fail(self, where: str, msg: str):
+        raise InputError(msg, file=self.source, field=where)
+
+    def obj(self, v, where: str) -> Mapping:
+        if not isinstance(v, Mapping):
+            self.fail(where, "expected an object")
+        return v
+
+    def get(self, d: Mapping, key: str, where: str, kind: str, *, optional: bool = False):
+        path = f"{where}.{key}" if where else key
+        if key not in d:
+            if optional:
+                return None
+            self.fail(path, "missing")
+        return self.value(d[key], path, kind, optional=optional)
+
+    def value(self, v, path: str, kind: str, *, optional: bool = False):
+        if v is None and optional:
+            return None
+        if kind == "str" and isinstance(v, str):
+            return v
+        if kind == "int" and isinstance(v, int) and not isinstance(v, bool):
+            return v
+        if kind == "num" and isinstance(v, int | float) and not isinstance(v, bool):
+            if math.isfinite(v):
+                return float(v)
+        if kind == "list" and isinstance(v, list):
+            return v
+        names = {"str": "a string", "int": "an integer", "num": "a finite number", "list": "a list"}
+        self.fail(path, f"expected {names[kind]}, got {type(v).__name__}")
+
+    def nums(
+        self, v, path: str, n: int | None, *, optional: bool = False
+    ) -> tuple[float, ...] | None:
+        if v is None and optional:
+            return None
+        xs = self.value(v, path, "list")
+        if n is not None and len(xs) != n:
+            self.fail(path, f"expected {n} values, got {len(xs)}")
+        return tuple(self.value(x, f"{path}[{i}]", "num") for i, x in enumerate(xs))
+
+    def ints(self, v, path: str) -> list[int]:
+        xs = self.value(v, path, "list")
+        return [self.value(x, f"{path}[{i}]", "int") for i, x in enumerate(xs)]
+
+
+def _layer_from(r: _Reader, v, path: str) -> Layer | None:
+    if v is None:
+        return None
+    d = r.obj(v, path)
+    kw: dict[str, Any] = {}
+    for f in _LAYER_FIELDS:
+        if f == "name":
+            kw[f] = r.get(d, f, path, "str")
+        elif f == "kind":
+            kind = r.get(d, f, path, "str")
+            try:
+                kw[f] = LayerKind(kind)
+            except ValueError:
+                r.fail(f"{path}.kind", f"unknown layer kind {kind!r}")
+        else:
+            kw[f] = r.get(d, f, path, "int")
+    try:
+        return Layer(**kw)
+    except ValueError as exc:
+        r.fail(path, str(exc))
+    return None  # pragma: no cover
+
+
+def plan_from_dict(data, source: str | None = None):
+    """Validate ``data`` and build a :class:`~terastal.planner.plan.Plan`."""
+    from terastal.planner.plan import PLAN_VERSION, LayerPlan, Plan, TaskPlan
+
+    r = _Reader(source)
+    d = r.obj(data, "<root>")
+    version = r.get(d, "version", "", "int")
+    if version != PLAN_VERSION:
+        r.fail(
+            "version", f"unsupported plan version {version} (this terastal reads {PLAN_VERSION})"
+        )
+    accs = tuple(
+        r.value(a, f"accelerators[{i}]", "str")
+        for i, a in enumerate(r.get(d, "accelerators", "", "list"))
+    )
+    na = len(accs)
+    if na == 0:
+        r.fail("accelerators", "empty")
+    loss = r.get(d, "accuracy_loss", "", "num")
+    tasks = []
+    for ti, tv in enumerate(r.get(d, "tasks", "", "list")):
+        tw = f"tasks[{ti}]"
+        td = r.obj(tv, tw)
+        layers = []
+        for li, lv in enumerate(r.get(td, "layers", tw, "list")):
+            lw = f"{tw}.layers[{li}]"
+            ld = r.obj(lv, lw)
+            index = r.get(ld, "index", lw, "int")
+            if index != li:
+                r.fail(f"{lw}.index", f"expected {li}, got {index}")
+            pref = r.get(ld, "preferred", lw, "int")
+            if not 0 <= pref < na:
+                r.fail(f"{lw}.preferred", f"accelerator index {pref} out of range")
+            rank = r.get(ld, "variant_rank", lw, "int", optional=True)
+            layers.append(
+                LayerPlan(
+                    index=index,
+                    name=r.get(ld, "name", lw, "str"),
+                    preferred=pref,
+                    latency_s=r.nums(ld.get("latency_s"), f"{lw}.latency_s", na),
+                    expected_latency_s=r.get(ld, "expected_latency_s", lw, "num"),
+                    budget_s=r.get(ld, "budget_s", lw, "num"),
+                    deadline_offset_s=r.get(ld, "deadline_offset_s", lw, "num"),
+                    share=r.nums(ld.get("share"), f"{lw}.share", na),
+                    gap_s=r.get(ld, "gap_s", lw, "num"),
+                    variant=_layer_from(r, ld.get("variant"), f"{lw}.variant"),
+                    variant_latency_s=r.nums(
+                        ld.get("variant_latency_s"), f"{lw}.variant_latency_s", na, optional=True
+                    ),
+                    gap_after_s=r.get(ld, "gap_after_s", lw, "num", optional=True),
+                    gain_s=r.get(ld, "gain_s", lw, "num", optional=True),
+                    variant_loss=r.get(ld, "variant_loss", lw, "num", optional=True),
+                    variant_rank=rank,
+                    variant_share=r.get(ld, "variant_share", lw, "num", optional=True) or 0.0,
+                )
+            )
+        if not layers:
+            r.fail(f"{tw}.layers", "empty")
+        vl = r.ints(td.get("variant_layers", []), f"{tw}.variant_layers")
+        for k, li in enumerate(vl):
+            if not 0 <= li < len(layers) or layers[li].variant is None:
+                r.fail(f"{tw}.variant_layers[{k}]", f"layer {li} has no variant")
+        adm = [
+            frozenset(r.ints(s, f"{tw}.admissible[{k}]"))
+            for k, s in enumerate(r.value(td.get("admissible", []), f"{tw}.admissible", "list"))
+        ]
+        for k, s in enumerate(adm):
+            if not s <= set(vl):
+                r.fail(
+                    f"{tw}.admissible[{k}]", f"uses layers without variant: {sorted(s - set(vl))}"
+                )
+        acc: dict[frozenset[int], float] = {}
+        for k, e in enumerate(r.value(td.get("accuracy", []), f"{tw}.accuracy", "list")):
+            ew = f"{tw}.accuracy[{k}]"
+            ed = r.obj(e, ew)
+            s = frozenset(r.ints(ed.get("variants", []), f"{ew}.variants"))
+            if any(not 0 <= i < len(layers) for i in s):
+                r.fail(f"{ew}.variants", "layer index out of range")
+            acc[s] = r.get(ed, "value", ew, "num")
+        tasks.append(
+            TaskPlan(
+                name=r.get(td, "name", tw, "str"),
+                model=r.get(td, "model", tw, "str"),
+                rate_hz=r.get(td, "rate_hz", tw, "num"),
+                deadline_s=r.get(td, "deadline_s", tw, "num"),
+                layers=tuple(layers),
+                variant_layers=tuple(vl),
+                admissible=tuple(adm),
+                accuracy=acc,
+                accuracy_metric=r.get(td, "accuracy_metric", tw, "str", optional=True),
+                accuracy_source=r.get(td, "accuracy_source", tw, "str", optional=True),
+            )
+        )
+    names = [t.name for t in tasks]
+    if len(set(names)) != len(names):
+        r.fail("tasks", "duplicate task names")
+    util = d.get("utilization")
+    putil = d.get("preferred_utilization")
+    return Plan(
+        scenario=r.get(d, "scenario", "", "str"),
+        platform=r.get(d, "platform", "", "str"),
+        accelerators=accs,
+        cost_model=r.get(d, "cost_model", "", "str"),
+        budget_policy=r.get(d, "budget_policy", "", "str"),
+        accuracy_loss=loss,
+        tasks=tuple(tasks),
+        utilization=r.nums(util, "utilization", na, optional=True) or (),
+        preferred_utilization=r.nums(putil, "preferred_utilization", na, optional=True) or (),
+        notes=tuple(r.value(x, f"notes[{i}]", "str") for i, x in enumerate(d.get("notes") or [])),
+        version=version,
+    )
