@@ -99,6 +99,8 @@ class Simulator:
         self.idle = [True] * self.num_acc
         self.idle_count = self.num_acc
         self.free_at = [0.0] * self.num_acc
+        self.busy_s = [0.0] * self.num_acc  # computing
+        self.reserved_s = [0.0] * self.num_acc  # computing or receiving a transfer
         self.running: list[tuple[Job, int] | None] = [None] * self.num_acc
         self.jobs: list[Job] = []
         self.active: dict[Job, None] = {}  # insertion (= release) ordered
@@ -177,6 +179,8 @@ class Simulator:
             log=self.log,
             dispatches=self.dispatches,
             decision_ns=self.decision_ns,
+            busy_s=tuple(self.busy_s),
+            reserved_s=tuple(self.reserved_s),
             wall_s=_time.perf_counter() - wall0,
         )
 
@@ -339,6 +343,8 @@ class Simulator:
         self.idle[acc] = False
         self.idle_count -= 1
         self.free_at[acc] = end
+        self.busy_s[acc] += lat
+        self.reserved_s[acc] += end - now
         self.running[acc] = (job, layer)
         self.dispatches += 1
         heappush(self.env.heap, (end, PRIO_COMPLETE, next(self.env.seq), KIND_COMPLETE, acc))

@@ -49,6 +49,9 @@ class SimResult:
         Number of layer dispatches.
     decision_ns : list of int
         Wall time of every scheduler call in nanoseconds.
+    busy_s, reserved_s : tuple of float
+        Per accelerator, total time spent computing, and computing or waiting for an incoming
+        transfer (the accelerator is reserved from dispatch).
     wall_s : float
         Wall time of the whole run.
     """
@@ -65,6 +68,8 @@ class SimResult:
     log: list[tuple] = field(repr=False)
     dispatches: int
     decision_ns: list[int] = field(repr=False)
+    busy_s: tuple[float, ...]
+    reserved_s: tuple[float, ...]
     wall_s: float
 
     @property

@@ -1,0 +1,103 @@
+"""Run outputs: ``metrics.json``, ``jobs.csv``, ``trace.json``, written atomically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from terastal.errors import InputError
+from terastal.metrics.trace import trace_events
+from terastal.sim.result import SimResult
+
+JOB_COLUMNS = (
+    "job",
+    "model",
+    "frame",
+    "release_ms",
+    "deadline_ms",
+    "finish_ms",
+    "latency_ms",
+    "status",
+    "accelerators",
+    "variants",
+    "energy_mj",
+)
+
+
+def _ms(t: float) -> str:
+    return f"{t * 1e3:.6f}"
+
+
+def jobs_csv(result: SimResult) -> str:
+    """One row per job; accelerators as names joined by ``+``, variants as ``;``-joined layers."""
+    names = result.accelerator_names
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(JOB_COLUMNS)
+    for job in result.jobs:
+        accs = "+".join(names[a] for a in sorted(job.accelerators))
+        w.writerow(
+            (
+                job.id,
+                job.task.name,
+                job.frame,
+                _ms(job.release),
+                _ms(job.deadline),
+                _ms(job.finish),
+                _ms(job.finish - job.release),
+                job.status,
+                accs,
+                ";".join(str(v) for v in sorted(job.variants)),
+                f"{job.energy_j * 1e3:.9f}",
+            )
+        )
+    return buf.getvalue()
+
+
+def to_json(obj: object) -> str:
+    """Stable JSON text (insertion-ordered keys, no nan, trailing newline)."""
+    return json.dumps(obj, indent=2, allow_nan=False) + "\n"
+
+
+def write_atomic(out_dir: str | os.PathLike[str], files: Mapping[str, str]) -> Path:
+    """Write ``{filename: text}`` into ``out_dir`` so that no reader sees a partial file.
+
+    A new directory is written in full next to its final place and renamed into it. In an
+    existing directory each file is written to a temporary name and renamed over the old
+    one; other files in the directory are left alone.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"output path {str(out)!r} exists and is not a directory")
+    parent = out.parent if str(out.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    target = out if out.exists() else parent
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=target))
+    try:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        if out.exists():
+            for name in files:
+                os.replace(tmp / name, out / name)
+        else:
+            os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def write_run(
+    out_dir: str | os.PathLike[str], result: SimResult, metrics: dict, *, trace: bool = True
+) -> Path:
+    """Write ``metrics.json``, ``jobs.csv`` and (if ``trace``) ``trace.json`` into ``out_dir``."""
+    files = {"metrics.json": to_json(metrics), "jobs.csv": jobs_csv(result)}
+    if trace:
+        files["trace.json"] = json.dumps(trace_events(result), separators=(",", ":")) + "\n"
+    return write_atomic(out_dir, files)
