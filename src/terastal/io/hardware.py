@@ -138,6 +138,8 @@ def _hw_body(ts: TokenStream, name: str, line: int, *, block: bool) -> HardwareS
             break
         key = ts.word("a hardware key" + (" or '}'" if block else ""))
         canon = _HW_KEYS.get(key.value.lower())
+        if block and key.value.lower() == "accelerator":
+            raise ts.error(f"expected '}}' to close accelerator {name!r}", key)
         if canon is None:
             raise ts.error(
                 f"unknown hardware key '{key.value}'; expected one of {', '.join(_HW_KEYS)}",
