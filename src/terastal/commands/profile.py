@@ -1,0 +1,170 @@
+"""``terastal profile``: cost every layer of a scenario on every accelerator of a platform."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from terastal.errors import InputError, TerastalError
+from terastal.model import Platform, Scenario
+
+__all__ = ["ProfileResult", "profile_scenario", "register", "write_costs_csv"]
+
+CSV_COLUMNS = ("model", "layer", "accelerator", "latency_s", "energy_j")
+
+
+@dataclass(frozen=True)
+class ProfileResult:
+    """Per-layer costs of every task on every accelerator.
+
+    ``latency_s[task][j]`` and ``energy_j[task][j]`` are per-layer arrays for accelerator
+    ``j`` of the platform.
+    """
+
+    scenario: Scenario
+    platform: Platform
+    latency_s: dict[str, list[Any]]
+    energy_j: dict[str, list[Any]]
+
+
+def _cost_model(name: str) -> Any:
+    """The named cost backend (``terastal.cost.get_cost_model``)."""
+    import terastal.cost as cost
+
+    getter = getattr(cost, "get_cost_model", None)
+    if getter is None:
+        raise TerastalError("no cost-model backends are available in this installation")
+    return getter(name)
+
+
+def profile_scenario(scenario: Scenario, platform: Platform, cost_model: Any) -> ProfileResult:
+    """Evaluate every task's layers on every accelerator.
+
+    Parameters
+    ----------
+    scenario, platform : Scenario, Platform
+        What runs where.
+    cost_model : CostModel
+        Backend with ``evaluate(layers, accelerator)``.
+
+    Returns
+    -------
+    ProfileResult
+    """
+    lat: dict[str, list[Any]] = {}
+    en: dict[str, list[Any]] = {}
+    for task in scenario.tasks:
+        lat[task.name], en[task.name] = [], []
+        for acc in platform.accelerators:
+            costs = cost_model.evaluate(task.model.layers, acc)
+            lat[task.name].append(costs.latency_s)
+            en[task.name].append(costs.energy_j)
+    return ProfileResult(scenario, platform, lat, en)
+
+
+def write_costs_csv(result: ProfileResult, out: str | Path) -> None:
+    """Write ``model,layer,accelerator,latency_s,energy_j`` rows atomically.
+
+    The rows go to a temporary file in the target directory, renamed over ``out`` only once
+    complete, so a failure never leaves a partial file. ``model`` is the task name.
+
+    Raises
+    ------
+    InputError
+        If the target directory does not exist or is not writable.
+    """
+    out = Path(out)
+    directory = out.parent if str(out.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError("output directory does not exist", file=str(out), field="--out")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", file=str(out), field="--out") from None
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(CSV_COLUMNS)
+            for task in result.scenario.tasks:
+                for j, acc in enumerate(result.platform.accelerators):
+                    lat = result.latency_s[task.name][j]
+                    en = result.energy_j[task.name][j]
+                    for i, layer in enumerate(task.model.layers):
+                        w.writerow((task.name, layer.name, acc.name, repr(float(lat[i])),
+                                    repr(float(en[i]))))  # fmt: skip
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _print_table(result: ProfileResult, cost_model_name: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"{result.scenario.name} on {result.platform.name} ({cost_model_name} cost model)"
+    )
+    table.add_column("model")
+    table.add_column("fps", justify="right")
+    table.add_column("layers", justify="right")
+    for acc in result.platform.accelerators:
+        label = f"{acc.name} ({acc.dataflow.value}, {acc.num_pes} PEs)"
+        table.add_column(f"{label}\nlatency ms", justify="right")
+        table.add_column("energy mJ", justify="right")
+    for task in result.scenario.tasks:
+        row = [task.name, f"{task.fps:g}", str(len(task.model))]
+        for j in range(len(result.platform.accelerators)):
+            row.append(f"{float(sum(result.latency_s[task.name][j])) * 1e3:.3f}")
+            row.append(f"{float(sum(result.energy_j[task.name][j])) * 1e3:.3f}")
+        table.add_row(*row)
+    Console(width=max(100, 30 + 34 * len(result.platform.accelerators))).print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``terastal profile`` to ``app``."""
+
+    @app.command("profile")
+    def profile(
+        scenario: Annotated[
+            str,
+            typer.Option(
+                "--scenario", "-s", help="Bundled scenario (e.g. VR_gaming) or .m/.yaml path."
+            ),
+        ],
+        platform: Annotated[
+            str,
+            typer.Option(
+                "--platform",
+                "-p",
+                help="Bundled platform HW/DATAFLOW (e.g. Dual_4K/WS_OS), .yaml path, "
+                "or hw.m:dataflow.m.",
+            ),
+        ],
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", "-o", help="Write per-layer costs to this CSV file."),
+        ] = None,
+        cost_model: Annotated[
+            str, typer.Option("--cost-model", help="Cost backend name.")
+        ] = "analytical",
+    ) -> None:
+        """Print per-model x per-accelerator latency and energy; optionally write a CSV."""
+        from terastal.io import load_platform, load_scenario
+
+        if out is not None and not (out.parent if str(out.parent) else Path(".")).is_dir():
+            raise InputError("output directory does not exist", file=str(out), field="--out")
+        scen = load_scenario(scenario)
+        plat = load_platform(platform)
+        result = profile_scenario(scen, plat, _cost_model(cost_model))
+        if out is not None:
+            write_costs_csv(result, out)
+        _print_table(result, cost_model)
+        if out is not None:
+            typer.echo(f"wrote {out}")
