@@ -391,11 +391,6 @@ def make_plan(
     from terastal.planner.make import build_plan
 
     return build_plan(
-        scenario,
-        platform,
-        cost_model,
-        accuracy_loss=accuracy_loss,
-        budgets=budgets,
-        accuracy_tables=accuracy_tables,
-        use_bundled=use_bundled,
-    )
+        scenario, platform, cost_model, accuracy_loss=accuracy_loss, budgets=budgets,
+        accuracy_tables=accuracy_tables, use_bundled=use_bundled,
+    )  # fmt: skip

@@ -167,9 +167,13 @@ class _Reader:
             return v
         if kind == "int" and isinstance(v, int) and not isinstance(v, bool):
             return v
-        if kind == "num" and isinstance(v, int | float) and not isinstance(v, bool):
-            if math.isfinite(v):
-                return float(v)
+        if (
+            kind == "num"
+            and isinstance(v, int | float)
+            and not isinstance(v, bool)
+            and math.isfinite(v)
+        ):
+            return float(v)
         if kind == "list" and isinstance(v, list):
             return v
         names = {"str": "a string", "int": "an integer", "num": "a finite number", "list": "a list"}
