@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from test_planner_support import FakeCost, TableCost, conv, ws_os
 
 from terastal.cost.tables import build_cost_tables
 from terastal.errors import InputError
@@ -9,6 +8,7 @@ from terastal.planner.accuracy import AccuracyTable
 from terastal.planner.budgets import compute_budgets, lp_mapping, split_budget
 from terastal.planner.design import design_task, resolve_accuracy
 from terastal.planner.paper import PAPER_MODELS, load_paper_model
+from test_planner_support import FakeCost, TableCost, conv, ws_os
 
 
 def _setup(lat, vlat=None, acc=None, fps=1.0, loss=0.02, tasks=None):
@@ -51,7 +51,7 @@ def test_lp_uses_an_admissible_variant_when_it_relieves_the_bottleneck():
     acc = {(): 1.0, ("l0",): 0.99, ("l1",): 0.99}  # one variant per job at most
     sc, tables, designs, a = _setup([(1, 3), (1, 3)], [(1, 1), (1, 1)], acc)
     assert designs["net"].admissible == {frozenset(), frozenset({0}), frozenset({1})}
-    share, vshare, expected, util = lp_mapping(sc, tables, designs, a)
+    _share, vshare, _expected, util = lp_mapping(sc, tables, designs, a)
     np.testing.assert_allclose(util, [1.0, 1.0], rtol=1e-6)
     assert vshare["net"].sum() == pytest.approx(1.0)  # convex hull of admissible sets
 

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from test_planner_support import FakeCost, TableCost, conv, scenario_of, ws_os
 
 from terastal.cost.tables import build_cost_tables
 from terastal.errors import InputError
@@ -9,6 +8,7 @@ from terastal.planner.accuracy import AccuracyTable
 from terastal.planner.design import design_task, layer_gaps, resolve_accuracy
 from terastal.planner.paper import PAPER_MODELS, load_paper_model
 from terastal.planner.variants import VariantError
+from test_planner_support import FakeCost, TableCost, conv, scenario_of, ws_os
 
 
 def _model():
@@ -50,7 +50,7 @@ def _design(loss=0.02, acc=ACC, cost=None):
 
 
 def test_gaps_before_and_after():
-    d, tab, notes = _design()
+    d, _tab, notes = _design()
     assert notes == []
     np.testing.assert_allclose(d.gap_s, [3, 4, 5, 0])
     np.testing.assert_allclose(d.gap_after_s[:3], [0.5, 1, 2])
