@@ -111,20 +111,20 @@ def _print_table(result: ProfileResult, cost_model_name: str) -> None:
     table = Table(
         title=f"{result.scenario.name} on {result.platform.name} ({cost_model_name} cost model)"
     )
-    table.add_column("model")
+    table.add_column("model", no_wrap=True)
     table.add_column("fps", justify="right")
     table.add_column("layers", justify="right")
     for acc in result.platform.accelerators:
-        label = f"{acc.name} ({acc.dataflow.value}, {acc.num_pes} PEs)"
-        table.add_column(f"{label}\nlatency ms", justify="right")
-        table.add_column("energy mJ", justify="right")
+        label = f"{acc.name} ({acc.dataflow.value})"
+        table.add_column(f"{label}\nlatency ms", justify="right", no_wrap=True)
+        table.add_column("\nenergy mJ", justify="right", no_wrap=True)
     for task in result.scenario.tasks:
         row = [task.name, f"{task.fps:g}", str(len(task.model))]
         for j in range(len(result.platform.accelerators)):
             row.append(f"{float(sum(result.latency_s[task.name][j])) * 1e3:.3f}")
             row.append(f"{float(sum(result.energy_j[task.name][j])) * 1e3:.3f}")
         table.add_row(*row)
-    Console(width=max(100, 30 + 34 * len(result.platform.accelerators))).print(table)
+    Console(width=max(100, 40 + 32 * len(result.platform.accelerators))).print(table)
 
 
 def register(app: typer.Typer) -> None:
