@@ -10,12 +10,17 @@ import typer
 from terastal.errors import InputError, TerastalError
 
 
-def _cost_model():
-    try:
-        from terastal.cost import default_cost_model
-    except ImportError:
-        raise TerastalError("no default cost model is available in this installation") from None
-    return default_cost_model()
+def _cost_model(name: str):
+    """The named cost backend (``terastal.cost.get_cost_model``, else the default one)."""
+    import terastal.cost as cost
+
+    getter = getattr(cost, "get_cost_model", None)
+    if getter is not None:
+        return getter(name)
+    default = getattr(cost, "default_cost_model", None)
+    if default is None:
+        raise TerastalError("no cost-model backends are available in this installation")
+    return default()
 
 
 def _us(x: float | None) -> str:
@@ -78,7 +83,8 @@ def print_plan(plan, show: str = "variants") -> None:
                     continue
                 var = _shape(lp.variant) if lp.variant is not None else "-"
                 if lp.variant is None and lp.variant_latency_s is not None:
-                    var = "(not admissible)"
+                    no_gain = lp.gain_s is not None and lp.gain_s <= 0
+                    var = "(no gain)" if no_gain else "(not admissible)"
                 table.add_row(
                     t.name,
                     lp.name,
@@ -127,6 +133,9 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--no-bundled-accuracy", help="Ignore the bundled paper accuracy tables."),
         ] = False,
+        cost_model: Annotated[
+            str, typer.Option("--cost-model", help="Cost backend name.")
+        ] = "analytical",
         show: Annotated[
             str, typer.Option("--show", help="Layers to list: variants, all or none.")
         ] = "variants",
@@ -144,7 +153,7 @@ def register(app: typer.Typer) -> None:
         result = make_plan(
             sc,
             pf,
-            _cost_model(),
+            _cost_model(cost_model),
             accuracy_loss=accuracy_loss,
             budgets=budgets,
             accuracy_tables=accuracy_table,
