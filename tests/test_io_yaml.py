@@ -57,7 +57,7 @@ def test_yaml_scenario(tmp_path):
     (tmp_path / "nets" / "two.m").write_text(NET)
     s = load_scenario(_write(tmp_path, "s.yaml", SCENARIO))
     assert s.name == "demo"
-    assert [t.name for t in s.tasks] == ["ES_RITNet", "GE_FBNet_C", "tiny_task", "ResNet50"]
+    assert [t.name for t in s.tasks] == ["ES_RITNet", "GE_FBNet_C", "tiny_task", "resnet50"]
     ge = s.task("GE_FBNet_C")
     assert ge.depends_on == "ES_RITNet" and ge.probability == 0.5
     assert ge.deadline_s == pytest.approx(0.010) and ge.phase_s == pytest.approx(0.002)

@@ -8,7 +8,8 @@ Scenario::
         fps: 60                     # (relative paths: against this file's directory)
       - model: nets/gaze.m
         network: GE_FBNet_C         # which network of a multi-network .m file
-        name: gaze                  # optional task name, default: the model's name
+        name: gaze                  # optional task name, default: the bundled model name
+                                    # as written, or the network/graph name for a path
         fps: 60
         deadline_ms: 12             # optional, default: one period
         phase_ms: 0                 # optional
@@ -223,7 +224,8 @@ def load_scenario_yaml(
                     raise
                 raise doc.error(exc.message, mnode, f"{f}.model") from None
         model = models[key]
-        tname = doc.string(t["name"], f"{f}.name") if "name" in t else model.name
+        default_name = model.name if Path(spec).suffix else spec
+        tname = doc.string(t["name"], f"{f}.name") if "name" in t else default_name
         fps = doc.number(doc.require(t, "fps", tnode, f), f"{f}.fps", positive=True)
         ms = {
             k: doc.number(t[k], f"{f}.{k}", positive=(k == "deadline_ms")) / 1e3
