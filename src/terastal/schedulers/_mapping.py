@@ -22,7 +22,7 @@ def map_preferred(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
     this call, waits; lower-priority jobs preferring another idle accelerator still run, so
     each accelerator serves its own queue in priority order.
     """
-    idle = [view.is_idle(a) for a in range(view.num_accelerators)]
+    idle = list(view.idle_flags)
     left = sum(idle)
     out = []
     for job in jobs:
@@ -44,9 +44,8 @@ def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
     this call as busy until their new layer ends. A job whose best accelerator is busy waits
     for it (the next completion is a scheduling point) rather than taking a worse idle one.
     """
-    now = view.now
     free = list(view.free_at)
-    idle = [view.is_idle(a) for a in range(len(free))]
+    idle = list(view.idle_flags)
     left = sum(idle)
     accs = range(len(free))
     transfer = view.transfer_s
@@ -56,7 +55,7 @@ def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
         lat = job.costs.lat[layer]
         best, best_f = -1, float("inf")
         for a in accs:
-            f = (free[a] if free[a] > now else now) + transfer(job, layer, a) + lat[a]
+            f = free[a] + transfer(job, layer, a) + lat[a]
             if f < best_f:
                 best, best_f = a, f
         if idle[best]:

@@ -34,8 +34,8 @@ class TaskCosts:
         Bytes of each layer's output activation (what a move between accelerators carries).
     preferred : tuple of int
         Per layer, the accelerator with the lowest original latency (lowest index on ties).
-    min_lat : tuple of float
-        Per layer, the lowest original latency over accelerators.
+    min_lat, min_energy : tuple of float
+        Per layer, the lowest original latency / energy over accelerators.
     rem_min : tuple of float
         ``rem_min[l]`` = sum of ``min_lat`` over layers ``l..n-1``; ``rem_min[n] = 0``.
     rem_mean : tuple of float
@@ -51,6 +51,7 @@ class TaskCosts:
         "has_variants",
         "index",
         "lat",
+        "min_energy",
         "min_lat",
         "num_layers",
         "out_bytes",
@@ -90,6 +91,7 @@ class TaskCosts:
         self.out_bytes = tuple(float(b) for b in table.out_bytes.tolist())
         self.preferred = tuple(min(range(num_accelerators), key=row.__getitem__) for row in lat)
         self.min_lat = tuple(min(row) for row in lat)
+        self.min_energy = tuple(min(row) for row in self.energy)
         self.rem_min = _suffix_sums(self.min_lat)
         self.rem_mean = _suffix_sums([sum(row) / num_accelerators for row in lat])
         self.preds = task.model.predecessors()

@@ -83,11 +83,15 @@ def random_case(
     dag: bool = True,
     cascade: bool = True,
     variants: bool = True,
+    deadlines: bool = True,
+    max_out_bytes: float = 1.0e6,
 ):
     """A random small scenario, platform and tables with total load near ``load``.
 
     Load is the sum over tasks of (sum of per-layer minimum latency) x fps divided by the
-    number of accelerators. Returns ``(scenario, platform, tables)``.
+    number of accelerators. ``deadlines=False`` keeps every deadline at one period;
+    ``max_out_bytes`` bounds the activation sizes (and so transfer times). Returns
+    ``(scenario, platform, tables)``.
     """
     from terastal.model import Scenario
 
@@ -109,13 +113,15 @@ def random_case(
             fps=fps,
             phase_s=float(rng.uniform(0, 1 / fps)),
             jitter_s=float(rng.uniform(0, 0.2 / fps)) if rng.random() < 0.5 else 0.0,
-            deadline_s=float(rng.uniform(0.5, 1.5) / fps) if rng.random() < 0.5 else None,
+            deadline_s=(
+                float(rng.uniform(0.5, 1.5) / fps) if deadlines and rng.random() < 0.5 else None
+            ),
             depends_on=depends,
             probability=float(rng.uniform(0.3, 1.0)) if depends else 1.0,
         )
         tasks.append(task)
         lat[task.name] = rng.uniform(0.2, 1.0, size=(n, num_accelerators))
-        ob[task.name] = rng.uniform(0, 1e6, size=n)
+        ob[task.name] = rng.uniform(0, max_out_bytes, size=n)
         if variants:
             vlat[task.name] = {
                 k: list(lat[task.name][k] * rng.uniform(0.3, 0.9))

@@ -110,6 +110,11 @@ class SimView:
         idle = self._s.idle
         return tuple(a for a in range(len(idle)) if idle[a])
 
+    @property
+    def idle_flags(self) -> tuple[bool, ...]:
+        """Per accelerator, whether it is idle."""
+        return tuple(self._s.idle)
+
     def is_idle(self, accelerator: int) -> bool:
         """Whether ``accelerator`` is idle."""
         return self._s.idle[accelerator]
@@ -117,7 +122,8 @@ class SimView:
     @property
     def free_at(self) -> tuple[float, ...]:
         """Per accelerator, when it becomes free (``now`` if idle)."""
-        return tuple(self._s.free_at)
+        now = self._s.now
+        return tuple(f if f > now else now for f in self._s.free_at)
 
     # costs -----------------------------------------------------------------------------------
     @property
