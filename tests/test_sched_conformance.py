@@ -73,7 +73,7 @@ def test_broken_schedulers_are_caught(factory, check):
 def test_error_names_the_scheduler():
     with pytest.raises(ConformanceError, match="'one'"):
         check_scheduler(OneAccelerator)
-    assert [c.__name__ for c in iter_checks()][0] == "check_protocol"
+    assert next(iter_checks()).__name__ == "check_protocol"
 
 
 def test_entry_point_schedulers_are_found(monkeypatch):
