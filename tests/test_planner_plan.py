@@ -197,3 +197,22 @@ def test_threshold_and_user_tables(mix, tmp_path):
     f.write_text("model,variants,top1\nplain,,70\nplain,zz,69\n")
     with pytest.raises(InputError, match="has no layer 'zz'"):
         make_plan(mix, ws_os(), FakeCost(), accuracy_tables=f)
+
+
+def test_identical_cores_share_the_preferred_load(mix):
+    from terastal.model import Accelerator, Dataflow, Platform
+
+    quad = Platform(
+        "quad",
+        tuple(
+            Accelerator(f"a{i}", Dataflow.WS if i % 2 == 0 else Dataflow.OS, 512) for i in range(4)
+        ),
+    )
+    p = make_plan(mix, quad, FakeCost())
+    pu = p.preferred_utilization
+    assert pu[0] == pytest.approx(pu[2]) and pu[1] == pytest.approx(pu[3])
+    for t in p.tasks:
+        for lp in t.layers:
+            assert lp.preferred in lp.preferred_set
+            assert lp.latency_s[lp.preferred] == min(lp.latency_s)
+    assert max(p.utilization) <= max(pu) + 1e-9

@@ -35,7 +35,9 @@ __all__ = [
     "LP_WORK_WEIGHT",
     "BudgetResult",
     "compute_budgets",
+    "fastest_share",
     "lp_mapping",
+    "preferred_utilization",
     "split_budget",
 ]
 
@@ -107,6 +109,26 @@ def _rate(scenario: Scenario) -> dict[str, float]:
     return {t.name: t.fps * t.probability for t in scenario.tasks}
 
 
+def fastest_share(lat: np.ndarray) -> np.ndarray:
+    """``[layer, accelerator]`` shares splitting each layer evenly over its fastest accelerators.
+
+    Accelerators within a relative ``1e-9`` of the fastest latency tie (identical cores).
+    """
+    lat = np.asarray(lat, dtype=float)
+    tie = lat <= lat.min(axis=1, keepdims=True) * (1 + 1e-9)
+    return tie / tie.sum(axis=1, keepdims=True)
+
+
+def preferred_utilization(scenario: Scenario, tables: Mapping[str, TaskCostTable]) -> np.ndarray:
+    """Per accelerator, the utilization when every layer runs on its fastest accelerator(s)."""
+    rate = _rate(scenario)
+    util = 0.0
+    for t in scenario.tasks:
+        lat = np.asarray(tables[t.name].latency_s, dtype=float)
+        util = util + rate[t.name] * (fastest_share(lat) * lat).sum(axis=0)
+    return np.asarray(util, dtype=float)
+
+
 def lp_mapping(
     scenario: Scenario,
     tables: Mapping[str, TaskCostTable],
@@ -150,10 +172,7 @@ def lp_mapping(
     rate = _rate(scenario)
     tasks = [t for t in scenario.tasks if rate[t.name] > 0]
     na = next(iter(tables.values())).latency_s.shape[1]
-    pref_u = np.zeros(na)
-    for t in tasks:
-        lat = tables[t.name].latency_s
-        np.add.at(pref_u, lat.argmin(axis=1), rate[t.name] * lat.min(axis=1))
+    pref_u = preferred_utilization(scenario, tables)
     u0 = pref_u.max() if pref_u.max() > 0 else 1.0
     w0 = pref_u.sum() if pref_u.sum() > 0 else 1.0
 
@@ -247,8 +266,7 @@ def lp_mapping(
         lat = np.asarray(tab.latency_s, float)
         n = len(lat)
         if t.name not in layout:
-            s = np.zeros((n, na))
-            s[np.arange(n), lat.argmin(axis=1)] = 1.0
+            s = fastest_share(lat)
             share[t.name], vshare[t.name], expected[t.name] = s, np.zeros(n), lat.min(axis=1)
             continue
         xs, ys, sel, _, _ = layout[t.name]
@@ -328,10 +346,7 @@ def compute_budgets(
         )
     rate = _rate(scenario)
     na = next(iter(tables.values())).latency_s.shape[1]
-    pref_u = np.zeros(na)
-    for t in scenario.tasks:
-        lat = tables[t.name].latency_s
-        np.add.at(pref_u, lat.argmin(axis=1), rate[t.name] * lat.min(axis=1))
+    pref_u = preferred_utilization(scenario, tables)
     note = None
     if policy == "lp":
         try:
@@ -344,8 +359,7 @@ def compute_budgets(
             lat = np.asarray(tables[t.name].latency_s, float)
             n = len(lat)
             if policy == "preferred":
-                s = np.zeros((n, na))
-                s[np.arange(n), lat.argmin(axis=1)] = 1.0
+                s = fastest_share(lat)
                 expected[t.name] = lat.min(axis=1)
             else:
                 s = np.full((n, na), 1.0 / na)

@@ -59,7 +59,9 @@ def build_plan(
     for t in scenario.tasks:
         tab, des, acc = tables[t.name], designs[t.name], accuracy.get(t.name)
         lat = np.asarray(tab.latency_s, dtype=float)
-        pref = lat.argmin(axis=1)
+        # among equally fast accelerators (identical cores), prefer the one the mapping uses most
+        tie = lat <= lat.min(axis=1, keepdims=True) * (1 + 1e-9)
+        pref = np.argmax(np.where(tie, 1.0 + res.share[t.name], 0.0), axis=1)
         sel = set(des.selected)
         cand = acc.candidates if acc else {}
         layers = []

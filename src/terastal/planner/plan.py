@@ -39,7 +39,8 @@ class LayerPlan:
     name : str
         Layer name.
     preferred : int
-        Index of the accelerator with the lowest original latency.
+        Index of the accelerator with the lowest original latency (among identical fastest
+        cores, the one the budget mapping uses most; see :attr:`preferred_set`).
     latency_s : tuple of float
         Original latency on every accelerator.
     expected_latency_s : float
@@ -88,6 +89,12 @@ class LayerPlan:
         """Whether the scheduler may run this layer's variant."""
         return self.variant is not None
 
+    @property
+    def preferred_set(self) -> tuple[int, ...]:
+        """Every accelerator as fast as the preferred one (identical cores tie)."""
+        best = self.latency_s[self.preferred]
+        return tuple(a for a, v in enumerate(self.latency_s) if v <= best * (1 + 1e-9))
+
 
 def _key(s: frozenset[int]) -> tuple[int, list[int]]:
     return (len(s), sorted(s))
@@ -131,6 +138,7 @@ class TaskPlan:
     accuracy_source: str | None = None
     _bits: tuple[int, ...] = field(init=False, repr=False, compare=False)
     _masks: frozenset[int] = field(init=False, repr=False, compare=False)
+    _admissible_sets: frozenset[frozenset[int]] = field(init=False, repr=False, compare=False)
     _acc_mask: Mapping[int, float] = field(init=False, repr=False, compare=False)
     _arrays: Mapping[str, np.ndarray] = field(init=False, repr=False, compare=False)
 
@@ -154,6 +162,7 @@ class TaskPlan:
                     f"task {self.name!r}: admissible {sorted(s)} uses layers without variant"
                 )
         setattr_(self, "_masks", frozenset(self.mask(s) for s in adm))
+        setattr_(self, "_admissible_sets", frozenset(adm))
         setattr_(self, "_acc_mask", {self.mask(s): v for s, v in acc.items() if s <= known})
         arrays = {
             "budget_s": np.array([lp.budget_s for lp in self.layers], dtype=float),
@@ -190,18 +199,11 @@ class TaskPlan:
             m |= b
         return m
 
-    def _as_mask(self, combo: int | Iterable[int]) -> int | None:
-        if isinstance(combo, int | np.integer):
-            return int(combo)
-        try:
-            return self.mask(combo)
-        except ValueError:
-            return None
-
     def is_admissible(self, combo: int | Iterable[int]) -> bool:
         """Whether a combination (bitmask or layer indices) is admissible."""
-        m = self._as_mask(combo)
-        return m is not None and m in self._masks
+        if isinstance(combo, int | np.integer):
+            return int(combo) in self._masks
+        return frozenset(combo) in self._admissible_sets
 
     def can_add(self, mask: int, layer: int) -> bool:
         """Whether adding ``layer``'s variant to the combination ``mask`` keeps it admissible."""
