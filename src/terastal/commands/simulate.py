@@ -111,6 +111,9 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--option", "-o", help="Scheduler option KEY=VALUE (repeatable)."),
         ] = None,
+        cost_model: Annotated[
+            str | None, typer.Option("--cost-model", help="Cost backend name.")
+        ] = None,
         trace: Annotated[bool, typer.Option("--trace/--no-trace", help="Write trace.json.")] = True,
         progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
     ) -> None:
@@ -123,7 +126,7 @@ def register(app: typer.Typer) -> None:
         if not duration_ms > 0:
             raise InputError(f"--duration-ms must be > 0, got {duration_ms}")
         sched = make_scheduler(scheduler, **parse_options(option or []))
-        sc, pf, tables = load_case(scenario, platform)
+        sc, pf, tables = load_case(scenario, platform, cost_model)
         duration_s = duration_ms / 1e3
 
         def go(cb):
@@ -132,7 +135,7 @@ def register(app: typer.Typer) -> None:
             )
 
         result = run_with_progress(f"{scheduler} {sc.name}", duration_s, go, show=progress)
-        metrics = compute_metrics(result)
+        metrics = compute_metrics(result, getattr(sched, "accuracy_loss", None))
         print_metrics(metrics)
         if out is not None:
             write_run(out, result, metrics, trace=trace)

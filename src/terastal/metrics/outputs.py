@@ -66,24 +66,29 @@ def to_json(obj: object) -> str:
 
 
 def write_atomic(out_dir: str | os.PathLike[str], files: Mapping[str, str]) -> Path:
-    """Write ``{filename: text}`` into ``out_dir`` so that no reader sees a partial file.
+    """Write ``{relative_path: text}`` into ``out_dir`` so that no reader sees a partial file.
 
     A new directory is written in full next to its final place and renamed into it. In an
     existing directory each file is written to a temporary name and renamed over the old
-    one; other files in the directory are left alone.
+    one; other files in the directory are left alone. Paths may contain ``/``.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"output path {str(out)!r} exists and is not a directory")
+    for name in files:
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise ValueError(f"output file name must be relative and inside: {name!r}")
     parent = out.parent if str(out.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
-    target = out if out.exists() else parent
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=target))
+    existed = out.exists()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out if existed else parent))
     try:
         for name, text in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_text(text, encoding="utf-8")
-        if out.exists():
+        if existed:
             for name in files:
+                (out / name).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp / name, out / name)
         else:
             os.replace(tmp, out)

@@ -10,13 +10,19 @@ from terastal.errors import TerastalError
 from terastal.model import Platform, Scenario
 
 
-def default_cost_model() -> Any:
-    """The package's default cost backend."""
-    try:
-        from terastal.cost import default_cost_model as make
-    except ImportError:
-        raise TerastalError("no default cost model is available in this installation") from None
-    return make()
+def resolve_cost_model(name: str | None = None) -> Any:
+    """The cost backend called ``name`` (``None``: the package default)."""
+    import terastal.cost as cost
+
+    getter = getattr(cost, "get_cost_model", None)
+    if getter is not None and name is not None:
+        return getter(name)
+    default = getattr(cost, "default_cost_model", None)
+    if default is not None:
+        return default()
+    if getter is not None:
+        return getter("analytical")
+    raise TerastalError("no cost-model backends are available in this installation")
 
 
 def load_case(
@@ -30,12 +36,13 @@ def load_case(
     ----------
     scenario, platform : object or str or path
         Model objects, bundled names (``VR_gaming``, ``Dual_4K/WS_OS``) or YAML paths.
-    cost_model : CostModel, optional
-        Defaults to :func:`default_cost_model`.
+    cost_model : CostModel or str, optional
+        A backend or a backend name; default :func:`resolve_cost_model`.
     """
     from terastal.io import load_platform, load_scenario
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     pf = platform if isinstance(platform, Platform) else load_platform(platform)
-    model = cost_model if cost_model is not None else default_cost_model()
-    return sc, pf, build_cost_tables(sc, pf, model)
+    if cost_model is None or isinstance(cost_model, str):
+        cost_model = resolve_cost_model(cost_model)
+    return sc, pf, build_cost_tables(sc, pf, cost_model)
