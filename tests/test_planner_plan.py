@@ -216,3 +216,14 @@ def test_identical_cores_share_the_preferred_load(mix):
             assert lp.preferred in lp.preferred_set
             assert lp.latency_s[lp.preferred] == min(lp.latency_s)
     assert max(p.utilization) <= max(pu) + 1e-9
+
+
+def test_plan_pickles_for_worker_processes(plan):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(plan))
+    assert again == plan
+    t = again.task("ResNet50")
+    assert t.admissible_masks == plan.task("ResNet50").admissible_masks
+    with pytest.raises(TypeError, match="read-only"):
+        t.accuracy[frozenset()] = 0.5

@@ -21,9 +21,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 
 from terastal.errors import InputError
+from terastal.planner.frozen import FrozenDict
 
 __all__ = [
     "AccuracyTable",
@@ -63,7 +63,7 @@ class AccuracyTable:
             )
         if not vals[frozenset()] > 0:
             raise InputError(f"baseline of {self.model!r} must be > 0", file=self.source)
-        object.__setattr__(self, "values", MappingProxyType(vals))
+        object.__setattr__(self, "values", FrozenDict(vals))
 
     @property
     def baseline(self) -> float:

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 
 from terastal.errors import InputError
 from terastal.model import Layer, Platform, Scenario
+from terastal.planner.frozen import FrozenDict
 
 __all__ = ["PLAN_VERSION", "LayerPlan", "Plan", "TaskPlan", "make_plan"]
 
@@ -149,7 +149,7 @@ class TaskPlan:
             if not 0 <= li < n or self.layers[li].variant is None:
                 raise ValueError(f"task {self.name!r}: layer {li} has no variant")
             bits[li] = 1 << k
-        acc = MappingProxyType({frozenset(k): float(v) for k, v in self.accuracy.items()})
+        acc = FrozenDict({frozenset(k): float(v) for k, v in self.accuracy.items()})
         adm = tuple(sorted({frozenset(s) for s in self.admissible} | {frozenset()}, key=_key))
         setattr_ = object.__setattr__
         setattr_(self, "accuracy", acc)
@@ -172,7 +172,7 @@ class TaskPlan:
         }
         for a in arrays.values():
             a.setflags(write=False)
-        setattr_(self, "_arrays", MappingProxyType(arrays))
+        setattr_(self, "_arrays", FrozenDict(arrays))
 
     # ------------------------------------------------------------------ fast queries
     @property
