@@ -93,7 +93,7 @@ def compare(
         ``scenario``, ``platform``, ``duration_s``, ``seeds``, ``late_policy`` and
         ``schedulers.{label}`` = :func:`summarize` of its runs.
     """
-    from terastal.sim.engine import simulate
+    from terastal.sim.api import simulate
 
     out: dict[str, Any] = {
         "scenario": scenario.name,

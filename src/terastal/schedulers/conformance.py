@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from terastal.errors import ContractError
-from terastal.sim.engine import simulate
+from terastal.sim.api import simulate
 from terastal.sim.invariants import InvariantError, check_invariants
 from terastal.sim.job import IN_TIME
 from terastal.sim.result import SimResult

@@ -6,9 +6,10 @@ Typical use::
     result = simulate(scenario, platform, tables, "edf", duration_s=1.0, seed=0)
 """
 
+from terastal.sim.api import simulate
 from terastal.sim.arrivals import Arrivals, draw_arrivals
 from terastal.sim.costs import TaskCosts, build_task_costs
-from terastal.sim.engine import LATE_POLICIES, Simulator, simulate
+from terastal.sim.engine import LATE_POLICIES, Simulator
 from terastal.sim.invariants import check_invariants
 from terastal.sim.job import ACTIVE, DROPPED, IN_TIME, LATE, Job
 from terastal.sim.kernel import Environment

@@ -44,12 +44,16 @@ class TaskCosts:
         Layer dependencies of the model.
     has_variants : bool
         Whether any layer has a variant.
+    is_chain : bool
+        Whether the model is a chain (layer ``i`` depends exactly on ``i - 1``), which lets the
+        engine skip dependency counting.
     """
 
     __slots__ = (
         "energy",
         "has_variants",
         "index",
+        "is_chain",
         "lat",
         "min_energy",
         "min_lat",
@@ -100,6 +104,7 @@ class TaskCosts:
             for q in row:
                 succs[q].append(p)
         self.succs = tuple(tuple(s) for s in succs)
+        self.is_chain = all(p == ((i - 1,) if i else ()) for i, p in enumerate(self.preds))
 
     def __repr__(self) -> str:
         return f"TaskCosts({self.task.name!r}, layers={self.num_layers})"

@@ -94,14 +94,15 @@ class Simulator:
         self.bw = float(platform.transfer_bytes_per_s)
         self.arrivals = draw_arrivals(scenario, self.horizon, self.seed)
         self.env = Environment()
+        self.heap, self.seq = self.env.heap, self.env.seq
         self.now = 0.0
         self.num_acc = len(platform.accelerators)
         self.idle = [True] * self.num_acc
-        self.idle_count = self.num_acc
         self.free_at = [0.0] * self.num_acc
         self.busy_s = [0.0] * self.num_acc  # computing
         self.reserved_s = [0.0] * self.num_acc  # computing or receiving a transfer
-        self.running: list[tuple[Job, int] | None] = [None] * self.num_acc
+        self.running_job: list[Job | None] = [None] * self.num_acc
+        self.running_layer = [-1] * self.num_acc
         self.jobs: list[Job] = []
         self.active: dict[Job, None] = {}  # insertion (= release) ordered
         self.ready: dict[Job, None] = {}  # jobs with a ready layer, in the order they got one
@@ -129,30 +130,51 @@ class Simulator:
                 heappush(heap, (rel[0][0], PRIO_RELEASE, next(seq), KIND_RELEASE, (ti, 0)))
         decide = self.scheduler.decide
         view, ready, idle = self.view, self.ready, self.idle
+        running_job, running_layer, free_at = self.running_job, self.running_layer, self.free_at
         dec_ns = self.decision_ns
         clock = _time.perf_counter_ns
-        complete, release, deadline = self._complete, self._release_periodic, self._deadline
+        apply, complete_dag = self._apply, self._complete_dag
+        release, deadline, end = self._release_periodic, self._deadline, self._end
         progress, tick = self.progress, 0
         while heap:
             now = heap[0][0]
             self.now = env.now = now
             while heap and heap[0][0] == now:
-                event = heappop(heap)
-                kind = event[3]
+                _, _, _, kind, payload = heappop(heap)
                 if kind == KIND_COMPLETE:
-                    complete(event[4])
+                    # Inlined: completions are half of all events. Chains (most models) need
+                    # no dependency counting: the next layer becomes the only ready one.
+                    job = running_job[payload]
+                    layer = running_layer[payload]
+                    running_job[payload] = None
+                    idle[payload] = True
+                    free_at[payload] = now
+                    job._running -= 1
+                    job._done += 1
+                    costs = job._costs
+                    if job._doomed:
+                        if not job._running:
+                            end(job, DROPPED)
+                    elif not costs.is_chain:
+                        complete_dag(job, layer, now)
+                    elif job._done == costs.num_layers:
+                        end(job, IN_TIME if now <= job._deadline else LATE)
+                    else:
+                        job._ready.append(layer + 1)
+                        job._ready_since = now
+                        ready[job] = None
                 elif kind == KIND_RELEASE:
-                    release(event[4])
+                    release(payload)
                 else:
-                    deadline(event[4])
-            if ready and self.idle_count:
+                    deadline(payload)
+            if ready and True in idle:
                 t0 = clock()
                 decisions = decide(view)
                 if type(decisions) is not list and type(decisions) is not tuple:
                     decisions = list(decisions)  # a generator's work counts as decision time
                 dec_ns.append(clock() - t0)
                 if decisions:
-                    self._apply(decisions)
+                    apply(decisions)
             if progress is not None:
                 tick += 1
                 if tick % _PROGRESS_EVERY == 0:
@@ -209,34 +231,20 @@ class Simulator:
                 (job._deadline, PRIO_DEADLINE, next(self.env.seq), KIND_DEADLINE, job),
             )
 
-    def _complete(self, acc: int) -> None:
-        job, layer = self.running[acc]
-        self.running[acc] = None
-        self.idle[acc] = True
-        self.idle_count += 1
-        now = self.now
-        self.free_at[acc] = now
-        job._running -= 1
-        job._done += 1
-        if job._doomed:
-            if not job._running:
-                self._end(job, DROPPED)
-            return
+    def _complete_dag(self, job: Job, layer: int, now: float) -> None:
+        """Completion bookkeeping of a non-chain model: count down successors' dependencies."""
         costs = job._costs
-        succs = costs.succs[layer]
-        if succs:
-            pending, ready_layers = job._pending, job._ready
-            was_ready = bool(ready_layers)
-            for s in succs:
-                pending[s] -= 1
-                if not pending[s]:
-                    ready_layers.append(s)
-            if ready_layers and not was_ready:
-                ready_layers.sort()
+        pending, ready_layers = job._pending, job._ready
+        was_ready = bool(ready_layers)
+        for s in costs.succs[layer]:
+            pending[s] -= 1
+            if not pending[s]:
+                ready_layers.append(s)
+        if ready_layers:
+            ready_layers.sort()
+            if not was_ready:
                 job._ready_since = now
                 self.ready[job] = None
-            elif len(ready_layers) > 1:
-                ready_layers.sort()
         if job._done == costs.num_layers:
             self._end(job, IN_TIME if now <= job._deadline else LATE)
 
@@ -284,12 +292,15 @@ class Simulator:
         )
 
     def _apply(self, decisions) -> None:
+        """Validate and apply decisions in order (a bad one raises :class:`ContractError`)."""
+        jobs, idle, costs_bw = self.jobs, self.idle, self.bw
+        num_acc, now = self.num_acc, self.now
         for d in decisions:
-            if not isinstance(d, tuple):
+            if type(d) is not tuple and not isinstance(d, tuple):
                 raise self._bad(d, "a decision must be a Dispatch or Drop tuple")
             n = len(d)
             job = d[0]
-            if type(job) is not Job or job._id >= len(self.jobs) or self.jobs[job._id] is not job:
+            if type(job) is not Job or job._id >= len(jobs) or jobs[job._id] is not job:
                 raise self._bad(d, "not a job of this simulation")
             if job._status is not ACTIVE or job._doomed:
                 raise self._bad(d, f"job {job._id} has already ended ({job._status})")
@@ -297,90 +308,69 @@ class Simulator:
                 if self.late_policy == "keep":
                     raise self._bad(d, "drops are not allowed under the 'keep' late policy")
                 self._drop(job)
-            elif n == 3 or n == 4:
-                self._dispatch(d, job, d[1], d[2], bool(d[3]) if n == 4 else False)
-            else:
+                continue
+            if n != 3 and n != 4:
                 raise self._bad(d, "a decision must be (job,) or (job, layer, acc[, variant])")
-
-    def _dispatch(self, d: tuple, job: Job, layer: int, acc: int, variant: bool) -> None:
-        if type(acc) is not int:
-            try:
-                acc = operator.index(acc)  # numpy integers are fine
-            except TypeError:
-                raise self._bad(d, f"no accelerator {acc!r}") from None
-        if not 0 <= acc < self.num_acc:
-            raise self._bad(d, f"no accelerator {acc!r}")
-        if not self.idle[acc]:
-            raise self._bad(d, f"accelerator {acc} is busy until {self.free_at[acc]:.9g}s")
-        ready_layers = job._ready
-        if layer not in ready_layers:
-            if type(layer) is not int or not 0 <= layer < job._costs.num_layers:
-                state = "no such layer"
-            elif job._acc_of[layer] >= 0:
-                state = "already dispatched"
+            layer, acc = d[1], d[2]
+            variant = n == 4 and bool(d[3])
+            if type(acc) is not int:
+                acc = self._index(d, acc)
+            if not 0 <= acc < num_acc:
+                raise self._bad(d, f"no accelerator {acc!r}")
+            if not idle[acc]:
+                raise self._bad(d, f"accelerator {acc} is busy until {self.free_at[acc]:.9g}s")
+            ready_layers = job._ready
+            if layer not in ready_layers:
+                raise self._bad(d, self._why_not_ready(job, layer))
+            costs = job._costs
+            if variant:
+                vl = costs.var_lat[layer]
+                if vl is None:
+                    raise self._bad(d, f"layer {layer} of task {costs.task.name!r} has no variant")
+                lat = vl[acc]
+                job._energy += costs.var_energy[layer][acc]
+                job._variants = job._variants | {layer}
             else:
-                state = "not ready"
-            raise self._bad(d, f"layer {layer!r} of job {job._id} is {state}")
-        costs = job._costs
-        if variant:
-            vl = costs.var_lat[layer]
-            if vl is None:
-                raise self._bad(d, f"layer {layer} of task {costs.task.name!r} has no variant")
-            lat = vl[acc]
-            job._energy += costs.var_energy[layer][acc]
-            job._variants = job._variants | {layer}
-        else:
-            lat = costs.lat[layer][acc]
-            job._energy += costs.energy[layer][acc]
-        now = self.now
-        start = now + self.transfer_s(job, layer, acc)
-        end = start + lat
-        ready_layers.remove(layer)
-        if not ready_layers:
-            del self.ready[job]
-        job._acc_of[layer] = acc
-        job._running += 1
-        self.idle[acc] = False
-        self.idle_count -= 1
-        self.free_at[acc] = end
-        self.busy_s[acc] += lat
-        self.reserved_s[acc] += end - now
-        self.running[acc] = (job, layer)
-        self.dispatches += 1
-        heappush(self.env.heap, (end, PRIO_COMPLETE, next(self.env.seq), KIND_COMPLETE, acc))
-        if self.record:
-            self.log.append((acc, job._id, layer, now, start, end, variant))
+                lat = costs.lat[layer][acc]
+                job._energy += costs.energy[layer][acc]
+            acc_of = job._acc_of
+            if costs.is_chain:
+                # Only the previous layer's output may have to move.
+                if layer and acc_of[layer - 1] != acc:
+                    start = now + costs.out_bytes[layer - 1] / costs_bw
+                else:
+                    start = now
+            else:
+                start = now + self.transfer_s(job, layer, acc)
+            finish = start + lat
+            if len(ready_layers) == 1:
+                ready_layers.clear()
+                del self.ready[job]
+            else:
+                ready_layers.remove(layer)
+            acc_of[layer] = acc
+            job._running += 1
+            idle[acc] = False
+            self.free_at[acc] = finish
+            self.busy_s[acc] += lat
+            self.reserved_s[acc] += finish - now
+            self.running_job[acc] = job
+            self.running_layer[acc] = layer
+            self.dispatches += 1
+            heappush(self.heap, (finish, PRIO_COMPLETE, next(self.seq), KIND_COMPLETE, acc))
+            if self.record:
+                self.log.append((acc, job._id, layer, now, start, finish, variant))
 
+    def _index(self, d: tuple, acc: Any) -> int:
+        try:
+            return operator.index(acc)  # numpy integers are fine
+        except TypeError:
+            raise self._bad(d, f"no accelerator {acc!r}") from None
 
-def simulate(
-    scenario: Scenario,
-    platform: Platform,
-    tables: Mapping[str, TaskCostTable],
-    scheduler: Any,
-    *,
-    duration_s: float = 1.0,
-    seed: int = 0,
-    late: str = "scheduler",
-    record: bool = True,
-    progress: Callable[[float], None] | None = None,
-) -> SimResult:
-    """Run one simulation; ``scheduler`` is a scheduler object or a registered name.
-
-    See :class:`Simulator` for the parameters.
-    """
-    if isinstance(scheduler, str):
-        from terastal.schedulers import make_scheduler
-
-        scheduler = make_scheduler(scheduler)
-    sim = Simulator(
-        scenario,
-        platform,
-        tables,
-        scheduler,
-        duration_s=duration_s,
-        seed=seed,
-        late=late,
-        record=record,
-        progress=progress,
-    )
-    return sim.run()
+    @staticmethod
+    def _why_not_ready(job: Job, layer: Any) -> str:
+        if type(layer) is not int or not 0 <= layer < job._costs.num_layers:
+            return f"layer {layer!r} of job {job._id} is no such layer"
+        if job._acc_of[layer] >= 0:
+            return f"layer {layer} of job {job._id} is already dispatched"
+        return f"layer {layer} of job {job._id} is not ready"

@@ -1,0 +1,45 @@
+"""One-call entry point: :func:`simulate`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from terastal.cost.tables import TaskCostTable
+from terastal.model import Platform, Scenario
+from terastal.sim.engine import Simulator
+from terastal.sim.result import SimResult
+
+
+def simulate(
+    scenario: Scenario,
+    platform: Platform,
+    tables: Mapping[str, TaskCostTable],
+    scheduler: Any,
+    *,
+    duration_s: float = 1.0,
+    seed: int = 0,
+    late: str = "scheduler",
+    record: bool = True,
+    progress: Callable[[float], None] | None = None,
+) -> SimResult:
+    """Run one simulation; ``scheduler`` is a scheduler object or a registered name.
+
+    See :class:`Simulator` for the parameters.
+    """
+    if isinstance(scheduler, str):
+        from terastal.schedulers import make_scheduler
+
+        scheduler = make_scheduler(scheduler)
+    sim = Simulator(
+        scenario,
+        platform,
+        tables,
+        scheduler,
+        duration_s=duration_s,
+        seed=seed,
+        late=late,
+        record=record,
+        progress=progress,
+    )
+    return sim.run()
