@@ -31,4 +31,6 @@ class FCFS(Scheduler):
 
     def decide(self, view: SimView) -> list[tuple]:
         """Map ready jobs in release order."""
-        return self._map(view, sorted(view.ready_jobs, key=_release_key))
+        ready = view.ready_jobs
+        # One ready job (the common case below saturation) needs no sort.
+        return self._map(view, ready if len(ready) == 1 else sorted(ready, key=_release_key))

@@ -34,4 +34,6 @@ class LST(Scheduler):
 
     def decide(self, view: SimView) -> list[tuple]:
         """Map ready jobs by slack."""
-        return self._map(view, sorted(view.ready_jobs, key=_slack_key))
+        ready = view.ready_jobs
+        # One ready job (the common case below saturation) needs no sort.
+        return self._map(view, ready if len(ready) == 1 else sorted(ready, key=_slack_key))

@@ -35,4 +35,7 @@ class RM(Scheduler):
     def decide(self, view: SimView) -> list[tuple]:
         """Map ready jobs by period."""
         period = self._period
-        return self._map(view, sorted(view.ready_jobs, key=lambda j: (period[j.task_index], j.id)))
+        ready = view.ready_jobs
+        if len(ready) == 1:
+            return self._map(view, ready)
+        return self._map(view, sorted(ready, key=lambda j: (period[j.task_index], j.id)))
