@@ -289,3 +289,44 @@ def test_same_seed_same_schedule():
     r1, r2 = (run(sc, pf, tb, "edf", 200, seed=5) for _ in range(2))
     assert r1.log == r2.log
     assert [(j.status, j.finish) for j in r1.jobs] == [(j.status, j.finish) for j in r2.jobs]
+
+
+def test_view_and_jobs_are_read_only_and_hooks_are_called():
+    sc, pf, tb = case([("t", 2, {"fps": 100})], {"t": [[1, 9], [1, 9]]})
+    seen, ended, ticks = [], [], []
+
+    class Probe(Scheduler):
+        name = "probe"
+
+        def reset(self, view):
+            seen.append(("reset", view.now))
+
+        def decide(self, view):
+            job = next(iter(view.ready_jobs))
+            with pytest.raises(AttributeError):
+                job.deadline = 1.0
+            with pytest.raises(AttributeError):
+                view.now = 1.0
+            assert view.free_at == (view.now, view.now) and view.idle_flags == (True, True)
+            assert view.transfer_s(job, job.next_layer, 1) == 0.0
+            yield Dispatch(job, job.next_layer, 0)  # a generator is fine too
+
+        def on_job_end(self, job, view):
+            ended.append((job.id, job.status, view.now))
+
+    r = simulate(sc, pf, tb, Probe(), duration_s=0.03, progress=ticks.append, record=False)
+    check_invariants(r)
+    assert seen == [("reset", 0.0)]
+    assert [e[:2] for e in ended] == [(0, "in_time"), (1, "in_time"), (2, "in_time")]
+    assert r.log == [] and r.dispatches == 6 and ticks[-1] == r.end_s
+    with pytest.raises(RuntimeError, match="once"):
+        sim = Simulator(sc, pf, tb, Probe(), duration_s=0.01)
+        sim.run()
+        sim.run()
+
+
+def test_frames_at_the_horizon_are_not_released():
+    sc, _, _ = case([("t", 1, {"fps": 100, "phase_s": 5 * MS})], {"t": [[1, 9]]})
+    arr = draw_arrivals(sc, 0.025, seed=0)
+    assert [round(t / MS, 9) for t, _ in arr.releases[0]] == [5, 15]  # 25 ms is excluded
+    assert draw_arrivals(sc, 0.005, seed=0).releases[0] == ()
