@@ -46,8 +46,12 @@ class Job:
         self._release = release
         self._deadline = deadline
         n = costs.num_layers
-        self._pending = [len(p) for p in costs.preds]
-        self._ready = [i for i in range(n) if not costs.preds[i]]
+        if costs.is_chain:
+            self._pending = None  # chains need no dependency counting (see the engine)
+            self._ready = [0]
+        else:
+            self._pending = [len(p) for p in costs.preds]
+            self._ready = [i for i in range(n) if not costs.preds[i]]
         self._acc_of = [-1] * n
         self._running = 0
         self._done = 0
