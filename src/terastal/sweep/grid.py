@@ -1,0 +1,325 @@
+"""Sweep grids: a YAML file whose lists are crossed into simulation points.
+
+Format::
+
+    scenarios: [VR_gaming, my_scenario.yaml]   # bundled names or paths (relative: this file)
+    platforms: [Dual_4K/WS_OS, Quad_4K/WS_OS_WS_OS]
+    schedulers: [edf, dream]
+    seeds: [0, 1, 2]
+    duration_ms: 500                # one value or a list
+    load_scales: [0.5, 1.0, 1.5]    # optional (default 1): multiplies every task's fps
+    late: scheduler                 # optional (default scheduler): keep, drop, scheduler or a list
+    scheduler_options:              # optional, per scheduler name
+      dream: {block: 4}
+    cost_model: analytical          # optional backend name, or "module:attr"
+
+Every list value is one axis; a single value is a one-element axis. A point is one value of
+every axis. Errors are :class:`~terastal.errors.InputError` naming file, line and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from terastal.errors import InputError
+
+REQUIRED = ("scenarios", "platforms", "schedulers", "seeds", "duration_ms")
+OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model")
+CONFIG_COLUMNS = (
+    "scenario",
+    "platform",
+    "scheduler",
+    "scheduler_options",
+    "seed",
+    "duration_ms",
+    "load_scale",
+    "late",
+    "cost_model",
+)
+
+
+def point_id(config: dict[str, Any]) -> str:
+    """Stable id of a point: the first 16 hex digits of the SHA-256 of its canonical JSON.
+
+    Parameters
+    ----------
+    config : dict
+        A point's configuration (the keys of :data:`CONFIG_COLUMNS`).
+
+    Returns
+    -------
+    str
+    """
+    canon = {k: config.get(k) for k in CONFIG_COLUMNS}
+    text = json.dumps(canon, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A validated sweep grid.
+
+    Attributes
+    ----------
+    path : Path
+        The grid file (relative scenario/platform paths are resolved against its directory).
+    axes : dict
+        Axis values: ``scenarios``, ``platforms``, ``schedulers``, ``seeds``, ``duration_ms``,
+        ``load_scales``, ``late`` (lists) and ``scheduler_options`` (dict), ``cost_model``.
+    """
+
+    path: Path
+    axes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        """Directory against which relative paths of the grid are resolved."""
+        return self.path.resolve().parent
+
+    def points(self) -> list[dict[str, Any]]:
+        """Every point's configuration, in a stable order, with its ``point_id``."""
+        a = self.axes
+        out = []
+        for sc, pf, sched, scale, late, dur, seed in itertools.product(
+            a["scenarios"],
+            a["platforms"],
+            a["schedulers"],
+            a["load_scales"],
+            a["late"],
+            a["duration_ms"],
+            a["seeds"],
+        ):
+            config = {
+                "scenario": sc,
+                "platform": pf,
+                "scheduler": sched,
+                "scheduler_options": json.dumps(
+                    a["scheduler_options"].get(sched, {}), sort_keys=True
+                ),
+                "seed": seed,
+                "duration_ms": dur,
+                "load_scale": scale,
+                "late": late,
+                "cost_model": a["cost_model"],
+            }
+            out.append({"point_id": point_id(config), **config})
+        return out
+
+    def __len__(self) -> int:
+        a = self.axes
+        keys = ("scenarios", "platforms", "schedulers", "load_scales", "late", "duration_ms")
+        return math.prod(len(a[k]) for k in (*keys, "seeds"))
+
+
+class _Reader:
+    """Located access to a composed YAML document."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self._ctor = yaml.constructor.SafeConstructor()
+
+    def error(self, message: str, node: yaml.Node | None, fieldname: str | None) -> InputError:
+        line = node.start_mark.line + 1 if node is not None else None
+        return InputError(message, file=self.file, line=line, field=fieldname)
+
+    def value(self, node: yaml.Node, fieldname: str) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.error("expected a single value", node, fieldname)
+        return self._ctor.construct_object(node)
+
+    def items(self, node: yaml.Node, fieldname: str) -> list[yaml.Node]:
+        """A list's element nodes (a scalar is a one-element list); no duplicates allowed."""
+        if isinstance(node, yaml.ScalarNode):
+            return [node]
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.error("expected a value or a non-empty list of values", node, fieldname)
+        return list(node.value)
+
+    def mapping(self, node: yaml.Node, fieldname: str | None, allowed=None) -> dict:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.error("expected a mapping of keys to values", node, fieldname)
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for knode, vnode in node.value:
+            key = knode.value if isinstance(knode, yaml.ScalarNode) else str(knode)
+            where = f"{fieldname}.{key}" if fieldname else key
+            if allowed is not None and key not in allowed:
+                raise self.error(
+                    f"unknown key {key!r}; expected one of: {', '.join(allowed)}", knode, where
+                )
+            if key in out:
+                raise self.error(f"duplicate key {key!r}", knode, where)
+            out[key] = (knode, vnode)
+        return out
+
+    def axis(self, node: yaml.Node, fieldname: str, convert) -> list:
+        values, seen = [], {}
+        for i, item in enumerate(self.items(node, fieldname)):
+            where = f"{fieldname}[{i}]" if isinstance(node, yaml.SequenceNode) else fieldname
+            value = convert(self.value(item, where), item, where)
+            if value in seen:
+                raise self.error(f"duplicate value {value!r}", item, where)
+            seen[value] = None
+            values.append(value)
+        return values
+
+
+def _string(r: _Reader):
+    def convert(v, node, where):
+        if isinstance(v, bool) or not isinstance(v, str | int | float) or str(v).strip() == "":
+            raise r.error(f"expected a non-empty name or path, got {v!r}", node, where)
+        return str(v)
+
+    return convert
+
+
+def _number(r: _Reader, *, integer: bool = False, positive: bool = True):
+    def convert(v, node, where):
+        ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        if not ok:
+            raise r.error(f"expected a number, got {v!r}", node, where)
+        if integer:
+            if float(v) != int(v) or v < 0:
+                raise r.error(f"expected a non-negative integer, got {v!r}", node, where)
+            return int(v)
+        if positive and not v > 0:
+            raise r.error(f"must be > 0, got {v!r}", node, where)
+        return float(v)
+
+    return convert
+
+
+def _late(r: _Reader):
+    from terastal.sim import LATE_POLICIES
+
+    def convert(v, node, where):
+        if v not in LATE_POLICIES:
+            raise r.error(f"expected one of {', '.join(LATE_POLICIES)}, got {v!r}", node, where)
+        return v
+
+    return convert
+
+
+def _schedulers(r: _Reader, node: yaml.Node) -> list[str]:
+    from terastal.schedulers import available_schedulers
+
+    known = available_schedulers()
+
+    def convert(v, item, where):
+        name = _string(r)(v, item, where)
+        if name not in known:
+            raise r.error(f"unknown scheduler {name!r}; available: {', '.join(known)}", item, where)
+        return name
+
+    return r.axis(node, "schedulers", convert)
+
+
+def _options(r: _Reader, node: yaml.Node, schedulers: list[str]) -> dict[str, dict]:
+    from terastal.schedulers import make_scheduler
+
+    out: dict[str, dict] = {}
+    for name, (knode, vnode) in r.mapping(node, "scheduler_options").items():
+        where = f"scheduler_options.{name}"
+        if name not in schedulers:
+            raise r.error(f"scheduler {name!r} is not in 'schedulers'", knode, where)
+        opts = {k: r.value(v, f"{where}.{k}") for k, (_, v) in r.mapping(vnode, where).items()}
+        try:
+            json.dumps(opts, allow_nan=False)
+            make_scheduler(name, **opts)
+        except (TypeError, ValueError, InputError) as exc:
+            raise r.error(f"bad options for {name!r}: {exc}", vnode, where) from None
+        out[name] = opts
+    return out
+
+
+def parse_grid(text: str, file: str = "<grid>") -> Grid:
+    """Validate grid YAML text.
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+    file : str
+        Its path (for error messages and relative paths).
+
+    Returns
+    -------
+    Grid
+
+    Raises
+    ------
+    InputError
+        Malformed YAML, missing/unknown/duplicate keys, bad or duplicate values, unknown
+        schedulers or late policies; located by file, line and field.
+    """
+    r = _Reader(file)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(f"malformed YAML: {problem}", file=file, line=line) from None
+    if root is None:
+        raise InputError("empty grid file", file=file, line=1)
+    keys = r.mapping(root, None, REQUIRED + OPTIONAL)
+    for key in REQUIRED:
+        if key not in keys:
+            raise r.error(f"missing required key {key!r}", root, key)
+    node = {k: v for k, (_, v) in keys.items()}
+    axes: dict[str, Any] = {
+        "scenarios": r.axis(node["scenarios"], "scenarios", _string(r)),
+        "platforms": r.axis(node["platforms"], "platforms", _string(r)),
+        "schedulers": _schedulers(r, node["schedulers"]),
+        "seeds": r.axis(node["seeds"], "seeds", _number(r, integer=True)),
+        "duration_ms": r.axis(node["duration_ms"], "duration_ms", _number(r)),
+        "load_scales": [1.0],
+        "late": ["scheduler"],
+        "scheduler_options": {},
+        "cost_model": None,
+    }
+    if "load_scales" in node:
+        axes["load_scales"] = r.axis(node["load_scales"], "load_scales", _number(r))
+    if "late" in node:
+        axes["late"] = r.axis(node["late"], "late", _late(r))
+    if "scheduler_options" in node:
+        axes["scheduler_options"] = _options(r, node["scheduler_options"], axes["schedulers"])
+    if "cost_model" in node:
+        axes["cost_model"] = _string(r)(
+            r.value(node["cost_model"], "cost_model"), node["cost_model"], "cost_model"
+        )
+    return Grid(Path(file), axes)
+
+
+def load_grid(path: str | Path) -> Grid:
+    """Read and validate the grid file at ``path`` (see :func:`parse_grid`)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("grid file not found", file=str(p)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read grid file: {exc}", file=str(p)) from None
+    return parse_grid(text, str(p))
+
+
+def resolve_spec(spec: str, base_dir: str | Path) -> str:
+    """``spec`` with a relative path resolved against ``base_dir`` when that file exists.
+
+    Bundled names (``VR_gaming``, ``Dual_4K/WS_OS``) and absolute paths are returned as is;
+    ``hw.m:dataflow.m`` pairs have each side resolved.
+    """
+    base = Path(base_dir)
+    if ":" in spec and not Path(spec).exists():
+        return ":".join(resolve_spec(part, base) for part in spec.split(":"))
+    p = Path(spec)
+    if not p.is_absolute() and (base / p).is_file():
+        return str(base / p)
+    return spec

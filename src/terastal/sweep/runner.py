@@ -1,0 +1,297 @@
+"""Run a sweep's points on Dask: an embedded ``LocalCluster`` or an existing cluster.
+
+Points run on the workers (:func:`run_point` never raises: a failure becomes a row with
+``status="error"``); the driver writes each row to the store as soon as it arrives, so the
+workers need no shared filesystem with the driver, only terastal and the input files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import functools
+import importlib
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from terastal.errors import InputError
+from terastal.sweep.grid import Grid, resolve_spec
+from terastal.sweep.store import ResultStore, flatten_metrics
+
+
+def make_cost_model(name: str | None) -> Any:
+    """``None``, a backend name (passed on to ``load_case``), or an object from ``module:attr``.
+
+    A class or factory named by ``module:attr`` is called without arguments.
+    """
+    if not name or ":" not in name:
+        return name
+    module, _, attr = name.partition(":")
+    try:
+        obj = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise InputError(f"cannot import cost model {name!r}: {exc}", field="cost_model") from None
+    if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "evaluate")):
+        obj = obj()
+    return obj
+
+
+@functools.lru_cache(maxsize=8)
+def _case(scenario: str, platform: str, cost_model: str | None):
+    from terastal.sim.setup import load_case
+
+    return load_case(scenario, platform, make_cost_model(cost_model))
+
+
+def scale_load(scenario, scale: float):
+    """``scenario`` with every task's fps multiplied by ``scale``.
+
+    Implicit deadlines (one period) follow the new rate; explicit deadlines are kept.
+    """
+    if scale == 1.0:
+        return scenario
+    tasks = tuple(dataclasses.replace(t, fps=t.fps * scale) for t in scenario.tasks)
+    return dataclasses.replace(scenario, tasks=tasks)
+
+
+def workload_load(scenario, tables) -> dict[str, float]:
+    """Offered load of a point: :func:`terastal.workloads.measure_load` as columns.
+
+    ``utilization`` (balanced utilization at the fastest latencies), ``skew`` (share of the
+    demand preferring the most-demanded accelerator class) and ``preferred_load_max`` (the
+    busiest core's utilization under a preferred-accelerator mapping); see ``docs/design.md``.
+    Empty when :mod:`terastal.workloads` is not installed.
+    """
+    try:
+        from terastal.workloads import measure_load
+    except ImportError:
+        return {}
+    load = measure_load(scenario, tables)
+    return {
+        "utilization": float(load.utilization),
+        "skew": float(load.skew),
+        "preferred_load_max": float(max(load.preferred_load)),
+    }
+
+
+def simulate_point(point: dict[str, Any], base_dir: str | os.PathLike[str] | None = None):
+    """Simulate one point.
+
+    Parameters
+    ----------
+    point : dict
+        A point's configuration (see :meth:`terastal.sweep.grid.Grid.points`).
+    base_dir : str or path, optional
+        Directory against which relative scenario/platform paths are resolved.
+
+    Returns
+    -------
+    result : SimResult
+    metrics : dict
+        As written to ``metrics.json`` by ``terastal simulate``.
+    load : dict
+        :func:`workload_load` of the (scaled) scenario.
+    """
+    from terastal.metrics import compute_metrics
+    from terastal.schedulers import make_scheduler
+    from terastal.sim import simulate
+
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    sc, pf, tables = _case(
+        resolve_spec(point["scenario"], base),
+        resolve_spec(point["platform"], base),
+        point.get("cost_model"),
+    )
+    sc = scale_load(sc, float(point.get("load_scale", 1.0)))
+    options = json.loads(point.get("scheduler_options") or "{}")
+    sched = make_scheduler(point["scheduler"], **options)
+    result = simulate(
+        sc,
+        pf,
+        tables,
+        sched,
+        duration_s=float(point["duration_ms"]) / 1e3,
+        seed=int(point["seed"]),
+        late=point.get("late", "scheduler"),
+    )
+    metrics = compute_metrics(result, getattr(sched, "accuracy_loss", None))
+    return result, metrics, workload_load(sc, tables)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def error_row(point: dict[str, Any], exc: BaseException, grid: str | None = None) -> dict:
+    """The row recorded for a point that failed with ``exc``."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return {
+        **point,
+        "status": "error",
+        "error": f"{type(exc).__name__}: {message}" if message else type(exc).__name__,
+        "grid": grid,
+        "host": socket.gethostname(),
+        "finished_at": _now(),
+    }
+
+
+def run_point(point: dict[str, Any], base_dir: str | None = None, grid: str | None = None) -> dict:
+    """Run one point and return its row (configuration + metrics, or an error row).
+
+    Never raises for a failing simulation: the exception is recorded in the row.
+    """
+    t0 = time.perf_counter()
+    try:
+        _, metrics, load = simulate_point(point, base_dir)
+    except Exception as exc:
+        row = error_row(point, exc, grid)
+    else:
+        row = {**point, "status": "ok", "error": None, "grid": grid, "host": socket.gethostname()}
+        row["finished_at"] = _now()
+        row.update(load)
+        row.update(flatten_metrics(metrics))
+    row["point_wall_s"] = time.perf_counter() - t0
+    return row
+
+
+@dataclass
+class SweepSummary:
+    """What a sweep did.
+
+    Attributes
+    ----------
+    total : int
+        Points in the grid.
+    skipped : int
+        Points already stored with status ``ok``.
+    ok, failed : int
+        Points run in this invocation, by outcome.
+    wall_s : float
+        Wall time of this invocation.
+    """
+
+    total: int
+    skipped: int
+    ok: int = 0
+    failed: int = 0
+    wall_s: float = 0.0
+
+
+def _client(address: str | None, workers: int | None):
+    from dask.distributed import Client, LocalCluster
+
+    if address:
+        try:
+            return Client(address, timeout="20s"), None
+        except OSError as exc:
+            raise InputError(f"cannot connect to Dask scheduler {address!r}: {exc}") from None
+    n = workers if workers else os.cpu_count() or 1
+    cluster = LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    return Client(cluster), cluster
+
+
+def _bar(total: int, show: bool):
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[errors]} error(s)"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not show,
+    )
+
+
+def run_sweep(
+    grid: Grid,
+    out: str | os.PathLike[str],
+    *,
+    scheduler_address: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> SweepSummary:
+    """Run every point of ``grid`` not yet stored with status ``ok`` in ``out``.
+
+    Parameters
+    ----------
+    grid : Grid
+        The validated grid.
+    out : str or path
+        Results directory (see :class:`~terastal.sweep.store.ResultStore`).
+    scheduler_address : str, optional
+        ``tcp://host:8786`` of an existing Dask scheduler; default: an embedded
+        ``LocalCluster``.
+    workers : int, optional
+        Worker processes of the embedded cluster (one thread each); default: CPU count.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    SweepSummary
+        On ``KeyboardInterrupt`` the rows received so far are kept and the interrupt is
+        re-raised after the cluster is closed.
+    """
+    from dask.distributed import as_completed
+
+    t0 = time.perf_counter()
+    store = ResultStore(out)
+    points = grid.points()
+    done = store.done()
+    todo = [p for p in points if p["point_id"] not in done]
+    summary = SweepSummary(total=len(points), skipped=len(points) - len(todo))
+    if not todo:
+        summary.wall_s = time.perf_counter() - t0
+        return summary
+    base, gpath = str(grid.base_dir), str(grid.path.resolve())
+    token = uuid.uuid4().hex[:8]
+    client, cluster = _client(scheduler_address, workers)
+    try:
+        keys = [f"terastal-point-{p['point_id']}-{token}" for p in todo]
+        futures = client.map(run_point, todo, base_dir=base, grid=gpath, key=keys, pure=False)
+        point_of = {f.key: p for f, p in zip(futures, todo, strict=True)}
+        with _bar(len(todo), progress) as bar:
+            task = bar.add_task("sweep", total=len(todo), errors=0)
+            for fut in as_completed(futures):
+                try:
+                    row = fut.result()
+                except Exception as exc:  # the worker died or the task was lost
+                    row = error_row(point_of[fut.key], exc, gpath)
+                store.write_row(row)
+                fut.release()
+                if row["status"] == "ok":
+                    summary.ok += 1
+                else:
+                    summary.failed += 1
+                bar.update(task, advance=1, errors=summary.failed)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    summary.wall_s = time.perf_counter() - t0
+    return summary
