@@ -24,7 +24,7 @@ class FakeCostModel:
 
 @pytest.fixture
 def fake_cost(monkeypatch):
-    monkeypatch.setattr(profile_cmd, "_cost_model", lambda name: FakeCostModel())
+    monkeypatch.setattr(profile_cmd, "_cost_model", lambda name, table=None: FakeCostModel())
 
 
 def _real_cost_model_available():
@@ -142,3 +142,22 @@ def test_profile_with_the_real_cost_model(tmp_path, capsys):
     with out.open() as fh:
         rows = list(csv.DictReader(fh))
     assert rows and all(float(r["latency_s"]) > 0 and float(r["energy_j"]) > 0 for r in rows)
+
+
+@pytest.mark.skipif(not _real_cost_model_available(), reason="analytical cost model not present")
+def test_profile_is_fast(capsys):
+    import time
+
+    start = time.perf_counter()
+    assert main(["profile", "--scenario", "VR_gaming", "--platform", "Dual_4K/WS_OS"]) == 0
+    assert time.perf_counter() - start < 2.0
+    assert "GE_FBNet_C" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not _real_cost_model_available(), reason="analytical cost model not present")
+def test_cost_model_option_errors(tmp_path, capsys):
+    base = ["profile", "-s", "VR_gaming", "-p", "Single_4K/WS"]
+    assert "needs --cost-table" in _run_bad([*base, "--cost-model", "table"], capsys)
+    line = _run_bad([*base, "--cost-table", str(tmp_path / "c.csv")], capsys)
+    assert "only used with --cost-model table" in line
+    assert "unknown cost model 'magic'" in _run_bad([*base, "--cost-model", "magic"], capsys)

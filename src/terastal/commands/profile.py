@@ -33,13 +33,19 @@ class ProfileResult:
     energy_j: dict[str, list[Any]]
 
 
-def _cost_model(name: str) -> Any:
-    """The named cost backend (``terastal.cost.get_cost_model``)."""
+def _cost_model(name: str, table: Path | None = None) -> Any:
+    """The named cost backend (``terastal.cost.get_cost_model``); ``table`` feeds ``table``."""
     import terastal.cost as cost
 
     getter = getattr(cost, "get_cost_model", None)
     if getter is None:
         raise TerastalError("no cost-model backends are available in this installation")
+    if name.strip().lower() == "table":
+        if table is None:
+            raise InputError("--cost-model table needs --cost-table PATH", field="--cost-table")
+        return getter(name, path=table)
+    if table is not None:
+        raise InputError("--cost-table is only used with --cost-model table", field="--cost-table")
     return getter(name)
 
 
@@ -154,6 +160,14 @@ def register(app: typer.Typer) -> None:
         cost_model: Annotated[
             str, typer.Option("--cost-model", help="Cost backend name.")
         ] = "analytical",
+        cost_table: Annotated[
+            Path | None,
+            typer.Option(
+                "--cost-table",
+                help="CSV of measured costs for --cost-model table "
+                "(model,layer,accelerator,latency_s,energy_j).",
+            ),
+        ] = None,
     ) -> None:
         """Print per-model x per-accelerator latency and energy; optionally write a CSV."""
         from terastal.io import load_platform, load_scenario
@@ -162,7 +176,7 @@ def register(app: typer.Typer) -> None:
             raise InputError("output directory does not exist", file=str(out), field="--out")
         scen = load_scenario(scenario)
         plat = load_platform(platform)
-        result = profile_scenario(scen, plat, _cost_model(cost_model))
+        result = profile_scenario(scen, plat, _cost_model(cost_model, cost_table))
         if out is not None:
             write_costs_csv(result, out)
         _print_table(result, cost_model)
