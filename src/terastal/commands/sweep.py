@@ -12,14 +12,22 @@ import typer
 from terastal.errors import InputError
 
 
-def _sigterm_as_interrupt() -> None:
-    """Make SIGTERM stop the sweep like Ctrl-C (rows already written are kept)."""
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While active, SIGTERM stops the sweep like Ctrl-C (rows already written are kept)."""
 
     def handler(signum, frame):
         raise KeyboardInterrupt
 
-    with contextlib.suppress(ValueError):  # ValueError: not the main thread
-        signal.signal(signal.SIGTERM, handler)
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def register(app: typer.Typer) -> None:
@@ -57,11 +65,11 @@ def register(app: typer.Typer) -> None:
             todo = sum(1 for p in g.points() if p["point_id"] not in done)
             typer.echo(f"{len(g)} point(s), {len(g) - todo} already done, {todo} to run")
             return
-        _sigterm_as_interrupt()
         try:
-            s = run_sweep(
-                g, out, scheduler_address=scheduler_address, workers=workers, progress=progress
-            )
+            with _sigterm_as_interrupt():
+                s = run_sweep(
+                    g, out, scheduler_address=scheduler_address, workers=workers, progress=progress
+                )
         except KeyboardInterrupt:
             done = len(ResultStore(out).done())
             typer.echo(

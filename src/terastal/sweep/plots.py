@@ -45,8 +45,12 @@ def grouped_bars(
     *,
     ylabel: str,
     percent: bool = False,
+    labels: bool = False,
 ) -> str:
-    """Bars of ``values[series][group]``, one colour per series, clustered by group."""
+    """Bars of ``values[series][group]``, one colour per series, clustered by group.
+
+    With ``labels`` each bar is annotated with its value (``n/a`` for unknown values).
+    """
     series = list(values)
     fig = _figure(max(6.0, min(14.0, 1.2 + 0.5 * len(groups) * max(1, len(series)) / 2)), 3.8)
     ax = fig.add_subplot()
@@ -56,7 +60,10 @@ def grouped_bars(
         xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
         ys = [values[s].get(g, math.nan) for g in groups]
         ys = [100 * y if percent else y for y in ys]
-        ax.bar(xs, ys, width=width, label=s, color=colors[s])
+        bars = ax.bar(xs, ys, width=width, label=s, color=colors[s])
+        if labels:
+            text = ["n/a" if math.isnan(y) else f"{y:.3g}" for y in ys]
+            ax.bar_label(bars, labels=text, fontsize="small")
     crowded = sum(len(str(g)) for g in groups) > 40 or len(groups) > 6
     ax.set_xticks(
         range(len(groups)),

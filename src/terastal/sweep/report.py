@@ -295,7 +295,9 @@ def _plots(ok, rep: Report) -> list[str]:
         "<h2>Accuracy loss</h2>",
         _figure(
             "fig-accuracy",
-            plots.grouped_bars(loss, scheds, ylabel="mean accuracy loss", percent=True),
+            plots.grouped_bars(
+                loss, scheds, ylabel="mean accuracy loss", percent=True, labels=True
+            ),
             "accuracy loss per scheduler",
             "Mean normalized accuracy loss of jobs that ran layer variants (0: none did; "
             "missing bars: unknown loss).",

@@ -43,11 +43,27 @@ def make_cost_model(name: str | None) -> Any:
     return obj
 
 
+def _stamp(spec: str) -> tuple:
+    """Modification times of the files in ``spec`` (so that edited inputs are reloaded)."""
+    out = []
+    for part in spec.split(":"):
+        try:
+            out.append(os.stat(part).st_mtime_ns)
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 @functools.lru_cache(maxsize=8)
-def _case(scenario: str, platform: str, cost_model: str | None):
+def _cached_case(scenario: str, platform: str, cost_model: str | None, stamps: tuple):
     from terastal.sim.setup import load_case
 
     return load_case(scenario, platform, make_cost_model(cost_model))
+
+
+def _case(scenario: str, platform: str, cost_model: str | None):
+    """``load_case`` memoized per worker process (points of a sweep share their inputs)."""
+    return _cached_case(scenario, platform, cost_model, (_stamp(scenario), _stamp(platform)))
 
 
 def scale_load(scenario, scale: float):
