@@ -1,5 +1,7 @@
 """ONNX import, on small graphs built with onnx.helper (no downloads)."""
 
+import sys
+
 import pytest
 
 from terastal.errors import InputError
@@ -152,3 +154,10 @@ def test_onnx_model_in_a_yaml_scenario(tmp_path):
     (tmp_path / "s.yaml").write_text("tasks:\n  - {model: cnn.onnx, fps: 30}\n")
     s = load_scenario(tmp_path / "s.yaml")
     assert s.tasks[0].name == "cnn" and len(s.tasks[0].model) == 8
+
+
+def test_missing_onnx_package_is_a_clear_error(tmp_path, monkeypatch):
+    path = _cnn(tmp_path / "cnn.onnx")
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(InputError, match=r"pip install 'terastal\[onnx\]'"):
+        load_onnx(path)

@@ -369,8 +369,19 @@ def load_maestro_platform(
 ) -> Platform:
     """Build a platform from a hardware file and a dataflow file on disk.
 
-    ``name`` defaults to ``"<hw stem>/<dataflow stem>"``; other keyword arguments go to
-    :func:`platform_from_maestro`.
+    Parameters
+    ----------
+    hw_path, df_path : str or Path
+        MAESTRO hardware file and dataflow file.
+    name : str, optional
+        Platform name; defaults to ``"<hw stem>/<dataflow stem>"``.
+    **kwargs
+        ``clock_hz``, ``transfer_bytes_per_s``, ``bytes_per_elem`` for
+        :func:`platform_from_maestro`.
+
+    Returns
+    -------
+    Platform
     """
     hw_path, df_path = Path(hw_path), Path(df_path)
     hw = parse_hardware(read_text(hw_path), str(hw_path))

@@ -123,7 +123,23 @@ def parse_maestro(text: str, file: str = "<string>") -> tuple[MaestroNetwork, ..
 
 
 def load_maestro(path: str | Path) -> tuple[MaestroNetwork, ...]:
-    """Read and parse a MAESTRO model file from disk (see :func:`parse_maestro`)."""
+    """Read and parse a MAESTRO model file from disk.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.m`` file.
+
+    Returns
+    -------
+    tuple of MaestroNetwork
+        The networks in file order (see :func:`parse_maestro`).
+
+    Raises
+    ------
+    InputError
+        If the file is missing, unreadable or malformed.
+    """
     return parse_maestro(read_text(path), str(path))
 
 
@@ -134,6 +150,19 @@ def scenario_from_networks(
 
     Each network becomes a task named after it, with its FPS, its dependency and its
     trigger probability (default 1.0).
+
+    Parameters
+    ----------
+    networks : sequence of MaestroNetwork
+        From :func:`parse_maestro`.
+    name : str
+        Scenario name.
+    file : str
+        Source file, for error messages.
+
+    Returns
+    -------
+    Scenario
 
     Raises
     ------
@@ -189,7 +218,20 @@ def scenario_from_networks(
 
 
 def load_maestro_scenario(path: str | Path, name: str | None = None) -> Scenario:
-    """Load a usage-scenario ``.m`` file as a :class:`Scenario` named after its stem."""
+    """Load a usage-scenario ``.m`` file as a :class:`Scenario`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.m`` file.
+    name : str, optional
+        Scenario name; defaults to the file stem.
+
+    Returns
+    -------
+    Scenario
+        One task per network (see :func:`scenario_from_networks`).
+    """
     p = Path(path)
     return scenario_from_networks(load_maestro(p), name or p.stem, str(p))
 
