@@ -1,0 +1,158 @@
+"""Run a suite: every (mix, platform, utilization) point, every scheduler and seed.
+
+A point plans once (the plan depends on the task rates), builds the cost tables with the
+plan's variant shapes, and runs every scheduler on the same arrivals (same seeds). Points run
+in a process pool; results are independent of the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+from terastal.reproduce.suite import Mix, Suite, build_mix
+
+# Label -> (registered scheduler, options). Terastal ablations are labelled after it.
+SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "fcfs": ("fcfs", {}),
+    "edf": ("edf", {}),
+    "dream": ("dream", {}),
+    "terastal": ("terastal", {}),
+    "terastal-novariants": ("terastal", {"variants": False}),
+    "terastal-nobudgets": ("terastal", {"budgets": False}),
+    "terastal-nodrops": ("terastal", {"drops": False}),
+}
+
+
+def run_point(
+    mix: Mix,
+    platform_spec: str,
+    utilization: float,
+    seeds: Sequence[int],
+    duration_s: float,
+    schedulers: Sequence[str],
+    late: str = "scheduler",
+) -> list[dict]:
+    """Run one suite point; one row per (scheduler, seed, model).
+
+    Returns
+    -------
+    list of dict
+        Rows with the point's configuration, the run's summary metrics and the model's.
+    """
+    from terastal.cost import build_cost_tables, default_cost_model
+    from terastal.io import load_platform
+    from terastal.metrics.core import compute_metrics
+    from terastal.planner import make_plan
+    from terastal.schedulers import make_scheduler
+    from terastal.sim import simulate
+    from terastal.workloads import max_density, measure_load, scale_to_utilization
+
+    cost = default_cost_model()
+    platform = load_platform(platform_spec)
+    base = build_mix(mix)
+    scenario = scale_to_utilization(
+        base, build_cost_tables(base, platform, cost), utilization, mix.shares
+    )
+    plan = make_plan(scenario, platform, cost)
+    tables = build_cost_tables(scenario, platform, cost, plan.variant_shapes())
+    load = measure_load(scenario, tables)
+    density = max_density(scenario, tables)
+    rows = []
+    for label in schedulers:
+        name, opts = SCHEDULERS[label]
+        for seed in seeds:
+            sched = make_scheduler(name, **({"plan": plan} if name == "terastal" else {}), **opts)
+            result = simulate(
+                scenario, platform, tables, sched, duration_s=duration_s, seed=seed, late=late,
+                record=False,
+            )  # fmt: skip
+            m = compute_metrics(result, getattr(sched, "accuracy_loss", None))
+            for model, mm in m["models"].items():
+                rows.append(
+                    {
+                        "mix": mix.name,
+                        "platform": platform_spec,
+                        "utilization": utilization,
+                        "utilization_measured": load.utilization,
+                        "skew": load.skew,
+                        "max_density": density,
+                        "scheduler": label,
+                        "seed": seed,
+                        "model": model,
+                        "released": mm["released"],
+                        "in_time": mm["in_time"],
+                        "late": mm["late"],
+                        "dropped": mm["dropped"],
+                        "miss_rate": mm["miss_rate"],
+                        "accuracy_loss": mm["accuracy_loss_mean"],
+                        "has_variants": mm["has_variants"],
+                        "variant_jobs": mm["variant_jobs"],
+                        "energy_mj": mm["energy_mj"],
+                        "p99_ms": mm["p99_ms"],
+                        "run_mean_miss_rate": m["mean_miss_rate"],
+                        "run_xrbench_score": m["xrbench_score"],
+                        "dispatches": m["sim"]["dispatches"],
+                    }
+                )
+    return rows
+
+
+def _point_args(suite: Suite, schedulers: Sequence[str], late: str) -> list[tuple]:
+    return [
+        (mix, plat, u, suite.seeds, suite.duration_ms / 1e3, tuple(schedulers), late)
+        for mix in suite.mixes
+        for plat in suite.platforms
+        for u in suite.utilizations
+    ]
+
+
+def run_suite(
+    suite: Suite,
+    schedulers: Sequence[str] = tuple(SCHEDULERS),
+    *,
+    workers: int | None = None,
+    late: str = "scheduler",
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict]:
+    """Run every point of ``suite``; rows are returned in the suite's order.
+
+    Parameters
+    ----------
+    suite : Suite
+        What to run.
+    schedulers : sequence of str
+        Labels from :data:`SCHEDULERS`.
+    workers : int, optional
+        Worker processes (default: CPU count); 1 runs in this process.
+    late : str
+        Late-work policy of every run.
+    progress : callable, optional
+        Called with ``(points_done, points_total)``.
+    """
+    from terastal.errors import InputError
+
+    unknown = [s for s in schedulers if s not in SCHEDULERS]
+    if unknown:
+        raise InputError(
+            f"unknown scheduler label(s) {', '.join(unknown)} (known: {', '.join(SCHEDULERS)})",
+            field="schedulers",
+        )
+    args = _point_args(suite, schedulers, late)
+    workers = workers or os.cpu_count() or 1
+    results: list[list[dict] | None] = [None] * len(args)
+    if workers <= 1:
+        for i, a in enumerate(args):
+            results[i] = run_point(*a)
+            if progress:
+                progress(i + 1, len(args))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(run_point, *a): i for i, a in enumerate(args)}
+            for done, fut in enumerate(as_completed(futures), 1):
+                results[futures[fut]] = fut.result()
+                if progress:
+                    progress(done, len(args))
+    return [row for rows in results for row in rows or ()]

@@ -1,0 +1,147 @@
+"""Workload suites: mixes of models x platforms x target utilizations x seeds (YAML)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
+
+from terastal.errors import InputError
+from terastal.model import Scenario, Task
+
+_SUITE_KEYS = {"name", "platforms", "utilizations", "seeds", "duration_ms", "mixes", "quick"}
+_MIX_KEYS = {"name", "models", "scenario", "shares"}
+SHARES = ("equal", "nominal")
+_DEFAULT_FPS = 30.0
+
+
+@dataclass(frozen=True)
+class Mix:
+    """A set of models run together: a bundled scenario and/or extra models."""
+
+    name: str
+    models: tuple[str, ...] = ()
+    scenario: str | None = None
+    shares: str = "equal"
+
+
+@dataclass(frozen=True)
+class Suite:
+    """What ``terastal reproduce`` runs."""
+
+    name: str
+    mixes: tuple[Mix, ...]
+    platforms: tuple[str, ...]
+    utilizations: tuple[float, ...]
+    seeds: tuple[int, ...]
+    duration_ms: float
+    source: str
+
+
+def _fail(msg: str, source: str, field: str | None = None) -> InputError:
+    return InputError(msg, file=source, field=field)
+
+
+def _list(data: dict, key: str, source: str, kind: type) -> tuple:
+    v = data.get(key)
+    if not isinstance(v, list) or not v:
+        raise _fail("must be a non-empty list", source, key)
+    try:
+        out = tuple(kind(x) for x in v)
+    except (TypeError, ValueError):
+        raise _fail(f"every entry must be a {kind.__name__}", source, key) from None
+    return out
+
+
+def _parse(data: object, source: str, quick: bool) -> Suite:
+    if not isinstance(data, dict):
+        raise _fail("a suite file must be a mapping", source)
+    unknown = sorted(set(data) - _SUITE_KEYS)
+    if unknown:
+        raise _fail(f"unknown key(s) {', '.join(unknown)}", source, unknown[0])
+    mixes = []
+    for i, m in enumerate(data.get("mixes") or []):
+        if not isinstance(m, dict) or "name" not in m:
+            raise _fail("each mix needs a name", source, f"mixes[{i}]")
+        bad = sorted(set(m) - _MIX_KEYS)
+        if bad:
+            raise _fail(f"unknown key(s) {', '.join(bad)}", source, f"mixes[{i}].{bad[0]}")
+        if not m.get("models") and not m.get("scenario"):
+            raise _fail("a mix needs models and/or a scenario", source, f"mixes[{i}]")
+        shares = m.get("shares", "equal")
+        if shares not in SHARES:
+            raise _fail(f"must be one of {', '.join(SHARES)}", source, f"mixes[{i}].shares")
+        models = tuple(str(x) for x in m.get("models") or ())
+        mixes.append(Mix(str(m["name"]), models, m.get("scenario"), shares))
+    if not mixes:
+        raise _fail("must be a non-empty list", source, "mixes")
+    fields = dict(data)
+    if quick:
+        q = data.get("quick")
+        if not isinstance(q, dict):
+            raise _fail("no 'quick' section for --quick", source, "quick")
+        fields.update(q)
+        names = {m.name for m in mixes}
+        chosen = q.get("mixes", [m.name for m in mixes])
+        missing = [n for n in chosen if n not in names]
+        if missing:
+            raise _fail(f"unknown mix(es) {', '.join(missing)}", source, "quick.mixes")
+        mixes = [m for m in mixes if m.name in set(chosen)]
+    utils = _list(fields, "utilizations", source, float)
+    if any(u <= 0 for u in utils):
+        raise _fail("utilizations must be > 0", source, "utilizations")
+    duration = fields.get("duration_ms", 1000)
+    if not isinstance(duration, int | float) or duration <= 0:
+        raise _fail("must be a positive number", source, "duration_ms")
+    return Suite(
+        name=str(data.get("name", Path(source).stem)),
+        mixes=tuple(mixes),
+        platforms=_list(fields, "platforms", source, str),
+        utilizations=utils,
+        seeds=_list(fields, "seeds", source, int),
+        duration_ms=float(duration),
+        source=source,
+    )
+
+
+def load_suite(path: str | os.PathLike[str] | None = None, *, quick: bool = False) -> Suite:
+    """Load a suite YAML (the bundled default when ``path`` is None)."""
+    if path is None:
+        res = files("terastal") / "data" / "suite" / "default.yaml"
+        text, source = res.read_text(), "default.yaml (bundled)"
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise InputError(f"cannot read suite: {exc.strerror}", file=source) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise InputError(
+            "malformed YAML", file=source, line=None if line is None else line + 1
+        ) from None
+    return _parse(data, source, quick)
+
+
+def build_mix(mix: Mix) -> Scenario:
+    """The scenario of a mix at the models' nominal fps (30 fps when a file has none)."""
+    from terastal.io import load_model, load_model_fps, load_scenario
+
+    tasks: list[Task] = []
+    if mix.scenario is not None:
+        tasks.extend(load_scenario(mix.scenario).tasks)
+    names = {t.name for t in tasks}
+    for spec in mix.models:
+        model = load_model(spec)
+        fps = load_model_fps(spec) or _DEFAULT_FPS
+        name, k = spec, 2
+        while name in names:
+            name, k = f"{spec}#{k}", k + 1
+        names.add(name)
+        tasks.append(Task(name, model, fps))
+    return Scenario(mix.name, tuple(tasks))

@@ -1,0 +1,111 @@
+"""Aggregate suite rows: miss rates, reductions vs the baselines, accuracy loss, tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+
+#: The paper's headline numbers (relative miss-rate reduction of Terastal; accuracy loss).
+PAPER = {"fcfs": 0.4058, "edf": 0.3053, "dream": 0.3627, "accuracy_loss": 0.0224}
+BASELINES = ("fcfs", "edf", "dream")
+_RUN = ("mix", "platform", "utilization", "seed")
+
+
+def _mean(xs: Sequence[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def run_miss_rates(rows: Sequence[dict]) -> dict[tuple, float]:
+    """Per (scheduler, mix, platform, utilization, seed): mean per-model miss rate."""
+    acc: dict[tuple, list[float]] = defaultdict(list)
+    for r in rows:
+        if r["miss_rate"] is not None:
+            acc[(r["scheduler"], *(r[k] for k in _RUN))].append(r["miss_rate"])
+    return {k: sum(v) / len(v) for k, v in acc.items()}
+
+
+def _grouped(runs: dict[tuple, float], rows: Sequence[dict], key: str) -> dict[str, dict]:
+    """Mean run miss rate per scheduler per value of a point attribute (mix, utilization...)."""
+    attr = {}
+    for r in rows:
+        attr[(r["scheduler"], *(r[k] for k in _RUN))] = r[key]
+    out: dict[str, dict] = defaultdict(lambda: defaultdict(list))
+    for k, v in runs.items():
+        out[k[0]][attr[k]].append(v)
+    return {s: {a: sum(v) / len(v) for a, v in sorted(d.items())} for s, d in out.items()}
+
+
+def summarize(rows: Sequence[dict]) -> dict:
+    """The ``summary.json`` of a suite run (see ``docs/results.md`` for the definitions)."""
+    runs = run_miss_rates(rows)
+    scheds = list(dict.fromkeys(r["scheduler"] for r in rows))
+    mr = {s: _mean([v for k, v in runs.items() if k[0] == s]) for s in scheds}
+    by_model: dict[str, dict[str, float]] = {}
+    acc_loss: dict[str, float | None] = {}
+    acc_by_model: dict[str, dict[str, float]] = {}
+    energy: dict[str, float | None] = {}
+    for s in scheds:
+        rs = [r for r in rows if r["scheduler"] == s]
+        per_model: dict[str, list[float]] = defaultdict(list)
+        loss_model: dict[str, list[float]] = defaultdict(list)
+        for r in rs:
+            if r["miss_rate"] is not None:
+                per_model[r["model"]].append(r["miss_rate"])
+            if r["has_variants"] and r["accuracy_loss"] is not None:
+                loss_model[r["model"]].append(r["accuracy_loss"])
+        by_model[s] = {m: sum(v) / len(v) for m, v in sorted(per_model.items())}
+        acc_by_model[s] = {m: sum(v) / len(v) for m, v in sorted(loss_model.items())}
+        # Average over models with variants (each model weighted equally).
+        acc_loss[s] = _mean(list(acc_by_model[s].values())) if acc_by_model[s] else 0.0
+        runs_energy: dict[tuple, float] = defaultdict(float)
+        for r in rs:
+            runs_energy[tuple(r[k] for k in _RUN)] += r["energy_mj"]
+        energy[s] = _mean(list(runs_energy.values()))
+    out = {
+        "schedulers": scheds,
+        "mean_miss_rate": mr,
+        "miss_rate_by_model": by_model,
+        "miss_rate_by_mix": _grouped(runs, rows, "mix"),
+        "miss_rate_by_platform": _grouped(runs, rows, "platform"),
+        "miss_rate_by_utilization": _grouped(runs, rows, "utilization"),
+        "accuracy_loss_mean": acc_loss.get("terastal"),
+        "accuracy_loss_by_scheduler": acc_loss,
+        "accuracy_loss_by_model": acc_by_model,
+        "energy_mj_mean": energy,
+        "paper": PAPER,
+        "runs": len(runs),
+    }
+    if "terastal" in mr and mr["terastal"] is not None:
+        out["reduction_vs"] = {
+            b: (1.0 - mr["terastal"] / mr[b]) if mr.get(b) else None for b in BASELINES if b in mr
+        }
+    return out
+
+
+def per_point_table(rows: Sequence[dict]) -> list[dict]:
+    """One row per (mix, platform, utilization): skew and mean miss rate per scheduler."""
+    runs = run_miss_rates(rows)
+    skew = {(r["mix"], r["platform"], r["utilization"]): r["skew"] for r in rows}
+    pts: dict[tuple, dict] = {}
+    for (s, mix, plat, u, _seed), v in runs.items():
+        d = pts.setdefault((mix, plat, u), {"mix": mix, "platform": plat, "utilization": u,
+                                            "skew": skew[(mix, plat, u)], "_acc": defaultdict(list)})  # fmt: skip
+        d["_acc"][s].append(v)
+    table = []
+    for d in pts.values():
+        acc = d.pop("_acc")
+        d.update({s: sum(v) / len(v) for s, v in acc.items()})
+        table.append(d)
+    return table
+
+
+def rows_csv(rows: Sequence[dict]) -> str:
+    """All rows as CSV text (columns in first-row order)."""
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return buf.getvalue()

@@ -1,0 +1,217 @@
+"""Terastal: joint accelerator and layer-variant choice under virtual deadlines.
+
+The policy (documented with its reasons in ``docs/design.md``, "Terastal online scheduler"):
+
+1. Ready jobs are served in order of the *virtual deadline* of their next layer:
+   ``release + offset[layer]``, where the offsets are the plan's cumulative per-layer budgets
+   (heterogeneity-aware, so a job's early layers cannot hoard its whole slack).
+2. A hopeless job (even the fastest remaining path, variants included, ends after its
+   deadline) is dropped when the late policy allows it, freeing the cores for jobs that can
+   still make it.
+3. For the job's next layer every option ``(accelerator, original | variant)`` gets a finish
+   time ``max(free, now) + transfer + latency``. If the preferred core class (the cores with
+   the lowest original latency) meets the virtual deadline, the layer goes there, waiting for
+   it if it is busy. Otherwise the layer takes, among idle cores, the option that meets the
+   virtual deadline at the least accuracy cost (original before variant, then earliest
+   finish); a variant is allowed only while the job's set of variants stays admissible.
+   If nothing meets it, the earliest-finishing option wins (a variant only if it is strictly
+   earlier than every original option).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from terastal.schedulers.base import Scheduler
+from terastal.sim.job import Job
+from terastal.sim.view import SimView
+
+_INF = float("inf")
+_EPS = 1e-12
+
+
+class _TaskState:
+    """Per-task constants precomputed at reset (plain lists for the hot loop)."""
+
+    __slots__ = ("admissible", "bits", "dag", "fast_set", "offset", "rem_best")
+
+    def __init__(self, costs, plan_task, use_budgets: bool, use_variants: bool) -> None:
+        n = costs.num_layers
+        lat = costs.lat
+        deadline = costs.task.relative_deadline_s
+        if plan_task is not None and use_budgets:
+            offs = [float(v) for v in plan_task.deadline_offsets_s]
+            # Plans are made for one deadline; rescale if the task's deadline differs.
+            scale = deadline / offs[-1] if offs[-1] > 0 else 1.0
+            self.offset = [o * scale for o in offs]
+        elif use_budgets:
+            # No plan: budgets proportional to the preferred (lowest) latency.
+            total = sum(costs.min_lat) or 1.0
+            acc, self.offset = 0.0, []
+            for v in costs.min_lat:
+                acc += v
+                self.offset.append(deadline * acc / total)
+        else:
+            self.offset = [deadline] * n
+        if plan_task is not None and use_variants and plan_task.variant_layers:
+            self.bits = [
+                b if costs.var_lat[i] is not None else 0
+                for i, b in enumerate(plan_task.variant_bits)
+            ]
+            self.admissible = plan_task.admissible_masks
+        else:
+            self.bits = [0] * n
+            self.admissible = frozenset({0})
+        # Best-case time from the start of a layer to the job's end: longest path of the
+        # fastest option per layer (variants included: optimistic, so drops are safe).
+        best = []
+        for i in range(n):
+            b = min(lat[i])
+            if self.bits[i]:
+                b = min(b, min(costs.var_lat[i]))
+            best.append(b)
+        rem = [0.0] * n
+        for i in range(n - 1, -1, -1):
+            tail = max((rem[s] for s in costs.succs[i]), default=0.0)
+            rem[i] = best[i] + tail
+        self.rem_best = rem
+        self.dag = any(len(s) > 1 for s in costs.succs)
+        self.fast_set = [
+            tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + 1e-9)) for row in lat
+        ]
+
+
+class Terastal(Scheduler):
+    """Layer-variant-aware scheduling under virtual deadlines (see module docstring).
+
+    Options
+    -------
+    plan : terastal.planner.Plan or None
+        Offline plan (virtual budgets, variants, admissible combinations). Without one, the
+        budgets are proportional to the preferred latencies and no variant is used.
+    variants : bool
+        Allow layer variants (ablation: ``False``).
+    budgets : bool
+        Use per-layer virtual deadlines (ablation: ``False`` = the job's deadline for every
+        layer, i.e. plain EDF deadlines).
+    drops : bool
+        Drop hopeless jobs when the late policy allows it (ablation: ``False``).
+    """
+
+    name = "terastal"
+    options: ClassVar[dict[str, Any]] = {
+        "plan": None,
+        "variants": True,
+        "budgets": True,
+        "drops": True,
+    }
+
+    def reset(self, view: SimView) -> None:
+        """Precompute per-task budgets, variant bits and best-case remaining times."""
+        plan = self.plan
+        if plan is not None:
+            plan.check(view.scenario, view.platform)
+        self._tasks = [
+            _TaskState(
+                c,
+                plan.task(c.task.name) if plan is not None else None,
+                self.budgets,
+                self.variants,
+            )
+            for c in view.costs
+        ]
+        # Each job's combination of variants so far, as a bitmask.
+        self._mask: dict[int, int] = {}
+
+    def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
+        """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
+
+        Read from the plan's accuracy table; ``nan`` for an unmeasured combination.
+        """
+        if not variant_layers:
+            return 0.0
+        acc = None if self.plan is None else self.plan.task(task).accuracy_of(variant_layers)
+        return float("nan") if acc is None else 1.0 - acc
+
+    def on_job_end(self, job: Job, view: SimView) -> None:
+        """Forget the ended job's variant mask."""
+        self._mask.pop(job.id, None)
+
+    def decide(self, view: SimView) -> list[tuple]:
+        """Drop hopeless jobs, then map ready layers in virtual-deadline order."""
+        idle = list(view.idle_flags)
+        left = sum(idle)
+        may_drop = self.drops and view.may_drop
+        if not left and not may_drop:
+            return []
+        now = view.now
+        tasks = self._tasks
+        order = []
+        for job in view.ready_jobs:
+            layer = job.next_layer
+            st = tasks[job.task_index]
+            order.append((job.release + st.offset[layer], job.id, job, layer, st))
+        order.sort(key=_first_two)
+        out: list[tuple] = []
+        if not order:
+            return out
+        free = list(view.free_at)
+        transfer = view.transfer_s
+        masks = self._mask
+        accs = range(len(free))
+        for vd, _, job, layer, st in order:
+            if may_drop:
+                rem = st.rem_best[layer]
+                if st.dag:
+                    rem = max(st.rem_best[i] for i in job.ready_layers)
+                if now + rem > job.deadline + _EPS:
+                    out.append((job,))
+                    continue
+            if not left:
+                continue
+            costs = job.costs
+            lat = costs.lat[layer]
+            bit = st.bits[layer]
+            mask = masks.get(job.id, 0)
+            vlat = costs.var_lat[layer] if bit and (mask | bit) in st.admissible else None
+            starts = [(free[a] if free[a] > now else now) + transfer(job, layer, a) for a in accs]
+            # 1. the preferred class meets the virtual deadline: use it (or wait for it)
+            fast = st.fast_set[layer]
+            a_best = min(fast, key=starts.__getitem__)
+            f_best = starts[a_best] + lat[a_best]
+            choice = None
+            if f_best <= vd + _EPS:
+                choice = (a_best, False, f_best)
+            else:
+                # 2. an idle core meeting the virtual deadline, least accuracy cost first
+                f_any, any_choice = _INF, None
+                for a in accs:
+                    f = starts[a] + lat[a]
+                    if idle[a] and f <= vd + _EPS and (choice is None or f < choice[2]):
+                        choice = (a, False, f)
+                    if f < f_any:
+                        f_any, any_choice = f, (a, False, f)
+                if choice is None and vlat is not None:
+                    for a in accs:
+                        f = starts[a] + vlat[a]
+                        if idle[a] and f <= vd + _EPS and (choice is None or f < choice[2]):
+                            choice = (a, True, f)
+                        # 3. nothing meets it: a variant only if strictly earliest overall
+                        if f < f_any - _EPS:
+                            f_any, any_choice = f, (a, True, f)
+                if choice is None:
+                    choice = any_choice
+            a, use_var, f = choice
+            if not idle[a]:
+                continue  # wait for the chosen core; its completion is a scheduling point
+            out.append((job, layer, a, use_var))
+            idle[a] = False
+            free[a] = f
+            left -= 1
+            if use_var:
+                masks[job.id] = mask | bit
+        return out
+
+
+def _first_two(item: tuple) -> tuple:
+    return item[0], item[1]
