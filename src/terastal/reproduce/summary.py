@@ -90,8 +90,9 @@ def per_point_table(rows: Sequence[dict]) -> list[dict]:
     skew = {(r["mix"], r["platform"], r["utilization"]): r["skew"] for r in rows}
     pts: dict[tuple, dict] = {}
     for (s, mix, plat, u, _seed), v in runs.items():
-        d = pts.setdefault((mix, plat, u), {"mix": mix, "platform": plat, "utilization": u,
-                                            "skew": skew[(mix, plat, u)], "_acc": defaultdict(list)})  # fmt: skip
+        key = (mix, plat, u)
+        head = {"mix": mix, "platform": plat, "utilization": u, "skew": skew[key]}
+        d = pts.setdefault(key, {**head, "_acc": defaultdict(list)})
         d["_acc"][s].append(v)
     table = []
     for d in pts.values():
