@@ -101,6 +101,8 @@ def _norm(name: str) -> str:
 
 
 def _match_user_table(task: Task, tables: Mapping[str, AccuracyTable]) -> str | None:
+    if not tables:
+        return None
     for key in (task.name, task.model.name):
         if key in tables:
             return key

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -209,16 +210,24 @@ PAPER_MODELS: Mapping[str, PaperModel] = MappingProxyType(
 )
 
 
+@cache
+def _by_source(source: str) -> PaperModel | None:
+    try:
+        src = Path(source).resolve()
+    except OSError:
+        return None
+    for pm in PAPER_MODELS.values():
+        if src == pm.export_path.resolve():
+            return pm
+    return None
+
+
 def find_paper_model(name: str | None, source: str | None = None) -> PaperModel | None:
     """The paper model called ``name`` (any alias, any case), or loaded from ``source``."""
     if source:
-        try:
-            src = Path(source).resolve()
-            for pm in PAPER_MODELS.values():
-                if src == pm.export_path.resolve():
-                    return pm
-        except OSError:
-            pass
+        pm = _by_source(str(source))
+        if pm is not None:
+            return pm
     if name:
         key = _norm(name)
         for pm in PAPER_MODELS.values():
