@@ -62,9 +62,9 @@ def print_metrics(metrics: dict) -> None:
         return "-" if x is None else format(x, fmt)
 
     table = Table(title=f"{metrics['scheduler']} on {metrics['scenario']} / {metrics['platform']}")
-    cols = ("model", "released", "in time", "late", "dropped", "miss rate", "p50 ms", "p99 ms")
-    for col in (*cols, "energy mJ"):
-        table.add_column(col, justify="left" if col == "model" else "right")
+    table.add_column("model", no_wrap=True)
+    for col in ("released", "in time", "late", "dropped", "miss", "p50 ms", "p99 ms", "mJ"):
+        table.add_column(col, justify="right", no_wrap=True)
     for name, m in metrics["models"].items():
         table.add_row(
             name,

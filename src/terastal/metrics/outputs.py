@@ -82,6 +82,11 @@ def write_atomic(out_dir: str | os.PathLike[str], files: Mapping[str, str]) -> P
     parent.mkdir(parents=True, exist_ok=True)
     existed = out.exists()
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out if existed else parent))
+    # mkdtemp makes the directory private (0700); the renamed output should get the usual
+    # permissions, as if made by mkdir under the current umask.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
     try:
         for name, text in files.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
