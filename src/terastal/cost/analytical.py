@@ -40,8 +40,12 @@ _DIMS = ("N", "K", "C", "OY", "OX", "R", "S")
 _ELEMENTWISE = (LayerKind.POOL, LayerKind.ELTWISE)
 
 
-def _shape_arrays(layers: Sequence[Layer]) -> dict[str, np.ndarray]:
-    """Per-layer loop bounds in the engine's dimensions (float arrays) and flags."""
+def _shape_arrays(layers: Sequence[Layer], dw_as_k: bool = False) -> dict[str, np.ndarray]:
+    """Per-layer loop bounds in the engine's dimensions (float arrays) and flags.
+
+    A depthwise layer's channels take the role of C (``K = 1``, outputs follow C) or, with
+    ``dw_as_k``, of K (``C = 1``, inputs follow K): whichever the dataflow parallelises more.
+    """
     dw = np.array([ly.kind is LayerKind.DWCONV for ly in layers])
     tr = np.array([ly.kind is LayerKind.TRCONV for ly in layers])
     g = np.where(dw, 1, [ly.groups for ly in layers])
@@ -49,10 +53,11 @@ def _shape_arrays(layers: Sequence[Layer]) -> dict[str, np.ndarray]:
     def col(attr: str) -> np.ndarray:
         return np.array([getattr(ly, attr) for ly in layers], float)
 
+    dwk = dw & dw_as_k
     return {
         "N": col("n"),
-        "K": np.where(dw, 1.0, col("k") // g),
-        "C": col("c") // g,
+        "K": np.where(dwk, col("c"), np.where(dw, 1.0, col("k") // g)),
+        "C": np.where(dwk, 1.0, col("c") // g),
         # a transposed conv scatters every input pixel: it is costed over the input positions
         "OY": np.where(tr, col("y"), col("out_y")),
         "OX": np.where(tr, col("x"), col("out_x")),
@@ -61,7 +66,8 @@ def _shape_arrays(layers: Sequence[Layer]) -> dict[str, np.ndarray]:
         "sy": np.where(tr, 1.0, col("stride_y")),
         "sx": np.where(tr, 1.0, col("stride_x")),
         "G": g.astype(float),
-        "dw": dw,
+        "dwc": dw & ~dwk,
+        "dwk": dwk,
     }
 
 
@@ -146,13 +152,13 @@ class _Engine:
         ``sub[f]`` is the sub-level runtime when the tensors in ``f`` (bit 0 weights, bit 1
         inputs) arrive fresh; the others are still held from the previous step.
         """
-        sy, sx, dw = a["sy"], a["sx"], a["dw"]
+        sy, sx, dwc, dwk = a["sy"], a["sx"], a["dwc"], a["dwk"]
         rows = (ext["OY"] - 1) * sy + ext["R"]
         cols = (ext["OX"] - 1) * sx + ext["S"]
         vol = {
             "W": ext["K"] * ext["C"] * ext["R"] * ext["S"],
-            "I": ext["N"] * ext["C"] * rows * cols,
-            "O": ext["N"] * ext["K"] * ext["OY"] * ext["OX"] * np.where(dw, ext["C"], 1.0),
+            "I": ext["N"] * np.where(dwk, ext["K"], ext["C"]) * rows * cols,
+            "O": ext["N"] * ext["K"] * ext["OY"] * ext["OX"] * np.where(dwc, ext["C"], 1.0),
         }
         bw, zero = self.bw, np.zeros_like(rows)
         steady, moved, outer = zero, vol["W"] + vol["I"] + vol["O"], zero + 1.0
@@ -161,13 +167,18 @@ class _Engine:
             outer = outer * trips
             inner = loops[i + 1 :]
             new = {}
-            for t, dims_t in (("W", _W), ("I", _I)):
-                part = vol[t] * self._slide(t, dim, adv, rows, cols, a) if dim in dims_t else 0.0
-                reset = False if self.xrbench else _wraps(inner, dims_t)
-                new[t] = np.where(reset, vol[t], part) + zero
-            o_new = (dim in _O) | ((dim == "C") & dw)
+            for t, dims_t, extra, dim_x in (("W", _W, False, ""), ("I", _I, dwk, "K")):
+                coupled = (dim in dims_t) | (extra & (dim == dim_x))
+                part = np.where(coupled, vol[t] * self._slide(t, dim, adv, rows, cols, a), 0.0)
+                reset = (
+                    False
+                    if self.xrbench
+                    else _wraps(inner, dims_t) | (extra & _wraps(inner, {dim_x}))
+                )
+                new[t] = np.where(reset, vol[t], part)
+            o_new = (dim in _O) | ((dim == "C") & dwc)
             if not self.xrbench:
-                o_new = o_new | _wraps(inner, _O) | (dw & _wraps(inner, {"C"}))
+                o_new = o_new | _wraps(inner, _O) | (dwc & _wraps(inner, {"C"}))
             eg = np.where(o_new, vol["O"], 0.0)
             ing = new["W"] + new["I"]
             # (xrbench: every sub-level invocation reloads everything)
@@ -176,7 +187,8 @@ class _Engine:
             steady = steady + events * step
             moved = moved + events * (ing + eg)
         # A tensor whose loops at this level wrap is fresh on every invocation.
-        wrap_w, wrap_i = _wraps(loops, _W) | (zero > 0), _wraps(loops, _I) | (zero > 0)
+        wrap_w = _wraps(loops, _W) | (zero > 0)
+        wrap_i = _wraps(loops, _I) | (dwk & _wraps(loops, {"K"})) | (zero > 0)
         runtime = []
         for f in range(4):
             if self.xrbench:
@@ -254,8 +266,12 @@ class AnalyticalCostModel:
         elem = np.array([ly.kind in _ELEMENTWISE for ly in layers], bool)
         if (~elem).any():
             idx = np.flatnonzero(~elem)
-            a = _shape_arrays([layers[i] for i in idx])
-            r = _Engine(levels_for(acc), acc.noc_bw, self.mode).run(a)
+            levels = levels_for(acc)
+            as_k = self.mode == "physical" and (
+                _channel_parallelism(levels, "K") > _channel_parallelism(levels, "C")
+            )
+            a = _shape_arrays([layers[i] for i in idx], as_k)
+            r = _Engine(levels, acc.noc_bw, self.mode).run(a)
             onchip[idx], noc[idx], glb[idx] = (r[k] * a["G"] for k in ("cycles", "noc", "glb"))
             ops[idx] = [layers[i].macs for i in idx]
         if elem.any():  # element-bound: ops spread over all PEs, operands stream through the NoC
@@ -274,6 +290,13 @@ class AnalyticalCostModel:
             + ENERGY["dram"] * dram * self.bytes_per_elem
         )
         return cycles / acc.clock_hz, units * MAC_ENERGY_J, onchip, dram * self.bytes_per_elem
+
+
+def _channel_parallelism(levels: tuple[Level, ...], dim: str) -> int:
+    """Units over which the mapping spreads ``dim`` (product over levels)."""
+    return int(
+        np.prod([lv.units for lv in levels if any(lp.spatial and lp.dim == dim for lp in lv.loops)])
+    )
 
 
 def _operands(layer: Layer) -> int:
