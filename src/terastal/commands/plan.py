@@ -28,11 +28,11 @@ def _us(x: float | None) -> str:
 
 
 def _shape(layer) -> str:
-    return f"{layer.k}x{layer.c}x{layer.y}x{layer.x} ({layer.r}x{layer.s})"
+    return f"{layer.k}x{layer.c}x{layer.y}x{layer.x}"
 
 
 def print_plan(plan, show: str = "variants") -> None:
-    """Print ``plan`` as rich tables: a task summary and a layer table.
+    """Print ``plan`` as rich tables: a task summary and, per task, a layer table.
 
     Parameters
     ----------
@@ -45,6 +45,8 @@ def print_plan(plan, show: str = "variants") -> None:
     from rich.table import Table
 
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
     accs = plan.accelerators
     util = ", ".join(
         f"{a} {u:.2f} (pref {p:.2f})"
@@ -57,7 +59,8 @@ def print_plan(plan, show: str = "variants") -> None:
     console.print(f"utilization: {util}")
     tasks = Table(title="Tasks")
     for col in ("task", "layers", "deadline ms", "rate Hz", "variants", "admissible", "metric"):
-        tasks.add_column(col, justify="left" if col in ("task", "metric") else "right")
+        right = col not in ("task", "metric")
+        tasks.add_column(col, justify="right" if right else "left", no_wrap=right)
     for t in plan.tasks:
         tasks.add_row(
             t.name,
@@ -69,43 +72,51 @@ def print_plan(plan, show: str = "variants") -> None:
             t.accuracy_metric or "-",
         )
     console.print(tasks)
-    if show != "none":
-        table = Table(title="Layers (latencies, gaps and budgets in µs)")
-        cols = ["task", "layer", "pref", "lat pref", "gap", "gap after", "gain", "loss %"]
-        cols += ["rank", "variant", "budget", "v.deadline", "LP share"]
-        for col in cols:
-            table.add_column(
-                col, justify="left" if col in ("task", "layer", "variant") else "right"
-            )
+    if show == "none":
+        pass
+    elif show == "variants" and not any(
+        lp.variant_latency_s is not None for t in plan.tasks for lp in t.layers
+    ):
+        console.print("no layer has accuracy data, so no variants (see --accuracy-table)")
+    else:
         for t in plan.tasks:
-            for lp in t.layers:
-                if show == "variants" and lp.variant_latency_s is None:
-                    continue
-                var = _shape(lp.variant) if lp.variant is not None else "-"
-                if lp.variant is None and lp.variant_latency_s is not None:
-                    no_gain = lp.gain_s is not None and lp.gain_s <= 0
-                    var = "(no gain)" if no_gain else "(not admissible)"
-                table.add_row(
-                    t.name,
-                    lp.name,
-                    accs[lp.preferred],
-                    _us(lp.latency_s[lp.preferred]),
-                    _us(lp.gap_s),
-                    _us(lp.gap_after_s),
-                    _us(lp.gain_s),
-                    "-" if lp.variant_loss is None else f"{lp.variant_loss * 100:.2f}",
-                    "-" if lp.variant_rank is None else str(lp.variant_rank),
-                    var,
-                    _us(lp.budget_s),
-                    _us(lp.deadline_offset_s),
-                    "/".join(f"{s:.2f}" for s in lp.share),
-                )
-        if table.row_count:
-            console.print(table)
-        else:
-            console.print("no layer has accuracy data: no variants (use --accuracy-table)")
+            _print_layers(console, t, accs, show)
     for note in plan.notes:
         console.print(f"note: {note}")
+
+
+def _print_layers(console, t, accs, show: str) -> None:
+    from rich.table import Table
+
+    rows = [lp for lp in t.layers if show == "all" or lp.variant_latency_s is not None]
+    if not rows:
+        return
+    table = Table(title=f"{t.name}: layers (times in µs; share = mapped fraction per accelerator)")
+    table.add_column("layer", overflow="fold", min_width=14)
+    for col in ("pref", "lat", "gap", "gap after", "gain", "loss %", "rank"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("variant", no_wrap=True)
+    for col in ("budget", "v.deadline", "share"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for lp in rows:
+        var = _shape(lp.variant) if lp.variant is not None else "-"
+        if lp.variant is None and lp.variant_latency_s is not None:
+            var = "(no gain)" if lp.gain_s is not None and lp.gain_s <= 0 else "(inadmissible)"
+        table.add_row(
+            lp.name,
+            accs[lp.preferred],
+            _us(lp.latency_s[lp.preferred]),
+            _us(lp.gap_s),
+            _us(lp.gap_after_s),
+            _us(lp.gain_s),
+            "-" if lp.variant_loss is None else f"{lp.variant_loss * 100:.2f}",
+            "-" if lp.variant_rank is None else str(lp.variant_rank),
+            var,
+            _us(lp.budget_s),
+            _us(lp.deadline_offset_s),
+            "/".join(f"{s:.2f}" for s in lp.share),
+        )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
