@@ -113,10 +113,24 @@ def hint_from_result(bm: BoundModel, result: SimResult) -> int:
     return missed
 
 
-def hint_from_solver(bm: BoundModel, solver) -> None:
-    """Hint every variable with its value in ``solver``'s last solution."""
+def hint_from_solver(bm: BoundModel, solver, source: BoundModel | None = None) -> None:
+    """Hint ``bm``'s variables with their values in ``solver``'s last solution.
+
+    ``source`` is the model ``solver`` solved when it is not ``bm`` itself (e.g. the safe
+    twin of a model); variables are then matched by name.
+    """
     cp = bm.cp
     cp.clear_hints()
-    for i in range(len(cp.proto.variables)):
-        var = cp.get_int_var_from_proto_index(i)
-        cp.add_hint(var, solver.value(var))
+    if source is None or source is bm:
+        for i in range(len(cp.proto.variables)):
+            var = cp.get_int_var_from_proto_index(i)
+            cp.add_hint(var, solver.value(var))
+        return
+    src = source.cp
+    values = {}
+    for i, v in enumerate(src.proto.variables):
+        if v.name:
+            values[v.name] = solver.value(src.get_int_var_from_proto_index(i))
+    for i, v in enumerate(cp.proto.variables):
+        if v.name in values:
+            cp.add_hint(cp.get_int_var_from_proto_index(i), values[v.name])

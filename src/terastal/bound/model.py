@@ -100,18 +100,18 @@ class JobVars:
 
 def task_data(
     costs: TaskCosts, platform: Platform, blocks: tuple[Block, ...], unit_s: float,
-    variants: VariantSpec | None,
+    variants: VariantSpec | None, rnd=math.floor,
 ) -> TaskData:  # fmt: skip
-    """Integer block costs, rounded down (see the module docstring)."""
+    """Integer block costs, rounded with ``rnd`` (down for the bound; see the module doc)."""
     m = len(platform.accelerators)
     bw = platform.transfer_bytes_per_s
-    lat = [[math.floor(x / unit_s) for x in row] for row in costs.lat]
-    trans = [math.floor(b / bw / unit_s) for b in costs.out_bytes]
+    lat = [[rnd(x / unit_s) for x in row] for row in costs.lat]
+    trans = [rnd(b / bw / unit_s) for b in costs.out_bytes]
     delta: dict[int, list[int]] = {}
     if variants is not None:
         for layer in variants.layers:
             v = costs.var_lat[layer]
-            delta[layer] = [math.floor(v[a] / unit_s) - lat[layer][a] for a in range(m)]
+            delta[layer] = [rnd(v[a] / unit_s) - lat[layer][a] for a in range(m)]
     base = [[sum(lat[x][a] for x in b.layers) for a in range(m)] for b in blocks]
     mind = [
         min(base[b.index][a] + sum(min(0, delta.get(x, [0] * m)[a]) for x in b.layers)
@@ -151,12 +151,18 @@ class BoundModel:
         Layers per block (1: exact model).
     unit_s : float
         Seconds per integer time unit.
+    safe : bool
+        Round the other way (durations, transfers and releases up; cascade deadlines and the
+        horizon test with a margin of ``1 + max in-degree`` units against the model): then
+        every solution replays in real time with the same outcome, but the model is no
+        longer a relaxation and its bound is not a lower bound. Used to repair a schedule
+        whose replay lost a job to rounding.
     """
 
     def __init__(
         self, trace: Trace, costs: Sequence[TaskCosts], platform: Platform, *,
         variants: Mapping[int, VariantSpec] | None = None, group_layers: int = 1,
-        unit_s: float = 1e-9,
+        unit_s: float = 1e-9, safe: bool = False,
     ) -> None:  # fmt: skip
         from ortools.sat.python import cp_model
 
@@ -168,13 +174,19 @@ class BoundModel:
         self.group_layers = group_layers
         self.num_acc = len(platform.accelerators)
         variants = variants or {}
+        rnd = math.ceil if safe else math.floor
         self.tasks = [
-            task_data(c, platform, make_blocks(c, group_layers), unit_s, variants.get(i))
+            task_data(c, platform, make_blocks(c, group_layers), unit_s, variants.get(i), rnd)
             for i, c in enumerate(self.costs)
         ]
         max_in = max((len(p) for c in self.costs for p in c.preds), default=0)
-        self.sigma = 2 + max_in
-        self.horizon = math.floor(trace.horizon_s / unit_s)
+        self.safe = safe
+        if safe:  # real completions may come up to 1 + max_in units before the model's
+            self.sigma = -(1 + max_in)
+            self.gone_at = math.ceil(trace.horizon_s / unit_s) + 1 + max_in
+        else:  # model completions may come up to 1 + max_in units before the real ones
+            self.sigma = 2 + max_in
+            self.gone_at = math.floor(trace.horizon_s / unit_s) - self.sigma
         self.intervals: list[list] = [[] for _ in range(self.num_acc)]
         self.jobs: list[JobVars] = []
         for j in trace.jobs:
@@ -204,19 +216,17 @@ class BoundModel:
             if up.run is None:
                 return JobVars(0, 0, None, 0)  # never released: the upstream never completes
             r = up.r + self.tasks[self.trace.jobs[job.upstream].task].span
-            d = up.d + math.ceil(job.deadline_rel_s / unit) + self.sigma
+            d = up.d + self._cascade_window(job.deadline_rel_s)
         else:
-            r = math.floor(job.release_s / unit)
+            r = (math.ceil if self.safe else math.floor)(job.release_s / unit)
             d = math.floor((job.release_s + job.deadline_rel_s) / unit)
         jv = JobVars(r, d)
         cp = self.cp
         if job.cascaded:
             jv.exists = cp.new_bool_var(f"x{job.id}")
             cp.add_implication(jv.exists, up.run)
-            if up.d >= self.horizon - self.sigma:
-                cp.add(up.done >= self.horizon - self.sigma).only_enforce_if(
-                    [up.run, jv.exists.Not()]
-                )
+            if up.d >= self.gone_at:
+                cp.add(up.done >= self.gone_at).only_enforce_if([up.run, jv.exists.Not()])
             else:
                 cp.add_implication(up.run, jv.exists)
         if td.span > d - r:
@@ -254,7 +264,7 @@ class BoundModel:
         if job.cascaded:
             for i in td.sources:
                 cp.add(jv.start[i] >= up.done).only_enforce_if(run)
-            slack = math.ceil(job.deadline_rel_s / unit) + self.sigma
+            slack = self._cascade_window(job.deadline_rel_s)
             for i in td.sinks:
                 cp.add(jv.end[i] <= up.done + slack).only_enforce_if(run)
         if td.variants is not None and len(td.variants.combos) > 1:
@@ -274,6 +284,11 @@ class BoundModel:
                 jv.done = cp.new_int_var(r + td.span, d, f"done{job.id}")
                 cp.add_max_equality(jv.done, [jv.end[i] for i in td.sinks])
         return jv
+
+    def _cascade_window(self, deadline_rel_s: float) -> int:
+        """Units a cascaded job may end after its upstream's completion variable."""
+        rnd = math.floor if self.safe else math.ceil
+        return rnd(deadline_rel_s / self.unit_s) + self.sigma
 
     def _size(self, td: TaskData, b: Block, a: int, jv: JobVars, name: str):
         """Interval length of block ``b`` on accelerator ``a``: a constant or a new variable."""

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from terastal.bound.model import BoundModel, VariantSpec
+from terastal.bound.model import LOSS_SCALE, BoundModel, VariantSpec
 from terastal.bound.replay import Placement, missed_count, replay
 from terastal.bound.trace import Trace, build_trace
 from terastal.errors import TerastalError
@@ -101,19 +101,25 @@ def _ortools():
     return cp_model
 
 
-def _online_runs(scenario, platform, tables, duration_s, seed, plan, names) -> dict:
-    """Runs of online schedulers on the same trace, by name (for hints and reports)."""
+def _online_runs(scenario, platform, tables, duration_s, seed, plan, names):
+    """Runs of online schedulers on the same trace, by name, and the errors of failing ones.
+
+    The runs only seed the solver, so a scheduler that fails is reported and skipped.
+    """
     from terastal.schedulers import available_schedulers, make_scheduler
     from terastal.sim import simulate
 
-    out = {}
+    out, errors = {}, {}
     for name in names if names is not None else available_schedulers():
         opts = {"plan": plan} if name == "terastal" and plan is not None else {}
-        sched = make_scheduler(name, **opts)
-        out[name] = simulate(
-            scenario, platform, tables, sched, duration_s=duration_s, seed=seed, record=True
-        )
-    return out
+        try:
+            sched = make_scheduler(name, **opts)
+            out[name] = simulate(
+                scenario, platform, tables, sched, duration_s=duration_s, seed=seed, record=True
+            )
+        except Exception as exc:  # any failure only loses a warm start
+            errors[name] = f"{type(exc).__name__}: {exc}"
+    return out, errors
 
 
 def extract(bm: BoundModel, solver) -> list[Placement]:
@@ -174,23 +180,27 @@ def solve_bound(
     -------
     BoundSolution
     """
-    cp_model = _ortools()
+    _ortools()
     t_start = time.perf_counter()
     costs = build_task_costs(scenario, platform, tables)
     trace = build_trace(scenario, duration_s, seed)
     specs = variant_specs(costs, plan, admissible)
     timing: dict[str, float] = {}
-    hinted = None
+    hinted, hint_errors = None, {}
     if hint and group_layers == 1:
         t0 = time.perf_counter()
-        runs = _online_runs(scenario, platform, tables, duration_s, seed, plan, hint_schedulers)
+        runs, hint_errors = _online_runs(
+            scenario, platform, tables, duration_s, seed, plan, hint_schedulers
+        )
         timing["online_s"] = time.perf_counter() - t0
         if runs:
             best = min(runs, key=lambda k: (missed_count(runs[k]), k))
             hinted = (best, missed_count(runs[best]))
+    exact = group_layers == 1
     t0 = time.perf_counter()
-    bm = BoundModel(trace, costs, platform, variants=specs, group_layers=group_layers,
-                    unit_s=unit_s)  # fmt: skip
+    kw = {"variants": specs, "group_layers": group_layers, "unit_s": unit_s}
+    # The grouped model yields no bound anyway: build it safe, so that it replays exactly.
+    bm = BoundModel(trace, costs, platform, safe=not exact, **kw)
     if hinted is not None:
         from terastal.bound.hints import hint_from_result
 
@@ -206,41 +216,34 @@ def solve_bound(
             time_limit_s=max(1.0, 0.1 * time_limit_s), workers=workers,
         )  # fmt: skip
         timing["relax_s"] = time.perf_counter() - t0
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = int(workers)
-    solver.parameters.random_seed = int(random_seed)
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    params = {"workers": workers, "random_seed": random_seed}
     t0 = time.perf_counter()
-    status = solver.solve(bm.cp)
-    timing["phase1_s"] = time.perf_counter() - t0
-    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    model_lb = max(0, math.ceil(solver.best_objective_bound - 1e-6)) if found else 0
-    if status == cp_model.INFEASIBLE:
+    out = _solve_lexicographic(bm, time_limit_s, **params)
+    timing["solve_s"] = time.perf_counter() - t0
+    if out["status"] == "INFEASIBLE":
         raise TerastalError("the offline model is infeasible (please report this instance)")
-    model_missed = round(solver.objective_value) if found else None
-    placements = extract(bm, solver) if found else []
-    loss_model = None
-    left = time_limit_s - timing["phase1_s"]
-    if found and bm.has_variants and left > 0.05 * time_limit_s:
+    result = replay(trace, costs, platform, out["placements"], unit_s) if out["found"] else None
+    best = missed_count(result) if result is not None else None
+    repaired = None
+    if best is not None and best > out["missed"]:
+        # Rounding cost the replay a job: re-solve the safe model, which replays exactly.
         from terastal.bound.hints import hint_from_solver
 
-        hint_from_solver(bm, solver)
-        bm.cp.add(bm.missed <= model_missed)
-        bm.cp.minimize(bm.loss)
-        solver.parameters.max_time_in_seconds = float(left)
         t0 = time.perf_counter()
-        status2 = solver.solve(bm.cp)
-        timing["phase2_s"] = time.perf_counter() - t0
-        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            placements = extract(bm, solver)
-            loss_model = solver.objective_value / 1e6
-    exact = group_layers == 1
-    lower = model_lb if exact else 0
+        safe = BoundModel(trace, costs, platform, safe=True, **kw)
+        hint_from_solver(safe, out["solver"], bm)
+        left = max(time_limit_s - timing["solve_s"], 0.1 * time_limit_s)
+        rep = _solve_lexicographic(safe, left, **params)
+        timing["repair_s"] = time.perf_counter() - t0
+        if rep["found"]:
+            again = replay(trace, costs, platform, rep["placements"], unit_s)
+            repaired = {"status": rep["status"], "missed": missed_count(again)}
+            if missed_count(again) < best:
+                result, best = again, missed_count(again)
+    lower = out["lower_bound"] if exact else 0
     source = "model" if exact else None
     if relaxation is not None and relaxation["lower_bound"] > lower:
         lower, source = relaxation["lower_bound"], "window relaxation"
-    result = replay(trace, costs, platform, placements, unit_s) if found else None
-    best = missed_count(result) if result is not None else None
     timing["total_s"] = time.perf_counter() - t_start
     summary = {
         "scenario": scenario.name,
@@ -254,13 +257,15 @@ def solve_bound(
         "missed_best": best,
         "missed_lower_bound": lower,
         "optimal": best is not None and best == lower,
-        "missed_model": model_missed,
-        "model_status": solver.status_name(status),
+        "missed_model": out["missed"],
+        "model_status": out["status"],
+        "repair": repaired,
         "lower_bound_source": source,
         "best_is_heuristic": not exact,
         "hint": None if hinted is None else {"scheduler": hinted[0], "missed": hinted[1]},
+        "hint_errors": hint_errors,
         "relaxation": relaxation,
-        "accuracy_loss_model": loss_model,
+        "accuracy_loss_model": out["loss"],
         "instance": bm.stats(),
         "timing": timing,
         "jobs": per_job(result) if result is not None else [],
@@ -268,6 +273,43 @@ def solve_bound(
     if result is not None:
         summary["released"] = len(result.jobs)
     return BoundSolution(summary, result, trace)
+
+
+def _solve_lexicographic(bm: BoundModel, time_limit_s: float, *, workers: int, random_seed: int):
+    """Minimize missed jobs, then (variants, time left) accuracy loss at that many misses."""
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = int(workers)
+    solver.parameters.random_seed = int(random_seed)
+    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    t0 = time.perf_counter()
+    status = solver.solve(bm.cp)
+    used = time.perf_counter() - t0
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    out = {
+        "status": solver.status_name(status),
+        "found": found,
+        "lower_bound": max(0, math.ceil(solver.best_objective_bound - 1e-6)) if found else 0,
+        "missed": round(solver.objective_value) if found else None,
+        "placements": extract(bm, solver) if found else [],
+        "loss": None,
+        "solver": solver,
+    }
+    left = time_limit_s - used
+    if found and bm.has_variants and left > 0.05 * time_limit_s:
+        from terastal.bound.hints import hint_from_solver
+
+        hint_from_solver(bm, solver)
+        bm.cp.add(bm.missed <= out["missed"])
+        bm.cp.minimize(bm.loss)
+        solver.parameters.max_time_in_seconds = float(left)
+        status2 = solver.solve(bm.cp)
+        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            out["placements"] = extract(bm, solver)
+            out["loss"] = solver.objective_value / LOSS_SCALE
+        bm.cp.minimize(bm.missed)
+    return out
 
 
 def per_job(result: SimResult) -> list[dict]:
