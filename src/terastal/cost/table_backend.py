@@ -3,7 +3,8 @@
 The CSV has a header with (at least) the columns ``model,layer,accelerator,latency_s,energy_j``
 -- the format ``terastal profile --out`` writes. Costs are looked up by (layer name,
 accelerator name). When several models of the file have a layer of that name on that
-accelerator with different costs, the model whose rows cover every layer of the call is used.
+accelerator with different costs, the call is attributed to the model with the fewest rows
+among those that cover every layer of the call (a whole model's layer list picks that model).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class TableCostModel:
         # (layer, accelerator) -> {model: (latency_s, energy_j)}
         self._rows: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
         self._accelerators: set[str] = set()
+        self._sizes: dict[tuple[str, str], int] = {}  # (model, accelerator) -> rows
         self._load()
 
     def __repr__(self) -> str:
@@ -106,6 +108,7 @@ class TableCostModel:
             )
         entry[model] = (values[0], values[1])
         self._accelerators.add(acc)
+        self._sizes[model, acc] = self._sizes.get((model, acc), 0) + 1
 
     def evaluate(self, layers: Sequence[Layer], acc: Accelerator) -> LayerCosts:
         """Return the tabulated costs of ``layers`` on ``acc``.
@@ -141,9 +144,12 @@ class TableCostModel:
         """``None`` if every layer's rows agree, else the one model covering all layers."""
         if all(len(set(e.values())) == 1 for e in entries):
             return None
-        common = sorted(set.intersection(*(set(e) for e in entries)))
-        if common and all(len({e[m] for m in common}) == 1 for e in entries):
-            return common[0]
+        common = set.intersection(*(set(e) for e in entries))
+        if common:
+            fewest = min(self._sizes[m, acc] for m in common)
+            best = sorted(m for m in common if self._sizes[m, acc] == fewest)
+            if all(len({e[m] for m in best}) == 1 for e in entries):
+                return best[0]
         layer = next(n for n, e in zip(names, entries, strict=True) if len(set(e.values())) > 1)
         raise InputError(
             f"layer {layer!r} on accelerator {acc!r} has different costs in models "
