@@ -83,6 +83,14 @@ def test_ws_beats_os_on_most_layers_with_median_gap_near_3(ratios):
     assert np.mean(ratios > 1.0) >= 0.7
 
 
+def test_on_2d_convolutions_os_wins_only_on_stems_heads_and_tiny_layers(xr_layers, ratios):
+    conv2d = np.array([ly.y > 1 and ly.x > 1 for ly in xr_layers])
+    assert np.mean(ratios[conv2d] > 1.0) >= 0.95
+    for ly, r in zip(xr_layers, ratios, strict=True):
+        if ly.y > 1 and ly.x > 1 and r < 1.0:
+            assert ly.c <= 3 or ly.k <= 4 or max(ly.k, ly.c) < 32, ly
+
+
 def test_gap_is_largest_on_fc_like_layers(xr_layers, ratios):
     med, _ = _median(xr_layers, ratios, lambda ly: ly.y == 1 and ly.x == 1 and ly.k > 4)
     assert 6.0 <= med <= 16.0
