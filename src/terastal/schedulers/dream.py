@@ -76,16 +76,20 @@ class DREAM(Scheduler):
         self, view: SimView, free: tuple[float, ...], job: Job, layer: int, now: float
     ) -> list[float]:
         """Per accelerator, the finish time if dispatched now, or ``inf`` if not admissible."""
-        lat = job.costs.lat[layer]
+        costs = job.costs
+        lat = costs.lat[layer]
         n = len(lat)
-        xfer = [view.transfer_s(job, layer, a) for a in range(n)]
-        best = min(free[a] + xfer[a] + lat[a] for a in range(n))
+        if costs.is_chain:
+            # Only the previous layer's output may move: cheaper than asking the view per core.
+            src = job.layer_accelerator(layer - 1) if layer else -1
+            move = costs.out_bytes[layer - 1] / view.transfer_bytes_per_s if src >= 0 else 0.0
+            xfer = [0.0 if a == src else move for a in range(n)]
+        else:
+            xfer = [view.transfer_s(job, layer, a) for a in range(n)]
+        finish = [now + xfer[a] + lat[a] for a in range(n)]
+        best = min(free[a] - now + finish[a] for a in range(n))
         limit = now + self.max_slowdown * (best - now) + 1e-15
-        out = []
-        for a in range(n):
-            f = now + xfer[a] + lat[a]
-            out.append(f if free[a] <= now and f <= limit else math.inf)
-        return out
+        return [f if free[a] <= now and f <= limit else math.inf for a, f in enumerate(finish)]
 
     def decide(self, view: SimView) -> list[tuple]:
         """Drop hopeless jobs, continue open blocks, then map by MapScore."""
