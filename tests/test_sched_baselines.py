@@ -12,10 +12,10 @@ from terastal.sim.synthetic import make_tables, random_case, tiny_model, tiny_pl
 MS = 1e-3
 
 
-def case(specs, latency, num_acc=2):
+def case(specs, latency, num_acc=2, bw=1e9, **tables_kw):
     tasks = tuple(Task(name, tiny_model(name, n), **kw) for name, n, kw in specs)
     lat = {k: [[x * MS for x in row] for row in v] for k, v in latency.items()}
-    return Scenario("s", tasks), tiny_platform(num_acc), make_tables(tasks, lat)
+    return Scenario("s", tasks), tiny_platform(num_acc, bw), make_tables(tasks, lat, **tables_kw)
 
 
 def run(c, name, duration_ms=10, late="scheduler", **options):
@@ -70,6 +70,34 @@ def test_rm_orders_by_period_not_deadline():
     assert log(run(c, "edf")) == [(0, 1, 0, 0, 2), (0, 0, 0, 2, 5)]
 
 
+def test_rm_keeps_the_short_period_task_ahead_between_its_layers():
+    # a: period 5, 2 x 1 ms; b: period 10, 3 ms. At 1 ms a's layer 1 still beats b.
+    spec = [("a", 2, {"fps": 200}), ("b", 1, {"fps": 100})]
+    c = case(spec, {"a": [[1, 9]] * 2, "b": [[3, 9]]})
+    r = run(c, "rm")
+    assert log(r) == [
+        (0, 0, 0, 0, 1),
+        (0, 0, 1, 1, 2),
+        (0, 1, 0, 2, 5),
+        (0, 2, 0, 5, 6),
+        (0, 2, 1, 6, 7),
+    ]
+    assert statuses(r) == ["in_time"] * 3
+
+
+def test_lst_runs_the_longer_job_first_when_its_slack_is_smaller():
+    # a: 3 x 2 ms, deadline 9 (slack 3); b: 1 ms, deadline 5 (slack 4). At 2 ms a's slack is
+    # 9 - 2 - 4 = 3 and b's 5 - 2 - 1 = 2: b runs.
+    spec = [
+        ("a", 3, {"fps": 10, "deadline_s": 9 * MS}),
+        ("b", 1, {"fps": 10, "deadline_s": 5 * MS}),
+    ]
+    c = case(spec, {"a": [[2, 9]] * 3, "b": [[1, 9]]})
+    r = run(c, "lst")
+    assert log(r) == [(0, 0, 0, 0, 2), (0, 1, 0, 2, 3), (0, 0, 1, 3, 5), (0, 0, 2, 5, 7)]
+    assert statuses(r) == ["in_time", "in_time"]
+
+
 def test_lst_orders_by_slack():
     # a: 2 x 4 ms, deadline 10 (slack 2); b: 1 ms, deadline 5 (slack 4): a goes first. At 4,
     # a's slack is 10 - 4 - 4 = 2 and b's 5 - 4 - 1 = 0, so b goes before a's layer 1.
@@ -94,6 +122,15 @@ def test_heft_ranks_big_jobs_first_and_maps_to_earliest_finish():
         (0, 1, 1, 2, 4),
         (0, 1, 2, 4, 6),
     ]
+
+
+@pytest.mark.parametrize(("out_bytes", "second_acc"), [(0.0, 1), (1e6, 0)])
+def test_heft_counts_the_transfer_when_moving(out_bytes, second_acc):
+    # Layer 1 is 0.5 ms on A1 vs 1 ms on A0, but moving 1 MB at 1 GB/s costs 1 ms.
+    c = case([("t", 2, {"fps": 10})], {"t": [[1, 1], [1, 0.5]]}, out_bytes={"t": [out_bytes, 0]})
+    r = run(c, "heft")
+    assert [x[0] for x in r.log] == [0, second_acc]
+    assert r.jobs[0].finish == pytest.approx((1.5 if second_acc else 2.0) * MS)
 
 
 def _dream_case():
