@@ -43,11 +43,26 @@ def test_latency_is_roofline_of_on_chip_cycles_and_dram(model):
     a = acc(offchip_bw=1.0)  # starved DRAM
     costs = model.evaluate([conv()], a)
     dram_cycles = costs.dram_bytes[0] / a.offchip_bw
-    assert costs.latency_s[0] * a.clock_hz == pytest.approx(max(costs.compute_cycles[0], dram_cycles))
+    assert costs.latency_s[0] * a.clock_hz == pytest.approx(
+        max(costs.compute_cycles[0], dram_cycles)
+    )
     assert dram_cycles > costs.compute_cycles[0]
     fast = model.evaluate([conv()], acc(offchip_bw=1e6))
     assert fast.latency_s[0] * 1e9 == pytest.approx(fast.compute_cycles[0])
     assert fast.dram_bytes[0] == costs.dram_bytes[0]  # traffic does not depend on bandwidth
+
+
+def test_breakdown_separates_pe_noc_and_dram(model):
+    layers = [conv(), Layer("fc", LayerKind.FC, k=512, c=512, y=1, x=1)]
+    a = acc(Dataflow.OS)
+    b = model.breakdown(layers, a)
+    c = model.evaluate(layers, a)
+    np.testing.assert_array_equal(b["onchip_cycles"], c.compute_cycles)
+    np.testing.assert_array_equal(b["latency_s"], c.latency_s)
+    assert np.all(b["pe_cycles"] >= np.array([ly.macs for ly in layers]) / a.num_pes)
+    assert np.all(b["onchip_cycles"] >= b["pe_cycles"])
+    assert b["onchip_cycles"][1] > 3 * b["pe_cycles"][1]  # OS streams FC weights: NoC-bound
+    assert np.all(b["noc_elems"] > 0)
 
 
 def test_dram_traffic_refetches_when_neither_operand_fits(model):
@@ -171,7 +186,10 @@ def test_a_users_own_dataflow_changes_the_cost(model):
     )
     assert [lv.units for lv in levels_for(mine)] == [32, 64]
     deep = conv(k=64, c=512, y=9, x=9)
-    assert model.evaluate([deep], mine).compute_cycles[0] != model.evaluate([deep], ws).compute_cycles[0]
+    assert (
+        model.evaluate([deep], mine).compute_cycles[0]
+        != model.evaluate([deep], ws).compute_cycles[0]
+    )
 
 
 def test_energy_counts_macs_and_data_movement(model):

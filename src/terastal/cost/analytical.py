@@ -260,9 +260,26 @@ class AnalyticalCostModel:
         if self._cache is not None:
             self._cache.clear()
 
+    def breakdown(self, layers: Sequence[Layer], acc: Accelerator) -> dict[str, np.ndarray]:
+        """Per-layer components of the cost (not cached), for diagnostics.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``pe_cycles`` (MAC steps alone, after spatial folding), ``onchip_cycles`` (with
+            NoC stalls; ``compute_cycles`` of :meth:`evaluate`), ``dram_cycles``,
+            ``dram_bytes``, ``noc_elems`` (elements moved over all NoC levels),
+            ``latency_s`` and ``energy_j``.
+        """
+        return self._parts(list(layers), acc)
+
     def _compute(self, layers: list[Layer], acc: Accelerator) -> tuple[np.ndarray, ...]:
+        p = self._parts(layers, acc)
+        return p["latency_s"], p["energy_j"], p["onchip_cycles"], p["dram_bytes"]
+
+    def _parts(self, layers: list[Layer], acc: Accelerator) -> dict[str, np.ndarray]:
         n = len(layers)
-        onchip, ops, noc, glb = (np.zeros(n) for _ in range(4))
+        onchip, pe, ops, noc, glb = (np.zeros(n) for _ in range(5))
         elem = np.array([ly.kind in _ELEMENTWISE for ly in layers], bool)
         if (~elem).any():
             idx = np.flatnonzero(~elem)
@@ -272,24 +289,35 @@ class AnalyticalCostModel:
             )
             a = _shape_arrays([layers[i] for i in idx], as_k)
             r = _Engine(levels, acc.noc_bw, self.mode).run(a)
-            onchip[idx], noc[idx], glb[idx] = (r[k] * a["G"] for k in ("cycles", "noc", "glb"))
+            keys = ("cycles", "compute", "noc", "glb")
+            onchip[idx], pe[idx], noc[idx], glb[idx] = (r[k] * a["G"] for k in keys)
             ops[idx] = [layers[i].macs for i in idx]
         if elem.any():  # element-bound: ops spread over all PEs, operands stream through the NoC
             jdx = np.flatnonzero(elem)
             ew = [layers[j] for j in jdx]
             ops[jdx] = [ly.macs for ly in ew]
             moved = np.array([_operands(ly) * ly.input_elems + ly.output_elems for ly in ew])
-            onchip[jdx] = np.maximum(np.ceil(ops[jdx] / acc.num_pes), np.ceil(moved / acc.noc_bw))
+            pe[jdx] = np.ceil(ops[jdx] / acc.num_pes)
+            onchip[jdx] = np.maximum(pe[jdx], np.ceil(moved / acc.noc_bw))
             noc[jdx] = glb[jdx] = moved
         dram = _dram_elems(layers, acc.global_buffer_bytes // self.bytes_per_elem)
-        cycles = onchip if self.mode == "xrbench" else np.maximum(onchip, dram / acc.offchip_bw)
+        dram_cycles = dram / acc.offchip_bw
+        cycles = onchip if self.mode == "xrbench" else np.maximum(onchip, dram_cycles)
         units = (
             (ENERGY["mac"] + ENERGY["pe_buffer"] * PE_ACCESSES_PER_MAC) * ops
             + ENERGY["noc"] * noc
             + ENERGY["global_buffer"] * (glb + dram)
             + ENERGY["dram"] * dram * self.bytes_per_elem
         )
-        return cycles / acc.clock_hz, units * MAC_ENERGY_J, onchip, dram * self.bytes_per_elem
+        return {
+            "pe_cycles": pe,
+            "onchip_cycles": onchip,
+            "dram_cycles": dram_cycles,
+            "dram_bytes": dram * self.bytes_per_elem,
+            "noc_elems": noc,
+            "latency_s": cycles / acc.clock_hz,
+            "energy_j": units * MAC_ENERGY_J,
+        }
 
 
 def _channel_parallelism(levels: tuple[Level, ...], dim: str) -> int:
