@@ -231,8 +231,9 @@ def test_cached_results_equal_uncached_and_are_independent_copies():
     a = load_platform("Dual_4K/WS_OS").accelerators[1]
     cached = AnalyticalCostModel()
     plain = AnalyticalCostModel(cache=False).evaluate(layers, a)
-    for _ in range(2):
-        got = cached.evaluate(layers, a)
+    as_tuple = tuple(layers)  # tuples (a model's layers) are also memoised as a whole
+    for seq in (layers, layers, as_tuple, as_tuple, as_tuple):
+        got = cached.evaluate(seq, a)
         for f in ("latency_s", "energy_j", "compute_cycles", "dram_bytes"):
             np.testing.assert_array_equal(getattr(got, f), getattr(plain, f))
         got.latency_s[:] = 0  # mutating a result must not poison the cache
