@@ -40,7 +40,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def base(data):
-    xtr, ytr, xte, yte = data
+    xtr, ytr, _xte, _yte = data
     net = TinyCNN()
     train_base(net, xtr, ytr, TrainConfig(epochs=6, batch_size=32, lr=0.1))
     return net
@@ -136,7 +136,7 @@ def test_subsets_exhaustive_and_sampled():
 def test_evaluate_combinations_and_table(base, data, tmp_path):
     xtr, ytr, xte, yte = data
     cfg = FinetuneConfig(epochs=0, calib_samples=64)
-    _, patch, log = finetune_variant(base, "conv2", xtr, ytr, cfg)
+    _, patch, _log = finetune_variant(base, "conv2", xtr, ytr, cfg)
     lines = []
     rows = evaluate_combinations(base, ["conv2"], {"conv2": patch}, {"conv2": 2}, xte, yte,
                                  progress=lines.append)  # fmt: skip

@@ -70,14 +70,13 @@ def test_cli_without_torch_gives_install_hint(monkeypatch, capsys):
 
 @pytest.mark.skipif(
     not fmnist.available(),
-    reason=f"Fashion-MNIST not installed in {fmnist.data_dir()} "
-    f"(run {fmnist.INSTALL_HINT})",
+    reason=f"Fashion-MNIST not installed in {fmnist.data_dir()} (run {fmnist.INSTALL_HINT})",
 )
 def test_real_fashion_mnist_files():
     x, y = fmnist.load_split("test")
     assert x.shape == (10000, 28, 28) and y.shape == (10000,)
     assert set(np.unique(y)) == set(range(10))
-    xt, yt = fmnist.load_split("train", limit=100)
+    xt, _yt = fmnist.load_split("train", limit=100)
     assert xt.shape == (100, 28, 28) and 0.2 < xt.mean() / 255 < 0.4
 
 
