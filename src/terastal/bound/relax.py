@@ -34,6 +34,72 @@ from terastal.sim.costs import TaskCosts
 MAX_WINDOWS = 20000
 
 
+def is_chain(costs: TaskCosts) -> bool:
+    """Whether the model is a single chain (one layer at a time)."""
+    return (
+        all(len(p) <= 1 for p in costs.preds)
+        and all(len(s) <= 1 for s in costs.succs)
+        and sum(1 for p in costs.preds if not p) == 1
+    )
+
+
+def window_cuts(
+    live: Sequence[int],
+    r: Sequence[int],
+    d: Sequence[int],
+    work: Sequence[int],
+    rho: Sequence[int],
+    m: int,
+    max_windows: int = MAX_WINDOWS,
+) -> list[tuple[int, list[tuple[int, int]]]]:
+    """Window constraints ``Σ_j coef_j y_j <= cap`` that the in-time jobs must satisfy.
+
+    Parameters
+    ----------
+    live : sequence of int
+        Jobs that may be in time.
+    r, d : sequence of int
+        Per job, earliest start and latest end (integer units).
+    work : sequence of int
+        Per job, minimum total processing.
+    rho : sequence of int
+        Per job, how many accelerators it can use at once.
+    m : int
+        Number of accelerators.
+    max_windows : int
+        Keep at most this many windows, the most overloaded first.
+
+    Returns
+    -------
+    list of (cap, [(job, coef), ...])
+        Only windows whose total mandatory work exceeds their capacity (others are implied).
+    """
+    if not live:
+        return []
+    R = np.array([r[j] for j in live], dtype=np.int64)
+    D = np.array([d[j] for j in live], dtype=np.int64)
+    W = np.array([work[j] for j in live], dtype=np.int64)
+    P = np.array([rho[j] for j in live], dtype=np.int64)
+    t2s = np.unique(D)
+    found = []
+    for t1 in np.unique(R):
+        t2 = t2s[t2s > t1]
+        if not len(t2):
+            continue
+        outside = np.maximum(0, t1 - R)[:, None] + np.maximum(0, D[:, None] - t2[None, :])
+        mand = np.maximum(0, W[:, None] - P[:, None] * outside)
+        cap = m * (t2 - t1)
+        over = mand.sum(axis=0) - cap
+        for k in np.nonzero(over > 0)[0]:
+            found.append((int(over[k]), int(cap[k]), mand[:, k]))
+    found.sort(key=lambda c: -c[0])
+    out = []
+    for _, cap, mand in found[:max_windows]:
+        idx = np.nonzero(mand)[0]
+        out.append((cap, [(live[i], int(mand[i])) for i in idx]))
+    return out
+
+
 def window_bound(
     trace: Trace,
     costs: Sequence[TaskCosts],
@@ -73,13 +139,7 @@ def window_bound(
         for i, c in enumerate(costs)
     ]
     work = [sum(td.mind) for td in tds]
-    chain = [
-        all(len(p) <= 1 for p in c.preds)
-        and all(len(s) <= 1 for s in c.succs)
-        and sum(1 for p in c.preds if not p) == 1
-        for c in costs
-    ]
-    rho = [1 if ch else m for ch in chain]
+    rho = [1 if is_chain(c) else m for c in costs]
     sigma = 2 + max((len(p) for c in costs for p in c.preds), default=0)
     horizon = math.floor(trace.horizon_s / unit_s)
     cp = cp_model.CpModel()
@@ -112,29 +172,12 @@ def window_bound(
                 cp.add_implication(y[job.id], exists[job.id])
         missed.append(exists[job.id] - (0 if y[job.id] is None else y[job.id]))
     live = [j for j in range(n) if y[j] is not None]
-    windows = 0
-    if live:
-        R = np.array([r[j] for j in live], dtype=np.int64)
-        D = np.array([d[j] for j in live], dtype=np.int64)
-        W = np.array([work[trace.jobs[j].task] for j in live], dtype=np.int64)
-        P = np.array([rho[trace.jobs[j].task] for j in live], dtype=np.int64)
-        t2s = np.unique(D)
-        cuts = []
-        for t1 in np.unique(R):
-            t2 = t2s[t2s > t1]
-            if not len(t2):
-                continue
-            outside = np.maximum(0, t1 - R)[:, None] + np.maximum(0, D[:, None] - t2[None, :])
-            mand = np.maximum(0, W[:, None] - P[:, None] * outside)
-            cap = m * (t2 - t1)
-            over = mand.sum(axis=0) - cap
-            for k in np.nonzero(over > 0)[0]:
-                cuts.append((int(over[k]), int(cap[k]), mand[:, k]))
-        cuts.sort(key=lambda c: -c[0])
-        for _, cap, mand in cuts[:MAX_WINDOWS]:
-            idx = np.nonzero(mand)[0]
-            cp.add(sum(int(mand[i]) * y[live[i]] for i in idx) <= cap)
-        windows = min(len(cuts), MAX_WINDOWS)
+    job_work = [work[j.task] for j in trace.jobs]
+    job_rho = [rho[j.task] for j in trace.jobs]
+    cuts = window_cuts(live, r, d, job_work, job_rho, m)
+    for cap, terms in cuts:
+        cp.add(sum(coef * y[j] for j, coef in terms) <= cap)
+    windows = len(cuts)
     obj = sum(missed)
     if isinstance(obj, int):
         return {"lower_bound": obj, "value": obj, "optimal": True, "windows": 0}

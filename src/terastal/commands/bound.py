@@ -1,0 +1,117 @@
+"""``terastal bound``: the offline optimal bound of one scenario, platform, horizon and seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from terastal.errors import InputError
+
+
+def load_bound_case(scenario: str, platform: str, plan_path: Path | None, cost_model: str | None):
+    """Scenario, platform, cost tables (with the plan's variant shapes) and the plan."""
+    from terastal.cost import build_cost_tables
+    from terastal.io import load_platform, load_scenario
+    from terastal.sim.setup import resolve_cost_model
+
+    sc = load_scenario(scenario)
+    pf = load_platform(platform)
+    plan = None
+    shapes = None
+    if plan_path is not None:
+        from terastal.planner import Plan
+
+        plan = Plan.load(plan_path)
+        plan.check(sc, pf)
+        shapes = plan.variant_shapes()
+    tables = build_cost_tables(sc, pf, resolve_cost_model(cost_model), shapes)
+    return sc, pf, tables, plan
+
+
+def print_bound(summary: dict) -> None:
+    """One-paragraph report of a bound."""
+    from rich.console import Console
+
+    best, lower = summary["missed_best"], summary["missed_lower_bound"]
+    kind = "optimal" if summary["optimal"] else "not proven optimal"
+    heuristic = " (grouped layers: best is a heuristic)" if summary["best_is_heuristic"] else ""
+    inst = summary["instance"]
+    console = Console()
+    console.print(
+        f"[bold]{summary['scenario']}[/] on [bold]{summary['platform']}[/], "
+        f"{summary['duration_s'] * 1e3:g} ms, seed {summary['seed']}: "
+        f"{inst['jobs']} jobs, {inst['layers']} layers in {inst['blocks']} blocks"
+    )
+    console.print(
+        f"missed: best {best if best is not None else '-'} of {summary.get('released', '-')} "
+        f"released, lower bound {lower} ({summary['lower_bound_source'] or 'none'}), "
+        f"{kind}{heuristic}; solver {summary['model_status']} in "
+        f"{summary['timing']['total_s']:.1f} s"
+    )
+    if summary["hint"]:
+        h = summary["hint"]
+        console.print(f"best online scheduler on this trace: {h['scheduler']} ({h['missed']})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to ``app``."""
+
+    @app.command("bound")
+    def bound_cmd(
+        scenario: Annotated[str, typer.Option("--scenario", help="Bundled name or YAML path.")],
+        platform: Annotated[str, typer.Option("--platform", help="Bundled name or YAML path.")],
+        out: Annotated[Path, typer.Option("--out", help="Write bound.json (and jobs.csv) here.")],
+        duration_ms: Annotated[
+            float, typer.Option("--duration-ms", help="Release horizon in ms.")
+        ] = 100.0,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of jitter/cascades.")] = 0,
+        time_limit: Annotated[
+            float, typer.Option("--time-limit", help="Solver time limit in seconds.")
+        ] = 60.0,
+        group_layers: Annotated[
+            int,
+            typer.Option("--group-layers", help="Layers per block; 1 = exact, more = heuristic."),
+        ] = 1,
+        plan: Annotated[
+            Path | None, typer.Option("--plan", help="Plan file: admissible layer variants.")
+        ] = None,
+        workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers.")] = 2,
+        cost_model: Annotated[
+            str | None, typer.Option("--cost-model", help="Cost backend name.")
+        ] = None,
+        hint: Annotated[
+            bool, typer.Option("--hint/--no-hint", help="Warm-start from online schedulers.")
+        ] = True,
+    ) -> None:
+        """Fewest deadline misses any schedule can achieve on the simulator's trace."""
+        from terastal.bound import solve_bound
+        from terastal.bound.report import solution_metrics
+        from terastal.metrics import jobs_csv, to_json, write_atomic
+
+        if not duration_ms > 0:
+            raise InputError(f"--duration-ms must be > 0, got {duration_ms}")
+        if not time_limit > 0:
+            raise InputError(f"--time-limit must be > 0, got {time_limit}")
+        if group_layers < 1:
+            raise InputError(f"--group-layers must be >= 1, got {group_layers}")
+        if workers < 1:
+            raise InputError(f"--workers must be >= 1, got {workers}")
+        sc, pf, tables, the_plan = load_bound_case(scenario, platform, plan, cost_model)
+        solution = solve_bound(
+            sc, pf, tables, duration_ms / 1e3, seed, plan=the_plan, time_limit_s=time_limit,
+            group_layers=group_layers, workers=workers, hint=hint,
+        )  # fmt: skip
+        summary = dict(solution.summary)
+        jobs = summary.pop("jobs")
+        metrics = solution_metrics(solution, the_plan)
+        if metrics is not None:
+            summary["metrics"] = {k: v for k, v in metrics.items() if k != "sim"}
+        summary["jobs"] = jobs
+        files = {"bound.json": to_json(summary)}
+        if solution.result is not None:
+            files["jobs.csv"] = jobs_csv(solution.result)
+        write_atomic(out, files)
+        print_bound(summary)
+        typer.echo(f"wrote {out}")
