@@ -8,7 +8,7 @@ from terastal.cli import main
 from terastal.sweep import ResultStore, load_grid, run_sweep
 from test_sweep_store import COST, write_case, write_grid
 
-pytest.importorskip("dask.distributed")
+pytest.importorskip("dask.distributed", reason="needs the sweep extra")
 
 FOUR = f"""\
 scenarios: [mixed.yaml]

@@ -5,6 +5,7 @@ import it from this module (pytest puts the tests directory on ``sys.path``, whi
 workers inherit).
 """
 
+import importlib.util
 import json
 import textwrap
 
@@ -16,6 +17,9 @@ from terastal.errors import InputError
 from terastal.model import Dataflow, LayerKind
 from terastal.sweep import ResultStore, flatten_metrics, run_point
 from terastal.sweep.store import rows_to_table
+
+pytest.importorskip("pyarrow", reason="needs the sweep extra")
+pytest.importorskip("duckdb", reason="needs the sweep extra")
 
 COST = "test_sweep_store:FakeCost"
 
@@ -115,7 +119,10 @@ def test_run_point_row_has_config_load_and_metrics(case):
     row = run_point(point(case), base_dir=str(case))
     assert row["status"] == "ok" and row["error"] is None
     assert row["scenario"] == "mixed.yaml" and row["scenario_name"] == "mixed"
-    assert row["utilization"] > 0 and 0.5 <= row["skew"] <= 1.0
+    if importlib.util.find_spec("terastal.workloads") is not None:
+        assert row["utilization"] > 0 and 0.5 <= row["skew"] <= 1.0
+    else:  # the load columns come from terastal.workloads when it is installed
+        assert "skew" not in row
     assert {m["name"] for m in row["models"]} == {"convnet", "fcnet"}
     assert json.loads(row["metrics_json"])["mean_miss_rate"] == row["mean_miss_rate"]
     assert row["sim_jobs"] > 0 and row["point_wall_s"] > 0
@@ -130,9 +137,10 @@ def test_run_point_records_errors_instead_of_raising(case):
 def test_load_scale_multiplies_fps(case):
     a = run_point(point(case), base_dir=str(case))
     b = run_point(point(case, load_scale=2.0), base_dir=str(case))
-    assert b["utilization"] == pytest.approx(2 * a["utilization"])
-    assert b["skew"] == pytest.approx(a["skew"])
     assert b["sim_jobs"] > a["sim_jobs"]
+    if "utilization" in a:
+        assert b["utilization"] == pytest.approx(2 * a["utilization"])
+        assert b["skew"] == pytest.approx(a["skew"])
 
 
 def test_flatten_keeps_every_metric():

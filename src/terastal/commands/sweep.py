@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -76,7 +77,7 @@ def register(app: typer.Typer) -> None:
                 f"interrupted: {done} point(s) stored in {out}; run the same command to resume",
                 err=True,
             )
-            raise typer.Exit(130) from None
+            sys.exit(130)  # SystemExit passes through the CLI wrapper with its status
         typer.echo(
             f"{s.total} point(s): {s.skipped} already done, {s.ok} ok, {s.failed} error(s) "
             f"in {s.wall_s:.1f} s -> {out}"

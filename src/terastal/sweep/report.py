@@ -132,13 +132,14 @@ def _models(ok) -> tuple[dict[str, dict[str, float]], list[str]]:
     return values, list(names)
 
 
-def _curves(ok, xcol: str) -> tuple[dict, dict]:
+def _curves(ok, xcol: str, decimals: int) -> tuple[dict, dict]:
+    """Per scheduler, the mean miss rate per ``xcol`` value rounded to ``decimals``, and runs."""
     curves, scatter = {}, {}
     for sched in sorted(ok["scheduler"].unique()):
         g = ok[ok["scheduler"] == sched].dropna(subset=[xcol, "mean_miss_rate"])
         if g.empty:
             continue
-        mean = g.groupby(g[xcol].round(6))["mean_miss_rate"].mean().sort_index()
+        mean = g.groupby(g[xcol].round(decimals))["mean_miss_rate"].mean().sort_index()
         curves[sched] = (list(mean.index), list(mean.values))
         scatter[sched] = (list(g[xcol]), list(g["mean_miss_rate"]))
     return curves, scatter
@@ -272,20 +273,21 @@ def _plots(ok, rep: Report) -> list[str]:
         )
     )
     rep.figures.append("fig-model-miss")
-    for col, fid, label in (
-        ("load_scale", "fig-load", "load scale (x fps)"),
-        ("skew", "fig-skew", "skew (share of demand preferring the busiest class)"),
+    for col, fid, label, decimals in (
+        ("load_scale", "fig-load", "load scale (x fps)", 6),
+        ("skew", "fig-skew", "skew (share of demand preferring the busiest class)", 2),
     ):
         parts.append(f"<h2>Miss rate vs {_e(col.replace('_', ' '))}</h2>")
         if col not in ok.columns or ok[col].nunique() < 2:
             why = "is not in the results" if col not in ok.columns else "does not vary"
             parts.append(f'<p class="note" id="{fid}-note">{_e(col)} {why}.</p>')
             continue
-        curves, scatter = _curves(ok, col)
+        curves, scatter = _curves(ok, col, decimals)
         uri = plots.lines(
             curves, xlabel=label, ylabel="mean miss rate", percent=True, scatter=scatter
         )
-        parts.append(_figure(fid, uri, f"miss rate vs {col}", "Dots: runs; lines: means."))
+        caption = "Dots: runs; lines: means" + (" per 0.01 of skew." if col == "skew" else ".")
+        parts.append(_figure(fid, uri, f"miss rate vs {col}", caption))
         rep.figures.append(fid)
     scheds = sorted(ok["scheduler"].unique())
     loss = {

@@ -213,7 +213,10 @@ def _client(address: str | None, workers: int | None):
         n_workers=n,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        host="127.0.0.1",
+        # the scheduler's HTTP server always starts: a free local port and no dashboard
+        dashboard_address="127.0.0.1:0",
+        scheduler_kwargs={"dashboard": False},
         silence_logs=logging.ERROR,
     )
     return Client(cluster), cluster
