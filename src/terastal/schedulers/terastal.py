@@ -33,9 +33,22 @@ _EPS = 1e-12
 class _TaskState:
     """Per-task constants precomputed at reset (plain lists for the hot loop)."""
 
-    __slots__ = ("admissible", "bits", "dag", "fast_set", "offset", "rem_best")
+    __slots__ = (
+        "admissible",
+        "bits",
+        "dag",
+        "home",
+        "home_var",
+        "offset",
+        "prio",
+        "rem_after",
+        "rem_best",
+    )  # fmt: skip
 
-    def __init__(self, costs, plan_task, use_budgets: bool, use_variants: bool) -> None:
+    def __init__(
+        self, costs, plan_task, use_budgets: bool, use_variants: bool, classes: list[int],
+        opts,
+    ) -> None:
         n = costs.num_layers
         lat = costs.lat
         deadline = costs.task.relative_deadline_s
@@ -75,10 +88,32 @@ class _TaskState:
             tail = max((rem[s] for s in costs.succs[i]), default=0.0)
             rem[i] = best[i] + tail
         self.rem_best = rem
+        # Latest finish of each layer that leaves the best-case time for what follows.
+        self.rem_after = [rem[i] - best[i] for i in range(n)]
+        if opts.check == "remaining":
+            self.rem_after = [deadline - r for r in self.rem_after]
+        else:
+            self.rem_after = None
+        self.prio = self.offset if opts.priority == "virtual" else [deadline] * n
         self.dag = any(len(s) > 1 for s in costs.succs)
-        self.fast_set = [
-            tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + 1e-9)) for row in lat
-        ]
+        # Home class of each layer: where the plan's load-balanced mapping runs it most
+        # (all cores of that class), else the fastest class. The home variant flag says
+        # whether the plan runs the layer mostly as its variant.
+        self.home, self.home_var = [], []
+        for i, row in enumerate(lat):
+            fast = tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + 1e-9))
+            home, var = fast, False
+            if plan_task is not None and opts.home == "plan":
+                lp = plan_task.layers[i]
+                per_class: dict[int, float] = {}
+                for a, sh in enumerate(lp.share):
+                    per_class[classes[a]] = per_class.get(classes[a], 0.0) + sh
+                if per_class and max(per_class.values()) > 0:
+                    best = max(per_class, key=per_class.__getitem__)
+                    home = tuple(a for a in range(len(row)) if classes[a] == best)
+                    var = bool(self.bits[i]) and lp.variant_share > 0.5
+            self.home.append(home)
+            self.home_var.append(var)
 
 
 class Terastal(Scheduler):
@@ -96,6 +131,9 @@ class Terastal(Scheduler):
         layer, i.e. plain EDF deadlines).
     drops : bool
         Drop hopeless jobs when the late policy allows it (ablation: ``False``).
+    drop_slack : float
+        A job is hopeless when ``now + drop_slack x best-case remaining time`` passes its
+        deadline; 1.0 drops only jobs that cannot make it under any schedule.
     """
 
     name = "terastal"
@@ -104,6 +142,10 @@ class Terastal(Scheduler):
         "variants": True,
         "budgets": True,
         "drops": True,
+        "drop_slack": 1.0,
+        "priority": "deadline",
+        "check": "virtual",
+        "home": "plan",
     }
 
     def reset(self, view: SimView) -> None:
@@ -111,12 +153,15 @@ class Terastal(Scheduler):
         plan = self.plan
         if plan is not None:
             plan.check(view.scenario, view.platform)
+        classes = _classes(view.costs, view.num_accelerators)
         self._tasks = [
             _TaskState(
                 c,
                 plan.task(c.task.name) if plan is not None else None,
                 self.budgets,
                 self.variants,
+                classes,
+                self,
             )
             for c in view.costs
         ]
@@ -150,7 +195,7 @@ class Terastal(Scheduler):
         for job in view.ready_jobs:
             layer = job.next_layer
             st = tasks[job.task_index]
-            order.append((job.release + st.offset[layer], job.id, job, layer, st))
+            order.append((job.release + st.prio[layer], job.id, job, layer, st))
         order.sort(key=_first_two)
         out: list[tuple] = []
         if not order:
@@ -159,12 +204,13 @@ class Terastal(Scheduler):
         transfer = view.transfer_s
         masks = self._mask
         accs = range(len(free))
-        for vd, _, job, layer, st in order:
+        for _, _, job, layer, st in order:
+            vd = job.release + (st.offset if st.rem_after is None else st.rem_after)[layer]
             if may_drop:
                 rem = st.rem_best[layer]
                 if st.dag:
                     rem = max(st.rem_best[i] for i in job.ready_layers)
-                if now + rem > job.deadline + _EPS:
+                if now + rem * self.drop_slack > job.deadline + _EPS:
                     out.append((job,))
                     continue
             if not left:
@@ -175,13 +221,13 @@ class Terastal(Scheduler):
             mask = masks.get(job.id, 0)
             vlat = costs.var_lat[layer] if bit and (mask | bit) in st.admissible else None
             starts = [(free[a] if free[a] > now else now) + transfer(job, layer, a) for a in accs]
-            # 1. the preferred class meets the virtual deadline: use it (or wait for it)
-            fast = st.fast_set[layer]
-            a_best = min(fast, key=starts.__getitem__)
-            f_best = starts[a_best] + lat[a_best]
+            # 1. the home class meets the virtual deadline: use it (or wait for it)
+            home_var = st.home_var[layer] and vlat is not None
+            a_best = min(st.home[layer], key=starts.__getitem__)
+            f_best = starts[a_best] + (vlat if home_var else lat)[a_best]
             choice = None
             if f_best <= vd + _EPS:
-                choice = (a_best, False, f_best)
+                choice = (a_best, home_var, f_best)
             else:
                 # 2. an idle core meeting the virtual deadline, least accuracy cost first
                 f_any, any_choice = _INF, None
@@ -211,6 +257,19 @@ class Terastal(Scheduler):
             if use_var:
                 masks[job.id] = mask | bit
         return out
+
+
+def _classes(costs, num_accelerators: int) -> list[int]:
+    """Class id per accelerator: cores with identical latency columns share a class."""
+    cols = [tuple(c.lat[i][a] for c in costs for i in range(c.num_layers)) for a in
+            range(num_accelerators)]  # fmt: skip
+    reps: list[tuple] = []
+    out = []
+    for col in cols:
+        if col not in reps:
+            reps.append(col)
+        out.append(reps.index(col))
+    return out
 
 
 def _first_two(item: tuple) -> tuple:

@@ -1,0 +1,87 @@
+"""``terastal reproduce``: the headline experiment of the paper, on the bundled suite."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to ``app``."""
+
+    @app.command("reproduce")
+    def reproduce(
+        out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path(
+            "reproduce-out"
+        ),
+        quick: Annotated[bool, typer.Option("--quick", help="The suite's 'quick' subset.")] = False,
+        suite: Annotated[
+            Path | None, typer.Option("--suite", help="Suite YAML (default: bundled).")
+        ] = None,
+        schedulers: Annotated[
+            str, typer.Option("--schedulers", help="Comma-separated labels (default: all).")
+        ] = "",
+        workers: Annotated[int, typer.Option("--workers", help="Processes (0: CPU count).")] = 0,
+    ) -> None:
+        """Run the suite x schedulers x seeds; write summary.json, runs.csv, plots, report.md."""
+        from rich.console import Console
+        from rich.progress import Progress
+        from rich.table import Table
+
+        from terastal.reproduce import SCHEDULERS, load_suite, run_suite
+        from terastal.reproduce.report import report_md, write_plots
+        from terastal.reproduce.summary import rows_csv, summarize
+
+        st = load_suite(suite, quick=quick)
+        labels = [s for s in schedulers.split(",") if s] or list(SCHEDULERS)
+        t0 = time.perf_counter()
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"suite {st.name}{' (quick)' if quick else ''}", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            rows = run_suite(st, labels, workers=workers or None, progress=progress)
+        summary = summarize(rows)
+        summary["suite"] = st.name
+        summary["quick"] = quick
+        summary["wall_s"] = time.perf_counter() - t0
+        out = Path(out)
+        tmp = Path(
+            tempfile.mkdtemp(prefix=".reproduce-", dir=out.parent if out.parent.exists() else None)
+        )
+        try:
+            (tmp / "runs.csv").write_text(rows_csv(rows))
+            (tmp / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+            plots = write_plots(rows, summary, tmp)
+            title = f"terastal reproduce: suite {st.name}{' (quick)' if quick else ''}"
+            (tmp / "report.md").write_text(report_md(rows, summary, plots, title))
+            if out.exists():
+                shutil.rmtree(out)
+            tmp.rename(out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        table = Table(title=f"mean per-model miss rate ({summary['runs']} runs)")
+        table.add_column("scheduler")
+        table.add_column("miss rate", justify="right")
+        for s in summary["schedulers"]:
+            table.add_row(s, f"{100 * summary['mean_miss_rate'][s]:.2f} %")
+        console = Console()
+        console.print(table)
+        for b, v in summary.get("reduction_vs", {}).items():
+            console.print(
+                f"terastal vs {b}: {'n/a' if v is None else f'{100 * v:+.2f} %'} reduction"
+            )
+        loss = summary.get("accuracy_loss_mean")
+        if loss is not None:
+            console.print(f"terastal accuracy loss: {100 * loss:.2f} %")
+        console.print(
+            f"wrote {out}/ (summary.json, runs.csv, report.md, plots) in {summary['wall_s']:.0f} s"
+        )
