@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = True,
     ) -> None:
-        """Write an HTML report (plots embedded; no network access needed to view it)."""
+        """Write a sweep's HTML report (self-contained: plots embedded, no network needed)."""
         from terastal.sweep.report import build_report
 
         rep = build_report(results, out, trace=trace)

@@ -46,7 +46,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         workers: Annotated[
             int | None,
-            typer.Option("--workers", help="Embedded cluster's worker processes [default: cores]."),
+            typer.Option(
+                "--workers",
+                help="Worker processes of the embedded cluster (default: one per core).",
+            ),
         ] = None,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Validate and count points; run nothing.")
