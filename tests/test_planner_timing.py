@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+import terastal.planner.make  # noqa: F401  (imports scipy up front: timings exclude it)
 from terastal.io import list_scenarios, load_platform, load_scenario
 from terastal.model import Scenario, Task
 from terastal.planner.paper import load_paper_model
