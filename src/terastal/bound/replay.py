@@ -124,10 +124,11 @@ def replay(
             nbytes = sum(c.out_bytes[q] for q in c.preds[layer] if layer_acc[(p.job, q)] != p.acc)
             start = t + (nbytes / bw if nbytes else 0.0)
             variant = layer in p.variants
-            end = start + (c.var_lat if variant else c.lat)[layer][p.acc]
-            energy[p.job] = (
-                energy.get(p.job, 0.0) + (c.var_energy if variant else c.energy)[layer][p.acc]
-            )
+            # A variant the layer lacks runs at the original cost; the checks then reject it.
+            lat = (c.var_lat[layer] if variant else None) or c.lat[layer]
+            en = (c.var_energy[layer] if variant else None) or c.energy[layer]
+            end = start + lat[p.acc]
+            energy[p.job] = energy.get(p.job, 0.0) + en[p.acc]
             records.append([p.acc, p.job, layer, t, start, end, variant])
             layer_end[(p.job, layer)] = end
             layer_acc[(p.job, layer)] = p.acc

@@ -1,0 +1,76 @@
+"""``terastal bound``, the trace it solves, and the comparison row."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ortools")
+
+from terastal.bound import build_trace
+from terastal.bound.report import BOUND_KEYS, bound_row
+from terastal.cli import main
+from terastal.sim import simulate
+from terastal.sim.setup import load_case
+
+DATA = Path(__file__).parent / "data" / "bound"
+CASCADE = str(DATA / "cascade.yaml")
+PLATFORM = str(DATA / "ws_os.yaml")
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_case(CASCADE, PLATFORM)
+
+
+def test_trace_is_the_simulators(case):
+    sc, pf, tb = case
+    trace = build_trace(sc, 0.02, 3)
+    keys = {(j.task, j.frame) for j in trace.jobs}
+    periodic = {(j.task, j.frame, j.release_s) for j in trace.jobs if not j.cascaded}
+    assert trace.num_cascaded > 0
+    for name in ("edf", "dream", "fcfs"):
+        run = simulate(sc, pf, tb, name, duration_s=0.02, seed=3)
+        released = {(j.task_index, j.frame) for j in run.jobs}
+        assert released <= keys  # a cascaded job is released only if its draw fired
+        assert {(j.task_index, j.frame, j.release) for j in run.jobs if not j.task.depends_on} == (
+            periodic
+        )
+    for job in trace.jobs:
+        if job.cascaded:
+            up = trace.jobs[job.upstream]
+            assert up.frame == job.frame and up.id < job.id and job.release_s is None
+            assert job.id in trace.dependents[up.id]
+
+
+def test_bound_command_writes_bound_json(tmp_path):
+    out = tmp_path / "b"
+    args = ["bound", "--scenario", CASCADE, "--platform", PLATFORM, "--duration-ms", "8"]
+    assert main([*args, "--seed", "1", "--time-limit", "10", "--out", str(out)]) == 0
+    data = json.loads((out / "bound.json").read_text())
+    for key in ("missed_best", "missed_lower_bound", "optimal", "instance", "timing", "jobs"):
+        assert key in data
+    assert data["optimal"] and data["missed_best"] == data["missed_lower_bound"]
+    assert data["instance"]["jobs"] >= data["released"] == len(data["jobs"])
+    assert {j["status"] for j in data["jobs"]} <= {"in_time", "late", "dropped"}
+    assert data["metrics"]["scheduler"] == "bound"
+    assert (out / "jobs.csv").read_text().count("\n") == data["released"] + 1
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--group-layers", "0"), ("--duration-ms", "0"), ("--time-limit", "-1")]
+)
+def test_bound_command_rejects_bad_options(tmp_path, capsys, flag, value):
+    args = ["bound", "--scenario", CASCADE, "--platform", PLATFORM, "--out", str(tmp_path)]
+    assert main([*args, flag, value]) == 2
+    assert flag in capsys.readouterr().err
+
+
+def test_bound_row_looks_like_a_compare_row(case):
+    sc, pf, tb = case
+    row = bound_row(sc, pf, tb, 0.006, [0, 1], time_limit_s=10)
+    for key in (*BOUND_KEYS, "mean_miss_rate", "miss_rate_by_model", "energy_mj", "runs"):
+        assert key in row
+    assert len(row["bounds"]) == 2 and len(row["runs"]) == 2
+    assert row["missed_lower_bound"] <= row["missed_best"]
+    assert row["missed_best"] == sum(b["missed_best"] for b in row["bounds"])
