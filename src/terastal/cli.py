@@ -44,7 +44,7 @@ _register_commands()
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user errors print one line and exit with status 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
     except TerastalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return exc.exit_code
         raise
-    return 0
+    # Without standalone mode, click returns typer.Exit's code instead of raising it.
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":

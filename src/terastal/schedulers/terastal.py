@@ -46,7 +46,12 @@ class _TaskState:
     )  # fmt: skip
 
     def __init__(
-        self, costs, plan_task, use_budgets: bool, use_variants: bool, classes: list[int],
+        self,
+        costs,
+        plan_task,
+        use_budgets: bool,
+        use_variants: bool,
+        classes: list[int],
         opts,
     ) -> None:
         n = costs.num_layers

@@ -1,0 +1,136 @@
+"""The terastal online scheduler: hand-computed schedules, variants, admissibility, drops."""
+
+import pytest
+
+from terastal.model import Layer, LayerKind, Scenario, Task
+from terastal.planner.plan import LayerPlan, Plan, TaskPlan
+from terastal.schedulers import make_scheduler
+from terastal.schedulers.conformance import check_scheduler
+from terastal.sim import check_invariants, simulate
+from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
+
+
+def _plan(task, lat, var_lat, shares, admissible, accuracy, platform):
+    """A hand-made plan: budgets proportional to the given expected latencies."""
+    n = len(lat)
+    expected = [min(r) for r in lat]
+    total = sum(expected)
+    offs, acc = [], 0.0
+    for e in expected:
+        acc += e
+        offs.append(task.relative_deadline_s * acc / total)
+    shape = Layer("v", LayerKind.FC, k=2, c=2, y=2, x=2)
+    layers = tuple(
+        LayerPlan(
+            index=i,
+            name=f"l{i}",
+            preferred=min(range(2), key=lat[i].__getitem__),
+            latency_s=tuple(lat[i]),
+            expected_latency_s=expected[i],
+            budget_s=task.relative_deadline_s * expected[i] / total,
+            deadline_offset_s=offs[i],
+            share=shares[i],
+            gap_s=0.0,
+            variant=shape if i in var_lat else None,
+            variant_latency_s=tuple(var_lat[i]) if i in var_lat else None,
+        )
+        for i in range(n)
+    )
+    tp = TaskPlan(
+        name=task.name, model=task.model.name, rate_hz=task.fps,
+        deadline_s=task.relative_deadline_s, layers=layers, variant_layers=tuple(sorted(var_lat)),
+        admissible=tuple(frozenset(s) for s in admissible),
+        accuracy={frozenset(k): v for k, v in accuracy.items()},
+    )  # fmt: skip
+    return Plan(
+        scenario="s", platform=platform.name,
+        accelerators=tuple(a.name for a in platform.accelerators), cost_model="hand",
+        budget_policy="lp", accuracy_loss=0.02, tasks=(tp,),
+    )  # fmt: skip
+
+
+def _case(admissible, accuracy, fps=200.0):
+    # Two jobs of one 2-layer task released together (phase 0, two tasks with one model).
+    # Core 0 ("WS") runs each layer in 1 ms; core 1 ("OS") in 3 ms; layer 0's variant runs
+    # in 1.2 ms on core 1.
+    plat = tiny_platform(2)
+    m = tiny_model("m", 2)
+    a = Task("a", m, fps=fps)  # period = deadline = 5 ms by default
+    b = Task("b", m, fps=fps)
+    sc = Scenario("s", (a, b))
+    lat = [[1e-3, 3e-3], [1e-3, 3e-3]]
+    var = {0: [0.9e-3, 1.2e-3]}
+    tables = make_tables(sc.tasks, {"a": lat, "b": lat}, var_latency={"a": var, "b": var})
+    shares = ((1.0, 0.0), (1.0, 0.0))
+    plans = [_plan(t, lat, var, shares, admissible, accuracy, plat) for t in sc.tasks]
+    plan = Plan(
+        scenario="s", platform=plat.name, accelerators=plans[0].accelerators, cost_model="hand",
+        budget_policy="lp", accuracy_loss=0.02, tasks=(plans[0].tasks[0], plans[1].tasks[0]),
+    )  # fmt: skip
+    return sc, plat, tables, plan
+
+
+def test_meets_every_deadline_on_preferred_core_when_it_suffices():
+    sc, plat, tables, plan = _case([[], [0]], {(0,): 0.99}, fps=100.0)
+    res = simulate(sc, plat, tables, make_scheduler("terastal", plan=plan), duration_s=0.01)
+    check_invariants(res)
+    # 10 ms deadline (virtual deadlines 5 and 10 ms): 4 layers x 1 ms on core 0 finish at
+    # 4 ms, every layer within its virtual deadline; no slow core, no variant.
+    assert [j.status for j in res.jobs] == ["in_time", "in_time"]
+    assert all(rec[0] == 0 for rec in res.log)
+    assert all(not j.variants for j in res.jobs)
+
+
+def test_offloads_as_variant_when_preferred_core_would_miss_virtual_deadline():
+    sc, plat, tables, plan = _case([[], [0]], {(0,): 0.99})
+    # Deadline 3 ms (virtual deadlines 1.5 and 3 ms): core 0 alone would finish b at 4 ms.
+    # Hand schedule: a.l0 core0 [0, 1]; b.l0 variant core1 [0, 1.2]; a.l1 core0 [1, 2];
+    # b.l1 core0 [2, 3].
+    sc = Scenario("s", tuple(Task(t.name, t.model, fps=200.0, deadline_s=3e-3) for t in sc.tasks))
+    sched = make_scheduler("terastal", plan=plan)
+    res = simulate(sc, plat, tables, sched, duration_s=0.005)
+    check_invariants(res)
+    assert [j.status for j in res.jobs] == ["in_time", "in_time"]
+    assert [j.variants for j in res.jobs] == [frozenset(), frozenset({0})]
+    assert sorted(rec[3:6] for rec in res.log) == pytest.approx(
+        [(0.0, 0.0, 1e-3), (0.0, 0.0, 1.2e-3), (1e-3, 1e-3, 2e-3), (2e-3, 2e-3, 3e-3)]
+    )
+    loss = [sched.accuracy_loss(j.task.name, j.variants) for j in res.jobs]
+    assert sorted(loss) == pytest.approx([0.0, 0.01])
+
+
+def test_never_uses_an_inadmissible_variant():
+    sc, plat, tables, plan = _case([[]], {(0,): 0.5})
+    sc = Scenario("s", tuple(Task(t.name, t.model, fps=200.0, deadline_s=3e-3) for t in sc.tasks))
+    res = simulate(sc, plat, tables, make_scheduler("terastal", plan=plan), duration_s=0.005)
+    check_invariants(res)
+    assert all(not j.variants for j in res.jobs)
+    # Without the variant b cannot finish by 3 ms: it is dropped once that is certain.
+    assert [j.status for j in res.jobs] == ["in_time", "dropped"]
+
+
+def test_drops_hopeless_jobs_only_when_allowed():
+    sc, plat, tables, plan = _case([[]], {})
+    # 1.5 ms deadline: two 1 ms layers can never fit, so each job is hopeless at release.
+    sc = Scenario("s", tuple(Task(t.name, t.model, fps=200.0, deadline_s=1.5e-3) for t in sc.tasks))
+    res = simulate(sc, plat, tables, make_scheduler("terastal", plan=plan), duration_s=0.005)
+    assert [j.status for j in res.jobs] == ["dropped", "dropped"]
+    res = simulate(
+        sc, plat, tables, make_scheduler("terastal", plan=plan, drops=False), duration_s=0.005
+    )
+    assert [j.status for j in res.jobs] == ["late", "late"]
+
+
+def test_plan_for_another_platform_is_a_clear_error():
+    sc, _, _, plan = _case([[]], {})
+    other = tiny_platform(3)
+    from terastal.errors import InputError
+
+    tables3 = make_tables(sc.tasks, {t.name: [[1e-3] * 3] * 2 for t in sc.tasks})
+    with pytest.raises(InputError, match="accelerators"):
+        simulate(sc, other, tables3, make_scheduler("terastal", plan=plan), duration_s=0.005)
+
+
+@pytest.mark.parametrize("opts", [{}, {"variants": False}, {"budgets": False}, {"drops": False}])
+def test_conformance_of_terastal_and_its_ablations(opts):
+    check_scheduler(lambda: make_scheduler("terastal", **opts), name=f"terastal{opts}")

@@ -1,0 +1,87 @@
+"""Workload load measures, suite files and the reproduce summary."""
+
+import pytest
+
+from terastal.errors import InputError
+from terastal.model import Scenario, Task
+from terastal.reproduce.suite import load_suite
+from terastal.reproduce.summary import summarize
+from terastal.sim.synthetic import make_tables, tiny_model
+from terastal.workloads import (
+    accelerator_classes,
+    max_density,
+    measure_load,
+    scale_to_utilization,
+)
+
+
+def _case():
+    m1, m2 = tiny_model("m1", 2), tiny_model("m2", 1)
+    sc = Scenario("s", (Task("a", m1, fps=100.0), Task("b", m2, fps=50.0)))
+    # Cores 0 and 2 are identical (one class); core 1 is faster on a.l1 only.
+    lat = {"a": [[1e-3, 3e-3, 1e-3], [4e-3, 2e-3, 4e-3]], "b": [[2e-3, 6e-3, 2e-3]]}
+    return sc, make_tables(sc.tasks, lat)
+
+
+def test_classes_utilization_and_skew_by_hand():
+    sc, tables = _case()
+    assert accelerator_classes(tables) == [0, 1, 0]
+    load = measure_load(sc, tables)
+    # Demand: a: 100 x (1 + 2) ms = 0.3 (0.1 on class 0, 0.2 on class 1); b: 50 x 2 ms = 0.1.
+    assert load.utilization == pytest.approx(0.4 / 3)
+    assert load.skew == pytest.approx(0.2 / 0.4)
+    assert load.preferred_load == pytest.approx((0.1, 0.2, 0.1))
+    assert max_density(sc, tables) == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("shares", ["nominal", "equal"])
+def test_scaling_hits_the_target_utilization(shares):
+    sc, tables = _case()
+    scaled = scale_to_utilization(sc, tables, 0.9, shares)
+    assert measure_load(scaled, tables).utilization == pytest.approx(0.9)
+    if shares == "equal":
+        # Equal demand shares: each task's density = 0.9 x 3 cores / 2 tasks.
+        dens = [t.fps * tables[t.name].latency_s.min(axis=1).sum() for t in scaled.tasks]
+        assert dens == pytest.approx([1.35, 1.35])
+    with pytest.raises(InputError, match="utilization"):
+        scale_to_utilization(sc, tables, 0.0)
+
+
+def test_bundled_suite_and_quick_subset_load():
+    full, quick = load_suite(), load_suite(quick=True)
+    assert {m.name for m in quick.mixes} < {m.name for m in full.mixes}
+    assert quick.duration_ms < full.duration_ms
+
+
+def test_bad_suite_names_the_field(tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_text("name: x\nplatforms: [Dual_4K/WS_OS]\nutilizations: [0.5]\nseeds: [0]\n"
+                 "mixes:\n  - {name: a, models: [resnet50], colour: red}\n")  # fmt: skip
+    with pytest.raises(InputError, match=r"s\.yaml.*mixes\[0\]\.colour"):
+        load_suite(p)
+    p.write_text("name: x\nplatforms: [Dual_4K/WS_OS]\nutilizations: [-1]\nseeds: [0]\n"
+                 "mixes:\n  - {name: a, models: [resnet50]}\n")  # fmt: skip
+    with pytest.raises(InputError, match="utilizations"):
+        load_suite(p)
+    with pytest.raises(InputError, match="quick"):
+        load_suite(p, quick=True)
+
+
+def _row(s, mix, model, mr, loss=0.0, var=False):
+    return {"scheduler": s, "mix": mix, "platform": "P", "utilization": 1.0, "seed": 0,
+            "model": model, "miss_rate": mr, "accuracy_loss": loss, "has_variants": var,
+            "energy_mj": 1.0, "skew": 0.9}  # fmt: skip
+
+
+def test_summary_reductions_by_hand():
+    rows = [
+        _row("edf", "m1", "x", 0.4), _row("edf", "m1", "y", 0.6),
+        _row("edf", "m2", "x", 0.2),
+        _row("terastal", "m1", "x", 0.1, 0.02, True), _row("terastal", "m1", "y", 0.3),
+        _row("terastal", "m2", "x", 0.1, 0.01, True),
+    ]  # fmt: skip
+    s = summarize(rows)
+    # MR = mean over runs of the per-model mean: edf (0.5 + 0.2) / 2, terastal (0.2 + 0.1) / 2.
+    assert s["mean_miss_rate"] == pytest.approx({"edf": 0.35, "terastal": 0.15})
+    assert s["reduction_vs"]["edf"] == pytest.approx(1 - 0.15 / 0.35)
+    assert s["accuracy_loss_mean"] == pytest.approx(0.015)
