@@ -16,7 +16,7 @@ MAPPINGS = ("preferred", "earliest_finish")
 
 
 def map_preferred(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
-    """Each layer goes only to its preferred (lowest-latency) accelerator.
+    """Each layer goes only to its preferred (lowest-latency) accelerator or an identical one.
 
     A job whose preferred accelerator is busy, or already taken by a higher-priority job in
     this call, waits; lower-priority jobs preferring another idle accelerator still run, so
@@ -24,16 +24,23 @@ def map_preferred(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
     """
     idle = list(view.idle_flags)
     left = sum(idle)
+    accs = range(len(idle))
     out = []
     for job in jobs:
         layer = job.next_layer
         acc = job.costs.preferred[layer]
-        if idle[acc]:
-            out.append((job, layer, acc, False))
-            idle[acc] = False
-            left -= 1
-            if not left:
-                break
+        if not idle[acc]:
+            # Identical cores (same latency) are all preferred: take any idle one.
+            row = job.costs.lat[layer]
+            best = row[acc] * (1 + 1e-9)
+            acc = next((a for a in accs if idle[a] and row[a] <= best), -1)
+            if acc < 0:
+                continue
+        out.append((job, layer, acc, False))
+        idle[acc] = False
+        left -= 1
+        if not left:
+            break
     return out
 
 
