@@ -127,12 +127,16 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--late must be one of {', '.join(LATE_POLICIES)}, got {late!r}")
         seed_list = parse_seeds(seeds)
         opts = scheduler_options(names, option or [])
+        sc, pf, tables = load_case(scenario, platform, cost_model)
+        if "terastal" in names and "plan" not in opts["terastal"]:
+            from terastal.sim.setup import with_plan
+
+            opts["terastal"]["plan"], tables = with_plan(sc, pf, cost_model)
         factories = {}
         for n in names:
             make = get_factory(n)
             make(**opts[n])  # fail on bad options before any simulation runs
             factories[n] = lambda make=make, o=opts[n]: make(**o)
-        sc, pf, tables = load_case(scenario, platform, cost_model)
         runs: dict[str, str] = {}
 
         def save(label: str, seed: int, metrics: dict) -> None:

@@ -125,8 +125,13 @@ def register(app: typer.Typer) -> None:
 
         if not duration_ms > 0:
             raise InputError(f"--duration-ms must be > 0, got {duration_ms}")
-        sched = make_scheduler(scheduler, **parse_options(option or []))
+        opts = parse_options(option or [])
         sc, pf, tables = load_case(scenario, platform, cost_model)
+        if scheduler == "terastal" and "plan" not in opts:
+            from terastal.sim.setup import with_plan
+
+            opts["plan"], tables = with_plan(sc, pf, cost_model)
+        sched = make_scheduler(scheduler, **opts)
         duration_s = duration_ms / 1e3
 
         def go(cb):

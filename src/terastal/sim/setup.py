@@ -46,3 +46,20 @@ def load_case(
     if cost_model is None or isinstance(cost_model, str):
         cost_model = resolve_cost_model(cost_model)
     return sc, pf, build_cost_tables(sc, pf, cost_model)
+
+
+def with_plan(
+    scenario: Scenario, platform: Platform, cost_model: Any = None
+) -> tuple[Any, dict[str, TaskCostTable]]:
+    """Plan ``scenario`` on ``platform`` and build cost tables that include the plan's variants.
+
+    Schedulers that take a ``plan`` (``terastal``) need both; the variant columns do not change
+    the original costs other schedulers read, so every scheduler can share these tables.
+    """
+    from terastal.planner import make_plan
+
+    model = cost_model
+    if model is None or isinstance(model, str):
+        model = resolve_cost_model(model)
+    plan = make_plan(scenario, platform, model)
+    return plan, build_cost_tables(scenario, platform, model, plan.variant_shapes())
