@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -239,7 +238,8 @@ def test_cached_results_equal_uncached_and_are_independent_copies():
         got.latency_s[:] = 0  # mutating a result must not poison the cache
 
 
-def test_all_bundled_scenarios_on_four_accelerators_are_fast():
+def test_all_bundled_scenarios_on_four_accelerators_give_finite_cached_costs():
+    # Timing of this workload is measured in benchmarks/, not asserted here.
     names = ("AR_Assistant", "AR_gaming", "VR_gaming", "outdoor_activity_A", "outdoor_activity_B")
     names += ("social_interactionA", "social_interactionB")
     models = [t.model for n in names for t in load_scenario(n).tasks]
@@ -249,15 +249,8 @@ def test_all_bundled_scenarios_on_four_accelerators_are_fast():
         load_platform("Dual_4K/RS_RS").accelerators[0],
     ]
     m = AnalyticalCostModel()
-
-    def run() -> float:
-        t0 = time.perf_counter()
-        for a in accs:
-            for mod in models:
-                m.evaluate(mod.layers, a)
-        return time.perf_counter() - t0
-
-    cold = run()
-    cached = min(run() for _ in range(3))
-    assert cold < 1.0
-    assert cached < 0.05
+    cold = [m.evaluate(mod.layers, a).latency_s.copy() for a in accs for mod in models]
+    again = [m.evaluate(mod.layers, a).latency_s for a in accs for mod in models]
+    for c, g in zip(cold, again, strict=True):
+        assert np.all(np.isfinite(c)) and np.all(c > 0)
+        np.testing.assert_array_equal(c, g)
