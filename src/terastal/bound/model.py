@@ -151,9 +151,11 @@ class BoundModel:
         Layers per block (1: exact model).
     unit_s : float
         Seconds per integer time unit.
-    cuts : bool
-        Add the window constraints of :mod:`terastal.bound.relax` on ``run`` as redundant
-        linear constraints (they strengthen the LP bound; any solution satisfies them).
+    cuts : bool or sequence
+        Window constraints of :mod:`terastal.bound.relax` to add on ``run`` as redundant
+        linear constraints (they strengthen the LP bound; any solution satisfies them):
+        ``True`` for the most overloaded ones, or ``(cap, [(job, coef), ...])`` pairs, e.g.
+        those the relaxation found binding.
     safe : bool
         Round the other way (durations, transfers and releases up; cascade deadlines and the
         horizon test with a margin of ``1 + max in-degree`` units against the model): then
@@ -165,7 +167,7 @@ class BoundModel:
     def __init__(
         self, trace: Trace, costs: Sequence[TaskCosts], platform: Platform, *,
         variants: Mapping[int, VariantSpec] | None = None, group_layers: int = 1,
-        unit_s: float = 1e-9, safe: bool = False, cuts: bool = True,
+        unit_s: float = 1e-9, safe: bool = False, cuts: bool | Sequence = True,
     ) -> None:  # fmt: skip
         from ortools.sat.python import cp_model
 
@@ -196,7 +198,7 @@ class BoundModel:
             self.jobs.append(self._job(j))
         for ivs in self.intervals:
             self.cp.add_no_overlap(ivs)
-        self.num_cuts = self._window_cuts() if cuts else 0
+        self.num_cuts = self._window_cuts(cuts) if cuts else 0
         missed, loss = [], []
         for j, jv in zip(trace.jobs, self.jobs, strict=True):
             run = 0 if jv.run is None else jv.run
@@ -289,20 +291,23 @@ class BoundModel:
                 cp.add_max_equality(jv.done, [jv.end[i] for i in td.sinks])
         return jv
 
-    def _window_cuts(self) -> int:
+    def _window_cuts(self, cuts) -> int:
         from terastal.bound.relax import is_chain, window_cuts
 
-        m = self.num_acc
-        live = [i for i, jv in enumerate(self.jobs) if jv.run is not None]
-        tasks = [j.task for j in self.trace.jobs]
-        work = [sum(self.tasks[t].mind) for t in tasks]
-        rho = [1 if is_chain(self.costs[t]) else m for t in tasks]
-        r = [jv.r for jv in self.jobs]
-        d = [jv.d for jv in self.jobs]
-        found = window_cuts(live, r, d, work, rho, m)
-        for cap, terms in found:
-            self.cp.add(sum(coef * self.jobs[j].run for j, coef in terms) <= cap)
-        return len(found)
+        if cuts is True:
+            m = self.num_acc
+            live = [i for i, jv in enumerate(self.jobs) if jv.run is not None]
+            tasks = [j.task for j in self.trace.jobs]
+            work = [sum(self.tasks[t].mind) for t in tasks]
+            rho = [1 if is_chain(self.costs[t]) else m for t in tasks]
+            r = [jv.r for jv in self.jobs]
+            d = [jv.d for jv in self.jobs]
+            cuts = [c[:2] for c in window_cuts(live, r, d, work, rho, m)]
+        for cap, terms in cuts:
+            runs = [(self.jobs[j].run, coef) for j, coef in terms if self.jobs[j].run is not None]
+            if sum(coef for _, coef in runs) > cap:
+                self.cp.add(sum(coef * run for run, coef in runs) <= cap)
+        return len(cuts)
 
     def _cascade_window(self, deadline_rel_s: float) -> int:
         """Units a cascaded job may end after its upstream's completion variable."""

@@ -14,16 +14,24 @@ layers of the lowest latency over accelerators and allowed variants) and its *sp
 
 Transfers, accelerator identities, admissibility and non-preemption are all dropped, so any
 real schedule's in-time jobs satisfy these constraints: the minimum number of missed jobs
-here (same counting as the full model, cascades included) is a valid lower bound. It is weak
-on lightly loaded instances but cheap: windows whose total work already fits are skipped.
+here (same counting as the full model, cascades included) is a valid lower bound.
+
+There are O(jobs²) windows, most of them slack. They are generated as needed: the linear
+relaxation (HiGHS via SciPy) is solved, the windows its solution overloads are added, and so
+on until none is; then CP-SAT solves the Boolean problem over the windows found. Every bound
+on the way is valid (fewer constraints only lower it). The bound is strong when the load is
+high (many misses) and near zero when the jobs fit.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
 
 from terastal.bound.grouping import make_blocks
 from terastal.bound.model import VariantSpec, task_data
@@ -31,7 +39,7 @@ from terastal.bound.trace import Trace
 from terastal.model import Platform
 from terastal.sim.costs import TaskCosts
 
-MAX_WINDOWS = 20000
+MAX_WINDOWS = 200  # windows kept when every job is assumed in time
 
 
 def is_chain(costs: TaskCosts) -> bool:
@@ -51,8 +59,10 @@ def window_cuts(
     rho: Sequence[int],
     m: int,
     max_windows: int = MAX_WINDOWS,
-) -> list[tuple[int, list[tuple[int, int]]]]:
-    """Window constraints ``Σ_j coef_j y_j <= cap`` that the in-time jobs must satisfy.
+    weights: Sequence[float] | None = None,
+    skip: set | None = None,
+) -> list[tuple[int, list[tuple[int, int]], tuple[int, int]]]:
+    """Window constraints ``Σ_j coef_j y_j <= cap`` that ``y = weights`` violates.
 
     Parameters
     ----------
@@ -67,12 +77,15 @@ def window_cuts(
     m : int
         Number of accelerators.
     max_windows : int
-        Keep at most this many windows, the most overloaded first.
+        Return at most this many windows, the most overloaded first.
+    weights : sequence of float, optional
+        Per live job, its value of ``y`` (default: all 1).
+    skip : set of (int, int), optional
+        Windows ``(t1, t2)`` to leave out (already added).
 
     Returns
     -------
-    list of (cap, [(job, coef), ...])
-        Only windows whose total mandatory work exceeds their capacity (others are implied).
+    list of (cap, [(job, coef), ...], (t1, t2))
     """
     if not live:
         return []
@@ -80,24 +93,110 @@ def window_cuts(
     D = np.array([d[j] for j in live], dtype=np.int64)
     W = np.array([work[j] for j in live], dtype=np.int64)
     P = np.array([rho[j] for j in live], dtype=np.int64)
-    t2s = np.unique(D)
+    on = np.ones(len(live)) if weights is None else np.asarray(weights, dtype=float)
+    act = on > 1e-9
+    if not act.any():
+        return []
+    t2s = np.unique(D[act])
     found = []
-    for t1 in np.unique(R):
+    for t1 in np.unique(R[act]):
         t2 = t2s[t2s > t1]
         if not len(t2):
             continue
         outside = np.maximum(0, t1 - R)[:, None] + np.maximum(0, D[:, None] - t2[None, :])
         mand = np.maximum(0, W[:, None] - P[:, None] * outside)
         cap = m * (t2 - t1)
-        over = mand.sum(axis=0) - cap
-        for k in np.nonzero(over > 0)[0]:
-            found.append((int(over[k]), int(cap[k]), mand[:, k]))
+        over = (mand * on[:, None]).sum(axis=0) - cap
+        for k in np.nonzero(over > 0.5)[0]:
+            key = (int(t1), int(t2[k]))
+            if skip is None or key not in skip:
+                found.append((float(over[k]), int(cap[k]), mand[:, k], key))
     found.sort(key=lambda c: -c[0])
     out = []
-    for _, cap, mand in found[:max_windows]:
+    for _, cap, mand, key in found[:max_windows]:
         idx = np.nonzero(mand)[0]
-        out.append((cap, [(live[i], int(mand[i])) for i in idx]))
+        out.append((cap, [(live[i], int(mand[i])) for i in idx], key))
     return out
+
+
+def _jobs(trace, costs, platform, variants, unit_s):
+    """Per job: window, work, parallelism and how its existence is tied to its upstream."""
+    m = len(platform.accelerators)
+    tds = [
+        task_data(c, platform, make_blocks(c, 1), unit_s, (variants or {}).get(i))
+        for i, c in enumerate(costs)
+    ]
+    work = [sum(td.mind) for td in tds]
+    rho = [1 if is_chain(c) else m for c in costs]
+    sigma = 2 + max((len(p) for c in costs for p in c.preds), default=0)
+    horizon = math.floor(trace.horizon_s / unit_s)
+    n = len(trace.jobs)
+    J = {"r": [0] * n, "d": [0] * n, "live": [False] * n, "kind": [""] * n}
+    J["work"] = [work[j.task] for j in trace.jobs]
+    J["rho"] = [rho[j.task] for j in trace.jobs]
+    for job in trace.jobs:
+        i, td = job.id, tds[job.task]
+        if job.cascaded:
+            u = job.upstream
+            if not J["live"][u]:
+                J["kind"][i] = "never"  # its upstream is never in time: never released
+                continue
+            J["r"][i] = J["r"][u] + tds[trace.jobs[u].task].span
+            J["d"][i] = J["d"][u] + math.ceil(job.deadline_rel_s / unit_s) + sigma
+            # Released whenever the upstream is in time, unless it may end after the horizon.
+            J["kind"][i] = "free" if J["d"][u] >= horizon - sigma else "tied"
+        else:
+            J["r"][i] = math.floor(job.release_s / unit_s)
+            J["d"][i] = math.floor((job.release_s + job.deadline_rel_s) / unit_s)
+            J["kind"][i] = "periodic"
+        width = J["d"][i] - J["r"][i]
+        J["live"][i] = td.span <= width and work[job.task] <= m * width
+    return J
+
+
+def _lp(trace, J, rows, time_left):
+    """Solve the linear relaxation over the windows in ``rows``; (objective, y per job)."""
+    n = len(trace.jobs)
+    yv = {j: k for k, j in enumerate(j for j in range(n) if J["live"][j])}
+    xv = {
+        j: len(yv) + k
+        for k, j in enumerate(j for j in range(n) if J["kind"][j] in ("free", "tied"))
+    }
+    c = np.zeros(len(yv) + len(xv))
+    const = 0.0
+    data, ri, ci, b = [], [], [], []
+
+    def row(terms, rhs):
+        for col, v in terms:
+            data.append(v)
+            ri.append(len(b))
+            ci.append(col)
+        b.append(rhs)
+
+    for job in trace.jobs:
+        j = job.id
+        if J["kind"][j] == "periodic":
+            const += 1
+            if j in yv:
+                c[yv[j]] -= 1
+        elif j in xv:
+            c[xv[j]] += 1
+            if j in yv:
+                c[yv[j]] -= 1
+                row([(yv[j], 1), (xv[j], -1)], 0)
+            row([(xv[j], 1), (yv[job.upstream], -1)], 0)
+            if J["kind"][j] == "tied":
+                row([(yv[job.upstream], 1), (xv[j], -1)], 0)
+    for cap, terms in rows:
+        row([(yv[j], coef) for j, coef in terms], cap)
+    a = csr_matrix((data, (ri, ci)), shape=(len(b), len(c))) if b else None
+    res = linprog(
+        c, A_ub=a, b_ub=b or None, bounds=(0, 1), method="highs",
+        options={"time_limit": max(0.1, time_left)},
+    )  # fmt: skip
+    if res.status != 0:
+        return None, None
+    return const + res.fun, [res.x[yv[j]] for j in yv]
 
 
 def window_bound(
@@ -109,8 +208,10 @@ def window_bound(
     unit_s: float = 1e-9,
     time_limit_s: float = 10.0,
     workers: int = 2,
+    rounds: int = 50,
+    per_round: int = 300,
 ) -> dict:
-    """Solve the window relaxation.
+    """Solve the window relaxation (see the module docstring).
 
     Parameters
     ----------
@@ -121,76 +222,90 @@ def window_bound(
     unit_s : float
         Seconds per integer time unit (durations rounded down).
     time_limit_s : float
-        Solver time limit.
+        Time limit of the whole relaxation.
     workers : int
         CP-SAT workers.
+    rounds, per_round : int
+        At most this many rounds of the linear relaxation, adding at most this many
+        windows each.
 
     Returns
     -------
     dict
-        ``lower_bound`` (valid), ``value`` (best relaxed solution), ``optimal``, ``windows``.
+        ``lower_bound`` (valid), ``lp_bound``, ``value`` (best Boolean solution),
+        ``optimal``, ``windows`` (number found), and ``cuts``: those windows as
+        ``(cap, [(job, coef), ...])``, valid for the full model too (not JSON-ready).
     """
     from ortools.sat.python import cp_model
 
+    t_start = time.perf_counter()
     m = len(platform.accelerators)
-    variants = variants or {}
-    tds = [
-        task_data(c, platform, make_blocks(c, 1), unit_s, variants.get(i))
-        for i, c in enumerate(costs)
-    ]
-    work = [sum(td.mind) for td in tds]
-    rho = [1 if is_chain(c) else m for c in costs]
-    sigma = 2 + max((len(p) for c in costs for p in c.preds), default=0)
-    horizon = math.floor(trace.horizon_s / unit_s)
+    J = _jobs(trace, costs, platform, variants, unit_s)
+    live = [j for j in range(len(trace.jobs)) if J["live"][j]]
+    cuts, keys = [], set()
+    weights, lp_bound = None, 0
+    for _ in range(rounds):
+        new = window_cuts(live, J["r"], J["d"], J["work"], J["rho"], m, per_round, weights, keys)
+        if not new and weights is not None:
+            break
+        for cap, terms, key in new:
+            cuts.append((cap, terms))
+            keys.add(key)
+        left = 0.5 * time_limit_s - (time.perf_counter() - t_start)
+        if left <= 0:
+            break
+        value, weights = _lp(trace, J, cuts, left)
+        if value is None:
+            break
+        lp_bound = max(lp_bound, math.ceil(value - 1e-6))
+    # The Boolean problem over the windows found.
     cp = cp_model.CpModel()
-    n = len(trace.jobs)
-    r = [0] * n
-    d = [0] * n
-    y: list = [None] * n
-    exists: list = [1] * n
+    y = {j: cp.new_bool_var(f"y{j}") for j in live}
     missed = []
     for job in trace.jobs:
-        td = tds[job.task]
-        if job.cascaded:
-            u = job.upstream
-            if y[u] is None:
-                exists[job.id] = 0
-                continue
-            r[job.id] = r[u] + tds[trace.jobs[u].task].span
-            d[job.id] = d[u] + math.ceil(job.deadline_rel_s / unit_s) + sigma
-            x = exists[job.id] = cp.new_bool_var(f"x{job.id}")
-            cp.add_implication(x, y[u])
-            if d[u] < horizon - sigma:
-                cp.add_implication(y[u], x)
-        else:
-            r[job.id] = math.floor(job.release_s / unit_s)
-            d[job.id] = math.floor((job.release_s + job.deadline_rel_s) / unit_s)
-        width = d[job.id] - r[job.id]
-        if td.span <= width and work[job.task] <= m * width:
-            y[job.id] = cp.new_bool_var(f"y{job.id}")
-            if job.cascaded:
-                cp.add_implication(y[job.id], exists[job.id])
-        missed.append(exists[job.id] - (0 if y[job.id] is None else y[job.id]))
-    live = [j for j in range(n) if y[j] is not None]
-    job_work = [work[j.task] for j in trace.jobs]
-    job_rho = [rho[j.task] for j in trace.jobs]
-    cuts = window_cuts(live, r, d, job_work, job_rho, m)
-    for cap, terms in cuts:
-        cp.add(sum(coef * y[j] for j, coef in terms) <= cap)
-    windows = len(cuts)
-    obj = sum(missed)
-    if isinstance(obj, int):
-        return {"lower_bound": obj, "value": obj, "optimal": True, "windows": 0}
-    cp.minimize(obj)
+        j, kind = job.id, J["kind"][job.id]
+        if kind == "periodic":
+            missed.append(1 - y[j] if j in y else 1)
+        elif kind in ("free", "tied"):
+            x = cp.new_bool_var(f"x{j}")
+            cp.add_implication(x, y[job.upstream])
+            if kind == "tied":
+                cp.add_implication(y[job.upstream], x)
+            if j in y:
+                cp.add_implication(y[j], x)
+            missed.append(x - y[j] if j in y else x)
+    cp.minimize(sum(missed))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = int(workers)
-    status = solver.solve(cp)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return {"lower_bound": 0, "value": None, "optimal": False, "windows": windows}
+    new = [(cap, terms, None) for cap, terms in cuts]
+    ip_bound, value, optimal = 0, None, False
+    for _ in range(rounds):
+        # Add the windows, solve, and repeat with the windows the Boolean solution overloads.
+        for cap, terms, key in new:
+            cp.add(sum(coef * y[j] for j, coef in terms) <= cap)
+            if key is not None:
+                cuts.append((cap, terms))
+                keys.add(key)
+        left = time_limit_s - (time.perf_counter() - t_start)
+        solver.parameters.max_time_in_seconds = max(0.5, left)
+        status = solver.solve(cp)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        ip_bound = max(ip_bound, math.ceil(solver.best_objective_bound - 1e-6))
+        value = round(solver.objective_value)
+        sel = [1.0 if solver.boolean_value(y[j]) else 0.0 for j in live]
+        new = window_cuts(live, J["r"], J["d"], J["work"], J["rho"], m, per_round, sel, keys)
+        if not new:
+            optimal = status == cp_model.OPTIMAL
+            break
+        if left <= 0.5:
+            break
+        cp.clear_hints()
     return {
-        "lower_bound": max(0, math.ceil(solver.best_objective_bound - 1e-6)),
-        "value": round(solver.objective_value),
-        "optimal": status == cp_model.OPTIMAL,
-        "windows": windows,
+        "lower_bound": max(0, lp_bound, ip_bound),
+        "lp_bound": lp_bound,
+        "value": value,
+        "optimal": optimal,
+        "windows": len(cuts),
+        "cuts": cuts,
     }

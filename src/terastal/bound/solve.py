@@ -160,7 +160,9 @@ def solve_bound(
     admissible : mapping, optional
         ``{task: {frozenset(layers): accuracy loss}}`` instead of a plan.
     time_limit_s : float
-        Solver time limit (both phases together; the relaxation has its own small share).
+        Solver time limit. The window relaxation runs first with a quarter of it (at least
+        1 s), the model gets the rest (both phases together), and a repair solve, if needed,
+        what is left of that or a tenth of the limit; model building comes on top.
     group_layers : int
         Layers per block; 1 is exact, more is a heuristic (:mod:`terastal.bound.grouping`).
     unit_s : float
@@ -197,8 +199,19 @@ def solve_bound(
             best = min(runs, key=lambda k: (missed_count(runs[k]), k))
             hinted = (best, missed_count(runs[best]))
     exact = group_layers == 1
+    relaxation, cuts = None, True
+    if relax:
+        from terastal.bound.relax import window_bound
+
+        t0 = time.perf_counter()
+        relaxation = window_bound(
+            trace, costs, platform, variants=specs, unit_s=unit_s,
+            time_limit_s=max(1.0, 0.25 * time_limit_s), workers=workers,
+        )  # fmt: skip
+        cuts = relaxation.pop("cuts") or False
+        timing["relax_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    kw = {"variants": specs, "group_layers": group_layers, "unit_s": unit_s}
+    kw = {"variants": specs, "group_layers": group_layers, "unit_s": unit_s, "cuts": cuts}
     # The grouped model yields no bound anyway: build it safe, so that it replays exactly.
     bm = BoundModel(trace, costs, platform, safe=not exact, **kw)
     if hinted is not None:
@@ -206,19 +219,10 @@ def solve_bound(
 
         hint_from_result(bm, runs[hinted[0]])
     timing["build_s"] = time.perf_counter() - t0
-    relaxation = None
-    if relax:
-        from terastal.bound.relax import window_bound
-
-        t0 = time.perf_counter()
-        relaxation = window_bound(
-            trace, costs, platform, variants=specs, unit_s=unit_s,
-            time_limit_s=max(1.0, 0.1 * time_limit_s), workers=workers,
-        )  # fmt: skip
-        timing["relax_s"] = time.perf_counter() - t0
     params = {"workers": workers, "random_seed": random_seed}
     t0 = time.perf_counter()
-    out = _solve_lexicographic(bm, time_limit_s, **params)
+    budget = max(1.0, time_limit_s - timing.get("relax_s", 0.0))
+    out = _solve_lexicographic(bm, budget, **params)
     timing["solve_s"] = time.perf_counter() - t0
     if out["status"] == "INFEASIBLE":
         raise TerastalError("the offline model is infeasible (please report this instance)")
@@ -232,7 +236,7 @@ def solve_bound(
         t0 = time.perf_counter()
         safe = BoundModel(trace, costs, platform, safe=True, **kw)
         hint_from_solver(safe, out["solver"], bm)
-        left = max(time_limit_s - timing["solve_s"], 0.1 * time_limit_s)
+        left = max(budget - timing["solve_s"], 0.1 * time_limit_s)
         rep = _solve_lexicographic(safe, left, **params)
         timing["repair_s"] = time.perf_counter() - t0
         if rep["found"]:
