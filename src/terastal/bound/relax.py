@@ -189,6 +189,8 @@ def _lp(trace, J, rows, time_left):
                 row([(yv[job.upstream], 1), (xv[j], -1)], 0)
     for cap, terms in rows:
         row([(yv[j], coef) for j, coef in terms], cap)
+    if not len(c):
+        return const, []
     a = csr_matrix((data, (ri, ci)), shape=(len(b), len(c))) if b else None
     res = linprog(
         c, A_ub=a, b_ub=b or None, bounds=(0, 1), method="highs",
