@@ -121,3 +121,23 @@ def test_cli_user_errors(tmp_path, capsys):
     assert main([*base, "--model", "tiny_cnn", "--unfreeze", "head"]) == 2
     assert main(["variants", "eval", str(tmp_path)]) == 2
     assert "not a variants run directory" in capsys.readouterr().err
+
+
+@pytest.mark.torch
+def test_train_dir_is_deterministic(tmp_path):
+    torch = pytest.importorskip("torch")
+    from terastal.variants.finetune import FinetuneConfig
+    from terastal.variants.pipeline import train_dir
+    from terastal.variants.train import TrainConfig
+
+    data = fmnist.write_synthetic(tmp_path / "data", 96, 32)
+    runs = []
+    for name in ("a", "b"):
+        torch.manual_seed(123 if name == "a" else 456)  # global state must not matter
+        train_dir(tmp_path / name, "tiny_cnn", ["conv2"], TrainConfig(epochs=1),
+                  FinetuneConfig(epochs=1, calib_samples=32), str(data))  # fmt: skip
+        runs.append(tmp_path / name)
+    for rel in ("base.pt", "variants/conv2.pt"):
+        a, b = (torch.load(r / rel, weights_only=True) for r in runs)
+        a, b = (x.get("patch", x) for x in (a, b))
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), rel

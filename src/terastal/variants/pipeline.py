@@ -30,7 +30,14 @@ from terastal.variants.finetune import (
 )
 from terastal.variants.models import build_model
 from terastal.variants.table import write_table
-from terastal.variants.train import Progress, TrainConfig, evaluate, to_tensors, train_base
+from terastal.variants.train import (
+    Progress,
+    TrainConfig,
+    evaluate,
+    set_determinism,
+    to_tensors,
+    train_base,
+)
 
 FORMAT = 1
 INPUT_SHAPE = (1, 1, 28, 28)
@@ -90,13 +97,14 @@ def train_dir(
     config = _read_json(cfg_path) if cfg_path.exists() else {}
     if config and config.get("model") != model:
         raise TerastalError(f"{out} holds a run of model {config.get('model')!r}, not {model!r}")
-    net = build_model(model)  # validates the name before loading data
     from terastal.variants.d2s import replace_layer
 
-    for layer in layers:  # fail early on ineligible layers
+    for layer in layers:  # fail early on an unknown model or an ineligible layer
         replace_layer(build_model(model), layer, r=ft_cfg.r, init="random")
     say(f"loading Fashion-MNIST from {fmnist.data_dir(data_root)}")
     xtr, ytr, xte, yte = load_data(data_root, limit_train, limit_test)
+    set_determinism(train_cfg.seed)  # the initial weights depend on the seed only
+    net = build_model(model)
     log = _read_json(log_path) if log_path.exists() else {}
     if base_path.exists() and not force:
         net.load_state_dict(torch.load(base_path, weights_only=True))
