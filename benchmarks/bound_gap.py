@@ -38,7 +38,8 @@ INSTANCES = [
     for seed in (0, 1)
 ] + [
     ("cascade-60ms", str(DATA / "cascade.yaml"), PLATFORM, 60.0, 2, 1),
-    ("AR_gaming-g8", "AR_gaming", "Dual_4K_LittleBig/WS_OS", 100.0, 0, 8),
+    ("AR_gaming", "AR_gaming", "Dual_4K_LittleBig/WS_OS", 100.0, 0, 1),
+    ("AR_gaming-200ms-g16", "AR_gaming", "Dual_4K_LittleBig/WS_OS", 200.0, 0, 16),
 ]
 
 

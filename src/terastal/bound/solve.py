@@ -33,6 +33,9 @@ from terastal.sim.costs import TaskCosts, build_task_costs
 from terastal.sim.job import DROPPED
 from terastal.sim.result import SimResult
 
+WARM_MIN_LAYERS = 32  # models at least this long get a grouped warm start
+WARM_BLOCKS = 16  # ... with about this many blocks per job
+
 
 @dataclass
 class BoundSolution:
@@ -170,7 +173,8 @@ def solve_bound(
     workers : int
         CP-SAT workers.
     hint : bool
-        Warm-start from the best online scheduler's run (layer model only).
+        Warm-start the layer model from the best online scheduler's run or, for models of
+        ``WARM_MIN_LAYERS`` layers or more, of a quick grouped solve (a fifth of the limit).
     hint_schedulers : sequence of str, optional
         Which schedulers to run for the hint (default: every registered one).
     relax : bool
@@ -188,17 +192,31 @@ def solve_bound(
     trace = build_trace(scenario, duration_s, seed)
     specs = variant_specs(costs, plan, admissible)
     timing: dict[str, float] = {}
-    hinted, hint_errors = None, {}
+    hinted, hint_errors, runs = None, {}, {}
     if hint and group_layers == 1:
         t0 = time.perf_counter()
         runs, hint_errors = _online_runs(
             scenario, platform, tables, duration_s, seed, plan, hint_schedulers
         )
         timing["online_s"] = time.perf_counter() - t0
-        if runs:
-            best = min(runs, key=lambda k: (missed_count(runs[k]), k))
-            hinted = (best, missed_count(runs[best]))
     exact = group_layers == 1
+    longest = max(c.num_layers for c in costs)
+    if hint and exact and longest >= WARM_MIN_LAYERS:
+        # Long chains: a quick grouped solve often finds far better schedules than the
+        # online schedulers; its replay is a real schedule, so it can seed the layer model.
+        t0 = time.perf_counter()
+        k = max(2, longest // WARM_BLOCKS)
+        gm = BoundModel(trace, costs, platform, safe=True, variants=specs, group_layers=k,
+                        unit_s=unit_s, cuts=False)  # fmt: skip
+        warm = _solve_lexicographic(
+            gm, 0.2 * time_limit_s, workers=workers, random_seed=random_seed
+        )
+        if warm["found"]:
+            runs[f"grouped (K={k})"] = replay(trace, costs, platform, warm["placements"], unit_s)
+        timing["warm_s"] = time.perf_counter() - t0
+    if runs:
+        best = min(runs, key=lambda k: (missed_count(runs[k]), k))
+        hinted = (best, missed_count(runs[best]))
     relaxation, cuts = None, True
     if relax:
         from terastal.bound.relax import window_bound
@@ -221,7 +239,7 @@ def solve_bound(
     timing["build_s"] = time.perf_counter() - t0
     params = {"workers": workers, "random_seed": random_seed}
     t0 = time.perf_counter()
-    budget = max(1.0, time_limit_s - timing.get("relax_s", 0.0))
+    budget = max(1.0, time_limit_s - timing.get("relax_s", 0.0) - timing.get("warm_s", 0.0))
     out = _solve_lexicographic(bm, budget, **params)
     timing["solve_s"] = time.perf_counter() - t0
     if out["status"] == "INFEASIBLE":
