@@ -7,10 +7,12 @@ Usage (from the repository root)::
 
 Every instance is a scenario of ``tests/data/bound`` (two or three tiny networks) on the
 two-core WS + OS platform ``tests/data/bound/ws_os.yaml``, for a short horizon and one seed;
-the last ones use bundled XRBench inputs with grouped layers. For each instance the script
-runs every online scheduler on the trace of that seed and solves the offline bound (CP-SAT,
-2 workers), then prints a Markdown table of missed jobs (late or dropped) and writes
-``benchmarks/results/bound_gap.json``.
+``jitter-plan`` adds layer variants planned from made-up accuracies
+(``tests/data/bound/accuracy.yaml``; the ``terastal`` scheduler gets the plan too), and the
+last two use bundled XRBench inputs (long models), exact and with grouped layers. For each
+instance the script runs every online scheduler on the trace of that seed and solves the
+offline bound (CP-SAT, 2 workers), then prints a Markdown table of missed jobs (late or
+dropped) and writes ``benchmarks/results/bound_gap.json``.
 """
 
 from __future__ import annotations
@@ -31,30 +33,51 @@ DATA = ROOT / "tests" / "data" / "bound"
 PLATFORM = str(DATA / "ws_os.yaml")
 SCHEDULERS = ("fcfs", "edf", "dream", "lst", "heft", "terastal")
 
-# (label, scenario, platform, horizon ms, seed, layers per block)
+ACCURACY = DATA / "accuracy.yaml"  # made-up variant accuracies of the tiny networks
+
+# (label, scenario, platform, horizon ms, seed, layers per block, plan with variants?)
 INSTANCES = [
-    (f"{name}-s{seed}", str(DATA / f"{name}.yaml"), PLATFORM, 30.0, seed, 1)
+    (f"{name}-s{seed}", str(DATA / f"{name}.yaml"), PLATFORM, 30.0, seed, 1, False)
     for name in ("pair", "triple", "tight", "cascade", "jitter")
     for seed in (0, 1)
 ] + [
-    ("cascade-60ms", str(DATA / "cascade.yaml"), PLATFORM, 60.0, 2, 1),
-    ("AR_gaming", "AR_gaming", "Dual_4K_LittleBig/WS_OS", 100.0, 0, 1),
-    ("AR_gaming-200ms-g16", "AR_gaming", "Dual_4K_LittleBig/WS_OS", 200.0, 0, 16),
+    ("cascade-60ms", str(DATA / "cascade.yaml"), PLATFORM, 60.0, 2, 1, False),
+    ("jitter-plan", str(DATA / "jitter.yaml"), PLATFORM, 30.0, 0, 1, True),
+    ("AR_gaming", "AR_gaming", "Dual_4K_LittleBig/WS_OS", 100.0, 0, 1, False),
+    ("AR_gaming-200ms-g16", "AR_gaming", "Dual_4K_LittleBig/WS_OS", 200.0, 0, 16, False),
 ]
 
 
-def run_instance(label, scenario, platform, duration_ms, seed, group, time_limit, schedulers):
+def load(scenario, platform, with_plan):
+    """Scenario, platform, tables and (if asked) a plan with variants from ``ACCURACY``."""
+    if not with_plan:
+        return (*load_case(scenario, platform), None)
+    from terastal.cost import build_cost_tables
+    from terastal.io import load_platform, load_scenario
+    from terastal.planner import make_plan
+    from terastal.sim.setup import resolve_cost_model
+
+    sc, pf, cm = load_scenario(scenario), load_platform(platform), resolve_cost_model()
+    plan = make_plan(sc, pf, cm, accuracy_tables=ACCURACY)
+    return sc, pf, build_cost_tables(sc, pf, cm, plan.variant_shapes()), plan
+
+
+def run_instance(label, scenario, platform, duration_ms, seed, group, with_plan, time_limit,
+                 schedulers):  # fmt: skip
     """Online misses per scheduler and the bound for one instance."""
-    sc, pf, tables = load_case(scenario, platform)
+    sc, pf, tables, plan = load(scenario, platform, with_plan)
     duration_s = duration_ms / 1e3
     online = {}
     for name in schedulers:
-        result = simulate(sc, pf, tables, make_scheduler(name), duration_s=duration_s, seed=seed)
+        opts = {"plan": plan} if name == "terastal" and plan is not None else {}
+        sched = make_scheduler(name, **opts)
+        result = simulate(sc, pf, tables, sched, duration_s=duration_s, seed=seed)
         online[name] = missed_count(result)
     t0 = time.perf_counter()
     s = solve_bound(
-        sc, pf, tables, duration_s, seed, time_limit_s=time_limit, group_layers=group
-    ).summary
+        sc, pf, tables, duration_s, seed, plan=plan, time_limit_s=time_limit,
+        group_layers=group,
+    ).summary  # fmt: skip
     return {
         "instance": label,
         "scenario": sc.name,
@@ -62,6 +85,7 @@ def run_instance(label, scenario, platform, duration_ms, seed, group, time_limit
         "duration_ms": duration_ms,
         "seed": seed,
         "group_layers": group,
+        "plan": with_plan,
         "jobs": s["released"],
         "potential_jobs": s["instance"]["jobs"],
         "layers": s["instance"]["layers"],
@@ -71,6 +95,7 @@ def run_instance(label, scenario, platform, duration_ms, seed, group, time_limit
         "optimal": s["optimal"],
         "lower_bound_source": s["lower_bound_source"],
         "model_status": s["model_status"],
+        "accuracy_loss_model": s["accuracy_loss_model"],
         "solve_s": time.perf_counter() - t0,
     }
 
