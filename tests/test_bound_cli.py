@@ -74,3 +74,21 @@ def test_bound_row_looks_like_a_compare_row(case):
     assert len(row["bounds"]) == 2 and len(row["runs"]) == 2
     assert row["missed_lower_bound"] <= row["missed_best"]
     assert row["missed_best"] == sum(b["missed_best"] for b in row["bounds"])
+
+
+def test_bound_command_with_a_plan_uses_only_admissible_variants(tmp_path):
+    plan = tmp_path / "plan.json"
+    pair = str(DATA / "pair.yaml")
+    base = ["--scenario", pair, "--platform", PLATFORM]
+    accuracy = str(DATA / "accuracy.yaml")
+    assert main(["plan", *base, "--accuracy-table", accuracy, "--out", str(plan)]) == 0
+    out = tmp_path / "b"
+    args = ["bound", *base, "--duration-ms", "6", "--time-limit", "10", "--plan", str(plan)]
+    assert main([*args, "--out", str(out)]) == 0
+    data = json.loads((out / "bound.json").read_text())
+    from terastal.planner import Plan
+
+    p = Plan.load(plan)
+    for job in data["jobs"]:
+        assert p.task(job["task"]).is_admissible(job["variants"])
+    assert data["optimal"]
