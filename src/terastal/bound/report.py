@@ -39,6 +39,18 @@ def solution_metrics(solution: BoundSolution, plan: Any = None, admissible=None)
     return metrics
 
 
+def _empty_row(scenario: Scenario) -> dict:
+    """A summary row with unknown metrics (some seed found no schedule)."""
+    models = {t.name: None for t in scenario.tasks}
+    row: dict[str, Any] = {
+        k: dict(models) for k in ("miss_rate_by_model", "drop_rate_by_model", "p99_ms_by_model")
+    }
+    for k in ("mean_miss_rate", "accuracy_loss_mean", "energy_mj", "xrbench_score"):
+        row[k] = None
+    row.update(dispatches=0, wall_s=0.0, decision_us_p50=None, decision_us_p99=None, runs=[])
+    return row
+
+
 def bound_row(
     scenario: Scenario,
     platform: Platform,
@@ -90,7 +102,7 @@ def bound_row(
         if metrics is not None:
             runs.append(metrics)
         bounds.append({k: v for k, v in sol.summary.items() if k != "jobs"})
-    row = summarize(runs) if len(runs) == len(seeds) else {"mean_miss_rate": None}
+    row = summarize(runs) if len(runs) == len(seeds) else _empty_row(scenario)
     best = [b["missed_best"] for b in bounds]
     row.update(
         missed_best=None if None in best else sum(best),
