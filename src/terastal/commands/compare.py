@@ -108,6 +108,12 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--cost-model", help="Cost backend name.")
         ] = None,
         progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+        with_bound: Annotated[
+            bool, typer.Option("--with-bound", help="Add the offline bound as a row.")
+        ] = False,
+        bound_time_limit: Annotated[
+            float, typer.Option("--bound-time-limit", help="Bound solver limit per seed (s).")
+        ] = 60.0,
     ) -> None:
         """Run several schedulers on identical arrivals and print a comparison table."""
         from terastal.metrics import to_json, write_atomic
@@ -155,6 +161,14 @@ def register(app: typer.Typer) -> None:
                 summary = compare(sc, pf, tables, factories, on_run=save, **kwargs)
         else:
             summary = compare(sc, pf, tables, factories, on_run=save, **kwargs)
+        if with_bound:  # the offline bound on the same traces (terastal.bound)
+            from terastal.bound import bound_row
+
+            plan = opts.get("terastal", {}).get("plan")
+            summary["schedulers"]["bound"] = bound_row(
+                sc, pf, tables, duration_ms / 1e3, seed_list,
+                plan=plan if hasattr(plan, "task") else None, time_limit_s=bound_time_limit,
+            )  # fmt: skip
         print_summary(summary)
         if out is not None:
             write_atomic(out, {"summary.json": to_json(summary), **runs})
