@@ -92,3 +92,19 @@ def test_bound_command_with_a_plan_uses_only_admissible_variants(tmp_path):
     for job in data["jobs"]:
         assert p.task(job["task"]).is_admissible(job["variants"])
     assert data["optimal"]
+
+
+def test_compare_with_bound_adds_a_row(tmp_path):
+    out = tmp_path / "c"
+    args = ["compare", "--scenario", CASCADE, "--platform", PLATFORM, "--duration-ms", "6"]
+    args += ["--schedulers", "edf,dream", "--seeds", "0-1", "--no-progress", "--with-bound"]
+    assert main([*args, "--bound-time-limit", "10", "--out", str(out)]) == 0
+    rows = json.loads((out / "summary.json").read_text())["schedulers"]
+    assert list(rows) == ["edf", "dream", "bound"]
+    bound = rows["bound"]
+    assert bound["optimal"] and len(bound["bounds"]) == 2
+    for seed in (0, 1):
+        for name in ("edf", "dream"):
+            run = json.loads((out / "runs" / f"{name}-seed{seed}.json").read_text())
+            missed = sum(m["late"] + m["dropped"] for m in run["models"].values())
+            assert bound["bounds"][seed]["missed_lower_bound"] <= missed
