@@ -93,8 +93,3 @@ def block_successors(blocks: tuple[Block, ...]) -> tuple[tuple[int, ...], ...]:
         for p in b.preds:
             succ[p].append(b.index)
     return tuple(tuple(s) for s in succ)
-
-
-def is_exact(group_layers: int) -> bool:
-    """Whether the model with this grouping yields a valid lower bound (only for 1)."""
-    return group_layers == 1

@@ -37,7 +37,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from terastal.bound.grouping import Block, make_blocks
+from terastal.bound.grouping import Block, block_successors, make_blocks
 from terastal.bound.trace import Trace
 from terastal.model import Platform
 from terastal.sim.costs import TaskCosts
@@ -121,10 +121,7 @@ def task_data(
     head = [0] * len(blocks)
     for b in blocks:
         head[b.index] = max((head[p] + mind[p] for p in b.preds), default=0)
-    succ: list[list[int]] = [[] for _ in blocks]
-    for b in blocks:
-        for p in b.preds:
-            succ[p].append(b.index)
+    succ = block_successors(blocks)
     tail = [0] * len(blocks)
     for b in reversed(blocks):
         tail[b.index] = max((tail[s] + mind[s] for s in succ[b.index]), default=0)
