@@ -85,3 +85,21 @@ def test_summary_reductions_by_hand():
     assert s["mean_miss_rate"] == pytest.approx({"edf": 0.35, "terastal": 0.15})
     assert s["reduction_vs"]["edf"] == pytest.approx(1 - 0.15 / 0.35)
     assert s["accuracy_loss_mean"] == pytest.approx(0.015)
+
+
+def test_cascaded_task_rate_follows_its_root():
+    m = tiny_model("m", 1)
+    sc = Scenario(
+        "c",
+        (Task("a", m, fps=100.0), Task("b", m, fps=10.0, depends_on="a", probability=0.5)),
+    )
+    tables = make_tables(sc.tasks, {"a": [[1e-3, 2e-3]], "b": [[2e-3, 4e-3]]})
+    load = measure_load(sc, tables)
+    # b is released once per frame of a with probability 0.5: 50 per second, not 5.
+    assert load.rates_hz == pytest.approx({"a": 100.0, "b": 50.0})
+    assert load.utilization == pytest.approx((100 * 1e-3 + 50 * 2e-3) / 2)
+    scaled = scale_to_utilization(sc, tables, 0.5, "equal")
+    # One stream (a with its cascade) takes the whole share; b keeps a's frame rate.
+    fa, fb = (t.fps for t in scaled.tasks)
+    assert fa == fb
+    assert measure_load(scaled, tables).utilization == pytest.approx(0.5)

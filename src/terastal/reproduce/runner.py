@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
-from terastal.reproduce.suite import Mix, Suite, build_mix
+from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
 
 # Label -> (registered scheduler, options). Terastal ablations are labelled after it.
 SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -43,7 +43,6 @@ def run_point(
         Rows with the point's configuration, the run's summary metrics and the model's.
     """
     from terastal.cost import build_cost_tables, default_cost_model
-    from terastal.io import load_platform
     from terastal.metrics.core import compute_metrics
     from terastal.planner import make_plan
     from terastal.schedulers import make_scheduler
@@ -51,7 +50,7 @@ def run_point(
     from terastal.workloads import max_density, measure_load, scale_to_utilization
 
     cost = default_cost_model()
-    platform = load_platform(platform_spec)
+    platform = resolve_platform(platform_spec)
     base = build_mix(mix)
     scenario = scale_to_utilization(
         base, build_cost_tables(base, platform, cost), utilization, mix.shares

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from importlib.resources import files
@@ -10,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from terastal.errors import InputError
-from terastal.model import Scenario, Task
+from terastal.model import Platform, Scenario, Task
 
 _SUITE_KEYS = {"name", "platforms", "utilizations", "seeds", "duration_ms", "mixes", "quick"}
 _MIX_KEYS = {"name", "models", "scenario", "shares"}
@@ -107,6 +108,34 @@ def _parse(data: object, source: str, quick: bool) -> Suite:
     )
 
 
+def resolve_platform(spec: str) -> Platform:
+    """A platform spec of a suite: a bundled name or path, optionally ``@PES,PES,...``.
+
+    ``Dual_4K/WS_OS@512,3584`` is the bundled platform with its cores resized to 512 and
+    3584 PEs (everything else kept): the way the suite reaches lower skews, since with
+    XRBench's dataflows almost every layer prefers an equally sized WS core.
+    """
+    from terastal.io import load_platform
+
+    base, _, pes = spec.partition("@")
+    platform = load_platform(base)
+    if not pes:
+        return platform
+    try:
+        counts = [int(x) for x in pes.split(",")]
+    except ValueError:
+        raise InputError(f"bad PE counts in {spec!r}", field="platforms") from None
+    if len(counts) != len(platform.accelerators) or min(counts) < 1:
+        raise InputError(
+            f"{spec!r}: need {len(platform.accelerators)} positive PE counts", field="platforms"
+        )
+    accs = tuple(
+        dataclasses.replace(a, num_pes=n)
+        for a, n in zip(platform.accelerators, counts, strict=True)
+    )
+    return dataclasses.replace(platform, name=spec, accelerators=accs)
+
+
 def load_suite(path: str | os.PathLike[str] | None = None, *, quick: bool = False) -> Suite:
     """Load a suite YAML (the bundled default when ``path`` is None)."""
     if path is None:
@@ -125,7 +154,13 @@ def load_suite(path: str | os.PathLike[str] | None = None, *, quick: bool = Fals
         raise InputError(
             "malformed YAML", file=source, line=None if line is None else line + 1
         ) from None
-    return _parse(data, source, quick)
+    suite = _parse(data, source, quick)
+    for spec in suite.platforms:
+        try:
+            resolve_platform(spec)
+        except InputError as exc:
+            raise InputError(exc.message, file=source, field="platforms") from None
+    return suite
 
 
 def build_mix(mix: Mix) -> Scenario:

@@ -63,7 +63,16 @@ def accelerator_classes(tables: Mapping[str, TaskCostTable]) -> list[int]:
     return ids
 
 
+def _root(scenario: Scenario, name: str) -> str:
+    by_name = {t.name: t for t in scenario.tasks}
+    while by_name[name].depends_on is not None:
+        name = by_name[name].depends_on
+    return name
+
+
 def _rates(scenario: Scenario) -> dict[str, float]:
+    """Expected releases per second. A cascaded task is released once per upstream frame
+    (with its trigger probability), so its rate follows its root's fps, not its own."""
     by_name = {t.name: t for t in scenario.tasks}
     out = {}
     for t in scenario.tasks:
@@ -71,7 +80,7 @@ def _rates(scenario: Scenario) -> dict[str, float]:
         while cur.depends_on is not None:
             p *= cur.probability
             cur = by_name[cur.depends_on]
-        out[t.name] = t.fps * p
+        out[t.name] = cur.fps * p
     return out
 
 
@@ -124,9 +133,10 @@ def scale_to_utilization(
         Utilization to reach.
     shares : {"nominal", "equal"}
         ``nominal`` scales every fps by one factor (keeps the scenario's rate ratios);
-        ``equal`` gives every task the same share of the demand, so that no single task is
-        denser than ``target x |A| / #tasks`` (a chain cannot use two cores at once, so a
-        task denser than 1 misses under any scheduler).
+        ``equal`` gives every stream (a root task with its cascade) the same share of the
+        demand, so that no stream is denser than ``target x |A| / #streams`` (a chain cannot
+        use two cores at once, so a task denser than 1 misses under any scheduler); cascaded
+        tasks take their root's fps.
     """
     if not target > 0:
         raise InputError(f"utilization must be > 0, got {target}", field="utilization")
@@ -137,14 +147,21 @@ def scale_to_utilization(
         raise InputError(f"shares must be 'nominal' or 'equal', got {shares!r}", field="shares")
     n_acc = next(iter(tables.values())).latency_s.shape[1]
     rates = _rates(scenario)
-    per_task = target * n_acc / len(scenario.tasks)
-    tasks = []
+    # A stream is a root task with its cascade; each stream gets the same demand share and
+    # its cascaded tasks keep the root's frame rate (their deadline is one stream period).
+    roots = {t.name: _root(scenario, t.name) for t in scenario.tasks}
+    streams = list(dict.fromkeys(roots.values()))
+    per_stream = target * n_acc / len(streams)
+    work: dict[str, float] = dict.fromkeys(streams, 0.0)
+    by_name = {t.name: t for t in scenario.tasks}
     for t in scenario.tasks:
-        work = float(tables[t.name].latency_s.min(axis=1).sum())
-        # rate = fps x cascade probability; solve for the fps giving this task its share.
-        fps = per_task / work * (t.fps / rates[t.name])
-        tasks.append(dataclasses.replace(t, fps=fps))
-    return dataclasses.replace(scenario, tasks=tuple(tasks))
+        # Demand per unit root fps: trigger probability x fastest whole-model latency.
+        root_fps = by_name[roots[t.name]].fps
+        per_root = rates[t.name] / root_fps
+        work[roots[t.name]] += per_root * float(tables[t.name].latency_s.min(axis=1).sum())
+    fps = {r: per_stream / work[r] for r in streams}
+    tasks = tuple(dataclasses.replace(t, fps=fps[roots[t.name]]) for t in scenario.tasks)
+    return dataclasses.replace(scenario, tasks=tasks)
 
 
 def max_density(scenario: Scenario, tables: Mapping[str, TaskCostTable]) -> float:
