@@ -104,6 +104,7 @@ def _point_args(suite: Suite, schedulers: Sequence[str], late: str) -> list[tupl
         (mix, plat, u, suite.seeds, suite.duration_ms / 1e3, tuple(schedulers), late)
         for mix in suite.mixes
         for plat in suite.platforms
+        if mix.platforms is None or plat in mix.platforms
         for u in suite.utilizations
     ]
 

@@ -14,7 +14,7 @@ from terastal.errors import InputError
 from terastal.model import Platform, Scenario, Task
 
 _SUITE_KEYS = {"name", "platforms", "utilizations", "seeds", "duration_ms", "mixes", "quick"}
-_MIX_KEYS = {"name", "models", "scenario", "shares"}
+_MIX_KEYS = {"name", "models", "scenario", "shares", "platforms"}
 SHARES = ("equal", "nominal")
 _DEFAULT_FPS = 30.0
 
@@ -27,6 +27,7 @@ class Mix:
     models: tuple[str, ...] = ()
     scenario: str | None = None
     shares: str = "equal"
+    platforms: tuple[str, ...] | None = None  # None: every platform of the suite
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,11 @@ def _parse(data: object, source: str, quick: bool) -> Suite:
         if shares not in SHARES:
             raise _fail(f"must be one of {', '.join(SHARES)}", source, f"mixes[{i}].shares")
         models = tuple(str(x) for x in m.get("models") or ())
-        mixes.append(Mix(str(m["name"]), models, m.get("scenario"), shares))
+        plats = m.get("platforms")
+        if plats is not None and (not isinstance(plats, list) or not plats):
+            raise _fail("must be a non-empty list", source, f"mixes[{i}].platforms")
+        plats = None if plats is None else tuple(str(x) for x in plats)
+        mixes.append(Mix(str(m["name"]), models, m.get("scenario"), shares, plats))
     if not mixes:
         raise _fail("must be a non-empty list", source, "mixes")
     fields = dict(data)
@@ -155,6 +160,14 @@ def load_suite(path: str | os.PathLike[str] | None = None, *, quick: bool = Fals
             "malformed YAML", file=source, line=None if line is None else line + 1
         ) from None
     suite = _parse(data, source, quick)
+    for i, mix in enumerate(suite.mixes):
+        extra = sorted(set(mix.platforms or ()) - set(suite.platforms))
+        if extra and not quick:
+            raise InputError(
+                f"mix {mix.name!r} names platform(s) not in the suite: {', '.join(extra)}",
+                file=source,
+                field=f"mixes[{i}].platforms",
+            )
     for spec in suite.platforms:
         try:
             resolve_platform(spec)

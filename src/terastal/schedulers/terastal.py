@@ -151,6 +151,7 @@ class Terastal(Scheduler):
         "priority": "deadline",
         "check": "virtual",
         "home": "plan",
+        "variant_first": False,
     }
 
     def reset(self, view: SimView) -> None:
@@ -233,7 +234,12 @@ class Terastal(Scheduler):
             choice = None
             if f_best <= vd + _EPS:
                 choice = (a_best, home_var, f_best)
-            else:
+            elif self.variant_first and vlat is not None and not home_var:
+                # 1b. the home class meets it as the variant: less work than moving away
+                a_v = min(st.home[layer], key=starts.__getitem__)
+                if starts[a_v] + vlat[a_v] <= vd + _EPS:
+                    choice = (a_v, True, starts[a_v] + vlat[a_v])
+            if choice is None and f_best > vd + _EPS:
                 # 2. an idle core meeting the virtual deadline, least accuracy cost first
                 f_any, any_choice = _INF, None
                 for a in accs:
