@@ -103,3 +103,38 @@ def test_cascaded_task_rate_follows_its_root():
     fa, fb = (t.fps for t in scaled.tasks)
     assert fa == fb
     assert measure_load(scaled, tables).utilization == pytest.approx(0.5)
+
+
+def test_resized_platform_spec_and_its_errors():
+    from terastal.reproduce.suite import resolve_platform
+
+    p = resolve_platform("Dual_4K/WS_OS@512,3584")
+    assert [a.num_pes for a in p.accelerators] == [512, 3584]
+    assert [a.dataflow.value for a in p.accelerators] == ["WS", "OS"]
+    with pytest.raises(InputError, match="2 positive PE counts"):
+        resolve_platform("Dual_4K/WS_OS@512")
+    with pytest.raises(InputError, match="bad PE counts"):
+        resolve_platform("Dual_4K/WS_OS@a,b")
+
+
+def test_mix_platforms_restrict_the_points(tmp_path):
+    from terastal.reproduce.runner import _point_args
+
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        "name: x\nplatforms: [Dual_4K/WS_OS, Quad_4K/WS_OS_WS_OS]\nutilizations: [0.5, 0.7]\n"
+        "seeds: [0]\nmixes:\n  - {name: a, models: [resnet50], platforms: [Dual_4K/WS_OS]}\n"
+        "  - {name: b, models: [vgg11]}\n"
+    )
+    pts = [(a[0].name, a[1], a[2]) for a in _point_args(load_suite(p), ["edf"], "scheduler")]
+    assert pts == [
+        ("a", "Dual_4K/WS_OS", 0.5), ("a", "Dual_4K/WS_OS", 0.7),
+        ("b", "Dual_4K/WS_OS", 0.5), ("b", "Dual_4K/WS_OS", 0.7),
+        ("b", "Quad_4K/WS_OS_WS_OS", 0.5), ("b", "Quad_4K/WS_OS_WS_OS", 0.7),
+    ]  # fmt: skip
+    p.write_text(
+        "name: x\nplatforms: [Dual_4K/WS_OS]\nutilizations: [0.5]\nseeds: [0]\n"
+        "mixes:\n  - {name: a, models: [resnet50], platforms: [Single_4K/WS]}\n"
+    )
+    with pytest.raises(InputError, match=r"mixes\[0\]\.platforms"):
+        load_suite(p)
