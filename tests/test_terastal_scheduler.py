@@ -134,3 +134,12 @@ def test_plan_for_another_platform_is_a_clear_error():
 @pytest.mark.parametrize("opts", [{}, {"variants": False}, {"budgets": False}, {"drops": False}])
 def test_conformance_of_terastal_and_its_ablations(opts):
     check_scheduler(lambda: make_scheduler("terastal", **opts), name=f"terastal{opts}")
+
+
+def test_bad_options_are_clear_errors():
+    from terastal.errors import InputError
+
+    with pytest.raises(InputError, match="priority must be one of deadline, virtual"):
+        make_scheduler("terastal", priority="fifo")
+    with pytest.raises(InputError, match="drop_slack"):
+        make_scheduler("terastal", drop_slack=0)

@@ -2,26 +2,26 @@
 
 The policy (documented with its reasons in ``docs/design.md``, "Terastal online scheduler"):
 
-1. Ready jobs are served in order of the *virtual deadline* of their next layer:
-   ``release + offset[layer]``, where the offsets are the plan's cumulative per-layer budgets
-   (heterogeneity-aware, so a job's early layers cannot hoard its whole slack).
-2. A hopeless job (even the fastest remaining path, variants included, ends after its
+1. A hopeless job (even the fastest remaining path, variants included, ends after its
    deadline) is dropped when the late policy allows it, freeing the cores for jobs that can
    still make it.
-3. For the job's next layer every option ``(accelerator, original | variant)`` gets a finish
-   time ``max(free, now) + transfer + latency``. If the preferred core class (the cores with
-   the lowest original latency) meets the virtual deadline, the layer goes there, waiting for
-   it if it is busy. Otherwise the layer takes, among idle cores, the option that meets the
-   virtual deadline at the least accuracy cost (original before variant, then earliest
-   finish); a variant is allowed only while the job's set of variants stays admissible.
-   If nothing meets it, the earliest-finishing option wins (a variant only if it is strictly
-   earlier than every original option).
+2. Ready jobs are served by absolute deadline (option ``priority="virtual"``: by the virtual
+   deadline of their next layer).
+3. Each layer has a *home* class of cores: where the plan's load-balanced mapping runs it.
+   For the job's next layer every option ``(accelerator, original | variant)`` gets a finish
+   time ``max(free, now) + transfer + latency``. If the home class meets the layer's virtual
+   deadline (release + cumulative plan budget), the layer goes there, waiting for it if it is
+   busy. Otherwise it takes, among idle cores, the option that meets the virtual deadline at
+   the least accuracy cost (original before variant, then earliest finish); a variant is
+   allowed only while the job's set of variants stays admissible. If nothing meets it, the
+   earliest-finishing option wins (a variant only if strictly earlier than every original).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from terastal.errors import InputError
 from terastal.schedulers.base import Scheduler
 from terastal.sim.job import Job
 from terastal.sim.view import SimView
@@ -93,12 +93,10 @@ class _TaskState:
             tail = max((rem[s] for s in costs.succs[i]), default=0.0)
             rem[i] = best[i] + tail
         self.rem_best = rem
-        # Latest finish of each layer that leaves the best-case time for what follows.
-        self.rem_after = [rem[i] - best[i] for i in range(n)]
+        # check="remaining": a layer's latest finish leaves the best-case time of what follows.
+        self.rem_after = None
         if opts.check == "remaining":
-            self.rem_after = [deadline - r for r in self.rem_after]
-        else:
-            self.rem_after = None
+            self.rem_after = [deadline - (rem[i] - best[i]) for i in range(n)]
         self.prio = self.offset if opts.priority == "virtual" else [deadline] * n
         self.dag = any(len(s) > 1 for s in costs.succs)
         # Home class of each layer: where the plan's load-balanced mapping runs it most
@@ -114,8 +112,8 @@ class _TaskState:
                 for a, sh in enumerate(lp.share):
                     per_class[classes[a]] = per_class.get(classes[a], 0.0) + sh
                 if per_class and max(per_class.values()) > 0:
-                    best = max(per_class, key=per_class.__getitem__)
-                    home = tuple(a for a in range(len(row)) if classes[a] == best)
+                    top = max(per_class, key=per_class.__getitem__)
+                    home = tuple(a for a in range(len(row)) if classes[a] == top)
                     var = bool(self.bits[i]) and lp.variant_share > 0.5
             self.home.append(home)
             self.home_var.append(var)
@@ -139,9 +137,37 @@ class Terastal(Scheduler):
     drop_slack : float
         A job is hopeless when ``now + drop_slack x best-case remaining time`` passes its
         deadline; 1.0 drops only jobs that cannot make it under any schedule.
+    priority : {"deadline", "virtual"}
+        Order of ready jobs: absolute deadline, or virtual deadline of the next layer.
+    check : {"virtual", "remaining"}
+        A layer's mapping test: its virtual deadline, or the job's deadline minus the
+        best-case time of the layers after it.
+    home : {"plan", "fastest"}
+        Home class of a layer: the plan's load-balanced mapping, or the fastest cores.
+    variant_first : bool
+        When the home class misses the virtual deadline, try the home class's variant before
+        moving the layer to another core.
     """
 
     name = "terastal"
+    _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "priority": ("deadline", "virtual"),
+        "check": ("virtual", "remaining"),
+        "home": ("plan", "fastest"),
+    }
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        for key, allowed in self._CHOICES.items():
+            if getattr(self, key) not in allowed:
+                raise InputError(
+                    f"scheduler 'terastal': {key} must be one of {', '.join(allowed)}, "
+                    f"got {getattr(self, key)!r}",
+                    field=key,
+                )
+        if not self.drop_slack > 0:
+            raise InputError("scheduler 'terastal': drop_slack must be > 0", field="drop_slack")
+
     options: ClassVar[dict[str, Any]] = {
         "plan": None,
         "variants": True,
