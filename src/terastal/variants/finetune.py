@@ -19,7 +19,7 @@ import torch.nn.functional as F  # noqa: N812
 from torch import fx, nn
 
 from terastal.errors import TerastalError
-from terastal.variants.d2s import D2SConvS2D, calibrate, replace_layer
+from terastal.variants.d2s import D2SConvS2D, D2SLinear, calibrate, replace_layer
 from terastal.variants.train import Progress, batches, evaluate, run_epochs, set_determinism
 
 UNFREEZE_CHOICES = ("bn", "classifier")
@@ -110,7 +110,7 @@ def classifier_name(model: nn.Module) -> str | None:
     """Name of the last ``Linear`` (or linear variant) module, taken as the classifier."""
     last = None
     for name, mod in model.named_modules():
-        if isinstance(mod, nn.Linear) or getattr(mod, "out_features", None) is not None:
+        if isinstance(mod, nn.Linear | D2SLinear):
             last = name
     return last
 
