@@ -138,3 +138,13 @@ def test_mix_platforms_restrict_the_points(tmp_path):
     )
     with pytest.raises(InputError, match=r"mixes\[0\]\.platforms"):
         load_suite(p)
+
+
+def test_unknown_model_in_a_suite_names_the_mix(tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        "name: x\nplatforms: [Dual_4K/WS_OS]\nutilizations: [0.5]\nseeds: [0]\n"
+        "mixes:\n  - {name: a, models: [nosuchmodel]}\n"
+    )
+    with pytest.raises(InputError, match=r"s\.yaml: field 'mixes\[0\]': unknown model"):
+        load_suite(p)

@@ -168,6 +168,11 @@ def load_suite(path: str | os.PathLike[str] | None = None, *, quick: bool = Fals
                 file=source,
                 field=f"mixes[{i}].platforms",
             )
+    for i, mix in enumerate(suite.mixes):
+        try:
+            build_mix(mix)
+        except InputError as exc:
+            raise InputError(exc.message, file=source, field=f"mixes[{i}]") from None
     for spec in suite.platforms:
         try:
             resolve_platform(spec)
