@@ -3,11 +3,19 @@
 Each takes the ready jobs already in priority order and assigns at most one layer per job
 (its lowest-index ready layer) and one layer per idle accelerator. Cost is
 O(jobs x accelerators); the loop stops as soon as no accelerator is left idle.
+
+:class:`PreferredQueues` makes the same decisions as sorting the ready jobs and calling
+:func:`map_preferred`, without touching every ready job at every call: once many jobs are
+ready (an overloaded platform builds an unbounded backlog), it keeps them in one heap per
+*eligible set* (the accelerators a layer may use under the preferred mapping) and updates
+the heaps from :attr:`~terastal.sim.view.SimView.ready_changes`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from heapq import heapify, heappop, heappush
+from typing import Any
 
 from terastal.sim.job import Job
 from terastal.sim.view import SimView
@@ -73,6 +81,144 @@ def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
             if not left:
                 break
     return out
+
+
+class PreferredQueues:
+    """Priority order plus preferred mapping, incremental once the ready set is large.
+
+    Parameters
+    ----------
+    key : callable
+        ``key(job) -> sortable``: the scheduler's priority of a ready job (smaller first). It
+        must be unique per job (end it with ``job.id``) and may depend only on the job and its
+        next layer, which is what :attr:`SimView.ready_changes` reports changes of.
+    small : int
+        Up to this many ready jobs, sort them and call :func:`map_preferred`; above it, use
+        the heaps.
+
+    Notes
+    -----
+    Equivalence with the sorted scan: :func:`map_preferred` gives each job, in priority
+    order, an idle accelerator of its eligible set ``E`` (the preferred one if idle, else
+    the lowest-index idle one) and skips it if none is idle. Idle accelerators are only
+    taken, never freed, during a call, so a skipped job stays skipped, and the next job to
+    get one is the highest-priority job whose ``E`` still meets the idle set. With jobs
+    grouped by ``E`` (each group a heap), that is the best head among the groups meeting
+    the idle set. A call therefore costs O((changes + dispatches) log n + groups) instead
+    of O(n log n): linear in the ready jobs only through the changes since the last call.
+    Heap entries of jobs that left the ready set, or whose next layer changed, are skipped
+    when they surface (lazy deletion).
+    """
+
+    def __init__(self, key: Callable[[Job], Any], small: int = 16) -> None:
+        self.key = key
+        self.small = small
+        self._eligible: list[list[tuple[int, int]]] = []
+        self._heaps: dict[int, list] = {}
+        self._entry: dict[Job, tuple] = {}
+        self._active = False
+        self._idle_mask: dict[tuple[bool, ...], int] = {}
+
+    def reset(self, view: SimView) -> None:
+        """Per (task, layer): the eligible-set bitmask and the preferred accelerator."""
+        self._eligible = []
+        for c in view.costs:
+            rows = []
+            for layer, row in enumerate(c.lat):
+                acc = c.preferred[layer]
+                best = row[acc] * (1 + 1e-9)  # the tolerance of map_preferred
+                mask = 0
+                for a, v in enumerate(row):
+                    if v <= best:
+                        mask |= 1 << a
+                rows.append((mask, acc))
+            self._eligible.append(rows)
+        self._heaps = {}
+        self._entry = {}
+        self._active = False
+        self._idle_mask = {}
+
+    def _push(self, job: Job) -> None:
+        layer = job.next_layer
+        old = self._entry.get(job)
+        if old is not None and old[1] == layer:
+            return  # its entry is current
+        mask, acc = self._eligible[job.task_index][layer]
+        # (priority, layer) orders the entries of one job, so a Job is never compared
+        entry = (self.key(job), layer, job, acc)
+        self._entry[job] = entry
+        heap = self._heaps.get(mask)
+        if heap is None:
+            self._heaps[mask] = [entry]
+        else:
+            heappush(heap, entry)
+
+    def _rebuild(self, ready: Iterable[Job]) -> None:
+        self._heaps = {}
+        self._entry = {}
+        eligible, key = self._eligible, self.key
+        for job in ready:
+            layer = job.next_layer
+            mask, acc = eligible[job.task_index][layer]
+            entry = (key(job), layer, job, acc)
+            self._entry[job] = entry
+            self._heaps.setdefault(mask, []).append(entry)
+        for heap in self._heaps.values():
+            heapify(heap)
+
+    def decide(self, view: SimView) -> list[tuple]:
+        """The decisions of ``map_preferred(view, sorted(view.ready_jobs, key=key))``."""
+        ready = view.ready_jobs
+        if len(ready) <= self.small:
+            if self._active:  # back to few jobs: drop the heaps
+                self._active = False
+                self._heaps, self._entry = {}, {}
+            if len(ready) == 1:
+                return map_preferred(view, ready)
+            return map_preferred(view, sorted(ready, key=self.key))
+        if self._active:
+            push = self._push
+            for job in view.ready_changes:
+                if job in ready:
+                    push(job)
+        else:
+            self._rebuild(ready)
+            self._active = True
+        idle = view.idle_flags
+        free = self._idle_mask.get(idle)
+        if free is None:
+            free = sum(1 << a for a, f in enumerate(idle) if f)
+            self._idle_mask[idle] = free
+        out: list[tuple] = []
+        entries = self._entry
+        heaps = [(m, h) for m, h in self._heaps.items() if h]
+        while free:
+            best = best_mask = None
+            for mask, heap in heaps:
+                if not mask & free or not heap:
+                    continue
+                head = heap[0]
+                while entries.get(head[2]) is not head or head[2] not in ready:
+                    heappop(heap)  # stale: the job left the ready set or was re-queued
+                    if entries.get(head[2]) is head:
+                        del entries[head[2]]
+                    if not heap:
+                        break
+                    head = heap[0]
+                else:
+                    if best is None or head < best:
+                        best, best_mask = head, mask
+            if best is None:
+                break
+            heappop(self._heaps[best_mask])
+            _, layer, job, acc = best
+            del entries[job]
+            if not free >> acc & 1:
+                can = best_mask & free
+                acc = (can & -can).bit_length() - 1  # lowest idle eligible accelerator
+            out.append((job, layer, acc, False))
+            free &= ~(1 << acc)
+        return out
 
 
 def mapper(name: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from terastal.schedulers._mapping import mapper
+from terastal.schedulers._mapping import PreferredQueues, mapper
 from terastal.schedulers.base import Scheduler
 from terastal.sim.view import SimView
 
@@ -28,9 +28,18 @@ class EDF(Scheduler):
     def __init__(self, **options) -> None:
         super().__init__(**options)
         self._map = mapper(self.mapping)
+        # The preferred mapping keeps per-eligible-set heaps once many jobs are ready.
+        self._queues = PreferredQueues(_deadline_key) if self.mapping == "preferred" else None
+
+    def reset(self, view: SimView) -> None:
+        """Start a run with empty queues."""
+        if self._queues is not None:
+            self._queues.reset(view)
 
     def decide(self, view: SimView) -> list[tuple]:
         """Map ready jobs in deadline order."""
+        if self._queues is not None:
+            return self._queues.decide(view)
         ready = view.ready_jobs
         # One ready job (the common case below saturation) needs no sort.
         return self._map(view, ready if len(ready) == 1 else sorted(ready, key=_deadline_key))

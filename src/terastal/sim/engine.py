@@ -106,6 +106,9 @@ class Simulator:
         self.jobs: list[Job] = []
         self.active: dict[Job, None] = {}  # insertion (= release) ordered
         self.ready: dict[Job, None] = {}  # jobs with a ready layer, in the order they got one
+        # Jobs that got a ready layer, or whose ready layers changed, since the last decide
+        # call (``SimView.ready_changes``): lets schedulers keep incremental priority queues.
+        self.changes: list[Job] = []
         self.log: list[tuple] = []
         self.dispatches = 0
         self.decision_ns: list[int] = []
@@ -129,11 +132,14 @@ class Simulator:
             if rel:
                 heappush(heap, (rel[0][0], PRIO_RELEASE, next(seq), KIND_RELEASE, (ti, 0)))
         decide = self.scheduler.decide
-        view, ready, idle = self.view, self.ready, self.idle
+        view, ready, idle, changes = self.view, self.ready, self.idle, self.changes
         running_job, running_layer, free_at = self.running_job, self.running_layer, self.free_at
+        busy_s, reserved_s, jobs = self.busy_s, self.reserved_s, self.jobs
+        log = self.log if self.record else None
+        bw, num_acc = self.bw, self.num_acc
         dec_ns = self.decision_ns
         clock = _time.perf_counter_ns
-        apply, complete_dag = self._apply, self._complete_dag
+        complete_dag, slow = self._complete_dag, self._apply_slow
         release, deadline, end = self._release_periodic, self._deadline, self._end
         progress, tick = self.progress, 0
         while heap:
@@ -163,18 +169,94 @@ class Simulator:
                         job._ready.append(layer + 1)
                         job._ready_since = now
                         ready[job] = None
+                        changes.append(job)
                 elif kind == KIND_RELEASE:
                     release(payload)
                 else:
                     deadline(payload)
-            if ready and True in idle:
-                t0 = clock()
-                decisions = decide(view)
-                if type(decisions) is not list and type(decisions) is not tuple:
-                    decisions = list(decisions)  # a generator's work counts as decision time
-                dec_ns.append(clock() - t0)
-                if decisions:
-                    apply(decisions)
+            if not ready or True not in idle:
+                if progress is not None:
+                    tick += 1
+                    if tick % _PROGRESS_EVERY == 0:
+                        progress(now)
+                continue
+            t0 = clock()
+            decisions = decide(view)
+            if type(decisions) is not list and type(decisions) is not tuple:
+                decisions = list(decisions)  # a generator's work counts as decision time
+            dec_ns.append(clock() - t0)
+            changes.clear()
+            # Apply the decisions in order. Inlined fast path: a well-formed dispatch of a
+            # ready layer on an idle accelerator; anything else (drops, numpy integers,
+            # contract errors) goes through ``_apply_slow``, which checks in the same order.
+            for d in decisions:
+                if type(d) is not tuple and not isinstance(d, tuple):
+                    slow(d)
+                    continue
+                n = len(d)
+                job = d[0]
+                if (
+                    (n != 3 and n != 4)
+                    or type(job) is not Job
+                    or job._status is not ACTIVE
+                    or job._doomed
+                ):
+                    slow(d)
+                    continue
+                layer, acc = d[1], d[2]
+                ready_layers = job._ready
+                if (
+                    type(acc) is not int
+                    or not 0 <= acc < num_acc
+                    or not idle[acc]
+                    or layer not in ready_layers
+                    or job._id >= len(jobs)
+                    or jobs[job._id] is not job
+                ):
+                    slow(d)
+                    continue
+                costs = job._costs
+                if n == 4 and d[3]:
+                    vl = costs.var_lat[layer]
+                    if vl is None:
+                        slow(d)
+                        continue
+                    variant = True
+                    lat = vl[acc]
+                    job._energy += costs.var_energy[layer][acc]
+                    job._variants = job._variants | {layer}
+                else:
+                    variant = False
+                    lat = costs.lat[layer][acc]
+                    job._energy += costs.energy[layer][acc]
+                acc_of = job._acc_of
+                if costs.is_chain:
+                    # Only the previous layer's output may have to move.
+                    if layer and acc_of[layer - 1] != acc:
+                        start = now + costs.out_bytes[layer - 1] / bw
+                    else:
+                        start = now
+                else:
+                    start = now + self.transfer_s(job, layer, acc)
+                finish = start + lat
+                if len(ready_layers) == 1:
+                    ready_layers.clear()
+                    del ready[job]
+                else:
+                    ready_layers.remove(layer)
+                    changes.append(job)
+                acc_of[layer] = acc
+                job._running += 1
+                idle[acc] = False
+                free_at[acc] = finish
+                busy_s[acc] += lat
+                reserved_s[acc] += finish - now
+                running_job[acc] = job
+                running_layer[acc] = layer
+                self.dispatches += 1
+                heappush(heap, (finish, PRIO_COMPLETE, next(seq), KIND_COMPLETE, acc))
+                if log is not None:
+                    log.append((acc, job._id, layer, now, start, finish, variant))
             if progress is not None:
                 tick += 1
                 if tick % _PROGRESS_EVERY == 0:
@@ -225,6 +307,7 @@ class Simulator:
         self.active[job] = None
         if job._ready:
             self.ready[job] = None
+            self.changes.append(job)
         if self.late_policy == "drop":
             heappush(
                 self.env.heap,
@@ -235,14 +318,16 @@ class Simulator:
         """Completion bookkeeping of a non-chain model: count down successors' dependencies."""
         costs = job._costs
         pending, ready_layers = job._pending, job._ready
-        was_ready = bool(ready_layers)
+        before = len(ready_layers)
         for s in costs.succs[layer]:
             pending[s] -= 1
             if not pending[s]:
                 ready_layers.append(s)
+        if len(ready_layers) > before:
+            self.changes.append(job)
         if ready_layers:
             ready_layers.sort()
-            if not was_ready:
+            if not before:
                 job._ready_since = now
                 self.ready[job] = None
         if job._done == costs.num_layers:
@@ -280,6 +365,11 @@ class Simulator:
         """Seconds to move ``layer``'s inputs that were produced elsewhere onto ``acc``."""
         costs = job._costs
         acc_of = job._acc_of
+        if costs.is_chain:  # only the previous layer's output may have to move
+            if layer and acc_of[layer - 1] != acc:
+                nbytes = costs.out_bytes[layer - 1]
+                return nbytes / self.bw if nbytes else 0.0
+            return 0.0
         nbytes = 0.0
         for p in costs.preds[layer]:
             if acc_of[p] != acc:
@@ -291,75 +381,77 @@ class Simulator:
             f"scheduler {self.name!r} at t={self.now:.9g}s: {why}; decision {decision!r}"
         )
 
-    def _apply(self, decisions) -> None:
-        """Validate and apply decisions in order (a bad one raises :class:`ContractError`)."""
-        jobs, idle, costs_bw = self.jobs, self.idle, self.bw
-        num_acc, now = self.num_acc, self.now
-        for d in decisions:
-            if type(d) is not tuple and not isinstance(d, tuple):
-                raise self._bad(d, "a decision must be a Dispatch or Drop tuple")
-            n = len(d)
-            job = d[0]
-            if type(job) is not Job or job._id >= len(jobs) or jobs[job._id] is not job:
-                raise self._bad(d, "not a job of this simulation")
-            if job._status is not ACTIVE or job._doomed:
-                raise self._bad(d, f"job {job._id} has already ended ({job._status})")
-            if n == 1:
-                if self.late_policy == "keep":
-                    raise self._bad(d, "drops are not allowed under the 'keep' late policy")
-                self._drop(job)
-                continue
-            if n != 3 and n != 4:
-                raise self._bad(d, "a decision must be (job,) or (job, layer, acc[, variant])")
-            layer, acc = d[1], d[2]
-            variant = n == 4 and bool(d[3])
-            if type(acc) is not int:
-                acc = self._index(d, acc)
-            if not 0 <= acc < num_acc:
-                raise self._bad(d, f"no accelerator {acc!r}")
-            if not idle[acc]:
-                raise self._bad(d, f"accelerator {acc} is busy until {self.free_at[acc]:.9g}s")
-            ready_layers = job._ready
-            if layer not in ready_layers:
-                raise self._bad(d, self._why_not_ready(job, layer))
-            costs = job._costs
-            if variant:
-                vl = costs.var_lat[layer]
-                if vl is None:
-                    raise self._bad(d, f"layer {layer} of task {costs.task.name!r} has no variant")
-                lat = vl[acc]
-                job._energy += costs.var_energy[layer][acc]
-                job._variants = job._variants | {layer}
+    def _apply_slow(self, d: Any) -> None:
+        """Validate and apply one decision (a bad one raises :class:`ContractError`).
+
+        The run loop applies well-formed dispatches itself; everything else comes here.
+        """
+        jobs, idle = self.jobs, self.idle
+        now = self.now
+        if type(d) is not tuple and not isinstance(d, tuple):
+            raise self._bad(d, "a decision must be a Dispatch or Drop tuple")
+        n = len(d)
+        job = d[0]
+        if type(job) is not Job or job._id >= len(jobs) or jobs[job._id] is not job:
+            raise self._bad(d, "not a job of this simulation")
+        if job._status is not ACTIVE or job._doomed:
+            raise self._bad(d, f"job {job._id} has already ended ({job._status})")
+        if n == 1:
+            if self.late_policy == "keep":
+                raise self._bad(d, "drops are not allowed under the 'keep' late policy")
+            self._drop(job)
+            return
+        if n != 3 and n != 4:
+            raise self._bad(d, "a decision must be (job,) or (job, layer, acc[, variant])")
+        layer, acc = d[1], d[2]
+        variant = n == 4 and bool(d[3])
+        if type(acc) is not int:
+            acc = self._index(d, acc)
+        if not 0 <= acc < self.num_acc:
+            raise self._bad(d, f"no accelerator {acc!r}")
+        if not idle[acc]:
+            raise self._bad(d, f"accelerator {acc} is busy until {self.free_at[acc]:.9g}s")
+        ready_layers = job._ready
+        if layer not in ready_layers:
+            raise self._bad(d, self._why_not_ready(job, layer))
+        costs = job._costs
+        if variant:
+            vl = costs.var_lat[layer]
+            if vl is None:
+                raise self._bad(d, f"layer {layer} of task {costs.task.name!r} has no variant")
+            lat = vl[acc]
+            job._energy += costs.var_energy[layer][acc]
+            job._variants = job._variants | {layer}
+        else:
+            lat = costs.lat[layer][acc]
+            job._energy += costs.energy[layer][acc]
+        acc_of = job._acc_of
+        if costs.is_chain:
+            if layer and acc_of[layer - 1] != acc:
+                start = now + costs.out_bytes[layer - 1] / self.bw
             else:
-                lat = costs.lat[layer][acc]
-                job._energy += costs.energy[layer][acc]
-            acc_of = job._acc_of
-            if costs.is_chain:
-                # Only the previous layer's output may have to move.
-                if layer and acc_of[layer - 1] != acc:
-                    start = now + costs.out_bytes[layer - 1] / costs_bw
-                else:
-                    start = now
-            else:
-                start = now + self.transfer_s(job, layer, acc)
-            finish = start + lat
-            if len(ready_layers) == 1:
-                ready_layers.clear()
-                del self.ready[job]
-            else:
-                ready_layers.remove(layer)
-            acc_of[layer] = acc
-            job._running += 1
-            idle[acc] = False
-            self.free_at[acc] = finish
-            self.busy_s[acc] += lat
-            self.reserved_s[acc] += finish - now
-            self.running_job[acc] = job
-            self.running_layer[acc] = layer
-            self.dispatches += 1
-            heappush(self.heap, (finish, PRIO_COMPLETE, next(self.seq), KIND_COMPLETE, acc))
-            if self.record:
-                self.log.append((acc, job._id, layer, now, start, finish, variant))
+                start = now
+        else:
+            start = now + self.transfer_s(job, layer, acc)
+        finish = start + lat
+        if len(ready_layers) == 1:
+            ready_layers.clear()
+            del self.ready[job]
+        else:
+            ready_layers.remove(layer)
+            self.changes.append(job)
+        acc_of[layer] = acc
+        job._running += 1
+        idle[acc] = False
+        self.free_at[acc] = finish
+        self.busy_s[acc] += lat
+        self.reserved_s[acc] += finish - now
+        self.running_job[acc] = job
+        self.running_layer[acc] = layer
+        self.dispatches += 1
+        heappush(self.heap, (finish, PRIO_COMPLETE, next(self.seq), KIND_COMPLETE, acc))
+        if self.record:
+            self.log.append((acc, job._id, layer, now, start, finish, variant))
 
     def _index(self, d: tuple, acc: Any) -> int:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import KeysView, Mapping
+from collections.abc import Callable, KeysView, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from terastal.cost.tables import TaskCostTable
@@ -46,10 +46,14 @@ class SimView:
     accelerators and jobs it has already used in that call.
     """
 
-    __slots__ = ("_s",)
+    __slots__ = ("_active", "_ready", "_s", "_transfer")
 
     def __init__(self, sim: Simulator) -> None:
         self._s = sim
+        # Live key views and the bound method, made once: properties return them as they are.
+        self._ready = sim.ready.keys()
+        self._active = sim.active.keys()
+        self._transfer = sim.transfer_s
 
     # time and run parameters -----------------------------------------------------------------
     @property
@@ -91,12 +95,25 @@ class SimView:
     @property
     def ready_jobs(self) -> KeysView[Job]:
         """Active jobs with at least one ready layer, in the order they became ready."""
-        return self._s.ready.keys()
+        return self._ready
+
+    @property
+    def ready_changes(self) -> tuple[Job, ...]:
+        """Jobs that got a ready layer, or whose ready layers changed, since the last call.
+
+        In event order, from the previous ``decide`` call (or the start of the run) to this
+        one: newly ready jobs, DAG jobs that gained ready layers, and DAG jobs that still have
+        ready layers after one of them was dispatched. A job may appear more than once, and
+        may have ended since (check ``job in view.ready_jobs``). Schedulers that keep their own
+        priority queues of ready jobs update them from this instead of rescanning
+        :attr:`ready_jobs` (see ``terastal.schedulers._mapping.PreferredQueues``).
+        """
+        return tuple(self._s.changes)
 
     @property
     def active_jobs(self) -> KeysView[Job]:
         """Jobs released and not yet ended (ready, running or waiting), in release order."""
-        return self._s.active.keys()
+        return self._active
 
     # accelerators ----------------------------------------------------------------------------
     @property
@@ -122,8 +139,9 @@ class SimView:
     @property
     def free_at(self) -> tuple[float, ...]:
         """Per accelerator, when it becomes free (``now`` if idle)."""
-        now = self._s.now
-        return tuple(f if f > now else now for f in self._s.free_at)
+        s = self._s
+        now = s.now
+        return tuple([f if f > now else now for f in s.free_at])
 
     # costs -----------------------------------------------------------------------------------
     @property
@@ -136,9 +154,15 @@ class SimView:
         """The numpy cost tables by task name (read-only mapping of read-only arrays)."""
         return self._s.tables
 
-    def transfer_s(self, job: Job, layer: int, accelerator: int) -> float:
-        """Time to move ``layer``'s inputs to ``accelerator`` (0 if they are all there)."""
-        return self._s.transfer_s(job, layer, accelerator)
+    @property
+    def transfer_s(self) -> Callable[[Job, int, int], float]:
+        """``transfer_s(job, layer, accelerator)``: seconds to move ``layer``'s inputs that
+        were produced elsewhere onto ``accelerator`` (0 if they are all there).
+
+        The engine's own function, so a scheduler that binds it (``xfer = view.transfer_s``)
+        pays one call per query.
+        """
+        return self._transfer
 
     def finish_time(self, job: Job, layer: int, accelerator: int, variant: bool = False) -> float:
         """When ``layer`` would finish on ``accelerator`` if dispatched as soon as it is free."""
@@ -146,4 +170,4 @@ class SimView:
         c = job._costs
         lat = (c.var_lat if variant else c.lat)[layer][accelerator]
         start = max(s.free_at[accelerator], s.now)
-        return start + s.transfer_s(job, layer, accelerator) + lat
+        return start + self._transfer(job, layer, accelerator) + lat
