@@ -14,6 +14,8 @@ from terastal.schedulers.base import Scheduler
 from terastal.sim.job import IN_TIME, Job
 from terastal.sim.view import SimView
 
+_INF = math.inf
+
 
 class DREAM(Scheduler):
     """MapScore scheduling with adaptive weights, layer blocks and frame drops.
@@ -70,62 +72,81 @@ class DREAM(Scheduler):
         self._win_jobs = self._win_miss = 0
         self._win_energy = self._win_best = 0.0
         self.history: list[tuple[float, float, float, float]] = []  # (t, w_u, w_f, w_e)
+        self._accs = range(view.num_accelerators)
+        self._bw = view.transfer_bytes_per_s
+        # Per task and layer, the lowest variant energy (None without a variant).
+        self._min_var_energy = [
+            tuple(None if row is None else min(row) for row in c.var_energy) for c in view.costs
+        ]
 
     # ------------------------------------------------------------------------------------------
+    def _finish(self, view: SimView, job: Job, layer: int, now: float) -> list[float]:
+        """Per accelerator, when ``layer`` would finish if it started there now."""
+        costs = job.costs
+        lat = costs.lat[layer]
+        if costs.is_chain:
+            # Only the previous layer's output may move: cheaper than asking the view per core.
+            src = job.layer_accelerator(layer - 1) if layer else -1
+            move = costs.out_bytes[layer - 1] / self._bw if src >= 0 else 0.0
+            return [now + (0.0 if a == src else move) + lat[a] for a in self._accs]
+        transfer = view.transfer_s
+        return [now + transfer(job, layer, a) + lat[a] for a in self._accs]
+
+    def _limit(self, free: tuple[float, ...], finish: list[float], now: float) -> float:
+        """Latest admissible finish: ``max_slowdown`` times the best finish counting busy time."""
+        best = min([free[a] - now + f for a, f in enumerate(finish)])
+        return now + self.max_slowdown * (best - now) + 1e-15
+
     def _admissible(
         self, view: SimView, free: tuple[float, ...], job: Job, layer: int, now: float
     ) -> list[float]:
         """Per accelerator, the finish time if dispatched now, or ``inf`` if not admissible."""
-        costs = job.costs
-        lat = costs.lat[layer]
-        n = len(lat)
-        if costs.is_chain:
-            # Only the previous layer's output may move: cheaper than asking the view per core.
-            src = job.layer_accelerator(layer - 1) if layer else -1
-            move = costs.out_bytes[layer - 1] / view.transfer_bytes_per_s if src >= 0 else 0.0
-            xfer = [0.0 if a == src else move for a in range(n)]
-        else:
-            xfer = [view.transfer_s(job, layer, a) for a in range(n)]
-        finish = [now + xfer[a] + lat[a] for a in range(n)]
-        best = min(free[a] - now + finish[a] for a in range(n))
-        limit = now + self.max_slowdown * (best - now) + 1e-15
-        return [f if free[a] <= now and f <= limit else math.inf for a, f in enumerate(finish)]
+        finish = self._finish(view, job, layer, now)
+        limit = self._limit(free, finish, now)
+        return [f if free[a] <= now and f <= limit else _INF for a, f in enumerate(finish)]
 
     def decide(self, view: SimView) -> list[tuple]:
         """Drop hopeless jobs, continue open blocks, then map by MapScore."""
         now = view.now
         out: list[tuple] = []
         taken: set[Job] = set()
+        ready = view.ready_jobs
         if self.drop and view.may_drop:
-            for job in view.ready_jobs:
+            for job in ready:
                 if now + job.costs.rem_min[job.next_layer] > job.deadline:
                     out.append((job,))
                     taken.add(job)
         idle = list(view.idle_flags)
         free = view.free_at
+        admissible = self._admissible
         # Continue open blocks: the block's job keeps its accelerator while layers remain.
-        for a, job in enumerate(self._block_job):
+        block_job, block_left = self._block_job, self._block_left
+        for a, job in enumerate(block_job):
             if job is None or not idle[a]:
                 continue
             layer = job.next_layer
             ok = (
-                self._block_left[a] > 0
+                block_left[a] > 0
                 and not job.finished
                 and job not in taken
                 and layer >= 0
-                and self._admissible(view, free, job, layer, now)[a] < math.inf
+                and admissible(view, free, job, layer, now)[a] < _INF
             )
             if ok:
                 out.append((job, layer, a, False))
                 taken.add(job)
                 idle[a] = False
-                self._block_left[a] -= 1
+                block_left[a] -= 1
             else:
-                self._block_job[a] = None
-        candidates = [j for j in view.ready_jobs if j not in taken]
-        if not candidates or not any(idle):
+                block_job[a] = None
+        if True not in idle:
             return out
+        candidates = [j for j in ready if j not in taken] if taken else ready
+        if not candidates:
+            return out
+        finish_of, limit_of = self._finish, self._limit
         w_u, w_f, w_e = self.weights
+        half_e = w_e * 0.5
         scored = []
         for job in candidates:
             c = job.costs
@@ -133,26 +154,32 @@ class DREAM(Scheduler):
             slack = job.deadline - now
             urgency = min(1.0, c.rem_min[layer] / slack) if slack > 0 else 1.0
             wait = now - job.ready_since
-            fairness = wait / (wait + c.min_lat[layer]) if wait > 0 else 0.0
+            min_lat = c.min_lat[layer]
+            fairness = wait / (wait + min_lat) if wait > 0 else 0.0
             base = w_u * urgency + w_f * fairness
-            finish = self._admissible(view, free, job, layer, now)
+            energy = c.energy[layer]
+            min_energy = c.min_energy[layer]
+            jid = job.id
+            finish = finish_of(view, job, layer, now)
+            limit = limit_of(free, finish, now)
             for a, f in enumerate(finish):
-                if f == math.inf or not idle[a]:
+                # admissible (see _admissible) and idle
+                if not idle[a] or f > limit or free[a] > now:
                     continue
                 run = f - now
-                speed = c.min_lat[layer] / run if run > 0 else 1.0
-                en = c.energy[layer][a]
-                thrift = c.min_energy[layer] / en if en > 0 else 1.0
-                score = base + w_e * 0.5 * (speed + thrift)
-                scored.append((-score, job.id, a, job, layer))
-        scored.sort(key=lambda s: s[:3])
+                speed = min_lat / run if run > 0 else 1.0
+                en = energy[a]
+                thrift = min_energy / en if en > 0 else 1.0
+                # (-score, job id, accelerator) is unique, so the sort never compares jobs
+                scored.append((-(base + half_e * (speed + thrift)), jid, a, job, layer))
+        scored.sort()
         for _, _, a, job, layer in scored:
             if idle[a] and job not in taken:
                 out.append((job, layer, a, False))
                 taken.add(job)
                 idle[a] = False
-                self._block_job[a] = job
-                self._block_left[a] = self.block - 1
+                block_job[a] = job
+                block_left[a] = self.block - 1
         return out
 
     # ------------------------------------------------------------------------------------------
@@ -163,11 +190,13 @@ class DREAM(Scheduler):
         self._win_jobs += 1
         self._win_miss += job.status != IN_TIME
         c = job.costs
+        variants = job.variants
+        min_var = self._min_var_energy[c.index]
+        min_energy = c.min_energy
         best = 0.0
         for layer in range(c.num_layers):
             if job.layer_accelerator(layer) >= 0:
-                row = c.var_energy[layer] if layer in job.variants else c.energy[layer]
-                best += min(row)
+                best += min_var[layer] if layer in variants else min_energy[layer]
         self._win_energy += job.energy_j
         self._win_best += best
         if self._win_jobs < self.window:
