@@ -25,7 +25,11 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--suite", help="Suite YAML (default: bundled).")
         ] = None,
         schedulers: Annotated[
-            str, typer.Option("--schedulers", help="Comma-separated labels (default: all).")
+            str,
+            typer.Option(
+                "--schedulers",
+                help="Comma-separated labels (default: all but the *-ef context runs).",
+            ),
         ] = "",
         workers: Annotated[int, typer.Option("--workers", help="Processes (0: CPU count).")] = 0,
     ) -> None:
@@ -34,12 +38,12 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress
         from rich.table import Table
 
-        from terastal.reproduce import SCHEDULERS, load_suite, run_suite
+        from terastal.reproduce import DEFAULT_SCHEDULERS, load_suite, run_suite
         from terastal.reproduce.report import report_md, write_plots
         from terastal.reproduce.summary import rows_csv, summarize
 
         st = load_suite(suite, quick=quick)
-        labels = [s for s in schedulers.split(",") if s] or list(SCHEDULERS)
+        labels = [s for s in schedulers.split(",") if s] or list(DEFAULT_SCHEDULERS)
         t0 = time.perf_counter()
         with Progress(transient=True) as bar:
             task = bar.add_task(f"suite {st.name}{' (quick)' if quick else ''}", total=None)

@@ -23,7 +23,12 @@ SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
     "terastal-novariants": ("terastal", {"variants": False}),
     "terastal-nobudgets": ("terastal", {"budgets": False}),
     "terastal-nodrops": ("terastal", {"drops": False}),
+    # Extra context (not in the default set): baselines with earliest-finish mapping.
+    "fcfs-ef": ("fcfs", {"mapping": "earliest_finish"}),
+    "edf-ef": ("edf", {"mapping": "earliest_finish"}),
 }
+#: Labels run by default: the paper's baselines, terastal and its ablations.
+DEFAULT_SCHEDULERS = tuple(s for s in SCHEDULERS if not s.endswith("-ef"))
 
 
 def run_point(
@@ -111,7 +116,7 @@ def _point_args(suite: Suite, schedulers: Sequence[str], late: str) -> list[tupl
 
 def run_suite(
     suite: Suite,
-    schedulers: Sequence[str] = tuple(SCHEDULERS),
+    schedulers: Sequence[str] = DEFAULT_SCHEDULERS,
     *,
     workers: int | None = None,
     late: str = "scheduler",
