@@ -14,7 +14,7 @@ the heaps from :attr:`~terastal.sim.view.SimView.ready_changes`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from heapq import heapify, heappop, heappush
+from heapq import heappop, heappush
 from typing import Any
 
 from terastal.sim.job import Job
@@ -86,6 +86,8 @@ def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
 class PreferredQueues:
     """Priority order plus preferred mapping, incremental once the ready set is large.
 
+    ``decide(view)`` returns exactly ``map_preferred(view, sorted(view.ready_jobs, key=key))``.
+
     Parameters
     ----------
     key : callable
@@ -93,29 +95,31 @@ class PreferredQueues:
         must be unique per job (end it with ``job.id``) and may depend only on the job and its
         next layer, which is what :attr:`SimView.ready_changes` reports changes of.
     small : int
-        Up to this many ready jobs, sort them and call :func:`map_preferred`; above it, use
-        the heaps.
+        Up to this many ready jobs, sort them; above it, use the heaps.
 
     Notes
     -----
     Equivalence with the sorted scan: :func:`map_preferred` gives each job, in priority
     order, an idle accelerator of its eligible set ``E`` (the preferred one if idle, else
-    the lowest-index idle one) and skips it if none is idle. Idle accelerators are only
-    taken, never freed, during a call, so a skipped job stays skipped, and the next job to
-    get one is the highest-priority job whose ``E`` still meets the idle set. With jobs
-    grouped by ``E`` (each group a heap), that is the best head among the groups meeting
-    the idle set. A call therefore costs O((changes + dispatches) log n + groups) instead
-    of O(n log n): linear in the ready jobs only through the changes since the last call.
-    Heap entries of jobs that left the ready set, or whose next layer changed, are skipped
-    when they surface (lazy deletion).
+    the lowest-index idle one) and skips it if none is idle. ``E`` (a bitmask here) and the
+    preferred accelerator depend only on the task and the layer, so they are computed once
+    per run. Idle accelerators are only taken, never freed, during a call, so a skipped job
+    stays skipped, and the next job to get one is the highest-priority job whose ``E`` still
+    meets the idle set. With the ready jobs grouped by ``E`` (each group a heap), that is the
+    best head among the groups meeting the idle set. A call therefore costs
+    O((changes + dispatches) log n + groups) instead of O(n log n): the ready jobs are
+    touched only through the changes since the last call. Heap entries of jobs that left
+    the ready set, or whose next layer changed, are skipped when they surface (lazy
+    deletion).
     """
 
-    def __init__(self, key: Callable[[Job], Any], small: int = 16) -> None:
+    def __init__(self, key: Callable[[Job], Any], small: int = 8) -> None:
         self.key = key
         self.small = small
         self._eligible: list[list[tuple[int, int]]] = []
-        self._heaps: dict[int, list] = {}
-        self._entry: dict[Job, tuple] = {}
+        self._groups: list[tuple[int, list]] = []  # (eligible mask, heap of entries)
+        self._heap_of: dict[int, list] = {}
+        self._entry: dict[Job, tuple] = {}  # the current entry of each queued job
         self._active = False
         self._idle_mask: dict[tuple[bool, ...], int] = {}
 
@@ -133,68 +137,70 @@ class PreferredQueues:
                         mask |= 1 << a
                 rows.append((mask, acc))
             self._eligible.append(rows)
-        self._heaps = {}
-        self._entry = {}
-        self._active = False
+        self._clear()
         self._idle_mask = {}
 
-    def _push(self, job: Job) -> None:
-        layer = job.next_layer
-        old = self._entry.get(job)
-        if old is not None and old[1] == layer:
-            return  # its entry is current
-        mask, acc = self._eligible[job.task_index][layer]
-        # (priority, layer) orders the entries of one job, so a Job is never compared
-        entry = (self.key(job), layer, job, acc)
-        self._entry[job] = entry
-        heap = self._heaps.get(mask)
-        if heap is None:
-            self._heaps[mask] = [entry]
-        else:
-            heappush(heap, entry)
+    def _clear(self) -> None:
+        self._groups, self._heap_of, self._entry = [], {}, {}
+        self._active = False
 
-    def _rebuild(self, ready: Iterable[Job]) -> None:
-        self._heaps = {}
-        self._entry = {}
-        eligible, key = self._eligible, self.key
-        for job in ready:
+    def _enqueue(self, jobs: Iterable[Job]) -> None:
+        """Give each job an entry ``(priority, layer, job, preferred)`` for its next layer."""
+        eligible, key, entries, heap_of = self._eligible, self.key, self._entry, self._heap_of
+        for job in jobs:
             layer = job.next_layer
+            old = entries.get(job)
+            if old is not None and old[1] == layer:
+                continue  # its entry is current
             mask, acc = eligible[job.task_index][layer]
+            # (priority, layer) orders the entries of one job, so a Job is never compared
             entry = (key(job), layer, job, acc)
-            self._entry[job] = entry
-            self._heaps.setdefault(mask, []).append(entry)
-        for heap in self._heaps.values():
-            heapify(heap)
+            entries[job] = entry
+            heap = heap_of.get(mask)
+            if heap is None:
+                heap = heap_of[mask] = []
+                self._groups.append((mask, heap))
+            heappush(heap, entry)
 
     def decide(self, view: SimView) -> list[tuple]:
         """The decisions of ``map_preferred(view, sorted(view.ready_jobs, key=key))``."""
         ready = view.ready_jobs
-        if len(ready) <= self.small:
-            if self._active:  # back to few jobs: drop the heaps
-                self._active = False
-                self._heaps, self._entry = {}, {}
-            if len(ready) == 1:
-                return map_preferred(view, ready)
-            return map_preferred(view, sorted(ready, key=self.key))
-        if self._active:
-            push = self._push
-            for job in view.ready_changes:
-                if job in ready:
-                    push(job)
-        else:
-            self._rebuild(ready)
-            self._active = True
         idle = view.idle_flags
         free = self._idle_mask.get(idle)
         if free is None:
-            free = sum(1 << a for a, f in enumerate(idle) if f)
-            self._idle_mask[idle] = free
+            free = self._idle_mask[idle] = sum(1 << a for a, f in enumerate(idle) if f)
         out: list[tuple] = []
+        if len(ready) <= self.small:
+            if self._active:  # back to few jobs: drop the heaps
+                self._clear()
+            eligible = self._eligible
+            for job in ready if len(ready) == 1 else sorted(ready, key=self.key):
+                layer = job.next_layer
+                mask, acc = eligible[job.task_index][layer]
+                if not free >> acc & 1:
+                    can = mask & free
+                    if not can:
+                        continue
+                    acc = (can & -can).bit_length() - 1  # lowest idle eligible accelerator
+                out.append((job, layer, acc, False))
+                free &= ~(1 << acc)
+                if not free:
+                    break
+            return out
+        if self._active:
+            changes = view.ready_changes
+            if changes:
+                self._enqueue([job for job in changes if job in ready])
+        else:
+            self._active = True
+            self._enqueue(ready)
         entries = self._entry
-        heaps = [(m, h) for m, h in self._heaps.items() if h]
+        groups = self._groups
         while free:
-            best = best_mask = None
-            for mask, heap in heaps:
+            best = best_heap = None
+            live = []  # groups that can still serve: the next pass looks only at these
+            for group in groups:
+                mask, heap = group
                 if not mask & free or not heap:
                     continue
                 head = heap[0]
@@ -206,18 +212,20 @@ class PreferredQueues:
                         break
                     head = heap[0]
                 else:
+                    live.append(group)
                     if best is None or head < best:
-                        best, best_mask = head, mask
+                        best, best_heap = head, heap
             if best is None:
                 break
-            heappop(self._heaps[best_mask])
+            heappop(best_heap)
             _, layer, job, acc = best
             del entries[job]
             if not free >> acc & 1:
-                can = best_mask & free
+                can = free & self._eligible[job.task_index][layer][0]
                 acc = (can & -can).bit_length() - 1  # lowest idle eligible accelerator
             out.append((job, layer, acc, False))
             free &= ~(1 << acc)
+            groups = live
         return out
 
 
