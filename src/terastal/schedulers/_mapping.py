@@ -188,9 +188,22 @@ class PreferredQueues:
                     break
             return out
         if self._active:
-            changes = view.ready_changes
-            if changes:
-                self._enqueue([job for job in changes if job in ready])
+            # Inlined _enqueue of the jobs whose next layer changed (usually one).
+            eligible, key, entries, heap_of = self._eligible, self.key, self._entry, self._heap_of
+            for job in view.ready_changes:
+                if job not in ready:
+                    continue
+                layer = job.next_layer
+                old = entries.get(job)
+                if old is not None and old[1] == layer:
+                    continue
+                mask, acc = eligible[job.task_index][layer]
+                entry = entries[job] = (key(job), layer, job, acc)
+                heap = heap_of.get(mask)
+                if heap is None:
+                    heap = heap_of[mask] = []
+                    self._groups.append((mask, heap))
+                heappush(heap, entry)
         else:
             self._active = True
             self._enqueue(ready)
