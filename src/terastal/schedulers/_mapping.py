@@ -64,15 +64,27 @@ def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
     left = sum(idle)
     accs = range(len(free))
     transfer = view.transfer_s
+    bw = view.transfer_bytes_per_s
     out = []
     for job in jobs:
         layer = job.next_layer
-        lat = job.costs.lat[layer]
+        costs = job.costs
+        lat = costs.lat[layer]
         best, best_f = -1, float("inf")
-        for a in accs:
-            f = free[a] + transfer(job, layer, a) + lat[a]
-            if f < best_f:
-                best, best_f = a, f
+        if costs.is_chain:
+            # transfer_s of a chain, inlined: only the previous layer's output may move
+            src = job.layer_accelerator(layer - 1) if layer else -1
+            nbytes = costs.out_bytes[layer - 1] if src >= 0 else 0.0
+            move = nbytes / bw if nbytes else 0.0
+            for a in accs:
+                f = free[a] + (0.0 if a == src else move) + lat[a]
+                if f < best_f:
+                    best, best_f = a, f
+        else:
+            for a in accs:
+                f = free[a] + transfer(job, layer, a) + lat[a]
+                if f < best_f:
+                    best, best_f = a, f
         if idle[best]:
             out.append((job, layer, best, False))
             idle[best] = False
