@@ -157,16 +157,15 @@ class PreferredQueues:
         self._active = False
 
     def _enqueue(self, jobs: Iterable[Job]) -> None:
-        """Give each job an entry ``(priority, layer, job, preferred)`` for its next layer."""
+        """Give each job an entry (see :func:`_entry`) for its next layer."""
         eligible, key, entries, heap_of = self._eligible, self.key, self._entry, self._heap_of
         for job in jobs:
             layer = job.next_layer
             old = entries.get(job)
-            if old is not None and old[1] == layer:
+            if old is not None and old[-3] == layer:
                 continue  # its entry is current
             mask, acc = eligible[job.task_index][layer]
-            # (priority, layer) orders the entries of one job, so a Job is never compared
-            entry = (key(job), layer, job, acc)
+            entry = _entry(key(job), layer, job, acc)
             entries[job] = entry
             heap = heap_of.get(mask)
             if heap is None:
@@ -207,10 +206,13 @@ class PreferredQueues:
                     continue
                 layer = job.next_layer
                 old = entries.get(job)
-                if old is not None and old[1] == layer:
+                if old is not None and old[-3] == layer:
                     continue
                 mask, acc = eligible[job.task_index][layer]
-                entry = entries[job] = (key(job), layer, job, acc)
+                k = key(job)
+                entry = entries[job] = (
+                    (*k, layer, job, acc) if type(k) is tuple else (k, layer, job, acc)
+                )
                 heap = heap_of.get(mask)
                 if heap is None:
                     heap = heap_of[mask] = []
@@ -229,10 +231,10 @@ class PreferredQueues:
                 if not mask & free or not heap:
                     continue
                 head = heap[0]
-                while entries.get(head[2]) is not head or head[2] not in ready:
+                while entries.get(head[-2]) is not head or head[-2] not in ready:
                     heappop(heap)  # stale: the job left the ready set or was re-queued
-                    if entries.get(head[2]) is head:
-                        del entries[head[2]]
+                    if entries.get(head[-2]) is head:
+                        del entries[head[-2]]
                     if not heap:
                         break
                     head = heap[0]
@@ -243,7 +245,7 @@ class PreferredQueues:
             if best is None:
                 break
             heappop(best_heap)
-            _, layer, job, acc = best
+            layer, job, acc = best[-3:]
             del entries[job]
             if not free >> acc & 1:
                 can = free & self._eligible[job.task_index][layer][0]
@@ -252,6 +254,17 @@ class PreferredQueues:
             free &= ~(1 << acc)
             groups = live
         return out
+
+
+def _entry(priority: Any, layer: int, job: Job, acc: int) -> tuple:
+    """A heap entry ``(*priority, layer, job, preferred accelerator)``.
+
+    A tuple priority is flattened so that heap comparisons stay one level deep; the priority
+    is unique per job and the layer orders two entries of one job, so a Job is never compared.
+    """
+    if type(priority) is tuple:
+        return (*priority, layer, job, acc)
+    return (priority, layer, job, acc)
 
 
 def mapper(name: str):
