@@ -119,14 +119,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_sim.json"))
     args = ap.parse_args(argv)
     schedulers = [s for s in args.schedulers.split(",") if s]
+    load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     rows = []
     for case in args.cases.split(","):
         scenario, _, platform = case.partition("@")
         rows.extend(bench_case(scenario, platform, schedulers, args.duration_s, args.repeat))
+    info = machine()
     print_table(rows)
+    load1 = info["load_avg_1min"] or float("nan")
+    print(f"load average (1 min): {load0:.2f} at start, {load1:.2f} at end")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": machine(), "results": rows}, indent=2) + "\n")
+    info["load_avg_1min_start"] = load0
+    out.write_text(json.dumps({"machine": info, "results": rows}, indent=2) + "\n")
     print(f"wrote {out}")
     return 0
 

@@ -2,8 +2,8 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/run_all.py            # everything, about 3 minutes on 2 idle cores
-    python benchmarks/run_all.py --quick    # shorter runs, about 1 minute
+    python benchmarks/run_all.py            # everything, about 3-4 minutes on 2 cores
+    python benchmarks/run_all.py --quick    # shorter runs, under a minute
     python benchmarks/run_all.py --only sim,cost --sim-duration-s 2
 
 Prints one table per section and writes ``benchmarks/results/run_all.json``

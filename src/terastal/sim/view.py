@@ -39,8 +39,9 @@ Decision = Dispatch | Drop
 class SimView:
     """Read-only window on the running simulation, passed to every scheduler call.
 
-    Nothing here is copied per call except the small per-accelerator tuples; ``ready_jobs``
-    and ``active_jobs`` are live key views of the engine's insertion-ordered dicts. The view
+    Nothing here is copied per call except the small per-accelerator tuples and
+    ``ready_changes`` (the few jobs that changed since the previous call); ``ready_jobs`` and
+    ``active_jobs`` are live key views of the engine's insertion-ordered dicts. The view
     does not change while a scheduler's ``decide`` runs: decisions take effect after it
     returns, so a scheduler that returns several dispatches must itself remember which
     accelerators and jobs it has already used in that call.
