@@ -1,0 +1,86 @@
+"""The incremental preferred-mapping queues decide exactly like sorting every ready job."""
+
+from typing import ClassVar
+
+import pytest
+
+from terastal.cost.tables import TaskCostTable
+from terastal.schedulers import Scheduler, make_scheduler
+from terastal.schedulers._mapping import PreferredQueues, map_preferred
+from terastal.sim import simulate
+from terastal.sim.synthetic import random_case
+
+KEYS = {
+    "fcfs": lambda view: lambda j: j.id,
+    "edf": lambda view: lambda j: (j.deadline, j.id),
+    "rm": lambda view: lambda j: (view.scenario.tasks[j.task_index].period_s, j.id),
+    "lst": lambda view: lambda j: (j.deadline - j.costs.rem_min[j.next_layer], j.id),
+}
+
+
+class SortedReference(Scheduler):
+    """The plain algorithm: sort all ready jobs, then map each to its preferred core."""
+
+    name = "reference"
+    options: ClassVar[dict] = {"policy": "edf"}
+
+    def reset(self, view):
+        self._key = KEYS[self.policy](view)
+
+    def decide(self, view):
+        return map_preferred(view, sorted(view.ready_jobs, key=self._key))
+
+
+def _with_twins(tables):
+    """Make every accelerator but the last a copy of accelerator 0 (identical cores)."""
+    out = {}
+    for name, t in tables.items():
+        cols = {}
+        for field in ("latency_s", "energy_j", "var_latency_s", "var_energy_j"):
+            a = getattr(t, field).copy()
+            a[:, :-1] = a[:, :1]
+            cols[field] = a
+        out[name] = TaskCostTable(name, out_bytes=t.out_bytes.copy(), **cols)
+    return out
+
+
+def _fingerprint(result):
+    jobs = [(j.id, j.status, j.finish, j.energy_j) for j in result.jobs]
+    return result.log, jobs, len(result.decision_ns)
+
+
+@pytest.mark.parametrize("policy", sorted(KEYS))
+@pytest.mark.parametrize("small", [0, 8])
+def test_preferred_queues_match_the_sorted_scan(policy, small, monkeypatch):
+    # small=0 sends every decision through the heaps; 8 is the default switch-over
+    monkeypatch.setattr(PreferredQueues.__init__, "__defaults__", (small,))
+    for seed in range(12):
+        sc, pf, tb = random_case(
+            seed, num_tasks=2 + seed % 4, num_accelerators=1 + seed % 4, load=1.6
+        )
+        if seed % 2:
+            tb = _with_twins(tb)
+        for late in ("scheduler", "drop"):
+            got = simulate(sc, pf, tb, make_scheduler(policy), duration_s=0.5, late=late)
+            ref = simulate(sc, pf, tb, SortedReference(policy=policy), duration_s=0.5, late=late)
+            assert _fingerprint(got) == _fingerprint(ref), (policy, seed, late)
+
+
+def test_ready_changes_report_every_newly_ready_job():
+    sc, pf, tb = random_case(3, num_tasks=4, num_accelerators=2, load=1.2)
+
+    class Probe(Scheduler):
+        name = "probe"
+
+        def reset(self, view):
+            self.before = set()
+
+        def decide(self, view):
+            ready = set(view.ready_jobs)
+            changed = set(view.ready_changes)
+            assert ready - self.before <= changed  # every job that became ready is reported
+            out = map_preferred(view, sorted(ready, key=lambda j: j.id))
+            self.before = ready - {d[0] for d in out if len(d[0].ready_layers) == 1}
+            return out
+
+    simulate(sc, pf, tb, Probe(), duration_s=0.3)
