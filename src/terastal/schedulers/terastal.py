@@ -199,6 +199,9 @@ class Terastal(Scheduler):
         ]
         # Each job's combination of variants so far, as a bitmask.
         self._mask: dict[int, int] = {}
+        # The ready jobs' order, kept between calls (see _ordered).
+        self._order: list[tuple] = []
+        self._entries: dict[Job, tuple] = {}
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -214,57 +217,100 @@ class Terastal(Scheduler):
         """Forget the ended job's variant mask."""
         self._mask.pop(job.id, None)
 
+    def _ordered(self, view: SimView) -> list[tuple]:
+        """Ready jobs as ``(priority, id, job, layer, state, drop_rem, deadline)``, sorted.
+
+        The order is kept between calls: entries of jobs that left the ready set or changed
+        are filtered out, the changed jobs (:attr:`SimView.ready_changes`) get new entries at
+        the end, and the sort (Timsort) merges that short tail into the long sorted run with
+        O(n) work for n ready jobs, instead of sorting from scratch. ``(priority, id)`` is
+        unique, so entries never compare beyond it.
+        """
+        ready = view.ready_jobs
+        entries = self._entries
+        tasks = self._tasks
+        slack = self.drop_slack
+        fresh = []
+        for job in view.ready_changes:
+            if job not in ready:
+                continue
+            layer = job.next_layer
+            st = tasks[job.task_index]
+            rem = st.rem_best[layer]
+            if st.dag:
+                rem = max(st.rem_best[i] for i in job.ready_layers)
+            entry = (job.release + st.prio[layer], job.id, job, layer, st, rem * slack,
+                     job.deadline + _EPS)  # fmt: skip
+            entries[job] = entry
+            fresh.append(entry)
+        order = []
+        for entry in self._order:
+            job = entry[2]
+            if job not in ready:
+                entries.pop(job, None)
+            elif entries[job] is entry:
+                order.append(entry)
+        if fresh:
+            order += fresh
+            order.sort()
+        self._order = order
+        return order
+
     def decide(self, view: SimView) -> list[tuple]:
         """Drop hopeless jobs, then map ready layers in virtual-deadline order."""
         idle = list(view.idle_flags)
-        left = sum(idle)
+        left = idle.count(True)
         may_drop = self.drops and view.may_drop
-        if not left and not may_drop:
-            return []
-        now = view.now
-        tasks = self._tasks
-        order = []
-        for job in view.ready_jobs:
-            layer = job.next_layer
-            st = tasks[job.task_index]
-            order.append((job.release + st.prio[layer], job.id, job, layer, st))
-        order.sort(key=_first_two)
+        # The order is brought up to date even when nothing can be decided, so that the
+        # changes reported to this call are not lost.
+        order = self._ordered(view)
         out: list[tuple] = []
-        if not order:
+        if not order or (not left and not may_drop):
             return out
-        free = list(view.free_at)
+        now = view.now
+        free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
+        bw = view.transfer_bytes_per_s
         masks = self._mask
         accs = range(len(free))
-        for _, _, job, layer, st in order:
-            vd = job.release + (st.offset if st.rem_after is None else st.rem_after)[layer]
-            if may_drop:
-                rem = st.rem_best[layer]
-                if st.dag:
-                    rem = max(st.rem_best[i] for i in job.ready_layers)
-                if now + rem * self.drop_slack > job.deadline + _EPS:
-                    out.append((job,))
-                    continue
+        for _, jid, job, layer, st, drop_rem, deadline in order:
+            if may_drop and now + drop_rem > deadline:
+                out.append((job,))
+                continue
             if not left:
+                if not may_drop:
+                    break
                 continue
             costs = job.costs
             lat = costs.lat[layer]
             bit = st.bits[layer]
-            mask = masks.get(job.id, 0)
+            mask = masks.get(jid, 0)
             vlat = costs.var_lat[layer] if bit and (mask | bit) in st.admissible else None
-            starts = [(free[a] if free[a] > now else now) + transfer(job, layer, a) for a in accs]
+            if costs.is_chain:
+                # transfer_s of a chain, inlined: only the previous layer's output may move
+                src = job.layer_accelerator(layer - 1) if layer else -1
+                nbytes = costs.out_bytes[layer - 1] if src >= 0 else 0.0
+                move = nbytes / bw if nbytes else 0.0
+                starts = [free[a] + (0.0 if a == src else move) for a in accs]
+            else:
+                starts = [free[a] + transfer(job, layer, a) for a in accs]
+            vd = job.release + (st.offset if st.rem_after is None else st.rem_after)[layer]
             # 1. the home class meets the virtual deadline: use it (or wait for it)
             home_var = st.home_var[layer] and vlat is not None
-            a_best = min(st.home[layer], key=starts.__getitem__)
+            home = st.home[layer]
+            a_best = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
             f_best = starts[a_best] + (vlat if home_var else lat)[a_best]
             choice = None
             if f_best <= vd + _EPS:
                 choice = (a_best, home_var, f_best)
-            elif self.variant_first and vlat is not None and not home_var:
+            elif (
+                self.variant_first
+                and vlat is not None
+                and not home_var
+                and starts[a_best] + vlat[a_best] <= vd + _EPS
+            ):
                 # 1b. the home class meets it as the variant: less work than moving away
-                a_v = min(st.home[layer], key=starts.__getitem__)
-                if starts[a_v] + vlat[a_v] <= vd + _EPS:
-                    choice = (a_v, True, starts[a_v] + vlat[a_v])
+                choice = (a_best, True, starts[a_best] + vlat[a_best])
             if choice is None and f_best > vd + _EPS:
                 # 2. an idle core meeting the virtual deadline, least accuracy cost first
                 f_any, any_choice = _INF, None
@@ -292,7 +338,7 @@ class Terastal(Scheduler):
             free[a] = f
             left -= 1
             if use_var:
-                masks[job.id] = mask | bit
+                masks[jid] = mask | bit
         return out
 
 
@@ -307,7 +353,3 @@ def _classes(costs, num_accelerators: int) -> list[int]:
             reps.append(col)
         out.append(reps.index(col))
     return out
-
-
-def _first_two(item: tuple) -> tuple:
-    return item[0], item[1]

@@ -8,7 +8,6 @@ accelerator idle. Decisions are validated one by one and applied immediately.
 
 from __future__ import annotations
 
-import operator
 import time as _time
 from collections.abc import Callable, Mapping
 from heapq import heappop, heappush
@@ -19,6 +18,7 @@ from terastal.cost.tables import TaskCostTable
 from terastal.errors import ContractError, InputError
 from terastal.model import Platform, Scenario
 from terastal.sim.arrivals import draw_arrivals
+from terastal.sim.checked import apply_checked
 from terastal.sim.costs import build_task_costs
 from terastal.sim.job import ACTIVE, DROPPED, IN_TIME, LATE, Job
 from terastal.sim.kernel import (
@@ -139,7 +139,7 @@ class Simulator:
         bw, num_acc = self.bw, self.num_acc
         dec_ns = self.decision_ns
         clock = _time.perf_counter_ns
-        complete_dag, slow = self._complete_dag, self._apply_slow
+        complete_dag = self._complete_dag
         release, deadline, end = self._release_periodic, self._deadline, self._end
         progress, tick = self.progress, 0
         while heap:
@@ -188,10 +188,10 @@ class Simulator:
             changes.clear()
             # Apply the decisions in order. Inlined fast path: a well-formed dispatch of a
             # ready layer on an idle accelerator; anything else (drops, numpy integers,
-            # contract errors) goes through ``_apply_slow``, which checks in the same order.
+            # contract errors) goes through ``apply_checked``, which checks in the same order.
             for d in decisions:
                 if type(d) is not tuple and not isinstance(d, tuple):
-                    slow(d)
+                    apply_checked(self, d)
                     continue
                 n = len(d)
                 job = d[0]
@@ -201,7 +201,7 @@ class Simulator:
                     or job._status is not ACTIVE
                     or job._doomed
                 ):
-                    slow(d)
+                    apply_checked(self, d)
                     continue
                 layer, acc = d[1], d[2]
                 ready_layers = job._ready
@@ -213,13 +213,13 @@ class Simulator:
                     or job._id >= len(jobs)
                     or jobs[job._id] is not job
                 ):
-                    slow(d)
+                    apply_checked(self, d)
                     continue
                 costs = job._costs
                 if n == 4 and d[3]:
                     vl = costs.var_lat[layer]
                     if vl is None:
-                        slow(d)
+                        apply_checked(self, d)
                         continue
                     variant = True
                     lat = vl[acc]
@@ -375,94 +375,3 @@ class Simulator:
             if acc_of[p] != acc:
                 nbytes += costs.out_bytes[p]
         return nbytes / self.bw if nbytes else 0.0
-
-    def _bad(self, decision: Any, why: str) -> ContractError:
-        return ContractError(
-            f"scheduler {self.name!r} at t={self.now:.9g}s: {why}; decision {decision!r}"
-        )
-
-    def _apply_slow(self, d: Any) -> None:
-        """Validate and apply one decision (a bad one raises :class:`ContractError`).
-
-        The run loop applies well-formed dispatches itself; everything else comes here.
-        """
-        jobs, idle = self.jobs, self.idle
-        now = self.now
-        if type(d) is not tuple and not isinstance(d, tuple):
-            raise self._bad(d, "a decision must be a Dispatch or Drop tuple")
-        n = len(d)
-        job = d[0]
-        if type(job) is not Job or job._id >= len(jobs) or jobs[job._id] is not job:
-            raise self._bad(d, "not a job of this simulation")
-        if job._status is not ACTIVE or job._doomed:
-            raise self._bad(d, f"job {job._id} has already ended ({job._status})")
-        if n == 1:
-            if self.late_policy == "keep":
-                raise self._bad(d, "drops are not allowed under the 'keep' late policy")
-            self._drop(job)
-            return
-        if n != 3 and n != 4:
-            raise self._bad(d, "a decision must be (job,) or (job, layer, acc[, variant])")
-        layer, acc = d[1], d[2]
-        variant = n == 4 and bool(d[3])
-        if type(acc) is not int:
-            acc = self._index(d, acc)
-        if not 0 <= acc < self.num_acc:
-            raise self._bad(d, f"no accelerator {acc!r}")
-        if not idle[acc]:
-            raise self._bad(d, f"accelerator {acc} is busy until {self.free_at[acc]:.9g}s")
-        ready_layers = job._ready
-        if layer not in ready_layers:
-            raise self._bad(d, self._why_not_ready(job, layer))
-        costs = job._costs
-        if variant:
-            vl = costs.var_lat[layer]
-            if vl is None:
-                raise self._bad(d, f"layer {layer} of task {costs.task.name!r} has no variant")
-            lat = vl[acc]
-            job._energy += costs.var_energy[layer][acc]
-            job._variants = job._variants | {layer}
-        else:
-            lat = costs.lat[layer][acc]
-            job._energy += costs.energy[layer][acc]
-        acc_of = job._acc_of
-        if costs.is_chain:
-            if layer and acc_of[layer - 1] != acc:
-                start = now + costs.out_bytes[layer - 1] / self.bw
-            else:
-                start = now
-        else:
-            start = now + self.transfer_s(job, layer, acc)
-        finish = start + lat
-        if len(ready_layers) == 1:
-            ready_layers.clear()
-            del self.ready[job]
-        else:
-            ready_layers.remove(layer)
-            self.changes.append(job)
-        acc_of[layer] = acc
-        job._running += 1
-        idle[acc] = False
-        self.free_at[acc] = finish
-        self.busy_s[acc] += lat
-        self.reserved_s[acc] += finish - now
-        self.running_job[acc] = job
-        self.running_layer[acc] = layer
-        self.dispatches += 1
-        heappush(self.heap, (finish, PRIO_COMPLETE, next(self.seq), KIND_COMPLETE, acc))
-        if self.record:
-            self.log.append((acc, job._id, layer, now, start, finish, variant))
-
-    def _index(self, d: tuple, acc: Any) -> int:
-        try:
-            return operator.index(acc)  # numpy integers are fine
-        except TypeError:
-            raise self._bad(d, f"no accelerator {acc!r}") from None
-
-    @staticmethod
-    def _why_not_ready(job: Job, layer: Any) -> str:
-        if type(layer) is not int or not 0 <= layer < job._costs.num_layers:
-            return f"layer {layer!r} of job {job._id} is no such layer"
-        if job._acc_of[layer] >= 0:
-            return f"layer {layer} of job {job._id} is already dispatched"
-        return f"layer {layer} of job {job._id} is not ready"
