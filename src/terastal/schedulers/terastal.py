@@ -36,13 +36,17 @@ class _TaskState:
     __slots__ = (
         "admissible",
         "bits",
+        "chain",
         "dag",
         "home",
         "home_var",
+        "lat",
         "offset",
         "prio",
         "rem_after",
         "rem_best",
+        "var_lat",
+        "vd_off",
     )  # fmt: skip
 
     def __init__(
@@ -98,7 +102,11 @@ class _TaskState:
         if opts.check == "remaining":
             self.rem_after = [deadline - (rem[i] - best[i]) for i in range(n)]
         self.prio = self.offset if opts.priority == "virtual" else [deadline] * n
+        # A layer's virtual deadline, relative to the job's release.
+        self.vd_off = self.offset if self.rem_after is None else self.rem_after
         self.dag = any(len(s) > 1 for s in costs.succs)
+        self.chain = costs.is_chain
+        self.lat, self.var_lat = lat, costs.var_lat
         # Home class of each layer: where the plan's load-balanced mapping runs it most
         # (all cores of that class), else the fastest class. The home variant flag says
         # whether the plan runs the layer mostly as its variant.
@@ -218,7 +226,11 @@ class Terastal(Scheduler):
         self._mask.pop(job.id, None)
 
     def _ordered(self, view: SimView) -> list[tuple]:
-        """Ready jobs as ``(priority, id, job, layer, state, drop_rem, deadline)``, sorted.
+        """Ready jobs as sorted tuples ``(priority, id, job, layer, state, ...)``.
+
+        Each entry also carries what a visit needs and what stays fixed while the layer
+        waits: the drop test's terms, the layer's virtual deadline and, for chains, where
+        its input is and how long moving it takes.
 
         The order is kept between calls: entries of jobs that left the ready set or changed
         are filtered out, the changed jobs (:attr:`SimView.ready_changes`) get new entries at
@@ -230,6 +242,7 @@ class Terastal(Scheduler):
         entries = self._entries
         tasks = self._tasks
         slack = self.drop_slack
+        bw = view.transfer_bytes_per_s
         fresh = []
         for job in view.ready_changes:
             if job not in ready:
@@ -239,8 +252,16 @@ class Terastal(Scheduler):
             rem = st.rem_best[layer]
             if st.dag:
                 rem = max(st.rem_best[i] for i in job.ready_layers)
-            entry = (job.release + st.prio[layer], job.id, job, layer, st, rem * slack,
-                     job.deadline + _EPS)  # fmt: skip
+            release = job.release
+            if st.chain:
+                # Only the previous layer's output may move, and where it ran is fixed now.
+                src = job.layer_accelerator(layer - 1) if layer else -1
+                nbytes = job.costs.out_bytes[layer - 1] if src >= 0 else 0.0
+                move = nbytes / bw if nbytes else 0.0
+            else:
+                src, move = None, 0.0
+            entry = (release + st.prio[layer], job.id, job, layer, st, rem * slack,
+                     job.deadline + _EPS, release + st.vd_off[layer] + _EPS, src, move)  # fmt: skip
             entries[job] = entry
             fresh.append(entry)
         order = []
@@ -270,10 +291,9 @@ class Terastal(Scheduler):
         now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
-        bw = view.transfer_bytes_per_s
         masks = self._mask
         accs = range(len(free))
-        for _, jid, job, layer, st, drop_rem, deadline in order:
+        for _, jid, job, layer, st, drop_rem, deadline, vde, src, move in order:
             if may_drop and now + drop_rem > deadline:
                 out.append((job,))
                 continue
@@ -281,49 +301,46 @@ class Terastal(Scheduler):
                 if not may_drop:
                     break
                 continue
-            costs = job.costs
-            lat = costs.lat[layer]
+            lat = st.lat[layer]
             bit = st.bits[layer]
-            mask = masks.get(jid, 0)
-            vlat = costs.var_lat[layer] if bit and (mask | bit) in st.admissible else None
-            if costs.is_chain:
-                # transfer_s of a chain, inlined: only the previous layer's output may move
-                src = job.layer_accelerator(layer - 1) if layer else -1
-                nbytes = costs.out_bytes[layer - 1] if src >= 0 else 0.0
-                move = nbytes / bw if nbytes else 0.0
-                starts = [free[a] + (0.0 if a == src else move) for a in accs]
-            else:
+            mask = masks.get(jid, 0) if bit else 0
+            vlat = st.var_lat[layer] if bit and (mask | bit) in st.admissible else None
+            if src is None:
                 starts = [free[a] + transfer(job, layer, a) for a in accs]
-            vd = job.release + (st.offset if st.rem_after is None else st.rem_after)[layer]
+            elif move:
+                starts = [f + move for f in free]
+                starts[src] = free[src]  # the input is already there
+            else:
+                starts = free  # read-only below, until the choice is made
             # 1. the home class meets the virtual deadline: use it (or wait for it)
             home_var = st.home_var[layer] and vlat is not None
             home = st.home[layer]
             a_best = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
             f_best = starts[a_best] + (vlat if home_var else lat)[a_best]
             choice = None
-            if f_best <= vd + _EPS:
+            if f_best <= vde:
                 choice = (a_best, home_var, f_best)
             elif (
                 self.variant_first
                 and vlat is not None
                 and not home_var
-                and starts[a_best] + vlat[a_best] <= vd + _EPS
+                and starts[a_best] + vlat[a_best] <= vde
             ):
                 # 1b. the home class meets it as the variant: less work than moving away
                 choice = (a_best, True, starts[a_best] + vlat[a_best])
-            if choice is None and f_best > vd + _EPS:
+            if choice is None and f_best > vde:
                 # 2. an idle core meeting the virtual deadline, least accuracy cost first
                 f_any, any_choice = _INF, None
                 for a in accs:
                     f = starts[a] + lat[a]
-                    if idle[a] and f <= vd + _EPS and (choice is None or f < choice[2]):
+                    if idle[a] and f <= vde and (choice is None or f < choice[2]):
                         choice = (a, False, f)
                     if f < f_any:
                         f_any, any_choice = f, (a, False, f)
                 if choice is None and vlat is not None:
                     for a in accs:
                         f = starts[a] + vlat[a]
-                        if idle[a] and f <= vd + _EPS and (choice is None or f < choice[2]):
+                        if idle[a] and f <= vde and (choice is None or f < choice[2]):
                             choice = (a, True, f)
                         # 3. nothing meets it: a variant only if strictly earliest overall
                         if f < f_any - _EPS:
