@@ -129,9 +129,8 @@ class PreferredQueues:
         self.key = key
         self.small = small
         self._eligible: list[list[tuple[int, int]]] = []
-        # [eligible mask, heap of entries, fresh entry held out of the heap or None]
-        self._groups: list[list] = []
-        self._heap_of: dict[int, list] = {}  # eligible mask -> its group
+        self._groups: list[tuple[int, list]] = []  # (eligible mask, heap of entries)
+        self._heap_of: dict[int, list] = {}
         self._entry: dict[Job, tuple] = {}  # the current entry of each queued job
         self._active = False
         self._idle_mask: dict[tuple[bool, ...], int] = {}
@@ -156,6 +155,23 @@ class PreferredQueues:
     def _clear(self) -> None:
         self._groups, self._heap_of, self._entry = [], {}, {}
         self._active = False
+
+    def _enqueue(self, jobs: Iterable[Job]) -> None:
+        """Give each job an entry (see :func:`_entry`) for its next layer."""
+        eligible, key, entries, heap_of = self._eligible, self.key, self._entry, self._heap_of
+        for job in jobs:
+            layer = job.next_layer
+            old = entries.get(job)
+            if old is not None and old[-3] == layer:
+                continue  # its entry is current
+            mask, acc = eligible[job.task_index][layer]
+            entry = _entry(key(job), layer, job, acc)
+            entries[job] = entry
+            heap = heap_of.get(mask)
+            if heap is None:
+                heap = heap_of[mask] = []
+                self._groups.append((mask, heap))
+            heappush(heap, entry)
 
     def decide(self, view: SimView) -> list[tuple]:
         """The decisions of ``map_preferred(view, sorted(view.ready_jobs, key=key))``."""
@@ -183,44 +199,52 @@ class PreferredQueues:
                     break
             return out
         if self._active:
-            self._refresh(view.ready_changes, ready)
-        else:  # the backlog just passed `small`: queue every ready job
+            # Inlined _enqueue of the jobs whose next layer changed (usually one).
+            eligible, key, entries, heap_of = self._eligible, self.key, self._entry, self._heap_of
+            for job in view.ready_changes:
+                if job not in ready:
+                    continue
+                layer = job.next_layer
+                old = entries.get(job)
+                if old is not None and old[-3] == layer:
+                    continue
+                mask, acc = eligible[job.task_index][layer]
+                k = key(job)
+                entry = entries[job] = (
+                    (*k, layer, job, acc) if type(k) is tuple else (k, layer, job, acc)
+                )
+                heap = heap_of.get(mask)
+                if heap is None:
+                    heap = heap_of[mask] = []
+                    self._groups.append((mask, heap))
+                heappush(heap, entry)
+        else:
             self._active = True
-            self._refresh(ready, ready)
-        groups = self._groups
+            self._enqueue(ready)
         entries = self._entry
+        groups = self._groups
         while free:
-            best = best_group = None
+            best = best_heap = None
             live = []  # groups that can still serve: the next pass looks only at these
             for group in groups:
-                mask, heap, head = group
-                if not mask & free:
+                mask, heap = group
+                if not mask & free or not heap:
                     continue
-                if head is None:  # no fresh entry waiting: the heap's head, once live
+                head = heap[0]
+                while entries.get(head[-2]) is not head or head[-2] not in ready:
+                    heappop(heap)  # stale: the job left the ready set or was re-queued
+                    if entries.get(head[-2]) is head:
+                        del entries[head[-2]]
                     if not heap:
-                        continue
+                        break
                     head = heap[0]
-                    while entries.get(head[-2]) is not head or head[-2] not in ready:
-                        heappop(heap)  # stale: the job left the ready set or was re-queued
-                        if entries.get(head[-2]) is head:
-                            del entries[head[-2]]
-                        if not heap:
-                            break
-                        head = heap[0]
-                    else:
-                        live.append(group)
-                        if best is None or head < best:
-                            best, best_group = head, group
-                    continue
-                live.append(group)
-                if best is None or head < best:
-                    best, best_group = head, group
+                else:
+                    live.append(group)
+                    if best is None or head < best:
+                        best, best_heap = head, heap
             if best is None:
                 break
-            if best_group[2] is best:
-                best_group[2] = None  # the fresh entry goes without ever entering the heap
-            else:
-                heappop(best_group[1])
+            heappop(best_heap)
             layer, job, acc = best[-3:]
             del entries[job]
             if not free >> acc & 1:
@@ -229,50 +253,18 @@ class PreferredQueues:
             out.append((job, layer, acc, False))
             free &= ~(1 << acc)
             groups = live
-        for group in self._groups:
-            if group[2] is not None:
-                heappush(group[1], group[2])
-                group[2] = None
         return out
 
-    def _refresh(self, changed: Iterable[Job], ready) -> None:
-        """New entries for the jobs whose next layer changed since the last call.
 
-        A group keeps at most one fresh entry out of its heap (``group[2]``), and only one
-        that is not larger than any entry in the heap: it is then that group's head, and if
-        it is dispatched in this call (the usual case for the most urgent job, whose next
-        layer just became ready) it never costs a heap push and pop. Every other entry is
-        pushed at once; the fresh one left at the end of the call is pushed then.
-        """
-        eligible, key, entries, heap_of = self._eligible, self.key, self._entry, self._heap_of
-        for job in changed:
-            if job not in ready:
-                continue
-            layer = job.next_layer
-            old = entries.get(job)
-            if old is not None and old[-3] == layer:
-                continue  # its entry is current
-            mask, acc = eligible[job.task_index][layer]
-            # (*priority, layer, job, preferred accelerator): a tuple priority is flattened
-            # so that comparisons stay one level deep; it is unique per job, and the layer
-            # orders two entries of one job, so a Job is never compared.
-            k = key(job)
-            entry = (*k, layer, job, acc) if type(k) is tuple else (k, layer, job, acc)
-            entries[job] = entry
-            group = heap_of.get(mask)
-            if group is None:
-                group = heap_of[mask] = [mask, [], None]
-                self._groups.append(group)
-            heap, held = group[1], group[2]
-            if heap and entry > heap[0]:
-                heappush(heap, entry)
-            elif held is None:
-                group[2] = entry
-            elif entry < held:
-                heappush(heap, held)
-                group[2] = entry
-            else:
-                heappush(heap, entry)
+def _entry(priority: Any, layer: int, job: Job, acc: int) -> tuple:
+    """A heap entry ``(*priority, layer, job, preferred accelerator)``.
+
+    A tuple priority is flattened so that heap comparisons stay one level deep; the priority
+    is unique per job and the layer orders two entries of one job, so a Job is never compared.
+    """
+    if type(priority) is tuple:
+        return (*priority, layer, job, acc)
+    return (priority, layer, job, acc)
 
 
 def mapper(name: str):
