@@ -6,6 +6,7 @@ from terastal.model import Layer, LayerKind, Scenario, Task
 from terastal.planner.plan import LayerPlan, Plan, TaskPlan
 from terastal.schedulers import make_scheduler
 from terastal.schedulers.conformance import check_scheduler
+from terastal.schedulers.terastal import Terastal
 from terastal.sim import check_invariants, simulate
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
 
@@ -143,3 +144,69 @@ def test_bad_options_are_clear_errors():
         make_scheduler("terastal", priority="fifo")
     with pytest.raises(InputError, match="drop_slack"):
         make_scheduler("terastal", drop_slack=0)
+
+
+class _EveryJobChanged:
+    """A view that reports every ready job as changed (a from-scratch sort each call)."""
+
+    def __init__(self, view):
+        self._view = view
+
+    def __getattr__(self, attr):
+        return getattr(self._view, attr)
+
+    @property
+    def ready_changes(self):
+        return tuple(self._view.ready_jobs)
+
+
+class _SortEveryCall(Terastal):
+    """Terastal with no order kept between calls: the reference for the incremental order."""
+
+    def _ordered(self, view):
+        self._order, self._entries = [], {}
+        return super()._ordered(_EveryJobChanged(view))
+
+
+def _fingerprint(result):
+    jobs = [(j.id, j.status, j.finish, j.energy_j, j.variants) for j in result.jobs]
+    return result.log, jobs, len(result.decision_ns)
+
+
+@pytest.mark.parametrize("late", ["scheduler", "keep"])
+@pytest.mark.parametrize("opts", [{}, {"priority": "virtual"}, {"drops": False}])
+def test_kept_order_decides_like_sorting_every_call(late, opts):
+    from terastal.sim.synthetic import random_case
+
+    compared = 0
+    for seed in range(10):
+        # fork-join models and overload, so that backlogs build and DAG jobs change layers
+        sc, pf, tb = random_case(
+            seed, num_tasks=2 + seed % 4, num_accelerators=1 + seed % 3, load=0.9 + 0.1 * seed
+        )
+        runs = [
+            simulate(sc, pf, tb, cls(**opts), duration_s=0.5, seed=seed, late=late)
+            for cls in (Terastal, _SortEveryCall)
+        ]
+        assert _fingerprint(runs[0]) == _fingerprint(runs[1])
+        compared += runs[0].dispatches
+    assert compared > 500  # the comparison covered real schedules
+
+
+def test_kept_order_decides_like_sorting_every_call_with_variants():
+    from terastal.cost import build_cost_tables, default_cost_model
+    from terastal.io import load_model, load_model_fps, load_platform
+    from terastal.sim.setup import with_plan
+    from terastal.workloads import scale_to_utilization
+
+    pf = load_platform("Dual_4K/WS_OS")
+    names = ("resnet50", "vgg11", "mb2_ssd_lite", "sp2dense")
+    base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))
+    sc = scale_to_utilization(base, build_cost_tables(base, pf, default_cost_model()), 1.0, "equal")
+    plan, tables = with_plan(sc, pf)
+    runs = [
+        simulate(sc, pf, tables, cls(plan=plan), duration_s=0.3, seed=3)
+        for cls in (Terastal, _SortEveryCall)
+    ]
+    assert _fingerprint(runs[0]) == _fingerprint(runs[1])
+    assert any(j.variants for j in runs[0].jobs)  # variants were part of what was compared
