@@ -45,3 +45,34 @@ def test_bad_options_are_input_errors():
         get_cost_model("analytical", mode="nope")
     with pytest.raises(InputError, match="bad options"):
         get_cost_model("analytical", colour="red")
+
+
+def test_spec_strings_carry_typed_options():
+    from terastal.cost import parse_cost_spec
+
+    assert parse_cost_spec("zigzag") == ("zigzag", {})
+    assert parse_cost_spec(" table : path=c.csv ") == ("table", {"path": "c.csv"})
+    assert parse_cost_spec("x:a=1,b=2.5,c=true,d=False,e=ws") == (
+        "x", {"a": 1, "b": 2.5, "c": True, "d": False, "e": "ws"},
+    )  # fmt: skip
+    xr = get_cost_model("analytical:mode=xrbench")
+    assert isinstance(xr, AnalyticalCostModel) and xr.mode == "xrbench"
+    # keyword options add to the spec's own
+    assert get_cost_model("analytical:mode=xrbench", bytes_per_elem=2).bytes_per_elem == 2
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        ("analytical:mode", "KEY=VALUE"),
+        ("analytical:=xrbench", "KEY=VALUE"),
+        ("analytical:mode=xrbench,mode=physical", "given twice"),
+        ("analytical:mode=weird", "mode must be one of"),
+        ("analytical:colour=red", "bad options"),
+        ("maestro:mode=xrbench", "valid names"),
+    ],
+)
+def test_bad_spec_strings_are_clear_errors(spec, match):
+    with pytest.raises(InputError, match=match) as exc:
+        get_cost_model(spec)
+    assert exc.value.field == "cost_model"

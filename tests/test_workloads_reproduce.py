@@ -148,3 +148,48 @@ def test_unknown_model_in_a_suite_names_the_mix(tmp_path):
     )
     with pytest.raises(InputError, match=r"s\.yaml: field 'mixes\[0\]': unknown model"):
         load_suite(p)
+
+
+_TINY = (
+    "name: tiny\nplatforms: [Dual_4K/WS_OS]\nutilizations: [0.8]\nseeds: [0]\nduration_ms: 40\n"
+    "mixes:\n  - {name: a, models: [resnet50, mb2_ssd_lite]}\n"
+)
+
+
+def test_suite_cost_model_spec_is_used_and_checked(tmp_path):
+    from terastal.reproduce.runner import run_suite
+
+    p = tmp_path / "s.yaml"
+    p.write_text(_TINY)
+    default = run_suite(load_suite(p), ["edf"], workers=1)
+    p.write_text(_TINY + "cost_model: analytical:mode=xrbench\n")
+    suite = load_suite(p)
+    assert suite.cost_model == "analytical:mode=xrbench"
+    xr = run_suite(suite, ["edf"], workers=1)
+    # the same arrivals costed by another model: other energies and load measures
+    assert [r["model"] for r in xr] == [r["model"] for r in default]
+    assert [r["energy_mj"] for r in xr] != [r["energy_mj"] for r in default]
+    # the argument overrides the suite's spec
+    again = run_suite(suite, ["edf"], workers=1, cost_model="analytical")
+    assert [r["energy_mj"] for r in again] == [r["energy_mj"] for r in default]
+    p.write_text(_TINY + "cost_model: analytical:mode=weird\n")
+    with pytest.raises(InputError, match=r"s\.yaml: field 'cost_model'"):
+        load_suite(p)
+
+
+def test_reproduce_cli_records_the_cost_model(tmp_path):
+    import json
+
+    from terastal.cli import main
+
+    p = tmp_path / "s.yaml"
+    p.write_text(_TINY)
+    out = tmp_path / "out"
+    args = ["reproduce", "--suite", str(p), "--schedulers", "edf,terastal", "--workers", "1"]
+    assert main([*args, "--cost-model", "analytical:mode=xrbench", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["cost_model"] == "analytical:mode=xrbench"
+    assert "cost model analytical:mode=xrbench" in (out / "report.md").read_text()
+    bad = tmp_path / "bad"
+    assert main([*args, "--cost-model", "analytical:mode", "--out", str(bad)]) != 0
+    assert not bad.exists()  # nothing half-written

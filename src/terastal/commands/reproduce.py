@@ -32,6 +32,14 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "",
         workers: Annotated[int, typer.Option("--workers", help="Processes (0: CPU count).")] = 0,
+        cost_model: Annotated[
+            str | None,
+            typer.Option(
+                "--cost-model",
+                help="Cost backend spec, e.g. analytical:mode=xrbench or zigzag "
+                "(default: the suite's, else the analytical model).",
+            ),
+        ] = None,
     ) -> None:
         """Run the suite x schedulers x seeds; write summary.json, runs.csv, plots, report.md."""
         from rich.console import Console
@@ -51,8 +59,12 @@ def register(app: typer.Typer) -> None:
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            rows = run_suite(st, labels, workers=workers or None, progress=progress)
+            spec = cost_model if cost_model is not None else st.cost_model
+            rows = run_suite(
+                st, labels, workers=workers or None, progress=progress, cost_model=spec
+            )
         summary = summarize(rows)
+        summary["cost_model"] = spec or "analytical"
         summary["suite"] = st.name
         summary["quick"] = quick
         summary["wall_s"] = time.perf_counter() - t0
@@ -65,6 +77,8 @@ def register(app: typer.Typer) -> None:
             (tmp / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
             plots = write_plots(rows, summary, tmp)
             title = f"terastal reproduce: suite {st.name}{' (quick)' if quick else ''}"
+            if spec:
+                title += f", cost model {spec}"
             (tmp / "report.md").write_text(report_md(rows, summary, plots, title))
             if out.exists():
                 shutil.rmtree(out)

@@ -1,4 +1,9 @@
-"""Cost backends by name: ``get_cost_model("analytical" | "table" | "zigzag", **options)``."""
+"""Cost backends by name: ``get_cost_model("analytical" | "table" | "zigzag", **options)``.
+
+A name may carry its options as a spec string, ``NAME:KEY=VALUE,KEY=VALUE`` (for example
+``analytical:mode=xrbench`` or ``table:path=costs.csv``), which is how the CLI's
+``--cost-model`` options, sweep configurations and suite files name a configured backend.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from terastal.cost.analytical import AnalyticalCostModel
 from terastal.cost.base import CostModel
 from terastal.errors import InputError
 
-__all__ = ["BACKENDS", "default_cost_model", "get_cost_model"]
+__all__ = ["BACKENDS", "default_cost_model", "get_cost_model", "parse_cost_spec"]
 
 
 def _table(**options: Any) -> CostModel:
@@ -51,6 +56,44 @@ def default_cost_model() -> AnalyticalCostModel:
         return _default
 
 
+def _value(text: str) -> Any:
+    """A spec option's value: bool, int or float when it reads as one, else the string."""
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_cost_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """Split ``NAME[:KEY=VALUE[,KEY=VALUE...]]`` into the backend name and its options.
+
+    Raises
+    ------
+    InputError
+        For an option without ``=``, an empty key or a key given twice.
+    """
+    name, sep, rest = str(spec).partition(":")
+    options: dict[str, Any] = {}
+    if sep:
+        for item in rest.split(","):
+            key, eq, value = item.partition("=")
+            key = key.strip()
+            if not eq or not key:
+                raise InputError(
+                    f"cost model {spec!r}: options must read KEY=VALUE, got {item!r}",
+                    field="cost_model",
+                )
+            if key in options:
+                raise InputError(f"cost model {spec!r}: {key!r} given twice", field="cost_model")
+            options[key] = _value(value.strip())
+    return name.strip(), options
+
+
 def get_cost_model(name: str, **options: Any) -> CostModel:
     """Build the cost backend called ``name``.
 
@@ -59,16 +102,18 @@ def get_cost_model(name: str, **options: Any) -> CostModel:
     name : str
         ``"analytical"`` (options: ``mode``, ``bytes_per_elem``; none -> the shared default
         instance), ``"table"`` (needs ``path``) or ``"zigzag"`` (options: ``cache_dir``,
-        ``lpf_limit``).
+        ``lpf_limit``), or a spec ``NAME:KEY=VALUE,...`` (see :func:`parse_cost_spec`).
     **options
-        Passed to the backend's constructor.
+        Passed to the backend's constructor (added to a spec's own options).
 
     Raises
     ------
     InputError
         For an unknown name (the message lists the valid ones) or bad options.
     """
-    key = str(name).strip().lower()
+    name, spec_options = parse_cost_spec(name)
+    options = {**spec_options, **options}
+    key = name.lower()
     factory = BACKENDS.get(key)
     if factory is None:
         raise InputError(

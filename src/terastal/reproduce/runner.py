@@ -7,6 +7,7 @@ in a process pool; results are independent of the number of workers.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -39,22 +40,26 @@ def run_point(
     duration_s: float,
     schedulers: Sequence[str],
     late: str = "scheduler",
+    cost_model: str | None = None,
 ) -> list[dict]:
     """Run one suite point; one row per (scheduler, seed, model).
+
+    ``cost_model`` is a backend spec (``terastal.cost.get_cost_model``); None is the default
+    analytical model.
 
     Returns
     -------
     list of dict
         Rows with the point's configuration, the run's summary metrics and the model's.
     """
-    from terastal.cost import build_cost_tables, default_cost_model
+    from terastal.cost import build_cost_tables
     from terastal.metrics.core import compute_metrics
     from terastal.planner import make_plan
     from terastal.schedulers import make_scheduler
     from terastal.sim import simulate
     from terastal.workloads import max_density, measure_load, scale_to_utilization
 
-    cost = default_cost_model()
+    cost = _cost_model(cost_model)
     platform = resolve_platform(platform_spec)
     base = build_mix(mix)
     scenario = scale_to_utilization(
@@ -104,9 +109,19 @@ def run_point(
     return rows
 
 
-def _point_args(suite: Suite, schedulers: Sequence[str], late: str) -> list[tuple]:
+@functools.lru_cache(maxsize=4)
+def _cost_model(spec: str | None):
+    """One backend per spec and process, so its caches serve every point the process runs."""
+    from terastal.sim.setup import resolve_cost_model
+
+    return resolve_cost_model(spec)
+
+
+def _point_args(
+    suite: Suite, schedulers: Sequence[str], late: str, cost_model: str | None = None
+) -> list[tuple]:
     return [
-        (mix, plat, u, suite.seeds, suite.duration_ms / 1e3, tuple(schedulers), late)
+        (mix, plat, u, suite.seeds, suite.duration_ms / 1e3, tuple(schedulers), late, cost_model)
         for mix in suite.mixes
         for plat in suite.platforms
         if mix.platforms is None or plat in mix.platforms
@@ -121,6 +136,7 @@ def run_suite(
     workers: int | None = None,
     late: str = "scheduler",
     progress: Callable[[int, int], None] | None = None,
+    cost_model: str | None = None,
 ) -> list[dict]:
     """Run every point of ``suite``; rows are returned in the suite's order.
 
@@ -136,6 +152,9 @@ def run_suite(
         Late-work policy of every run.
     progress : callable, optional
         Called with ``(points_done, points_total)``.
+    cost_model : str, optional
+        Backend spec for every point, e.g. ``"analytical:mode=xrbench"`` or ``"zigzag"``
+        (default: the suite's ``cost_model``, else the default analytical model).
     """
     from terastal.errors import InputError
 
@@ -145,7 +164,9 @@ def run_suite(
             f"unknown scheduler label(s) {', '.join(unknown)} (known: {', '.join(SCHEDULERS)})",
             field="schedulers",
         )
-    args = _point_args(suite, schedulers, late)
+    spec = cost_model if cost_model is not None else suite.cost_model
+    _cost_model(spec)  # a bad spec fails here, before any worker starts
+    args = _point_args(suite, schedulers, late, spec)
     workers = workers or os.cpu_count() or 1
     results: list[list[dict] | None] = [None] * len(args)
     if workers <= 1:

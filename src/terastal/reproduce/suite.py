@@ -13,7 +13,9 @@ import yaml
 from terastal.errors import InputError
 from terastal.model import Platform, Scenario, Task
 
-_SUITE_KEYS = {"name", "platforms", "utilizations", "seeds", "duration_ms", "mixes", "quick"}
+_SUITE_KEYS = {
+    "name", "platforms", "utilizations", "seeds", "duration_ms", "mixes", "quick", "cost_model"
+}  # fmt: skip
 _MIX_KEYS = {"name", "models", "scenario", "shares", "platforms"}
 SHARES = ("equal", "nominal")
 _DEFAULT_FPS = 30.0
@@ -41,6 +43,7 @@ class Suite:
     seeds: tuple[int, ...]
     duration_ms: float
     source: str
+    cost_model: str | None = None  # a backend spec (``terastal.cost.get_cost_model``)
 
 
 def _fail(msg: str, source: str, field: str | None = None) -> InputError:
@@ -110,6 +113,7 @@ def _parse(data: object, source: str, quick: bool) -> Suite:
         seeds=_list(fields, "seeds", source, int),
         duration_ms=float(duration),
         source=source,
+        cost_model=None if data.get("cost_model") is None else str(data["cost_model"]),
     )
 
 
@@ -178,6 +182,13 @@ def load_suite(path: str | os.PathLike[str] | None = None, *, quick: bool = Fals
             resolve_platform(spec)
         except InputError as exc:
             raise InputError(exc.message, file=source, field="platforms") from None
+    if suite.cost_model is not None:
+        from terastal.cost import get_cost_model
+
+        try:
+            get_cost_model(suite.cost_model)
+        except InputError as exc:
+            raise InputError(exc.message, file=source, field="cost_model") from None
     return suite
 
 
