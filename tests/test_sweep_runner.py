@@ -116,3 +116,17 @@ def test_dry_run_and_grid_errors_exit_2_with_one_line(tmp_path, capsys):
         "cost_model"
     )
     assert not (tmp_path / "r").exists()
+
+
+def test_cost_model_values_backend_specs_and_imports():
+    from terastal.cost import AnalyticalCostModel
+    from terastal.errors import InputError
+    from terastal.sweep.runner import make_cost_model
+
+    # names and NAME:KEY=VALUE specs go to load_case as they are; module:attr is imported
+    assert make_cost_model(None) is None
+    assert make_cost_model("zigzag") == "zigzag"
+    assert make_cost_model("analytical:mode=xrbench") == "analytical:mode=xrbench"
+    assert isinstance(make_cost_model("terastal.cost:AnalyticalCostModel"), AnalyticalCostModel)
+    with pytest.raises(InputError, match="cannot import cost model"):
+        make_cost_model("no_such_module:thing")

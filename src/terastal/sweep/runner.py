@@ -21,17 +21,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from terastal.cost.registry import BACKENDS
 from terastal.errors import InputError
 from terastal.sweep.grid import Grid, resolve_spec
 from terastal.sweep.store import ResultStore, flatten_metrics
 
 
 def make_cost_model(name: str | None) -> Any:
-    """``None``, a backend name (passed on to ``load_case``), or an object from ``module:attr``.
+    """``None``, a backend name or spec (passed on to ``load_case``), or an object from
+    ``module:attr``.
 
-    A class or factory named by ``module:attr`` is called without arguments.
+    A backend spec ``NAME:KEY=VALUE,...`` names a registered backend before the colon and has
+    ``=`` after it, which a ``module:attr`` never has. A class or factory named by
+    ``module:attr`` is called without arguments.
     """
     if not name or ":" not in name:
+        return name
+    head, _, rest = name.partition(":")
+    if head.strip().lower() in BACKENDS and "=" in rest:
         return name
     module, _, attr = name.partition(":")
     try:
