@@ -73,3 +73,21 @@ def test_cache_key_depends_on_architecture_and_shape(tmp_path):
     assert k == model._key(CONV, core())
     assert k != model._key(CONV, core(Dataflow.OS))
     assert k != model._key(Layer("conv", LayerKind.CONV, 16, 16, 12, 10, 3, 3), core())
+
+
+@needs_zigzag
+def test_layer_without_a_mapping_is_costed_as_k_tiles(tmp_path):
+    import dataclasses
+
+    # the weights (16 x 32 x 3 x 3 bytes) exceed the 4 KiB global buffer: no ZigZag mapping
+    small = Accelerator("z", Dataflow.WS, 64, offchip_bw=16, noc_bw=16, global_buffer_bytes=4096)
+    big = Layer("big", LayerKind.CONV, k=16, c=32, y=6, x=6, r=3, s=3)
+    model = ZigZagCostModel(cache_dir=tmp_path, lpf_limit=3)
+    with pytest.raises(TerastalError, match="zigzag failed on layer 'big'"):
+        model._run(big, small)
+    got = model.evaluate([big], small)
+    half = model.evaluate([dataclasses.replace(big, k=8)], small)  # from the cache
+    assert got.compute_cycles[0] == 2 * half.compute_cycles[0] > 0
+    assert got.energy_j[0] == pytest.approx(2 * half.energy_j[0])
+    records = [json.loads(f.read_text()) for f in tmp_path.glob("*.json")]
+    assert sorted(r.get("k_split", 1) for r in records) == [1, 2]

@@ -9,11 +9,13 @@ Spatial unrolling follows the dataflow family: NVDLA-style WS unrolls K x C (G x
 depthwise, else a depthwise layer would run on one PE column), ShiDianNao-style OS unrolls
 OX x OY, row-stationary unrolls filter rows FY x output rows OY. ZigZag costs Conv (incl.
 grouped and depthwise) and Gemm/MatMul layers; transposed convolutions, pooling and
-element-wise layers fall back to the analytical model (logged once per kind).
+element-wise layers fall back to the analytical model (logged once per kind). A dense layer
+for which ZigZag finds no mapping is costed as output-channel (K) tiles run in sequence.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -38,6 +40,7 @@ __all__ = ["ZigZagCostModel", "zigzag_available"]
 log = logging.getLogger(__name__)
 
 _SUPPORTED = (LayerKind.CONV, LayerKind.DWCONV, LayerKind.FC)
+_MAX_SPLITS = 3  # K halvings tried when ZigZag finds no mapping (up to 8 tiles)
 _PJ = MAC_ENERGY_J * 1e12  # one MAC in pJ; memory costs scale from it as in ENERGY
 _CONV = "O[b][g][k][oy][ox]+=W[g][k][c][fy][fx]*I[b][g][c][iy][ix]"
 _LINKS = {"O": "O", "W": "I2", "I": "I1"}
@@ -223,17 +226,38 @@ class ZigZagCostModel:
                 cyc[i], lat[i], en[i] = cycles, cycles / acc.clock_hz, energy_pj * 1e-12
         return LayerCosts(lat, en, cyc, dram)
 
-    def _layer(self, layer: Layer, acc: Accelerator) -> tuple[float, float]:
+    def _layer(self, layer: Layer, acc: Accelerator, depth: int = 0) -> tuple[float, float]:
         path = self.cache_dir / f"{self._key(layer, acc)}.json"
         try:
             rec = json.loads(path.read_text())
             return float(rec["cycles"]), float(rec["energy_pj"])
         except (OSError, ValueError, KeyError):
             pass
-        cycles, energy = self._run(layer, acc)
+        tiles = 1
+        try:
+            cycles, energy = self._run(layer, acc)
+        except TerastalError:
+            # ZigZag 3.9.1 finds no mapping for some layers whose weights exceed the global
+            # buffer (e.g. 512x512 3x3 convolutions on a 2 MiB core). The core runs such a
+            # layer as output-channel tiles one after another: cost two halves of K in
+            # sequence, halving again if needed.
+            if depth >= _MAX_SPLITS or layer.groups != 1 or layer.k < 2 or layer.kind not in (
+                LayerKind.CONV, LayerKind.FC
+            ):  # fmt: skip
+                raise
+            half = layer.k // 2
+            parts = [
+                self._layer(dataclasses.replace(layer, k=k), acc, depth + 1)
+                for k in (half, layer.k - half)
+            ]
+            cycles, energy = parts[0][0] + parts[1][0], parts[0][1] + parts[1][1]
+            tiles = 2
+            log.info("zigzag backend: %r on %r costed as two K halves", layer.name, acc.name)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         record = {"cycles": cycles, "energy_pj": energy, "shape": shape_key(layer)}
+        if tiles > 1:
+            record["k_split"] = tiles
         tmp.write_text(json.dumps(record))
         os.replace(tmp, path)
         return cycles, energy
