@@ -91,3 +91,21 @@ def test_layer_without_a_mapping_is_costed_as_k_tiles(tmp_path):
     assert got.energy_j[0] == pytest.approx(2 * half.energy_j[0])
     records = [json.loads(f.read_text()) for f in tmp_path.glob("*.json")]
     assert sorted(r.get("k_split", 1) for r in records) == [1, 2]
+
+
+@needs_zigzag
+def test_layer_zigzag_cannot_cost_falls_back_with_a_warning(tmp_path, monkeypatch, caplog):
+    from terastal.cost import AnalyticalCostModel
+
+    def no_mapping(self, layer, acc):
+        raise TerastalError(f"zigzag failed on layer {layer.name!r} (conv) on {acc.name!r}: x")
+
+    monkeypatch.setattr(ZigZagCostModel, "_run", no_mapping)
+    tiny = Layer("fc7", LayerKind.CONV, k=1, c=9, y=1, x=1)  # k=1: nothing left to split
+    model = ZigZagCostModel(cache_dir=tmp_path)
+    with caplog.at_level("WARNING", logger="terastal.cost.zigzag_backend"):
+        got = model.evaluate([tiny], core())
+    want = AnalyticalCostModel().evaluate([tiny], core())
+    np.testing.assert_allclose(got.latency_s, want.latency_s)
+    assert "'fc7'" in caplog.text and "analytical" in caplog.text
+    assert not list(tmp_path.glob("*.json"))  # a fallback is not cached as a ZigZag result

@@ -10,7 +10,9 @@ depthwise, else a depthwise layer would run on one PE column), ShiDianNao-style 
 OX x OY, row-stationary unrolls filter rows FY x output rows OY. ZigZag costs Conv (incl.
 grouped and depthwise) and Gemm/MatMul layers; transposed convolutions, pooling and
 element-wise layers fall back to the analytical model (logged once per kind). A dense layer
-for which ZigZag finds no mapping is costed as output-channel (K) tiles run in sequence.
+for which ZigZag finds no mapping is costed as output-channel (K) tiles run in sequence; a
+layer ZigZag cannot cost even so falls back to the analytical model with a warning naming it
+(and is not cached, so another ZigZag version gets to try).
 """
 
 from __future__ import annotations
@@ -209,7 +211,11 @@ class ZigZagCostModel:
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
     def evaluate(self, layers: Sequence[Layer], acc: Accelerator) -> LayerCosts:
-        """Return the costs of ``layers`` on ``acc`` (ZigZag for Conv/Gemm, else fallback)."""
+        """Return the costs of ``layers`` on ``acc`` (ZigZag for Conv/Gemm, else fallback).
+
+        A supported layer that ZigZag cannot cost is logged at WARNING and costed by the
+        fallback model.
+        """
         n = len(layers)
         lat, en, cyc = np.zeros(n), np.zeros(n), np.zeros(n)
         dram = _dram_elems(layers, acc.global_buffer_bytes) if n else np.zeros(0)
@@ -220,10 +226,20 @@ class ZigZagCostModel:
                 self._noted.add(kind)
             fb = self.fallback.evaluate([layers[i] for i in other], acc)
             lat[other], en[other], cyc[other] = fb.latency_s, fb.energy_j, fb.compute_cycles
+        failed = []
         for i, ly in enumerate(layers):
             if ly.kind in _SUPPORTED:
-                cycles, energy_pj = self._layer(ly, acc)
+                try:
+                    cycles, energy_pj = self._layer(ly, acc)
+                except TerastalError as exc:
+                    # One shape ZigZag cannot map should not stop a long run; say which.
+                    log.warning("%s; costed by the analytical model instead", exc)
+                    failed.append(i)
+                    continue
                 cyc[i], lat[i], en[i] = cycles, cycles / acc.clock_hz, energy_pj * 1e-12
+        if failed:
+            fb = self.fallback.evaluate([layers[i] for i in failed], acc)
+            lat[failed], en[failed], cyc[failed] = fb.latency_s, fb.energy_j, fb.compute_cycles
         return LayerCosts(lat, en, cyc, dram)
 
     def _layer(self, layer: Layer, acc: Accelerator, depth: int = 0) -> tuple[float, float]:
