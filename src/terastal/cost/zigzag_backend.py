@@ -233,7 +233,8 @@ class ZigZagCostModel:
                     cycles, energy_pj = self._layer(ly, acc)
                 except TerastalError as exc:
                     # One shape ZigZag cannot map should not stop a long run; say which.
-                    log.warning("%s; costed by the analytical model instead", exc)
+                    fb_name = getattr(self.fallback, "name", type(self.fallback).__name__)
+                    log.warning("%s; costed by the %s model instead", exc, fb_name)
                     failed.append(i)
                     continue
                 cyc[i], lat[i], en[i] = cycles, cycles / acc.clock_hz, energy_pj * 1e-12
