@@ -330,3 +330,70 @@ def test_frames_at_the_horizon_are_not_released():
     arr = draw_arrivals(sc, 0.025, seed=0)
     assert [round(t / MS, 9) for t, _ in arr.releases[0]] == [5, 15]  # 25 ms is excluded
     assert draw_arrivals(sc, 0.005, seed=0).releases[0] == ()
+
+
+class _NumpyAccelerators:
+    """Wraps a scheduler and hands back its accelerators as numpy integers.
+
+    The engine applies plain-int dispatches inline and sends anything else through
+    ``terastal.sim.checked.apply_checked``; both must apply a dispatch the same way.
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name = inner.name
+
+    def reset(self, view):
+        self.inner.reset(view)
+
+    def on_job_end(self, job, view):
+        self.inner.on_job_end(job, view)
+
+    def decide(self, view):
+        import numpy as np
+
+        return [d if len(d) == 1 else (d[0], d[1], np.int64(d[2]), *d[3:])
+                for d in self.inner.decide(view)]  # fmt: skip
+
+
+class _VariantsFirst(Scheduler):
+    """Each ready layer on the first idle core, as its variant whenever it has one."""
+
+    name = "variants-first"
+
+    def decide(self, view):
+        idle, out = list(view.idle_flags), []
+        for job in view.ready_jobs:
+            if True not in idle:
+                break
+            a = idle.index(True)
+            layer = job.next_layer
+            out.append((job, layer, a, job.costs.var_lat[layer] is not None))
+            idle[a] = False
+        return out
+
+
+@pytest.mark.parametrize("policy", ["dream", "variants-first"])
+@pytest.mark.parametrize("late", ["keep", "scheduler"])
+def test_checked_path_applies_dispatches_like_the_inline_path(late, policy):
+    from terastal.schedulers import make_scheduler
+    from terastal.sim.synthetic import random_case
+
+    def factory():
+        return _VariantsFirst() if policy == "variants-first" else make_scheduler(policy)
+
+    for seed in range(8):
+        # fork-joins (transfers from several predecessors), cascades, variants, drops
+        sc, pf, tb = random_case(seed, num_tasks=3, num_accelerators=2 + seed % 2, load=1.2)
+        runs = [
+            simulate(sc, pf, tb, s, duration_s=0.3, seed=seed, late=late)
+            for s in (factory(), _NumpyAccelerators(factory()))
+        ]
+        for r in runs:
+            check_invariants(r)
+        a, b = runs
+        assert a.dispatches == b.dispatches > 0
+        assert a.log == b.log
+        assert [(j.status, j.finish, j.energy_j, j.variants) for j in a.jobs] == [
+            (j.status, j.finish, j.energy_j, j.variants) for j in b.jobs
+        ]
