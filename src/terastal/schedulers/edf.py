@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any, ClassVar
 
-from terastal.schedulers._mapping import PreferredQueues, mapper
-from terastal.schedulers.base import Scheduler
-from terastal.sim.view import SimView
-
-# (deadline, id): a C-level getter, so sorting and queueing call no Python key function
-_deadline_key = attrgetter("deadline", "id")
+from terastal.schedulers._list import ListScheduler
 
 
-class EDF(Scheduler):
+class EDF(ListScheduler):
     """Jobs by absolute deadline (ties: release order); preferred accelerator by default.
 
     Options
@@ -23,23 +17,5 @@ class EDF(Scheduler):
     """
 
     name = "edf"
-    options: ClassVar[dict[str, Any]] = {"mapping": "preferred"}
-
-    def __init__(self, **options) -> None:
-        super().__init__(**options)
-        self._map = mapper(self.mapping)
-        # The preferred mapping keeps per-eligible-set heaps once many jobs are ready.
-        self._queues = PreferredQueues(_deadline_key) if self.mapping == "preferred" else None
-
-    def reset(self, view: SimView) -> None:
-        """Start a run with empty queues."""
-        if self._queues is not None:
-            self._queues.reset(view)
-
-    def decide(self, view: SimView) -> list[tuple]:
-        """Map ready jobs in deadline order."""
-        if self._queues is not None:
-            return self._queues.decide(view)
-        ready = view.ready_jobs
-        # One ready job (the common case below saturation) needs no sort.
-        return self._map(view, ready if len(ready) == 1 else sorted(ready, key=_deadline_key))
+    # (deadline, id): a C-level getter, so sorting and queueing call no Python key function
+    priority = attrgetter("deadline", "id")
