@@ -178,9 +178,19 @@ def test_ablation_policies(mix, policy):
 
 
 def test_threshold_and_user_tables(mix, tmp_path):
-    strict = make_plan(mix, ws_os(), FakeCost(), accuracy_loss=0.0)
+    strict = make_plan(mix, ws_os(), FakeCost(), accuracy_loss=0.0, accuracy_ceiling=None)
     assert all(t.admissible == (frozenset(),) for t in strict.tasks)
     assert strict.variant_shapes() == {}
+    # Under the default per-job ceiling, layers of stronger combinations get variants for a
+    # budget-spending scheduler, but no combination becomes admissible.
+    budget = make_plan(mix, ws_os(), FakeCost(), accuracy_loss=0.0)
+    assert all(t.admissible == (frozenset(),) for t in budget.tasks)
+    assert budget.task("ResNet50").variant_layers
+    assert all(v.variant_share == 0 for t in budget.tasks for v in t.layers)
+    with pytest.raises(InputError, match="accuracy_ceiling"):
+        make_plan(mix, ws_os(), FakeCost(), accuracy_ceiling=1.5)
+    with pytest.raises(InputError, match="target_utilization"):
+        make_plan(mix, ws_os(), FakeCost(), target_utilization=-1)
     loose = make_plan(mix, ws_os(), FakeCost(), accuracy_loss=0.05)
     assert len(loose.task("ResNet50").admissible) > 5
     f = tmp_path / "acc.csv"

@@ -134,6 +134,7 @@ def lp_mapping(
     tables: Mapping[str, TaskCostTable],
     designs: Mapping[str, TaskDesign],
     accuracy: Mapping[str, TaskAccuracy] | None = None,
+    target_utilization: float | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
     """Load-balanced fractional mapping of all tasks' layers (the budget LP).
 
@@ -151,7 +152,10 @@ def lp_mapping(
 
     ``U0`` / ``W0`` are the largest / summed utilization of the all-preferred mapping, so
     that the terms are of order one; ``loss_t(S)`` is floored at ``1e-4`` for non-empty
-    ``S``. Tasks with rate 0 keep the all-preferred mapping.
+    ``S``. Tasks with rate 0 keep the all-preferred mapping. With ``target_utilization``
+    ``theta``, ``z >= min(theta, U0) / U0``: balancing below ``theta`` gains nothing, so the
+    mapping spends no variant (and no extra work) to push the bottleneck lower than that, and
+    never loads a core beyond the all-preferred mapping's bottleneck.
 
     Returns
     -------
@@ -251,7 +255,7 @@ def lp_mapping(
         b_ub=np.zeros(na),
         A_eq=a_eq,
         b_eq=_eq_rhs(row, layout, tables),
-        bounds=(0, None),
+        bounds=[(min(target_utilization or 0.0, u0) / u0, None)] + [(0, None)] * (col - 1),
         method="highs",
     )
     if res.status != 0:
@@ -319,6 +323,7 @@ def compute_budgets(
     designs: Mapping[str, TaskDesign],
     policy: str = "lp",
     accuracy: Mapping[str, TaskAccuracy] | None = None,
+    target_utilization: float | None = None,
 ) -> BudgetResult:
     """Per-layer budgets and virtual deadline offsets of every task.
 
@@ -334,6 +339,9 @@ def compute_budgets(
         How expected latencies are set.
     accuracy : mapping of str to TaskAccuracy, optional
         Normalized accuracies, used by the LP to prefer cheap combinations.
+    target_utilization : float, optional
+        The LP balances the bottleneck down to this utilization, not below (see
+        :func:`lp_mapping`); ``None``: as low as it goes.
 
     Returns
     -------
@@ -350,7 +358,9 @@ def compute_budgets(
     note = None
     if policy == "lp":
         try:
-            share, vshare, expected, util = lp_mapping(scenario, tables, designs, accuracy)
+            share, vshare, expected, util = lp_mapping(
+                scenario, tables, designs, accuracy, target_utilization
+            )
         except RuntimeError as exc:
             note, policy = f"{exc}; budgets fall back to 'preferred'", "preferred"
     if policy != "lp":

@@ -249,6 +249,7 @@ def design_task(
     cost: TaskCostTable,
     accuracy: TaskAccuracy | None,
     accuracy_loss: float = 0.02,
+    accuracy_ceiling: float | None = None,
 ) -> TaskDesign:
     """Decide one task's variant layers and admissible combinations.
 
@@ -260,6 +261,11 @@ def design_task(
         The task's accuracy data; ``None`` means no variants.
     accuracy_loss : float
         Largest admissible normalized accuracy loss (0.02 = 2 %).
+    accuracy_ceiling : float, optional
+        Largest loss of a single job under an accuracy *budget* (the scheduler's
+        ``accuracy="budget"``): layers of measured combinations losing at most this much get
+        variants too, though only combinations within ``accuracy_loss`` are admissible.
+        ``None`` (or a value below ``accuracy_loss``) selects for the admissible set only.
 
     Returns
     -------
@@ -276,6 +282,8 @@ def design_task(
     norm = accuracy.normalized
     floor = 1.0 - accuracy_loss - _TOL
     ok = [c for c, v in norm.items() if v >= floor and c]
+    ceil = 1.0 - max(accuracy_loss, accuracy_ceiling or 0.0) - _TOL
+    strong = [c for c, v in norm.items() if v >= ceil and c]
     for i in accuracy.candidates:
         single = norm.get(frozenset({i}))
         if single is None:
@@ -290,9 +298,10 @@ def design_task(
 
     ranked = sorted(accuracy.candidates, key=lambda i: (-score(i), i))
     rank = {i: r for r, i in enumerate(ranked)}
-    in_ok = set().union(*ok) if ok else set()
+    in_ok = set().union(*strong) if strong else set()
     selected = tuple(i for i in ranked if i in in_ok and gain[i] > 0)
     sel = set(selected)
     admissible = frozenset({frozenset(), *(c for c in ok if c <= sel)})
-    selected = tuple(i for i in selected if any(i in c for c in admissible))
+    usable = [c for c in strong if c <= sel]
+    selected = tuple(i for i in selected if any(i in c for c in usable))
     return TaskDesign(selected, admissible, gap, after, gain, loss, rank)

@@ -33,10 +33,16 @@ def build_plan(
     budgets: str = "lp",
     accuracy_tables: Mapping[str, AccuracyTable] | str | Path | None = None,
     use_bundled: bool = True,
+    accuracy_ceiling: float | None = None,
+    target_utilization: float | None = None,
 ) -> Plan:
     """Implementation of :func:`terastal.planner.plan.make_plan` (same parameters)."""
     if not isinstance(accuracy_loss, int | float) or not 0.0 <= accuracy_loss < 1.0:
         raise InputError(f"must be in [0, 1), got {accuracy_loss!r}", field="accuracy_loss")
+    if accuracy_ceiling is not None and (
+        not isinstance(accuracy_ceiling, int | float) or not 0.0 <= accuracy_ceiling < 1.0
+    ):
+        raise InputError(f"must be in [0, 1), got {accuracy_ceiling!r}", field="accuracy_ceiling")
     if budgets not in BUDGET_POLICIES:
         raise InputError(
             f"unknown budget policy {budgets!r} (choose from {', '.join(BUDGET_POLICIES)})",
@@ -48,10 +54,14 @@ def build_plan(
     candidates = {name: dict(acc.candidates) for name, acc in accuracy.items() if acc.candidates}
     tables = build_cost_tables(scenario, platform, cost_model, variant_shapes=candidates)
     designs = {
-        t.name: design_task(tables[t.name], accuracy.get(t.name), accuracy_loss)
+        t.name: design_task(tables[t.name], accuracy.get(t.name), accuracy_loss, accuracy_ceiling)
         for t in scenario.tasks
     }
-    res = compute_budgets(scenario, tables, designs, budgets, accuracy)
+    if target_utilization is not None and not (
+        isinstance(target_utilization, int | float) and target_utilization > 0
+    ):
+        raise InputError(f"must be > 0, got {target_utilization!r}", field="target_utilization")
+    res = compute_budgets(scenario, tables, designs, budgets, accuracy, target_utilization)
     if res.note:
         notes.append(res.note)
 

@@ -24,12 +24,19 @@ SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
     "terastal-novariants": ("terastal", {"variants": False}),
     "terastal-nobudgets": ("terastal", {"budgets": False}),
     "terastal-nodrops": ("terastal", {"drops": False}),
+    # Mechanisms of docs/design.md "Variants on demand and the accuracy budget" (not default).
+    "terastal-static": ("terastal", {"accuracy": "static"}),
+    "terastal-planned": ("terastal", {"on_demand": False, "accuracy": "static"}),
+    "terastal-ondemand": ("terastal", {"backlog": 0}),
     # Extra context (not in the default set): baselines with earliest-finish mapping.
     "fcfs-ef": ("fcfs", {"mapping": "earliest_finish"}),
     "edf-ef": ("edf", {"mapping": "earliest_finish"}),
 }
+_EXTRA_TERASTAL = ("terastal-static", "terastal-planned", "terastal-ondemand")
 #: Labels run by default: the paper's baselines, terastal and its ablations.
-DEFAULT_SCHEDULERS = tuple(s for s in SCHEDULERS if not s.endswith("-ef"))
+DEFAULT_SCHEDULERS = tuple(
+    s for s in SCHEDULERS if not s.endswith("-ef") and s not in _EXTRA_TERASTAL
+)
 
 
 def run_point(

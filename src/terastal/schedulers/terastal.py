@@ -22,8 +22,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from terastal.errors import InputError
+from terastal.schedulers._accuracy_budget import AccuracyBudget
 from terastal.schedulers.base import Scheduler
-from terastal.sim.job import Job
+from terastal.sim.job import DROPPED, Job
 from terastal.sim.view import SimView
 
 _INF = float("inf")
@@ -41,6 +42,7 @@ class _TaskState:
         "home",
         "home_var",
         "lat",
+        "loss",
         "offset",
         "prio",
         "rem_after",
@@ -81,21 +83,24 @@ class _TaskState:
                 for i, b in enumerate(plan_task.variant_bits)
             ]
             self.admissible = plan_task.admissible_masks
+            # Every measured combination of the plan's variant layers within the per-job
+            # ceiling, by bitmask -> normalized loss (for the accuracy budget).
+            pos = {layer: k for k, layer in enumerate(plan_task.variant_layers)}
+            self.loss = {}
+            for combo, acc in plan_task.accuracy.items():
+                usable = combo and all(i in pos and self.bits[i] for i in combo)
+                if usable and 1.0 - acc <= opts.job_ceiling + 1e-12:
+                    self.loss[sum(1 << pos[i] for i in combo)] = 1.0 - acc
         else:
             self.bits = [0] * n
             self.admissible = frozenset({0})
-        # Best-case time from the start of a layer to the job's end: longest path of the
-        # fastest option per layer (variants included: optimistic, so drops are safe).
-        best = []
-        for i in range(n):
-            b = min(lat[i])
-            if self.bits[i]:
-                b = min(b, min(costs.var_lat[i]))
-            best.append(b)
-        rem = [0.0] * n
-        for i in range(n - 1, -1, -1):
-            tail = max((rem[s] for s in costs.succs[i]), default=0.0)
-            rem[i] = best[i] + tail
+            self.loss = {}
+        # The drop test counts the variants every job may run (those of admissible
+        # combinations); the budget's stronger ones are not always available.
+        static = set().union(*plan_task.admissible) if self.loss else set()
+        best, rem = _best_remaining(
+            costs, [b if i in static else 0 for i, b in enumerate(self.bits)]
+        )
         self.rem_best = rem
         # check="remaining": a layer's latest finish leaves the best-case time of what follows.
         self.rem_after = None
@@ -154,7 +159,22 @@ class Terastal(Scheduler):
         Home class of a layer: the plan's load-balanced mapping, or the fastest cores.
     variant_first : bool
         When the home class misses the virtual deadline, try the home class's variant before
-        moving the layer to another core.
+        moving the layer to another core (only with ``on_demand=False``).
+    on_demand : bool
+        Variants on demand: a layer runs as its variant only when its original meets the
+        virtual deadline on no core (idle, or busy but free soon enough). ``False``: the
+        plan's mapping decides, so a layer the plan runs mostly as its variant always does.
+    accuracy : {"budget", "static"}
+        ``static``: every job's combination must be admissible (loss within the plan's
+        limit). ``budget``: a job may also run a measured combination losing up to
+        ``job_ceiling`` while the model's mean loss over its last ``budget_window``
+        completed jobs and over the run stays within the limit.
+    accuracy_limit : float or None
+        Limit of the mean loss per model (``None``: the plan's ``accuracy_loss``).
+    job_ceiling : float
+        Hard ceiling of a single job's normalized loss under the budget.
+    budget_window : int
+        Completed jobs per model in the budget's sliding window.
     """
 
     name = "terastal"
@@ -162,6 +182,7 @@ class Terastal(Scheduler):
         "priority": ("deadline", "virtual"),
         "check": ("virtual", "remaining"),
         "home": ("plan", "fastest"),
+        "accuracy": ("budget", "static"),
     }
 
     def __init__(self, **options: Any) -> None:
@@ -175,6 +196,14 @@ class Terastal(Scheduler):
                 )
         if not self.drop_slack > 0:
             raise InputError("scheduler 'terastal': drop_slack must be > 0", field="drop_slack")
+        for key in ("job_ceiling",) + (() if self.accuracy_limit is None else ("accuracy_limit",)):
+            if not 0.0 <= getattr(self, key) < 1.0:
+                raise InputError(f"scheduler 'terastal': {key} must be in [0, 1)", field=key)
+        if not (isinstance(self.budget_window, int) and self.budget_window >= 1):
+            raise InputError(
+                "scheduler 'terastal': budget_window must be an integer >= 1",
+                field="budget_window",
+            )
 
     options: ClassVar[dict[str, Any]] = {
         "plan": None,
@@ -186,6 +215,12 @@ class Terastal(Scheduler):
         "check": "virtual",
         "home": "plan",
         "variant_first": False,
+        "on_demand": True,
+        "accuracy": "budget",
+        "accuracy_limit": None,
+        "job_ceiling": 0.08,
+        "budget_window": 50,
+        "backlog": 1,
     }
 
     def reset(self, view: SimView) -> None:
@@ -210,6 +245,10 @@ class Terastal(Scheduler):
         # The ready jobs' order, kept between calls (see _ordered).
         self._order: list[tuple] = []
         self._entries: dict[Job, tuple] = {}
+        self._budget = None
+        if self.accuracy == "budget" and plan is not None:
+            limit = plan.accuracy_loss if self.accuracy_limit is None else self.accuracy_limit
+            self._budget = AccuracyBudget(len(self._tasks), limit, self.budget_window)
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -222,8 +261,10 @@ class Terastal(Scheduler):
         return float("nan") if acc is None else 1.0 - acc
 
     def on_job_end(self, job: Job, view: SimView) -> None:
-        """Forget the ended job's variant mask."""
+        """Forget the ended job's variant mask; a completed job's loss enters the budget."""
         self._mask.pop(job.id, None)
+        if self._budget is not None:
+            self._budget.end(job.task_index, job.id, job.status != DROPPED)
 
     def _ordered(self, view: SimView) -> list[tuple]:
         """Ready jobs as sorted tuples ``(priority, id, job, layer, state, ...)``.
@@ -278,7 +319,7 @@ class Terastal(Scheduler):
         return order
 
     def decide(self, view: SimView) -> list[tuple]:
-        """Drop hopeless jobs, then map ready layers in virtual-deadline order."""
+        """Drop hopeless jobs, then map ready layers in deadline order."""
         idle = list(view.idle_flags)
         left = idle.count(True)
         may_drop = self.drops and view.may_drop
@@ -291,20 +332,19 @@ class Terastal(Scheduler):
         now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
-        masks = self._mask
         accs = range(len(free))
+        choose = self._planned
+        if self.on_demand and (not self.backlog or len(order) < self.backlog * len(free)):
+            # few jobs waiting: variants only on demand; a backlog: the plan's variants
+            choose = self._on_demand
         for _, jid, job, layer, st, drop_rem, deadline, vde, src, move in order:
-            if may_drop and now + drop_rem > deadline:
+            if may_drop and _hopeless(now, drop_rem, deadline):
                 out.append((job,))
                 continue
             if not left:
                 if not may_drop:
                     break
                 continue
-            lat = st.lat[layer]
-            bit = st.bits[layer]
-            mask = masks.get(jid, 0) if bit else 0
-            vlat = st.var_lat[layer] if bit and (mask | bit) in st.admissible else None
             if src is None:
                 starts = [free[a] + transfer(job, layer, a) for a in accs]
             elif move:
@@ -312,42 +352,7 @@ class Terastal(Scheduler):
                 starts[src] = free[src]  # the input is already there
             else:
                 starts = free  # read-only below, until the choice is made
-            # 1. the home class meets the virtual deadline: use it (or wait for it)
-            home_var = st.home_var[layer] and vlat is not None
-            home = st.home[layer]
-            a_best = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
-            f_best = starts[a_best] + (vlat if home_var else lat)[a_best]
-            choice = None
-            if f_best <= vde:
-                choice = (a_best, home_var, f_best)
-            elif (
-                self.variant_first
-                and vlat is not None
-                and not home_var
-                and starts[a_best] + vlat[a_best] <= vde
-            ):
-                # 1b. the home class meets it as the variant: less work than moving away
-                choice = (a_best, True, starts[a_best] + vlat[a_best])
-            if choice is None and f_best > vde:
-                # 2. an idle core meeting the virtual deadline, least accuracy cost first
-                f_any, any_choice = _INF, None
-                for a in accs:
-                    f = starts[a] + lat[a]
-                    if idle[a] and f <= vde and (choice is None or f < choice[2]):
-                        choice = (a, False, f)
-                    if f < f_any:
-                        f_any, any_choice = f, (a, False, f)
-                if choice is None and vlat is not None:
-                    for a in accs:
-                        f = starts[a] + vlat[a]
-                        if idle[a] and f <= vde and (choice is None or f < choice[2]):
-                            choice = (a, True, f)
-                        # 3. nothing meets it: a variant only if strictly earliest overall
-                        if f < f_any - _EPS:
-                            f_any, any_choice = f, (a, True, f)
-                if choice is None:
-                    choice = any_choice
-            a, use_var, f = choice
+            (a, use_var, f), new = choose(job, layer, st, starts, idle, vde)
             if not idle[a]:
                 continue  # wait for the chosen core; its completion is a scheduling point
             out.append((job, layer, a, use_var))
@@ -355,8 +360,127 @@ class Terastal(Scheduler):
             free[a] = f
             left -= 1
             if use_var:
-                masks[jid] = mask | bit
+                self._mask[jid] = new
+                if self._budget is not None:
+                    self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
         return out
+
+    def _variant(self, job: Job, layer: int, st: _TaskState) -> tuple[Any, int]:
+        """The layer's variant latencies and the job's new mask, or ``(None, 0)``."""
+        bit = st.bits[layer]
+        if not bit:
+            return None, 0
+        new = self._mask.get(job.id, 0) | bit
+        if new in st.admissible:
+            return st.var_lat[layer], new
+        budget = self._budget
+        if budget is not None:
+            loss = st.loss.get(new)
+            if loss is not None and budget.room(job.task_index, job.id, loss):
+                return st.var_lat[layer], new
+        return None, 0
+
+    def _on_demand(self, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
+        """Originals first: home class, then any core meeting ``vde``; variants only then."""
+        lat = st.lat[layer]
+        home = st.home[layer]
+        a_h = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
+        f_h = starts[a_h] + lat[a_h]
+        if f_h <= vde:
+            return (a_h, False, f_h), 0
+        vlat, new = self._variant(job, layer, st)
+        if self.variant_first and vlat is not None:
+            f = starts[a_h] + vlat[a_h]
+            if f <= vde:
+                # the home class meets it as the variant: less work than moving away
+                return (a_h, True, f), new
+        fits, f_any, any_choice = _fitting(starts, lat, idle, vde, False, _INF, None)
+        if fits is not None:
+            return fits, 0
+        if vlat is not None:
+            fits, f_any, any_choice = _fitting(starts, vlat, idle, vde, True, f_any, any_choice)
+            if fits is not None:
+                return fits, new
+        return any_choice, new if any_choice[1] else 0
+
+    def _planned(self, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
+        """The plan's mapping first (variants where the plan runs them), then any idle core."""
+        lat = st.lat[layer]
+        vlat, new = self._variant(job, layer, st)
+        home_var = st.home_var[layer] and vlat is not None
+        home = st.home[layer]
+        a_best = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
+        f_best = starts[a_best] + (vlat if home_var else lat)[a_best]
+        if f_best <= vde:
+            return (a_best, home_var, f_best), new
+        if self.variant_first and vlat is not None and starts[a_best] + vlat[a_best] <= vde:
+            # the home class meets it as the variant: less work than moving away
+            return (a_best, True, starts[a_best] + vlat[a_best]), new
+        choice, f_any, any_choice = None, _INF, None
+        for a in range(len(starts)):
+            f = starts[a] + lat[a]
+            if idle[a] and f <= vde and (choice is None or f < choice[2]):
+                choice = (a, False, f)
+            if f < f_any:
+                f_any, any_choice = f, (a, False, f)
+        if choice is None and vlat is not None:
+            for a in range(len(starts)):
+                f = starts[a] + vlat[a]
+                if idle[a] and f <= vde and (choice is None or f < choice[2]):
+                    choice = (a, True, f)
+                # nothing meets it: a variant only if strictly earliest overall
+                if f < f_any - _EPS:
+                    f_any, any_choice = f, (a, True, f)
+        return choice or any_choice, new
+
+
+def _fitting(starts, lat, idle, vde, var, f_any, any_choice):
+    """Earliest option meeting ``vde`` (an idle core, else a busy one to wait for).
+
+    Also folds the options into the earliest-finishing one overall (``f_any``,
+    ``any_choice``); a variant replaces it only when strictly earlier.
+    """
+    c_idle = c_busy = None
+    tol = _EPS if var else 0.0
+    for a in range(len(starts)):
+        f = starts[a] + lat[a]
+        if f <= vde:
+            if idle[a]:
+                if c_idle is None or f < c_idle[2]:
+                    c_idle = (a, var, f)
+            elif c_busy is None or f < c_busy[2]:
+                c_busy = (a, var, f)
+        if f < f_any - tol:
+            f_any, any_choice = f, (a, var, f)
+    return c_idle or c_busy, f_any, any_choice
+
+
+# --- The hopeless test (one rule; drops only jobs no schedule can save) ---------------------
+
+
+def _best_remaining(costs, bits) -> tuple[list[float], list[float]]:
+    """Per layer: fastest option, and best-case time from its start to the job's end.
+
+    The longest path of the fastest option per layer (variants included: optimistic, so a
+    job found hopeless is hopeless under any schedule).
+    """
+    n = costs.num_layers
+    best = []
+    for i in range(n):
+        b = min(costs.lat[i])
+        if bits[i]:
+            b = min(b, min(costs.var_lat[i]))
+        best.append(b)
+    rem = [0.0] * n
+    for i in range(n - 1, -1, -1):
+        tail = max((rem[s] for s in costs.succs[i]), default=0.0)
+        rem[i] = best[i] + tail
+    return best, rem
+
+
+def _hopeless(now: float, remaining: float, deadline: float) -> bool:
+    """Whether a job needing at least ``remaining`` from ``now`` misses ``deadline``."""
+    return now + remaining > deadline
 
 
 def _classes(costs, num_accelerators: int) -> list[int]:

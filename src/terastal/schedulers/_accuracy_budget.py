@@ -1,0 +1,67 @@
+"""Terastal's accuracy budget: per-model running mean loss, spent on jobs at risk.
+
+In the static mode a job may only run an *admissible* combination of variants (normalized
+loss within the plan's limit). Under a budget a job may also run a stronger measured
+combination (loss up to a hard per-job ceiling) as long as the model's mean loss over its
+last ``window`` completed jobs, and over the whole run, stays within the limit. Jobs still
+running hold a reservation of their combination's loss, so that concurrent jobs cannot
+overspend; a dropped job's reservation is returned (its loss never counts, as in the metrics).
+Reasons and measurements: ``docs/design.md``, "Variants on demand and the accuracy budget".
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+
+class AccuracyBudget:
+    """Running accuracy-loss budget of every task of a run.
+
+    Parameters
+    ----------
+    num_tasks : int
+        Tasks of the run (indexed like ``SimView.costs``).
+    limit : float
+        Largest mean normalized loss per model (window and run).
+    window : int
+        Completed jobs in the sliding window.
+    """
+
+    __slots__ = ("limit", "reserved", "run_n", "run_sum", "win", "win_sum", "window")
+
+    def __init__(self, num_tasks: int, limit: float, window: int) -> None:
+        self.limit = limit
+        self.window = window
+        self.win = [deque() for _ in range(num_tasks)]
+        self.win_sum = [0.0] * num_tasks
+        self.run_sum = [0.0] * num_tasks
+        self.run_n = [0] * num_tasks
+        # Per task: job id -> loss reserved for the combination it has started.
+        self.reserved: list[dict[int, float]] = [{} for _ in range(num_tasks)]
+
+    def room(self, task: int, job_id: int, loss: float) -> bool:
+        """Whether job ``job_id`` may move to a combination losing ``loss``."""
+        res = self.reserved[task]
+        held = sum(res.values()) - res.get(job_id, 0.0) + loss
+        pending = len(res) + (job_id not in res)
+        lim = self.limit + 1e-12
+        if self.win_sum[task] + held > lim * (len(self.win[task]) + pending):
+            return False
+        return self.run_sum[task] + held <= lim * (self.run_n[task] + pending)
+
+    def reserve(self, task: int, job_id: int, loss: float) -> None:
+        """Record that the job now runs a combination losing ``loss``."""
+        self.reserved[task][job_id] = loss
+
+    def end(self, task: int, job_id: int, completed: bool) -> None:
+        """A job ended: a completed one's loss (0 without variants) enters the means."""
+        loss = self.reserved[task].pop(job_id, 0.0)
+        if not completed:
+            return
+        win = self.win[task]
+        win.append(loss)
+        self.win_sum[task] += loss
+        if len(win) > self.window:
+            self.win_sum[task] -= win.popleft()
+        self.run_sum[task] += loss
+        self.run_n[task] += 1
