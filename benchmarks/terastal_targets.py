@@ -77,6 +77,9 @@ def analyse(rows, labels, baselines):
             "worst_model_miss_rate_mean": worst_model,
             "best_baseline_worst_model_mean": _mean(best_worst[p] for p in ps),
             "points_worst_model_le_best": worst_better,
+            "per_point": [
+                {"point": list(p), "miss_rate": mr[(s, *p)], "best": best[p]} for p in ps
+            ],
         }
     nv, t = out["labels"].get("terastal-novariants"), out["labels"].get("terastal")
     if nv and t and t["mean_miss_rate_u_08_13"]:

@@ -28,11 +28,12 @@ SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
     "terastal-static": ("terastal", {"accuracy": "static"}),
     "terastal-planned": ("terastal", {"on_demand": False, "accuracy": "static"}),
     "terastal-ondemand": ("terastal", {"backlog": 0}),
+    "terastal-nofair": ("terastal", {"fair_ratio": 0}),
     # Extra context (not in the default set): baselines with earliest-finish mapping.
     "fcfs-ef": ("fcfs", {"mapping": "earliest_finish"}),
     "edf-ef": ("edf", {"mapping": "earliest_finish"}),
 }
-_EXTRA_TERASTAL = ("terastal-static", "terastal-planned", "terastal-ondemand")
+_EXTRA_TERASTAL = ("terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair")
 #: Labels run by default: the paper's baselines, terastal and its ablations.
 DEFAULT_SCHEDULERS = tuple(
     s for s in SCHEDULERS if not s.endswith("-ef") and s not in _EXTRA_TERASTAL

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from terastal.errors import InputError
 from terastal.schedulers._accuracy_budget import AccuracyBudget
 from terastal.schedulers.base import Scheduler
-from terastal.sim.job import DROPPED, Job
+from terastal.sim.job import DROPPED, IN_TIME, Job
 from terastal.sim.view import SimView
 
 _INF = float("inf")
@@ -107,6 +107,9 @@ class _TaskState:
         if opts.check == "remaining":
             self.rem_after = [deadline - (rem[i] - best[i]) for i in range(n)]
         self.prio = self.offset if opts.priority == "virtual" else [deadline] * n
+        if opts.priority == "laxity":
+            # least laxity first: the deadline less the best-case time still needed
+            self.prio = [deadline - r for r in rem]
         # A layer's virtual deadline, relative to the job's release.
         self.vd_off = self.offset if self.rem_after is None else self.rem_after
         self.dag = any(len(s) > 1 for s in costs.succs)
@@ -179,7 +182,7 @@ class Terastal(Scheduler):
 
     name = "terastal"
     _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "priority": ("deadline", "virtual"),
+        "priority": ("deadline", "virtual", "laxity"),
         "check": ("virtual", "remaining"),
         "home": ("plan", "fastest"),
         "accuracy": ("budget", "static"),
@@ -221,6 +224,9 @@ class Terastal(Scheduler):
         "job_ceiling": 0.08,
         "budget_window": 50,
         "backlog": 1,
+        "fair_ratio": 2.0,
+        "fair_min": 0.1,
+        "fair_boost": 0.5,
     }
 
     def reset(self, view: SimView) -> None:
@@ -245,6 +251,10 @@ class Terastal(Scheduler):
         # The ready jobs' order, kept between calls (see _ordered).
         self._order: list[tuple] = []
         self._entries: dict[Job, tuple] = {}
+        # Fairness guard: per task, jobs ended and missed, and the priority boost.
+        nt = len(self._tasks)
+        self._ended, self._missed, self._boost = [0] * nt, [0] * nt, [0.0] * nt
+        self._rekey = False
         self._budget = None
         if self.accuracy == "budget" and plan is not None:
             limit = plan.accuracy_loss if self.accuracy_limit is None else self.accuracy_limit
@@ -265,6 +275,28 @@ class Terastal(Scheduler):
         self._mask.pop(job.id, None)
         if self._budget is not None:
             self._budget.end(job.task_index, job.id, job.status != DROPPED)
+        if self.fair_ratio > 0:
+            self._fairness(job, view)
+
+    def _fairness(self, job: Job, view: SimView) -> None:
+        """Boost the tasks whose running miss rate runs away from the mean.
+
+        A task is starving when its miss rate exceeds both ``fair_ratio`` x the mean over
+        tasks and the mean plus ``fair_min``; its jobs then sort as if their deadlines were
+        ``fair_boost`` x its relative deadline earlier. A change re-keys the kept order.
+        """
+        ti = job.task_index
+        self._ended[ti] += 1
+        if job.status != IN_TIME:
+            self._missed[ti] += 1
+        rates = [m / e if e else 0.0 for m, e in zip(self._missed, self._ended, strict=True)]
+        mean = sum(rates) / len(rates)
+        for t, r in enumerate(rates):
+            starving = r > self.fair_ratio * mean and r > mean + self.fair_min
+            b = self.fair_boost * view.costs[t].task.relative_deadline_s if starving else 0.0
+            if b != self._boost[t]:
+                self._boost[t] = b
+                self._rekey = True
 
     def _ordered(self, view: SimView) -> list[tuple]:
         """Ready jobs as sorted tuples ``(priority, id, job, layer, state, ...)``.
@@ -280,12 +312,18 @@ class Terastal(Scheduler):
         unique, so entries never compare beyond it.
         """
         ready = view.ready_jobs
+        changes = view.ready_changes
+        if self._rekey:
+            # priorities changed (fairness guard): every ready job gets a new entry
+            self._rekey = False
+            self._order, self._entries, changes = [], {}, ready
         entries = self._entries
         tasks = self._tasks
         slack = self.drop_slack
+        boost = self._boost
         bw = view.transfer_bytes_per_s
         fresh = []
-        for job in view.ready_changes:
+        for job in changes:
             if job not in ready:
                 continue
             layer = job.next_layer
@@ -301,7 +339,8 @@ class Terastal(Scheduler):
                 move = nbytes / bw if nbytes else 0.0
             else:
                 src, move = None, 0.0
-            entry = (release + st.prio[layer], job.id, job, layer, st, rem * slack,
+            key = release + st.prio[layer] - boost[job.task_index]
+            entry = (key, job.id, job, layer, st, rem * slack,
                      job.deadline + _EPS, release + st.vd_off[layer] + _EPS, src, move)  # fmt: skip
             entries[job] = entry
             fresh.append(entry)
