@@ -1,28 +1,23 @@
 """Terastal: joint accelerator and layer-variant choice under virtual deadlines.
 
-The policy (documented with its reasons in ``docs/design.md``, "Terastal online scheduler"):
-
-1. A hopeless job (even the fastest remaining path, variants included, ends after its
-   deadline) is dropped when the late policy allows it, freeing the cores for jobs that can
-   still make it.
-2. Ready jobs are served by absolute deadline (option ``priority="virtual"``: by the virtual
-   deadline of their next layer).
-3. Each layer has a *home* class of cores: where the plan's load-balanced mapping runs it.
-   For the job's next layer every option ``(accelerator, original | variant)`` gets a finish
-   time ``max(free, now) + transfer + latency``. If the home class meets the layer's virtual
-   deadline (release + cumulative plan budget), the layer goes there, waiting for it if it is
-   busy. Otherwise it takes, among idle cores, the option that meets the virtual deadline at
-   the least accuracy cost (original before variant, then earliest finish); a variant is
-   allowed only while the job's set of variants stays admissible. If nothing meets it, the
-   earliest-finishing option wins (a variant only if strictly earlier than every original).
+At every scheduling point: drop hopeless jobs (:func:`_hopeless`, when the late policy allows
+it); order ready jobs by absolute deadline (a starving model's jobs earlier, see
+:class:`~terastal.schedulers._terastal_guards.FairnessGuard`); map each job's next layer to an
+``(accelerator, original | variant)`` option that meets its virtual deadline
+(:mod:`terastal.schedulers._terastal_map`): originals first and variants on demand, or the
+plan's variants when a backlog builds up; variants within the admissible combinations or the
+model's accuracy budget. Reasons and measurements: ``docs/design.md``, "Terastal online
+scheduler" and "Variants on demand and the accuracy budget".
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 from terastal.errors import InputError
-from terastal.schedulers._accuracy_budget import AccuracyBudget
+from terastal.schedulers._terastal_guards import AccuracyBudget, FairnessGuard, check_options
+from terastal.schedulers._terastal_map import allowed_variant, core_classes, on_demand, planned
 from terastal.schedulers.base import Scheduler
 from terastal.sim.job import DROPPED, IN_TIME, Job
 from terastal.sim.view import SimView
@@ -141,43 +136,33 @@ class Terastal(Scheduler):
     Options
     -------
     plan : terastal.planner.Plan or None
-        Offline plan (virtual budgets, variants, admissible combinations). Without one, the
-        budgets are proportional to the preferred latencies and no variant is used.
-    variants : bool
-        Allow layer variants (ablation: ``False``).
-    budgets : bool
-        Use per-layer virtual deadlines (ablation: ``False`` = the job's deadline for every
-        layer, i.e. plain EDF deadlines).
-    drops : bool
-        Drop hopeless jobs when the late policy allows it (ablation: ``False``).
+        Offline plan (budgets, variants, accuracy). Without one: budgets proportional to the
+        preferred latencies, no variants.
+    variants, budgets, drops : bool
+        Ablations: no variants; the job's deadline for every layer; no hopeless drops.
     drop_slack : float
-        A job is hopeless when ``now + drop_slack x best-case remaining time`` passes its
-        deadline; 1.0 drops only jobs that cannot make it under any schedule.
-    priority : {"deadline", "virtual"}
-        Order of ready jobs: absolute deadline, or virtual deadline of the next layer.
+        Hopeless when ``now + drop_slack x best-case remaining time`` passes the deadline.
+    priority : {"deadline", "virtual", "laxity"}
+        Order: absolute deadline, next layer's virtual deadline, or least laxity.
     check : {"virtual", "remaining"}
-        A layer's mapping test: its virtual deadline, or the job's deadline minus the
-        best-case time of the layers after it.
+        Layer test: its virtual deadline, or the deadline less the best case after it.
     home : {"plan", "fastest"}
         Home class of a layer: the plan's load-balanced mapping, or the fastest cores.
     variant_first : bool
-        When the home class misses the virtual deadline, try the home class's variant before
-        moving the layer to another core (only with ``on_demand=False``).
+        Try the home class's variant before moving the layer to another core.
     on_demand : bool
-        Variants on demand: a layer runs as its variant only when its original meets the
-        virtual deadline on no core (idle, or busy but free soon enough). ``False``: the
-        plan's mapping decides, so a layer the plan runs mostly as its variant always does.
+        A layer runs its variant only when its original meets the virtual deadline on no
+        core (idle, or busy but free soon enough); ``False``: the plan's variants.
+    backlog : int
+        With at least ``backlog`` x cores ready jobs, the plan's variants (0: never).
     accuracy : {"budget", "static"}
-        ``static``: every job's combination must be admissible (loss within the plan's
-        limit). ``budget``: a job may also run a measured combination losing up to
-        ``job_ceiling`` while the model's mean loss over its last ``budget_window``
-        completed jobs and over the run stays within the limit.
-    accuracy_limit : float or None
-        Limit of the mean loss per model (``None``: the plan's ``accuracy_loss``).
-    job_ceiling : float
-        Hard ceiling of a single job's normalized loss under the budget.
-    budget_window : int
-        Completed jobs per model in the budget's sliding window.
+        ``static``: admissible combinations only. ``budget``: also measured ones losing up
+        to ``job_ceiling`` while the model's mean loss over its last ``budget_window``
+        completed jobs and over the run stays within ``accuracy_limit`` (``None``: the
+        plan's ``accuracy_loss``).
+    fair_ratio, fair_min, fair_boost : float
+        Fairness guard (``fair_ratio=0``: off): a model missing more than ``fair_ratio`` x
+        the mean and the mean + ``fair_min`` sorts ``fair_boost`` x its deadline earlier.
     """
 
     name = "terastal"
@@ -197,16 +182,7 @@ class Terastal(Scheduler):
                     f"got {getattr(self, key)!r}",
                     field=key,
                 )
-        if not self.drop_slack > 0:
-            raise InputError("scheduler 'terastal': drop_slack must be > 0", field="drop_slack")
-        for key in ("job_ceiling",) + (() if self.accuracy_limit is None else ("accuracy_limit",)):
-            if not 0.0 <= getattr(self, key) < 1.0:
-                raise InputError(f"scheduler 'terastal': {key} must be in [0, 1)", field=key)
-        if not (isinstance(self.budget_window, int) and self.budget_window >= 1):
-            raise InputError(
-                "scheduler 'terastal': budget_window must be an integer >= 1",
-                field="budget_window",
-            )
+        check_options(self)
 
     options: ClassVar[dict[str, Any]] = {
         "plan": None,
@@ -234,7 +210,7 @@ class Terastal(Scheduler):
         plan = self.plan
         if plan is not None:
             plan.check(view.scenario, view.platform)
-        classes = _classes(view.costs, view.num_accelerators)
+        classes = core_classes(view.costs, view.num_accelerators)
         self._tasks = [
             _TaskState(
                 c,
@@ -251,14 +227,17 @@ class Terastal(Scheduler):
         # The ready jobs' order, kept between calls (see _ordered).
         self._order: list[tuple] = []
         self._entries: dict[Job, tuple] = {}
-        # Fairness guard: per task, jobs ended and missed, and the priority boost.
-        nt = len(self._tasks)
-        self._ended, self._missed, self._boost = [0] * nt, [0] * nt, [0.0] * nt
+        deadlines = [c.task.relative_deadline_s for c in view.costs]
+        self._fair = None
+        if self.fair_ratio > 0:
+            self._fair = FairnessGuard(deadlines, self.fair_ratio, self.fair_min, self.fair_boost)
+        self._no_boost = [0.0] * len(deadlines)
         self._rekey = False
         self._budget = None
         if self.accuracy == "budget" and plan is not None:
             limit = plan.accuracy_loss if self.accuracy_limit is None else self.accuracy_limit
             self._budget = AccuracyBudget(len(self._tasks), limit, self.budget_window)
+        self._variant = functools.partial(allowed_variant, self._mask, self._budget)
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -275,28 +254,8 @@ class Terastal(Scheduler):
         self._mask.pop(job.id, None)
         if self._budget is not None:
             self._budget.end(job.task_index, job.id, job.status != DROPPED)
-        if self.fair_ratio > 0:
-            self._fairness(job, view)
-
-    def _fairness(self, job: Job, view: SimView) -> None:
-        """Boost the tasks whose running miss rate runs away from the mean.
-
-        A task is starving when its miss rate exceeds both ``fair_ratio`` x the mean over
-        tasks and the mean plus ``fair_min``; its jobs then sort as if their deadlines were
-        ``fair_boost`` x its relative deadline earlier. A change re-keys the kept order.
-        """
-        ti = job.task_index
-        self._ended[ti] += 1
-        if job.status != IN_TIME:
-            self._missed[ti] += 1
-        rates = [m / e if e else 0.0 for m, e in zip(self._missed, self._ended, strict=True)]
-        mean = sum(rates) / len(rates)
-        for t, r in enumerate(rates):
-            starving = r > self.fair_ratio * mean and r > mean + self.fair_min
-            b = self.fair_boost * view.costs[t].task.relative_deadline_s if starving else 0.0
-            if b != self._boost[t]:
-                self._boost[t] = b
-                self._rekey = True
+        if self._fair is not None and self._fair.end(job.task_index, job.status != IN_TIME):
+            self._rekey = True  # priorities changed: every ready job gets a new entry
 
     def _ordered(self, view: SimView) -> list[tuple]:
         """Ready jobs as sorted tuples ``(priority, id, job, layer, state, ...)``.
@@ -320,7 +279,7 @@ class Terastal(Scheduler):
         entries = self._entries
         tasks = self._tasks
         slack = self.drop_slack
-        boost = self._boost
+        boost = self._no_boost if self._fair is None else self._fair.boost
         bw = view.transfer_bytes_per_s
         fresh = []
         for job in changes:
@@ -372,10 +331,11 @@ class Terastal(Scheduler):
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
         accs = range(len(free))
-        choose = self._planned
+        choose = planned
         if self.on_demand and (not self.backlog or len(order) < self.backlog * len(free)):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
-            choose = self._on_demand
+            choose = on_demand
+        variant, variant_first = self._variant, self.variant_first
         for _, jid, job, layer, st, drop_rem, deadline, vde, src, move in order:
             if may_drop and _hopeless(now, drop_rem, deadline):
                 out.append((job,))
@@ -391,7 +351,7 @@ class Terastal(Scheduler):
                 starts[src] = free[src]  # the input is already there
             else:
                 starts = free  # read-only below, until the choice is made
-            (a, use_var, f), new = choose(job, layer, st, starts, idle, vde)
+            (a, use_var, f), new = choose(variant, variant_first, job, layer, st, starts, idle, vde)
             if not idle[a]:
                 continue  # wait for the chosen core; its completion is a scheduling point
             out.append((job, layer, a, use_var))
@@ -403,95 +363,6 @@ class Terastal(Scheduler):
                 if self._budget is not None:
                     self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
         return out
-
-    def _variant(self, job: Job, layer: int, st: _TaskState) -> tuple[Any, int]:
-        """The layer's variant latencies and the job's new mask, or ``(None, 0)``."""
-        bit = st.bits[layer]
-        if not bit:
-            return None, 0
-        new = self._mask.get(job.id, 0) | bit
-        if new in st.admissible:
-            return st.var_lat[layer], new
-        budget = self._budget
-        if budget is not None:
-            loss = st.loss.get(new)
-            if loss is not None and budget.room(job.task_index, job.id, loss):
-                return st.var_lat[layer], new
-        return None, 0
-
-    def _on_demand(self, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
-        """Originals first: home class, then any core meeting ``vde``; variants only then."""
-        lat = st.lat[layer]
-        home = st.home[layer]
-        a_h = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
-        f_h = starts[a_h] + lat[a_h]
-        if f_h <= vde:
-            return (a_h, False, f_h), 0
-        vlat, new = self._variant(job, layer, st)
-        if self.variant_first and vlat is not None:
-            f = starts[a_h] + vlat[a_h]
-            if f <= vde:
-                # the home class meets it as the variant: less work than moving away
-                return (a_h, True, f), new
-        fits, f_any, any_choice = _fitting(starts, lat, idle, vde, False, _INF, None)
-        if fits is not None:
-            return fits, 0
-        if vlat is not None:
-            fits, f_any, any_choice = _fitting(starts, vlat, idle, vde, True, f_any, any_choice)
-            if fits is not None:
-                return fits, new
-        return any_choice, new if any_choice[1] else 0
-
-    def _planned(self, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
-        """The plan's mapping first (variants where the plan runs them), then any idle core."""
-        lat = st.lat[layer]
-        vlat, new = self._variant(job, layer, st)
-        home_var = st.home_var[layer] and vlat is not None
-        home = st.home[layer]
-        a_best = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
-        f_best = starts[a_best] + (vlat if home_var else lat)[a_best]
-        if f_best <= vde:
-            return (a_best, home_var, f_best), new
-        if self.variant_first and vlat is not None and starts[a_best] + vlat[a_best] <= vde:
-            # the home class meets it as the variant: less work than moving away
-            return (a_best, True, starts[a_best] + vlat[a_best]), new
-        choice, f_any, any_choice = None, _INF, None
-        for a in range(len(starts)):
-            f = starts[a] + lat[a]
-            if idle[a] and f <= vde and (choice is None or f < choice[2]):
-                choice = (a, False, f)
-            if f < f_any:
-                f_any, any_choice = f, (a, False, f)
-        if choice is None and vlat is not None:
-            for a in range(len(starts)):
-                f = starts[a] + vlat[a]
-                if idle[a] and f <= vde and (choice is None or f < choice[2]):
-                    choice = (a, True, f)
-                # nothing meets it: a variant only if strictly earliest overall
-                if f < f_any - _EPS:
-                    f_any, any_choice = f, (a, True, f)
-        return choice or any_choice, new
-
-
-def _fitting(starts, lat, idle, vde, var, f_any, any_choice):
-    """Earliest option meeting ``vde`` (an idle core, else a busy one to wait for).
-
-    Also folds the options into the earliest-finishing one overall (``f_any``,
-    ``any_choice``); a variant replaces it only when strictly earlier.
-    """
-    c_idle = c_busy = None
-    tol = _EPS if var else 0.0
-    for a in range(len(starts)):
-        f = starts[a] + lat[a]
-        if f <= vde:
-            if idle[a]:
-                if c_idle is None or f < c_idle[2]:
-                    c_idle = (a, var, f)
-            elif c_busy is None or f < c_busy[2]:
-                c_busy = (a, var, f)
-        if f < f_any - tol:
-            f_any, any_choice = f, (a, var, f)
-    return c_idle or c_busy, f_any, any_choice
 
 
 # --- The hopeless test (one rule; drops only jobs no schedule can save) ---------------------
@@ -520,16 +391,3 @@ def _best_remaining(costs, bits) -> tuple[list[float], list[float]]:
 def _hopeless(now: float, remaining: float, deadline: float) -> bool:
     """Whether a job needing at least ``remaining`` from ``now`` misses ``deadline``."""
     return now + remaining > deadline
-
-
-def _classes(costs, num_accelerators: int) -> list[int]:
-    """Class id per accelerator: cores with identical latency columns share a class."""
-    cols = [tuple(c.lat[i][a] for c in costs for i in range(c.num_layers)) for a in
-            range(num_accelerators)]  # fmt: skip
-    reps: list[tuple] = []
-    out = []
-    for col in cols:
-        if col not in reps:
-            reps.append(col)
-        out.append(reps.index(col))
-    return out

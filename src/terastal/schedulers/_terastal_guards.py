@@ -1,17 +1,45 @@
-"""Terastal's accuracy budget: per-model running mean loss, spent on jobs at risk.
+"""Terastal's per-model running accounts: the accuracy budget and the fairness guard.
 
+**Accuracy budget.**
 In the static mode a job may only run an *admissible* combination of variants (normalized
 loss within the plan's limit). Under a budget a job may also run a stronger measured
 combination (loss up to a hard per-job ceiling) as long as the model's mean loss over its
 last ``window`` completed jobs, and over the whole run, stays within the limit. Jobs still
 running hold a reservation of their combination's loss, so that concurrent jobs cannot
 overspend; a dropped job's reservation is returned (its loss never counts, as in the metrics).
+
+**Fairness guard.** A model whose running miss rate exceeds both ``ratio`` x the mean over
+models and the mean plus ``margin`` is *starving*: its jobs sort as if their deadlines were
+``boost`` x its relative deadline earlier, until it is back in line.
+
 Reasons and measurements: ``docs/design.md``, "Variants on demand and the accuracy budget".
 """
 
 from __future__ import annotations
 
 from collections import deque
+
+from terastal.errors import InputError
+
+
+def check_options(s) -> None:
+    """Validate Terastal's numeric options (one line naming the option on error)."""
+
+    def bad(key: str, what: str) -> InputError:
+        return InputError(f"scheduler 'terastal': {key} must be {what}", field=key)
+
+    if not s.drop_slack > 0:
+        raise bad("drop_slack", "> 0")
+    for key in ("job_ceiling",) + (() if s.accuracy_limit is None else ("accuracy_limit",)):
+        if not 0.0 <= getattr(s, key) < 1.0:
+            raise bad(key, "in [0, 1)")
+    for key, low in (("budget_window", 1), ("backlog", 0)):
+        v = getattr(s, key)
+        if not (isinstance(v, int) and not isinstance(v, bool) and v >= low):
+            raise bad(key, f"an integer >= {low}")
+    for key in ("fair_ratio", "fair_min", "fair_boost"):
+        if not getattr(s, key) >= 0:
+            raise bad(key, ">= 0")
 
 
 class AccuracyBudget:
@@ -65,3 +93,41 @@ class AccuracyBudget:
             self.win_sum[task] -= win.popleft()
         self.run_sum[task] += loss
         self.run_n[task] += 1
+
+
+class FairnessGuard:
+    """Priority boosts of the models whose miss rate runs away (see the module docstring).
+
+    Parameters
+    ----------
+    deadlines_s : sequence of float
+        Relative deadline of every task.
+    ratio, margin, boost : float
+        Starving when ``rate > ratio x mean`` and ``rate > mean + margin``; the boost is
+        ``boost x relative deadline``.
+    """
+
+    __slots__ = ("boost", "deadlines", "ended", "factor", "margin", "missed", "ratio")
+
+    def __init__(self, deadlines_s, ratio: float, margin: float, boost: float) -> None:
+        self.deadlines = list(deadlines_s)
+        self.ratio, self.margin, self.factor = ratio, margin, boost
+        n = len(self.deadlines)
+        self.ended, self.missed = [0] * n, [0] * n
+        #: Current priority boost (seconds) per task.
+        self.boost = [0.0] * n
+
+    def end(self, task: int, missed: bool) -> bool:
+        """Count an ended job; whether any task's boost changed."""
+        self.ended[task] += 1
+        self.missed[task] += missed
+        rates = [m / e if e else 0.0 for m, e in zip(self.missed, self.ended, strict=True)]
+        mean = sum(rates) / len(rates)
+        changed = False
+        for t, r in enumerate(rates):
+            starving = r > self.ratio * mean and r > mean + self.margin
+            b = self.factor * self.deadlines[t] if starving else 0.0
+            if b != self.boost[t]:
+                self.boost[t] = b
+                changed = True
+        return changed

@@ -1,0 +1,122 @@
+"""Terastal's mapping of a ready layer: ``(accelerator, original | variant)``.
+
+Two rules share the finish-time test ``max(free, now) + transfer + latency <= virtual
+deadline`` (reasons in ``docs/design.md``, "Terastal online scheduler" and "Variants on
+demand and the accuracy budget"). Each returns ``((accelerator, variant?, finish), mask)``
+where ``mask`` is the job's new combination when the choice is a variant; ``variant(job,
+layer, state)`` gives the layer's variant latencies and that mask, or ``(None, 0)`` when the
+job may not run it.
+"""
+
+from __future__ import annotations
+
+_INF = float("inf")
+_EPS = 1e-12
+
+
+def allowed_variant(masks: dict, budget, job, layer: int, st) -> tuple:
+    """The layer's variant latencies and the job's new mask, or ``(None, 0)``.
+
+    Allowed when the job's combination stays admissible, or (with an accuracy ``budget``)
+    is a measured one within the per-job ceiling that the model's budget has room for.
+    """
+    bit = st.bits[layer]
+    if not bit:
+        return None, 0
+    new = masks.get(job.id, 0) | bit
+    if new in st.admissible:
+        return st.var_lat[layer], new
+    if budget is not None:
+        loss = st.loss.get(new)
+        if loss is not None and budget.room(job.task_index, job.id, loss):
+            return st.var_lat[layer], new
+    return None, 0
+
+
+def on_demand(variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
+    """Originals first: home class, then any core meeting ``vde``; variants only then."""
+    lat = st.lat[layer]
+    home = st.home[layer]
+    a_h = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
+    f_h = starts[a_h] + lat[a_h]
+    if f_h <= vde:
+        return (a_h, False, f_h), 0
+    vlat, new = variant(job, layer, st)
+    if variant_first and vlat is not None:
+        f = starts[a_h] + vlat[a_h]
+        if f <= vde:
+            # the home class meets it as the variant: less work than moving away
+            return (a_h, True, f), new
+    fits, f_any, any_choice = fitting(starts, lat, idle, vde, False, _INF, None)
+    if fits is not None:
+        return fits, 0
+    if vlat is not None:
+        fits, f_any, any_choice = fitting(starts, vlat, idle, vde, True, f_any, any_choice)
+        if fits is not None:
+            return fits, new
+    return any_choice, new if any_choice[1] else 0
+
+
+def planned(variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
+    """The plan's mapping first (variants where the plan runs them), then any idle core."""
+    lat = st.lat[layer]
+    vlat, new = variant(job, layer, st)
+    home_var = st.home_var[layer] and vlat is not None
+    home = st.home[layer]
+    a_best = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
+    f_best = starts[a_best] + (vlat if home_var else lat)[a_best]
+    if f_best <= vde:
+        return (a_best, home_var, f_best), new
+    if variant_first and vlat is not None and starts[a_best] + vlat[a_best] <= vde:
+        # the home class meets it as the variant: less work than moving away
+        return (a_best, True, starts[a_best] + vlat[a_best]), new
+    choice, f_any, any_choice = None, _INF, None
+    for a in range(len(starts)):
+        f = starts[a] + lat[a]
+        if idle[a] and f <= vde and (choice is None or f < choice[2]):
+            choice = (a, False, f)
+        if f < f_any:
+            f_any, any_choice = f, (a, False, f)
+    if choice is None and vlat is not None:
+        for a in range(len(starts)):
+            f = starts[a] + vlat[a]
+            if idle[a] and f <= vde and (choice is None or f < choice[2]):
+                choice = (a, True, f)
+            # nothing meets it: a variant only if strictly earliest overall
+            if f < f_any - _EPS:
+                f_any, any_choice = f, (a, True, f)
+    return choice or any_choice, new
+
+
+def fitting(starts, lat, idle, vde, var, f_any, any_choice):
+    """Earliest option meeting ``vde`` (an idle core, else a busy one to wait for).
+
+    Also folds the options into the earliest-finishing one overall (``f_any``,
+    ``any_choice``); a variant replaces it only when strictly earlier.
+    """
+    c_idle = c_busy = None
+    tol = _EPS if var else 0.0
+    for a in range(len(starts)):
+        f = starts[a] + lat[a]
+        if f <= vde:
+            if idle[a]:
+                if c_idle is None or f < c_idle[2]:
+                    c_idle = (a, var, f)
+            elif c_busy is None or f < c_busy[2]:
+                c_busy = (a, var, f)
+        if f < f_any - tol:
+            f_any, any_choice = f, (a, var, f)
+    return c_idle or c_busy, f_any, any_choice
+
+
+def core_classes(costs, num_accelerators: int) -> list[int]:
+    """Class id per accelerator: cores with identical latency columns share a class."""
+    cols = [tuple(c.lat[i][a] for c in costs for i in range(c.num_layers)) for a in
+            range(num_accelerators)]  # fmt: skip
+    reps: list[tuple] = []
+    out = []
+    for col in cols:
+        if col not in reps:
+            reps.append(col)
+        out.append(reps.index(col))
+    return out
