@@ -31,7 +31,7 @@ def _shape(layer) -> str:
     return f"{layer.k}x{layer.c}x{layer.y}x{layer.x}"
 
 
-def print_plan(plan, show: str = "variants") -> None:
+def print_plan(plan, show: str = "variants", ceiling: float | None = None) -> None:
     """Print ``plan`` as rich tables: a task summary and, per task, a layer table.
 
     Parameters
@@ -40,6 +40,8 @@ def print_plan(plan, show: str = "variants") -> None:
         The plan.
     show : {"variants", "all", "none"}
         Layers listed: those with accuracy data (variant candidates), all, or none.
+    ceiling : float, optional
+        Per-job loss ceiling the plan was made with (marks combinations above it).
     """
     from rich.console import Console
     from rich.table import Table
@@ -81,6 +83,7 @@ def print_plan(plan, show: str = "variants") -> None:
     else:
         for t in plan.tasks:
             _print_layers(console, t, accs, show)
+            _print_combinations(console, t, ceiling)
     for note in plan.notes:
         console.print(f"note: {note}")
 
@@ -119,6 +122,30 @@ def _print_layers(console, t, accs, show: str) -> None:
     console.print(table)
 
 
+def _print_combinations(console, t, ceiling) -> None:
+    """Measured combinations of the task's variant layers, with their loss and use."""
+    from rich.table import Table
+
+    have = set(t.variant_layers)
+    combos = sorted(
+        ((1.0 - acc, c) for c, acc in t.accuracy.items() if c and c <= have),
+        key=lambda x: (x[0], sorted(x[1])),
+    )
+    if not combos:
+        return
+    names = {lp.index: lp.name for lp in t.layers}
+    table = Table(title=f"{t.name}: measured combinations of its variant layers")
+    table.add_column("layers", overflow="fold")
+    table.add_column("loss %", justify="right", no_wrap=True)
+    table.add_column("use", no_wrap=True)
+    for loss, c in combos:
+        use = "admissible" if frozenset(c) in set(t.admissible) else "budget only"
+        if use != "admissible" and (ceiling is None or loss > ceiling + 1e-9):
+            use = "above ceiling"
+        table.add_row(", ".join(names[i] for i in sorted(c)), f"{loss * 100:.2f}", use)
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
 
@@ -150,6 +177,20 @@ def register(app: typer.Typer) -> None:
         show: Annotated[
             str, typer.Option("--show", help="Layers to list: variants, all or none.")
         ] = "variants",
+        accuracy_ceiling: Annotated[
+            float,
+            typer.Option(
+                "--accuracy-ceiling",
+                help="Per-job loss ceiling of combinations a budget may run (0: none).",
+            ),
+        ] = 0.08,
+        target_utilization: Annotated[
+            float,
+            typer.Option(
+                "--target-utilization",
+                help="Budget LP balances the bottleneck down to this, not below (0: fully).",
+            ),
+        ] = 0.9,
     ) -> None:
         """Plan layer variants, admissible combinations and per-layer budgets."""
         from terastal.io import load_platform, load_scenario
@@ -169,7 +210,9 @@ def register(app: typer.Typer) -> None:
             budgets=budgets,
             accuracy_tables=accuracy_table,
             use_bundled=not no_bundled,
+            accuracy_ceiling=accuracy_ceiling or None,
+            target_utilization=target_utilization or None,
         )
         result.to_json(out)
-        print_plan(result, show)
+        print_plan(result, show, accuracy_ceiling or None)
         typer.echo(f"wrote {out}")
