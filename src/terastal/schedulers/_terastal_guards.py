@@ -37,6 +37,8 @@ def check_options(s) -> None:
         v = getattr(s, key)
         if not (isinstance(v, int) and not isinstance(v, bool) and v >= low):
             raise bad(key, f"an integer >= {low}")
+    if not (isinstance(s.fair_after, int) and s.fair_after >= 0):
+        raise bad("fair_after", "an integer >= 0")
     for key in ("fair_ratio", "fair_min", "fair_boost"):
         if not getattr(s, key) >= 0:
             raise bad(key, ">= 0")
@@ -105,12 +107,17 @@ class FairnessGuard:
     ratio, margin, boost : float
         Starving when ``rate > ratio x mean`` and ``rate > mean + margin``; the boost is
         ``boost x relative deadline``.
+    after : int
+        A task's rate counts once this many of its jobs have ended (a few jobs say little).
     """
 
-    __slots__ = ("boost", "deadlines", "ended", "factor", "margin", "missed", "ratio")
+    __slots__ = ("after", "boost", "deadlines", "ended", "factor", "margin", "missed", "ratio")
 
-    def __init__(self, deadlines_s, ratio: float, margin: float, boost: float) -> None:
+    def __init__(
+        self, deadlines_s, ratio: float, margin: float, boost: float, after: int = 0
+    ) -> None:
         self.deadlines = list(deadlines_s)
+        self.after = after
         self.ratio, self.margin, self.factor = ratio, margin, boost
         n = len(self.deadlines)
         self.ended, self.missed = [0] * n, [0] * n
@@ -125,7 +132,9 @@ class FairnessGuard:
         mean = sum(rates) / len(rates)
         changed = False
         for t, r in enumerate(rates):
-            starving = r > self.ratio * mean and r > mean + self.margin
+            starving = (
+                r > self.ratio * mean and r > mean + self.margin and self.ended[t] >= self.after
+            )
             b = self.factor * self.deadlines[t] if starving else 0.0
             if b != self.boost[t]:
                 self.boost[t] = b

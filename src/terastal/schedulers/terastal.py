@@ -160,9 +160,10 @@ class Terastal(Scheduler):
         to ``job_ceiling`` while the model's mean loss over its last ``budget_window``
         completed jobs and over the run stays within ``accuracy_limit`` (``None``: the
         plan's ``accuracy_loss``).
-    fair_ratio, fair_min, fair_boost : float
+    fair_ratio, fair_min, fair_boost, fair_after : float, float, float, int
         Fairness guard (``fair_ratio=0``: off): a model missing more than ``fair_ratio`` x
-        the mean and the mean + ``fair_min`` sorts ``fair_boost`` x its deadline earlier.
+        the mean and the mean + ``fair_min`` (once ``fair_after`` of its jobs ended) sorts
+        ``fair_boost`` x its relative deadline earlier.
     """
 
     name = "terastal"
@@ -203,6 +204,7 @@ class Terastal(Scheduler):
         "fair_ratio": 2.0,
         "fair_min": 0.1,
         "fair_boost": 0.5,
+        "fair_after": 0,
     }
 
     def reset(self, view: SimView) -> None:
@@ -230,7 +232,9 @@ class Terastal(Scheduler):
         deadlines = [c.task.relative_deadline_s for c in view.costs]
         self._fair = None
         if self.fair_ratio > 0:
-            self._fair = FairnessGuard(deadlines, self.fair_ratio, self.fair_min, self.fair_boost)
+            self._fair = FairnessGuard(
+                deadlines, self.fair_ratio, self.fair_min, self.fair_boost, self.fair_after
+            )
         self._no_boost = [0.0] * len(deadlines)
         self._rekey = False
         self._budget = None
