@@ -61,6 +61,9 @@ def test_paper_mix_plans(platform, record_property):
     record_property("plan_seconds", elapsed)
     print(f"plan paper mix on {platform}: {elapsed * 1e3:.0f} ms")
     _check(plan, scenario)
-    assert plan.task("vgg11").variant_layers == ()  # every VGG11 variant loses > 2 %
+    vgg = plan.task("vgg11")
+    # every VGG11 variant loses > 2 %: none is admissible, but its 7 % singles are within the
+    # default per-job ceiling (8 %) that an accuracy budget may spend
+    assert vgg.admissible == (frozenset(),) and len(vgg.variant_layers) == 2
     with_data = [t for t in plan.tasks if t.accuracy]
     assert len(with_data) == 6
