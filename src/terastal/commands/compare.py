@@ -134,10 +134,17 @@ def register(app: typer.Typer) -> None:
         seed_list = parse_seeds(seeds)
         opts = scheduler_options(names, option or [])
         sc, pf, tables = load_case(scenario, platform, cost_model)
-        if "terastal" in names and "plan" not in opts["terastal"]:
+        planned = [
+            n for n in names
+            if (n == "terastal" or getattr(get_factory(n), "needs_plan", False))
+            and "plan" not in opts[n]
+        ]  # fmt: skip
+        if planned:
             from terastal.sim.setup import with_plan
 
-            opts["terastal"]["plan"], tables = with_plan(sc, pf, cost_model)
+            plan, tables = with_plan(sc, pf, cost_model)
+            for n in planned:
+                opts[n]["plan"] = plan
         factories = {}
         for n in names:
             make = get_factory(n)

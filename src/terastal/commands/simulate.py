@@ -119,7 +119,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Simulate one scheduler and print per-model metrics."""
         from terastal.metrics import compute_metrics, write_run
-        from terastal.schedulers import make_scheduler
+        from terastal.schedulers import get_factory, make_scheduler
         from terastal.sim import simulate
         from terastal.sim.setup import load_case
 
@@ -127,7 +127,8 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--duration-ms must be > 0, got {duration_ms}")
         opts = parse_options(option or [])
         sc, pf, tables = load_case(scenario, platform, cost_model)
-        if scheduler == "terastal" and "plan" not in opts:
+        planned = scheduler == "terastal" or getattr(get_factory(scheduler), "needs_plan", False)
+        if planned and "plan" not in opts:
             from terastal.sim.setup import with_plan
 
             opts["plan"], tables = with_plan(sc, pf, cost_model)

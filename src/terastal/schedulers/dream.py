@@ -24,7 +24,8 @@ URGENCY = ("ratio", "slack", "laxity")
 
 #: Options of the first interpretation (the one the paper protocol ran): capped slack-ratio
 #: urgency, job-level fairness only, no switching, blocks of 4, adaptation of urgency and
-#: energy weights only. ``make_scheduler("dream", **PAPER_OPTIONS)`` schedules exactly as it.
+#: energy weights only. ``make_scheduler("dream", preset="paper")`` (or ``**PAPER_OPTIONS``)
+#: schedules exactly as it.
 PAPER_OPTIONS: dict[str, Any] = {
     "w_urgency": 0.5,
     "w_fairness": 0.25,
@@ -48,6 +49,8 @@ class DREAM(Scheduler):
 
     Options
     -------
+    preset : {None, "paper"}
+        ``"paper"``: every option not given explicitly takes its :data:`PAPER_OPTIONS` value.
     plan : terastal.planner.Plan or None
         Offline plan; DREAM reads only its admissible variant combinations and their accuracy
         (for switching and :meth:`accuracy_loss`). Without one, no switching.
@@ -103,6 +106,7 @@ class DREAM(Scheduler):
     #: Takes the offline plan (for model switching) when a caller has one.
     needs_plan = True
     options: ClassVar[dict[str, Any]] = {
+        "preset": None,
         "plan": None,
         "w_urgency": 0.5,
         "w_fairness": 0.25,
@@ -128,6 +132,14 @@ class DREAM(Scheduler):
     }
 
     def __init__(self, **options: Any) -> None:
+        preset = options.get("preset")
+        if preset == "paper":
+            options = {**PAPER_OPTIONS, **options}
+        elif preset is not None:
+            raise InputError(
+                f"scheduler 'dream': preset must be 'paper' or unset, got {preset!r}",
+                field="preset",
+            )
         super().__init__(**options)
         if self.urgency not in URGENCY:
             raise InputError(
