@@ -45,13 +45,20 @@ WEIGHTS = ("w_urgency", "w_fairness", "w_energy")
 #: initial MapScore weights; ``switch`` is ``switch_urgency`` with ``None`` = switching off.
 SPACE: list[tuple[str, list[Any]]] = [
     ("urgency", ["ratio", "slack", "laxity"]),
-    ("urgency_scale", [0.25, 0.5, 1.0, 2.0]),
+    ("urgency_scale", [0.1, 0.25, 0.5, 1.0, 2.0]),
     (
         "weights",
-        [(0.5, 0.25, 0.25), (0.7, 0.2, 0.1), (0.8, 0.1, 0.1), (0.6, 0.3, 0.1), (0.4, 0.4, 0.2)],
+        [
+            (0.5, 0.25, 0.25),
+            (0.7, 0.2, 0.1),
+            (0.8, 0.1, 0.1),
+            (0.9, 0.05, 0.05),
+            (0.6, 0.3, 0.1),
+            (0.4, 0.4, 0.2),
+        ],
     ),
     ("block", [1, 2, 4]),
-    ("max_slowdown", [1.0, 1.25, 1.5, 2.0]),
+    ("max_slowdown", [1.0, 1.25, 1.5, 2.0, 3.0, 5.0]),
     ("task_fairness", [0.0, 0.25, 0.5, 0.75]),
     ("adapt", [True, False]),
     ("adapt_fairness", [False, True]),
@@ -151,10 +158,24 @@ def tune(args: argparse.Namespace) -> None:
             seen[key] = evaluate(points, opts, lates)
             r = seen[key]
             log.append({"options": dict(opts), **r})
+            save()
             print(f"  {r['objective']:.4f} (worst {r['worst_mean']:.4f}, acc "
                   f"{r['accuracy_loss']:.4f}) {_diff(opts)}", flush=True)  # fmt: skip
         return seen[key]
 
+    def save() -> None:
+        """Write the log so far (an interrupted search keeps what it measured)."""
+        done = [e for e in log if e["options"] == current] or log[:1]
+        out = {
+            "suite": str(args.suite), "duration_ms": args.duration_ms, "passes": args.passes,
+            "late": lates, "start": dict(PAPER_OPTIONS), "best": current,
+            "best_result": done[0], "evaluations": log,
+            "wall_s": time.perf_counter() - t0,
+        }  # fmt: skip
+        path.write_text(json.dumps(out, indent=1) + "\n")
+
+    HERE.joinpath("results").mkdir(exist_ok=True)
+    path = HERE / "results" / "tune_dream.json"
     best = score(current)
     for sweep in range(args.passes):
         for group, values in SPACE:
@@ -164,20 +185,7 @@ def tune(args: argparse.Namespace) -> None:
                 r = score(trial)
                 if r["objective"] < best["objective"] - 1e-12:
                     current, best = trial, r
-    out = {
-        "suite": str(args.suite),
-        "duration_ms": args.duration_ms,
-        "passes": args.passes,
-        "late": lates,
-        "start": dict(PAPER_OPTIONS),
-        "best": current,
-        "best_result": best,
-        "evaluations": log,
-        "wall_s": time.perf_counter() - t0,
-    }
-    HERE.joinpath("results").mkdir(exist_ok=True)
-    path = HERE / "results" / "tune_dream.json"
-    path.write_text(json.dumps(out, indent=1) + "\n")
+    save()
     print(f"best {best['objective']:.4f}: {_diff(current)}")
     print(f"wrote {path} ({time.perf_counter() - t0:.0f} s)")
 
@@ -199,12 +207,21 @@ LABELS: dict[str, tuple[str, dict]] = {
 def measure(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     points = build_points(None, quick=True)
+    labels = args.labels.split(",") if args.labels else list(LABELS)
+    path = HERE / "results" / "dream_measure.json"
+    # Results of earlier invocations (other labels) are kept, so labels can be run apart.
+    store = json.loads(path.read_text()) if path.exists() else {}
     for late in args.late.split(","):
-        per: dict[str, list[dict]] = {label: [] for label in LABELS}
-        for p in points:
-            for seed in p["seeds"]:
-                for label, (name, opts) in LABELS.items():
-                    per[label].append({"point": p["name"], **run_one(p, name, opts, seed, late)})
+        per = store.setdefault(late, {})
+        for label in labels:
+            name, opts = LABELS[label]
+            per[label] = [
+                {"point": p["name"], "seed": seed, **run_one(p, name, opts, seed, late)}
+                for p in points
+                for seed in p["seeds"]
+            ]
+        HERE.joinpath("results").mkdir(exist_ok=True)
+        path.write_text(json.dumps(store, indent=1) + "\n")
         print(f"\nlate={late}: {len(points)} points")
         print("| label | mean per-model MR | mean worst-model MR | accuracy loss |")
         print("|---|---:|---:|---:|")
@@ -212,15 +229,16 @@ def measure(args: argparse.Namespace) -> None:
             print(f"| {label} | {mean(r['mean'] for r in runs):.2%} | "
                   f"{mean(r['worst'] for r in runs):.2%} | "
                   f"{mean(r['accuracy_loss'] for r in runs):.2%} |")  # fmt: skip
-        losses = [
-            (a["point"], a["mean"], b["mean"])
-            for a, b in zip(per["dream-tuned"], per["edf-ef"], strict=True)
-            if a["mean"] > b["mean"]
-        ]
-        print(f"dream-tuned worse than edf-ef at {len(losses)} of {len(points)} points:")
-        for name, a, b in losses:
-            print(f"  {name}: {a:.2%} vs {b:.2%}")
-    print(f"({time.perf_counter() - t0:.0f} s)")
+        if "dream-tuned" in per and "edf-ef" in per:
+            losses = [
+                (a["point"], a["mean"], b["mean"])
+                for a, b in zip(per["dream-tuned"], per["edf-ef"], strict=True)
+                if a["mean"] > b["mean"]
+            ]
+            print(f"dream-tuned worse than edf-ef at {len(losses)} of {len(points)} points:")
+            for name, a, b in losses:
+                print(f"  {name}: {a:.2%} vs {b:.2%}")
+    print(f"wrote {path} ({time.perf_counter() - t0:.0f} s)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--late", default="scheduler,drop", help="late policies averaged")
     m = sub.add_parser("measure", help="the reported quick subset")
     m.add_argument("--late", default="scheduler,drop")
+    m.add_argument("--labels", default="", help=f"subset of {','.join(LABELS)}")
     args = ap.parse_args(argv)
     tune(args) if args.cmd == "tune" else measure(args)
     return 0
