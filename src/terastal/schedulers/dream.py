@@ -100,20 +100,24 @@ class DREAM(Scheduler):
         ``switch_urgency`` runs a lighter admissible variant combination (needs a plan).
     switch_urgency : float
         Urgency above which a job switches; 0 = every job runs its lightest version.
+
+    The defaults are tuned (``benchmarks/tune_dream.py``); ``preset="paper"`` gives the
+    paper-protocol values.
     """
 
     name = "dream"
     #: Takes the offline plan (for model switching) when a caller has one.
     needs_plan = True
+    # Tuned defaults (benchmarks/tune_dream.py on benchmarks/dream_tuning.yaml; docs/design.md).
     options: ClassVar[dict[str, Any]] = {
         "preset": None,
         "plan": None,
-        "w_urgency": 0.5,
-        "w_fairness": 0.25,
-        "w_energy": 0.25,
+        "w_urgency": 0.9,
+        "w_fairness": 0.05,
+        "w_energy": 0.05,
         "urgency": "slack",
-        "urgency_scale": 1.0,
-        "task_fairness": 0.5,
+        "urgency_scale": 2.0,
+        "task_fairness": 0.0,
         "task_window": 8,
         "adapt": True,
         "adapt_fairness": True,
@@ -123,12 +127,12 @@ class DREAM(Scheduler):
         "target_energy_excess": 0.10,
         "target_spread": 0.2,
         "min_weight": 0.05,
-        "block": 1,
-        "max_slowdown": 1.0,
+        "block": 4,
+        "max_slowdown": 2.0,
         "drop": True,
-        "drop_slack": 1.0,
+        "drop_slack": 1.25,
         "switching": True,
-        "switch_urgency": 0.5,
+        "switch_urgency": 0.0,
     }
 
     def __init__(self, **options: Any) -> None:
