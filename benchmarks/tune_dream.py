@@ -198,6 +198,7 @@ def _diff(opts: dict) -> str:
 LABELS: dict[str, tuple[str, dict]] = {
     "dream": ("dream", {"preset": "paper"}),
     "dream-tuned": ("dream", {}),
+    "dream-tuned-noswitch": ("dream", {"switching": False}),
     "fcfs-ef": ("fcfs", {"mapping": "earliest_finish"}),
     "edf-ef": ("edf", {"mapping": "earliest_finish"}),
     "terastal": ("terastal", {}),
