@@ -8,17 +8,18 @@ Usage (from the repository root)::
 ``tune`` starts from the paper-protocol options (``dream.PAPER_OPTIONS``) and runs a
 coordinate search: for each option group of :data:`SPACE` in turn, every candidate value is
 run with the others fixed and the best is kept (a tie keeps the current value); ``--passes``
-repeats the sweep. The objective is the mean per-model miss rate averaged over every point,
-seed and late policy (``--late``) of the tuning suite, which shares no point with the
-reported suite; the worst model's miss rate and the accuracy loss are reported beside it.
-Every run is ``record=False`` in one process, and each point's scenario, plan and tables
-are built once. The log goes to ``benchmarks/results/tune_dream.json``.
+(default 2) repeats the sweep. The objective is the mean per-model miss rate averaged over
+every point, seed and late policy (``--late``) of the tuning suite, which shares no point
+with the reported suite; the worst model's miss rate and the accuracy loss are reported
+beside it. Every run is ``record=False`` in one process, and each point's scenario, plan and
+tables are built once. The log goes to ``benchmarks/results/tune_dream.json``.
 
 ``measure`` runs the reported quick subset (``terastal reproduce --quick``'s points) with
-``dream`` (paper protocol), ``dream-tuned`` (the shipped defaults), ``fcfs-ef``, ``edf-ef``
-and ``terastal`` under the ``scheduler`` and ``drop`` late policies, and prints per label the
-mean per-model miss rate, the mean worst-model miss rate and the accuracy loss, plus the
-points where tuned DREAM loses to EDF-ef.
+``dream`` (paper protocol), ``dream-tuned`` (the shipped defaults), ``dream-tuned`` without
+switching, ``fcfs-ef``, ``edf-ef`` and ``terastal`` under the ``scheduler`` and ``drop`` late
+policies, and prints per label the mean per-model miss rate, the mean worst-model miss rate
+and the accuracy loss, plus the points where tuned DREAM loses to EDF-ef (results in
+``benchmarks/results/dream_measure.json``).
 """
 
 from __future__ import annotations
@@ -247,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("tune", help="coordinate search on the tuning suite")
     t.add_argument("--suite", type=Path, default=TUNING_SUITE)
-    t.add_argument("--passes", type=int, default=1)
+    t.add_argument("--passes", type=int, default=2)
     t.add_argument("--duration-ms", type=float, default=None, help="override the suite's")
     t.add_argument("--late", default="scheduler,drop", help="late policies averaged")
     m = sub.add_parser("measure", help="the reported quick subset")
