@@ -92,9 +92,10 @@ class DREAM(Scheduler):
     drop : bool
         Drop frames that cannot make their deadline (only when the late policy allows drops).
     drop_slack : float
-        A frame is dropped when ``now + drop_slack x R`` passes its deadline, ``R`` its
-        best-case remaining time (its lightest admissible version before it starts); 1.0 drops
-        only frames that cannot make it even alone on the fastest accelerators.
+        A frame is dropped when ``now + R`` passes its deadline, ``R`` its best-case remaining
+        time (its lightest admissible version before it starts), or, once it has waited since
+        its layer became ready, when ``now + drop_slack x R`` does; 1.0 drops only frames that
+        cannot make it even alone on the fastest accelerators.
     switching : bool
         Model switching: a job whose urgency ``R/S`` at its first dispatch exceeds
         ``switch_urgency`` runs a lighter admissible variant combination (needs a plan).
@@ -220,12 +221,19 @@ class DREAM(Scheduler):
         return now + self.max_slowdown * (best - now) + 1e-15
 
     def _drops(self, view: SimView, now: float) -> list[Job]:
-        """Ready jobs that cannot make their deadline (see ``drop_slack``)."""
+        """Ready jobs that cannot, or (queued) are not expected to, make their deadline.
+
+        The ``drop_slack`` margin applies only to a job that has waited since its layer
+        became ready: a job that could still run now is not given up on a prediction.
+        """
         chosen, versions, k = self._chosen, self._versions, self.drop_slack
         out = []
         for job in view.ready_jobs:
             combo = chosen.get(job.id) or versions[job.task_index].lightest
-            if now + k * combo.rem[job.next_layer] > job.deadline:
+            rem = combo.rem[job.next_layer]
+            if now + rem > job.deadline or (
+                k != 1.0 and now > job.ready_since and now + k * rem > job.deadline
+            ):
                 out.append(job)
         return out
 
