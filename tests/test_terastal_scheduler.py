@@ -142,7 +142,7 @@ def test_conformance_of_terastal_and_its_ablations(opts):
 def test_bad_options_are_clear_errors():
     from terastal.errors import InputError
 
-    with pytest.raises(InputError, match="priority must be one of deadline, virtual"):
+    with pytest.raises(InputError, match="option priority: must be one of deadline, virtual"):
         make_scheduler("terastal", priority="fifo")
     with pytest.raises(InputError, match="drop_slack"):
         make_scheduler("terastal", drop_slack=0)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
+from terastal.errors import InputError
 from terastal.schedulers.base import Scheduler
+from terastal.schedulers.options import Option
 from terastal.sim.job import IN_TIME, Job
 from terastal.sim.view import SimView
 
@@ -49,19 +51,27 @@ class DREAM(Scheduler):
 
     name = "dream"
     options: ClassVar[dict[str, Any]] = {
-        "w_urgency": 0.5,
-        "w_fairness": 0.25,
-        "w_energy": 0.25,
+        "w_urgency": Option(0.5, lo=0.0),
+        "w_fairness": Option(0.25, lo=0.0),
+        "w_energy": Option(0.25, lo=0.0),
         "adapt": True,
-        "window": 32,
-        "eta": 1.0,
-        "target_miss": 0.05,
-        "target_energy_excess": 0.10,
-        "min_weight": 0.05,
-        "block": 4,
-        "max_slowdown": 1.5,
+        "window": Option(32, lo=1),
+        "eta": Option(1.0, lo=0.0),
+        "target_miss": Option(0.05, lo=0.0, hi=1.0),
+        "target_energy_excess": Option(0.10, lo=0.0),
+        "min_weight": Option(0.05, lo=0.0, hi=1.0),
+        "block": Option(4, lo=1),
+        "max_slowdown": Option(1.5, lo=1.0),
         "drop": True,
     }
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        if self.w_urgency + self.w_fairness + self.w_energy <= 0:
+            raise InputError(
+                "scheduler 'dream' option w_urgency: the three weights must not all be 0",
+                field="w_urgency",
+            )
 
     def reset(self, view: SimView) -> None:
         """Start a run with the initial weights and no open blocks."""
