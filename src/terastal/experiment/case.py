@@ -162,9 +162,12 @@ class Prepared:
         return self._memo(
             "plan",
             lambda: make_plan(
-                self.scenario, self.platform, self.cost_model,
-                accuracy_loss=opts.accuracy_loss, budgets=opts.budgets,
-            ),  # fmt: skip
+                self.scenario,
+                self.platform,
+                self.cost_model,
+                accuracy_loss=opts.accuracy_loss,
+                budgets=opts.budgets,
+            ),
             planner=[opts.accuracy_loss, opts.budgets],
         )
 
@@ -177,8 +180,14 @@ class Prepared:
             return None
         if isinstance(source, str) and source == AUTO:
             return self.auto_plan()
-        plan = load_plan_file(source) if isinstance(source, str | os.PathLike) else source
-        check_plan(plan, self.scenario, self.platform, self.cost_model)
+        if not isinstance(source, str | os.PathLike):
+            check_plan(source, self.scenario, self.platform, self.cost_model)
+            return source
+        plan = load_plan_file(source)
+        try:
+            check_plan(plan, self.scenario, self.platform, self.cost_model)
+        except InputError as exc:
+            raise InputError(exc.message, file=os.fspath(source)) from None
         return plan
 
     def load(self, plan: Any = None) -> dict[str, float]:
@@ -186,8 +195,11 @@ class Prepared:
         from terastal.workloads import measure_load
 
         tables = self.tables(plan)
-        m = self._memo("load", lambda: measure_load(self.scenario, tables),
-                       shapes=fingerprint(plan.variant_shapes()) if plan is not None else None)
+        m = self._memo(
+            "load",
+            lambda: measure_load(self.scenario, tables),
+            shapes=fingerprint(plan.variant_shapes()) if plan is not None else None,
+        )
         return {
             "utilization": float(m.utilization),
             "skew": float(m.skew),

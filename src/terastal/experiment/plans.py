@@ -40,34 +40,28 @@ def check_plan(plan: Any, scenario: Scenario, platform: Platform, cost_model: An
     try:
         plan.check(scenario, platform)
     except InputError as exc:
-        raise InputError(f"{where} does not fit {scenario.name!r}: {exc}", field="plan") from None
+        raise InputError(f"{where} does not fit {scenario.name!r}: {exc.message}") from None
     extra = sorted({tp.name for tp in plan.tasks} - {t.name for t in scenario.tasks})
     if extra:
-        raise InputError(
-            f"{where} has tasks {scenario.name!r} does not: {', '.join(extra)}", field="plan"
-        )
+        raise InputError(f"{where} has tasks {scenario.name!r} does not: {', '.join(extra)}")
     for t in scenario.tasks:
         tp = plan.task(t.name)
         if tp.model != t.model.name:
             raise InputError(
                 f"{where}: task {t.name!r} runs {tp.model!r} in the plan, {t.model.name!r} here",
-                field="plan",
             )
         if not _close(tp.rate_hz, t.fps * t.probability):
             raise InputError(
                 f"{where}: task {t.name!r} was planned at {tp.rate_hz:g} Hz, runs at "
                 f"{t.fps * t.probability:g} Hz here (another scenario or load scale)",
-                field="plan",
             )
         if not _close(tp.deadline_s, t.relative_deadline_s):
             raise InputError(
                 f"{where}: task {t.name!r} was planned with a {tp.deadline_s * 1e3:g} ms "
                 f"deadline, has {t.relative_deadline_s * 1e3:g} ms here",
-                field="plan",
             )
     name = str(getattr(cost_model, "name", type(cost_model).__name__))
     if plan.cost_model != name:
         raise InputError(
             f"{where} was made with cost model {plan.cost_model!r}, this run uses {name!r}",
-            field="plan",
         )

@@ -69,8 +69,7 @@ class DREAM(Scheduler):
         super().__init__(**options)
         if self.w_urgency + self.w_fairness + self.w_energy <= 0:
             raise InputError(
-                "scheduler 'dream' option w_urgency: the three weights must not all be 0",
-                field="w_urgency",
+                "scheduler 'dream' option w_urgency: the three weights must not all be 0"
             )
 
     def reset(self, view: SimView) -> None:

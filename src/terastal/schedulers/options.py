@@ -139,8 +139,7 @@ def validate_options(name: str, declared: Mapping[str, Any], given: Mapping[str,
     if unknown:
         known = ", ".join(sorted(declared)) or "none"
         raise InputError(
-            f"scheduler {name!r}: unknown option(s) {', '.join(unknown)} (known: {known})",
-            field=unknown[0],
+            f"scheduler {name!r}: unknown option(s) {', '.join(unknown)} (known: {known})"
         )
     out = {}
     for key, raw in declared.items():
@@ -151,5 +150,5 @@ def validate_options(name: str, declared: Mapping[str, Any], given: Mapping[str,
         try:
             out[key] = opt.convert(given[key])
         except ValueError as exc:
-            raise InputError(f"scheduler {name!r} option {key}: {exc}", field=key) from None
+            raise InputError(f"scheduler {name!r} option {key}: {exc}") from None
     return out

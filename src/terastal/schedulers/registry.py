@@ -90,7 +90,8 @@ class SchedulerInfo(NamedTuple):
     needs_plan : bool
         Whether it reads an offline plan (its ``plan`` option).
     options : dict of str to Option
-        Its options, typed (plain defaults wrapped by :func:`~terastal.schedulers.options.as_option`).
+        Its options, typed (plain defaults wrapped by
+        :func:`~terastal.schedulers.options.as_option`).
     summary : str
         First line of its docstring.
     """
