@@ -11,7 +11,12 @@ Format::
     late: scheduler                 # optional (default scheduler): keep, drop, scheduler or a list
     scheduler_options:              # optional, per scheduler name
       dream: {block: 4}
-    cost_model: analytical          # optional backend name, or "module:attr"
+    cost_model: analytical          # optional backend spec, or "module:attr"
+    plan: auto                      # optional (default auto): auto, none, a plan file or a list
+
+``plan`` applies to the schedulers that use a plan (``terastal``): ``auto`` plans each case
+once (cached by content), a path names a file from ``terastal plan --out``, ``none`` runs
+without a plan. Other schedulers' points have no plan.
 
 Every list value is one axis; a single value is a one-element axis. A point is one value of
 every axis. Errors are :class:`~terastal.errors.InputError` naming file, line and field.
@@ -32,7 +37,7 @@ import yaml
 from terastal.errors import InputError
 
 REQUIRED = ("scenarios", "platforms", "schedulers", "seeds", "duration_ms")
-OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model")
+OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model", "plan")
 CONFIG_COLUMNS = (
     "scenario",
     "platform",
@@ -43,6 +48,7 @@ CONFIG_COLUMNS = (
     "load_scale",
     "late",
     "cost_model",
+    "plan",
 )
 
 
@@ -58,7 +64,8 @@ def point_id(config: dict[str, Any]) -> str:
     -------
     str
     """
-    canon = {k: config.get(k) for k in CONFIG_COLUMNS}
+    # A point without a plan keeps the id it had before grids had a ``plan`` key.
+    canon = {k: config.get(k) for k in CONFIG_COLUMNS if k != "plan" or config.get(k) is not None}
     text = json.dumps(canon, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -86,17 +93,23 @@ class Grid:
 
     def points(self) -> list[dict[str, Any]]:
         """Every point's configuration, in a stable order, with its ``point_id``."""
+        from terastal.schedulers import scheduler_info
+
         a = self.axes
         out = []
-        for sc, pf, sched, scale, late, dur, seed in itertools.product(
+        planned = {s: scheduler_info(s).needs_plan for s in a["schedulers"]}
+        for sc, pf, sched, plan, scale, late, dur, seed in itertools.product(
             a["scenarios"],
             a["platforms"],
             a["schedulers"],
+            a["plan"],
             a["load_scales"],
             a["late"],
             a["duration_ms"],
             a["seeds"],
         ):
+            if not planned[sched] and plan != a["plan"][0]:
+                continue  # the plan axis does not multiply schedulers that use no plan
             config = {
                 "scenario": sc,
                 "platform": pf,
@@ -109,14 +122,13 @@ class Grid:
                 "load_scale": scale,
                 "late": late,
                 "cost_model": a["cost_model"],
+                "plan": plan if planned[sched] else None,
             }
             out.append({"point_id": point_id(config), **config})
         return out
 
     def __len__(self) -> int:
-        a = self.axes
-        keys = ("scenarios", "platforms", "schedulers", "load_scales", "late", "duration_ms")
-        return math.prod(len(a[k]) for k in (*keys, "seeds"))
+        return len(self.points())
 
 
 class _Reader:
@@ -207,6 +219,18 @@ def _late(r: _Reader):
     return convert
 
 
+def _plan(r: _Reader, base: Path):
+    def convert(v, node, where):
+        name = _string(r)(v, node, where)
+        if name in ("auto", "none"):
+            return name
+        if not Path(resolve_spec(name, base)).is_file():
+            raise r.error(f"expected auto, none or a plan file, got {name!r}", node, where)
+        return name
+
+    return convert
+
+
 def _schedulers(r: _Reader, node: yaml.Node) -> list[str]:
     from terastal.schedulers import available_schedulers
 
@@ -284,6 +308,7 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
         "late": ["scheduler"],
         "scheduler_options": {},
         "cost_model": None,
+        "plan": ["auto"],
     }
     if "load_scales" in node:
         axes["load_scales"] = r.axis(node["load_scales"], "load_scales", _number(r))
@@ -295,6 +320,8 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
         axes["cost_model"] = _string(r)(
             r.value(node["cost_model"], "cost_model"), node["cost_model"], "cost_model"
         )
+    if "plan" in node:
+        axes["plan"] = r.axis(node["plan"], "plan", _plan(r, Path(file).resolve().parent))
     return Grid(Path(file), axes)
 
 
