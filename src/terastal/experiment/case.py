@@ -84,6 +84,12 @@ def _resolve(kind: str, spec: Any, cls: type) -> Any:
     return _load(kind, os.fspath(spec), _stamp(os.fspath(spec)))
 
 
+@lru_cache(maxsize=8)
+def _backend(spec: str) -> Any:
+    """One backend per spec and process, so that its caches serve every run of the process."""
+    return resolve_cost_model(spec)
+
+
 def _file_digest(value: Any) -> str | None:
     p = Path(str(value))
     if not p.is_file():
@@ -129,7 +135,8 @@ class Prepared:
         self.case = case
         self.scenario: Scenario = sc
         self.platform: Platform = _resolve("platform", case.platform, Platform)
-        self.cost_model = resolve_cost_model(case.cost_model)
+        spec = case.cost_model
+        self.cost_model = _backend(spec) if isinstance(spec, str) else resolve_cost_model(spec)
         self._cache = cache
         self._parts = {
             "scenario": fingerprint(self.scenario),
