@@ -15,7 +15,7 @@ Prints one table per section and writes ``benchmarks/results/run_all.json``
     equal shares) on Quad_4K/WS_OS_WS_OS, 10 s simulated, seed 0, dispatch log recorded as
     ``terastal simulate`` does. Every run is a fresh Python process, so its peak memory
     (growth of the resident set during the run) is its own; the fastest of up to three
-    rounds is reported. terastal gets the plan of :func:`terastal.sim.setup.with_plan`;
+    rounds is reported. terastal gets the plan of :meth:`terastal.experiment.Prepared.auto_plan`;
     every scheduler runs on those tables.
 ``cost``
     The analytical cost model on every layer of every bundled scenario x the 4 accelerators

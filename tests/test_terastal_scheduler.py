@@ -197,8 +197,8 @@ def test_kept_order_decides_like_sorting_every_call(late, opts):
 
 def test_kept_order_decides_like_sorting_every_call_with_variants():
     from terastal.cost import build_cost_tables, default_cost_model
-    from terastal.io import load_model, load_model_fps, load_platform
     from terastal.experiment import Case, prepare
+    from terastal.io import load_model, load_model_fps, load_platform
     from terastal.workloads import scale_to_utilization
 
     pf = load_platform("Dual_4K/WS_OS")
