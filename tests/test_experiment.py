@@ -172,7 +172,8 @@ def test_help_lists_schedulers_and_options_and_tables_are_not_cut():
 
     out = subprocess.run(
         [sys.executable, "-m", "terastal.cli", "simulate", "--help"],
-        capture_output=True, text=True, check=True, env={**__import__("os").environ, "COLUMNS": "200"},
+        capture_output=True, text=True, check=True,
+        env={**__import__("os").environ, "COLUMNS": "200"},
     ).stdout  # fmt: skip
     for text in ("terastal (uses a plan", "block (int >= 1, default 4)", "drop_slack"):
         assert text in out
