@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from terastal.errors import InputError
+from terastal.io.located import LocatedYaml, read_text
 
 REQUIRED = ("scenarios", "platforms", "schedulers", "seeds", "duration_ms")
 OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model", "plan")
@@ -131,21 +132,11 @@ class Grid:
         return len(self.points())
 
 
-class _Reader:
-    """Located access to a composed YAML document."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self._ctor = yaml.constructor.SafeConstructor()
-
-    def error(self, message: str, node: yaml.Node | None, fieldname: str | None) -> InputError:
-        line = node.start_mark.line + 1 if node is not None else None
-        return InputError(message, file=self.file, line=line, field=fieldname)
+class _Reader(LocatedYaml):
+    """The located reader with the grid's list axes."""
 
     def value(self, node: yaml.Node, fieldname: str) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            raise self.error("expected a single value", node, fieldname)
-        return self._ctor.construct_object(node)
+        return self.scalar(node, fieldname)
 
     def items(self, node: yaml.Node, fieldname: str) -> list[yaml.Node]:
         """A list's element nodes (a scalar is a one-element list); no duplicates allowed."""
@@ -154,22 +145,6 @@ class _Reader:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             raise self.error("expected a value or a non-empty list of values", node, fieldname)
         return list(node.value)
-
-    def mapping(self, node: yaml.Node, fieldname: str | None, allowed=None) -> dict:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.error("expected a mapping of keys to values", node, fieldname)
-        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        for knode, vnode in node.value:
-            key = knode.value if isinstance(knode, yaml.ScalarNode) else str(knode)
-            where = f"{fieldname}.{key}" if fieldname else key
-            if allowed is not None and key not in allowed:
-                raise self.error(
-                    f"unknown key {key!r}; expected one of: {', '.join(allowed)}", knode, where
-                )
-            if key in out:
-                raise self.error(f"duplicate key {key!r}", knode, where)
-            out[key] = (knode, vnode)
-        return out
 
     def axis(self, node: yaml.Node, fieldname: str, convert) -> list:
         values, seen = [], {}
@@ -249,11 +224,11 @@ def _options(r: _Reader, node: yaml.Node, schedulers: list[str]) -> dict[str, di
     from terastal.schedulers import make_scheduler
 
     out: dict[str, dict] = {}
-    for name, (knode, vnode) in r.mapping(node, "scheduler_options").items():
+    for name, (knode, vnode) in r.entries(node, "scheduler_options").items():
         where = f"scheduler_options.{name}"
         if name not in schedulers:
             raise r.error(f"scheduler {name!r} is not in 'schedulers'", knode, where)
-        opts = {k: r.value(v, f"{where}.{k}") for k, (_, v) in r.mapping(vnode, where).items()}
+        opts = {k: r.value(v, f"{where}.{k}") for k, (_, v) in r.entries(vnode, where).items()}
         try:
             json.dumps(opts, allow_nan=False)
             make_scheduler(name, **opts)
@@ -283,17 +258,9 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
         Malformed YAML, missing/unknown/duplicate keys, bad or duplicate values, unknown
         schedulers or late policies; located by file, line and field.
     """
-    r = _Reader(file)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(f"malformed YAML: {problem}", file=file, line=line) from None
-    if root is None:
-        raise InputError("empty grid file", file=file, line=1)
-    keys = r.mapping(root, None, REQUIRED + OPTIONAL)
+    r = _Reader(text, file, "grid file")
+    root = r.root
+    keys = r.entries(root, None, REQUIRED + OPTIONAL)
     for key in REQUIRED:
         if key not in keys:
             raise r.error(f"missing required key {key!r}", root, key)
@@ -327,14 +294,7 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
 
 def load_grid(path: str | Path) -> Grid:
     """Read and validate the grid file at ``path`` (see :func:`parse_grid`)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("grid file not found", file=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read grid file: {exc}", file=str(p)) from None
-    return parse_grid(text, str(p))
+    return parse_grid(read_text(path, "grid file"), str(path))
 
 
 def resolve_spec(spec: str, base_dir: str | Path) -> str:
