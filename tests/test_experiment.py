@@ -193,3 +193,28 @@ def test_bad_spec_values_are_input_errors():
         run(RunSpec(SC, PF, duration_s=0.0))
     with pytest.raises(InputError, match="unknown scheduler"):
         run(RunSpec(SC, PF, "nope"))
+
+
+def test_compare_sends_a_bare_option_to_the_schedulers_that_declare_it(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    argv = ["compare", *BASE, "--schedulers", "fcfs,dream", "-O", "mapping=earliest_finish"]
+    assert main([*argv, "-o", str(out)]) == 0
+    assert main(["simulate", *BASE, "--scheduler", "fcfs", "-O", "mapping=earliest_finish",
+                 "-o", str(tmp_path / "fcfs")]) == 0  # fmt: skip
+    assert _metrics_file(out / "runs" / "fcfs-seed0.json") == _metrics_file(
+        tmp_path / "fcfs" / "metrics.json"
+    )
+    capsys.readouterr()
+    assert main(["compare", *BASE, "--schedulers", "edf,fcfs", "-O", "block=2"]) == 2
+    assert "no scheduler of --schedulers has option 'block'" in capsys.readouterr().err
+
+
+def test_every_declared_option_default_passes_its_own_declaration():
+    from terastal.schedulers import available_schedulers, make_scheduler, scheduler_info
+
+    for name in available_schedulers():
+        info = scheduler_info(name)
+        for key, opt in info.options.items():
+            assert opt.convert(opt.default) == opt.default, (name, key)
+            assert opt.describe()
+        make_scheduler(name, **{k: o.default for k, o in info.options.items()})

@@ -24,17 +24,24 @@ from terastal.errors import InputError
 
 
 def scheduler_options(names: list[str], items: list[str]) -> dict[str, dict[str, Any]]:
-    """Split ``--option`` values: ``NAME.KEY=VALUE`` goes to NAME, ``KEY=VALUE`` to all."""
+    """Split ``--option`` values: ``NAME.KEY=VALUE`` goes to NAME, ``KEY=VALUE`` to every
+    scheduler of ``names`` that declares KEY (an error if none does)."""
+    from terastal.schedulers import scheduler_info
+
     out: dict[str, dict[str, Any]] = {n: {} for n in names}
+    declared = {n: scheduler_info(n).options for n in names}
     for key, value in parse_options(items).items():
         target, dot, k = key.partition(".")
         if dot:
             if target not in out:
                 raise InputError(f"{key}: {target!r} is not in --schedulers", field="--option")
             out[target][k] = value
-        else:
-            for opts in out.values():
-                opts[key] = value
+            continue
+        takers = [n for n in names if key in declared[n]]
+        if not takers:
+            raise InputError(f"no scheduler of --schedulers has option {key!r}", field="--option")
+        for n in takers:
+            out[n][key] = value
     return out
 
 
