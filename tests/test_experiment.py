@@ -218,3 +218,23 @@ def test_every_declared_option_default_passes_its_own_declaration():
             assert opt.convert(opt.default) == opt.default, (name, key)
             assert opt.describe()
         make_scheduler(name, **{k: o.default for k, o in info.options.items()})
+
+
+def test_grid_plan_key_is_validated(tmp_path, plan_file):
+    from terastal.sweep.grid import parse_grid
+
+    head = f"scenarios: [{SC}]\nplatforms: [{PF}]\nschedulers: [edf, terastal]\nseeds: [0, 1]\n"
+    head += "duration_ms: 100\n"
+    g = parse_grid(head + f"plan: [auto, none, {plan_file}]\n", str(tmp_path / "g.yaml"))
+    points = g.points()
+    # the plan axis multiplies terastal only: 2 seeds x (1 edf + 3 terastal)
+    assert len(points) == len(g) == 8
+    assert sorted({str(p["plan"]) for p in points}) == sorted(
+        {"None", "auto", "none", str(plan_file)}
+    )
+    with pytest.raises(InputError, match="expected auto, none or a plan file"):
+        parse_grid(head + "plan: nope.json\n", str(tmp_path / "g.yaml"))
+    with pytest.raises(InputError, match="grid's 'plan' key"):
+        parse_grid(
+            head + "scheduler_options: {terastal: {plan: x.json}}\n", str(tmp_path / "g.yaml")
+        )

@@ -228,7 +228,10 @@ def _options(r: _Reader, node: yaml.Node, schedulers: list[str]) -> dict[str, di
         where = f"scheduler_options.{name}"
         if name not in schedulers:
             raise r.error(f"scheduler {name!r} is not in 'schedulers'", knode, where)
-        opts = {k: r.value(v, f"{where}.{k}") for k, (_, v) in r.entries(vnode, where).items()}
+        entries = r.entries(vnode, where)
+        if "plan" in entries:
+            raise r.error("give plans with the grid's 'plan' key", entries["plan"][0], where)
+        opts = {k: r.value(v, f"{where}.{k}") for k, (_, v) in entries.items()}
         try:
             json.dumps(opts, allow_nan=False)
             make_scheduler(name, **opts)
