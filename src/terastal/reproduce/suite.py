@@ -42,7 +42,7 @@ class Suite:
     seeds: tuple[int, ...]
     duration_ms: float
     source: str
-    cost_model: str | None = None  # a backend spec (``terastal.cost.get_cost_model``)
+    cost_model: str | None = None  # a spec for ``terastal.cost.resolve_cost_model``
 
 
 def _fail(msg: str, source: str, field: str | None = None) -> InputError:
@@ -179,10 +179,10 @@ def load_suite(path: str | os.PathLike[str] | None = None, *, quick: bool = Fals
         except InputError as exc:
             raise InputError(exc.message, file=source, field="platforms") from None
     if suite.cost_model is not None:
-        from terastal.cost import get_cost_model
+        from terastal.cost import resolve_cost_model
 
         try:
-            get_cost_model(suite.cost_model)
+            resolve_cost_model(suite.cost_model)
         except InputError as exc:
             raise InputError(exc.message, file=source, field="cost_model") from None
     return suite
