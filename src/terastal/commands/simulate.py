@@ -116,8 +116,18 @@ def register(app: typer.Typer) -> None:
         ] = None,
         trace: Annotated[bool, typer.Option("--trace/--no-trace", help="Write trace.json.")] = True,
         progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+        compat: Annotated[
+            str | None,
+            typer.Option("--compat", help="xrbench: XRBench-MAESTRO's engine, policy, scores."),
+        ] = None,
     ) -> None:
         """Simulate one scheduler and print per-model metrics."""
+        if compat is not None:  # a compatibility profile has its own engine and policy
+            from terastal.xrbench.compat import check_profile, simulate_compat
+
+            check_profile(compat)
+            simulate_compat(scenario, platform, seed=seed, cost_model=cost_model, out=out)
+            return
         from terastal.metrics import compute_metrics, write_run
         from terastal.schedulers import make_scheduler
         from terastal.sim import simulate

@@ -9,12 +9,14 @@ entry (logger.hpp:131-135); the others are left out of the average.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import numpy as np
 
 from terastal.xrbench.engine import LogEntry
+from terastal.xrbench.f32 import f32
 
 __all__ = ["E_MAX_MJ", "K_PER_MS", "ModelScore", "score_log"]
 
@@ -36,30 +38,55 @@ class ModelScore(NamedTuple):
     dropped: int
 
 
-def _model(name: str, entries: Sequence[LogEntry]) -> ModelScore:
-    done = [e for e in entries if not e.dropped]
-    n, c = len(entries), len(done)
-    ux = 1.0 - (n - c) / n
-    if not done:
-        return ModelScore(name, 0.0, 0.0, ux, 0.0, 0, n)
-    comp = np.array([e.completion_ms for e in done], np.float32)
-    dl = np.array([e.deadline_ms for e in done], np.float32)
-    en = np.array([e.energy_mj for e in done], np.float32)
-    with np.errstate(over="ignore"):  # far past the deadline exp() overflows: RT = 0
-        rt = np.float32(1) / (np.float32(1) + np.exp(np.float32(K_PER_MS) * (comp - dl)))
-    es = (np.float32(E_MAX_MJ) - en) / np.float32(E_MAX_MJ)
-    total = float(np.sum(rt.astype(np.float64) * es.astype(np.float64)))
-    return ModelScore(
-        name, float(rt.mean(dtype=np.float64)), float(es.mean(dtype=np.float64)), ux,
-        total / n * ux, c, n - c,
-    )  # fmt: skip
+def _expf(x: float) -> float:
+    """C's ``std::exp(float)``: float32 result, +inf past FLT_MAX."""
+    try:
+        return f32(math.exp(x))
+    except OverflowError:  # exp() beyond double, or struct refusing a float32 overflow
+        return math.inf
+
+
+def _model(name: str, entries: Sequence[LogEntry]) -> tuple[ModelScore, float]:
+    """The summary row and the model's float32 term of the overall score.
+
+    Arithmetic follows the C++ types: RT, EN and their running sum are floats
+    (scoring-module.hpp:52-63, 143-159; the logger keeps energy as a double widened from
+    float, logger.hpp:117), the summary means are double sums (summary-generator.hpp:35-52).
+    """
+    rts, ens = [], []
+    acc = 0.0
+    for e in entries:
+        if e.dropped:
+            continue
+        delay = f32(e.completion_ms - e.deadline_ms)
+        rt = f32(1.0 / f32(1.0 + _expf(f32(K_PER_MS * delay))))
+        en = f32((E_MAX_MJ - e.energy_mj) / E_MAX_MJ)
+        rts.append(rt)
+        ens.append(en)
+        acc = f32(acc + f32(rt * en))
+    n, c = len(entries), len(rts)
+    ux = f32(1.0 - f32((n - c) / n))
+    term = f32(f32(acc / n) * ux)
+    mean_rt = sum(rts) / c if c else 0.0
+    mean_en = sum(ens) / c if c else 0.0
+    return ModelScore(name, mean_rt, mean_en, ux, term, c, n - c), term
 
 
 def score_log(log: Sequence[LogEntry]) -> tuple[tuple[ModelScore, ...], float]:
-    """Per-model scores (alphabetical, as the summary CSV) and the overall score."""
+    """Per-model scores (alphabetical, as the summary CSV) and the overall score.
+
+    The overall sum runs over models in order of their first log entry (the logger's
+    ``std::list``, logger.hpp:131-135), in float32.
+    """
     by_model: dict[str, list[LogEntry]] = {}
     for e in log:
         by_model.setdefault(e.model, []).append(e)
-    models = tuple(_model(m, by_model[m]) for m in sorted(by_model, key=lambda s: s.encode()))
-    overall = 100.0 * sum(m.score for m in models) / len(models) if models else 0.0
-    return models, overall
+    total = 0.0
+    rows = {}
+    for name, entries in by_model.items():  # first-log order
+        rows[name], term = _model(name, entries)
+        total = f32(total + term)
+    if not rows:
+        return (), 0.0
+    overall = f32(f32(total / len(rows)) * 100.0)
+    return tuple(rows[m] for m in sorted(rows, key=lambda s: s.encode())), overall
