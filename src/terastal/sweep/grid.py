@@ -12,6 +12,8 @@ Format::
     scheduler_options:              # optional, per scheduler name
       dream: {block: 4}
     cost_model: analytical          # optional backend name, or "module:attr"
+    compat: xrbench                 # optional: run XRBench's profile (terastal.xrbench); then
+                                    # 'schedulers' is omitted and duration_ms is the horizon
 
 Every list value is one axis; a single value is a one-element axis. A point is one value of
 every axis. Errors are :class:`~terastal.errors.InputError` naming file, line and field.
@@ -32,7 +34,7 @@ import yaml
 from terastal.errors import InputError
 
 REQUIRED = ("scenarios", "platforms", "schedulers", "seeds", "duration_ms")
-OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model")
+OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model", "compat")
 CONFIG_COLUMNS = (
     "scenario",
     "platform",
@@ -59,6 +61,8 @@ def point_id(config: dict[str, Any]) -> str:
     str
     """
     canon = {k: config.get(k) for k in CONFIG_COLUMNS}
+    if config.get("compat"):  # only then, so that ids of other grids stay as they were
+        canon["compat"] = config["compat"]
     text = json.dumps(canon, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -110,6 +114,8 @@ class Grid:
                 "late": late,
                 "cost_model": a["cost_model"],
             }
+            if a.get("compat"):
+                config["compat"] = a["compat"]
             out.append({"point_id": point_id(config), **config})
         return out
 
@@ -270,6 +276,10 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
     if root is None:
         raise InputError("empty grid file", file=file, line=1)
     keys = r.mapping(root, None, REQUIRED + OPTIONAL)
+    if "compat" in keys:  # a compatibility profile validates its own grid
+        from terastal.xrbench.compat import parse_compat_grid
+
+        return parse_compat_grid(r, file, keys)
     for key in REQUIRED:
         if key not in keys:
             raise r.error(f"missing required key {key!r}", root, key)

@@ -22,6 +22,7 @@ __all__ = [
     "POLICY",
     "check_profile",
     "compare_compat",
+    "parse_compat_grid",
     "schedule_csv",
     "simulate_compat",
     "summary_csv",
@@ -172,3 +173,42 @@ def sweep_metrics(point: dict[str, Any], base_dir: str | os.PathLike[str] | None
         horizon_ms=float(point.get("duration_ms", HORIZON_MS)),
     )
     return to_metrics(run)
+
+
+def parse_compat_grid(r, file: str, keys: dict):
+    """A sweep grid under ``compat:`` (called by :func:`terastal.sweep.grid.parse_grid`).
+
+    The profile runs its own policy on its own workload, so the grid has no ``schedulers``,
+    ``scheduler_options``, ``late`` or ``load_scales``; ``duration_ms`` is the horizon.
+    """
+    from terastal.sweep.grid import Grid, _number, _string
+
+    knode, vnode = keys["compat"]
+    profile = r.value(vnode, "compat")
+    if profile not in COMPAT_PROFILES:
+        raise r.error(f"expected one of {', '.join(COMPAT_PROFILES)}, got {profile!r}", vnode,
+                      "compat")  # fmt: skip
+    for key in ("schedulers", "scheduler_options", "late", "load_scales"):
+        if key in keys:
+            raise r.error(f"{key!r} does not apply under compat: {profile} (the profile runs "
+                          "its own policy on its own workload)", keys[key][0], key)  # fmt: skip
+    for key in ("scenarios", "platforms", "seeds", "duration_ms"):
+        if key not in keys:
+            raise r.error(f"missing required key {key!r}", knode, key)
+    node = {k: v for k, (_, v) in keys.items()}
+    axes: dict[str, Any] = {
+        "scenarios": r.axis(node["scenarios"], "scenarios", _string(r)),
+        "platforms": r.axis(node["platforms"], "platforms", _string(r)),
+        "schedulers": [POLICY],
+        "seeds": r.axis(node["seeds"], "seeds", _number(r, integer=True)),
+        "duration_ms": r.axis(node["duration_ms"], "duration_ms", _number(r)),
+        "load_scales": [1.0],
+        "late": ["scheduler"],
+        "scheduler_options": {},
+        "cost_model": None,
+        "compat": profile,
+    }
+    if "cost_model" in node:
+        axes["cost_model"] = _string(r)(r.value(node["cost_model"], "cost_model"),
+                                        node["cost_model"], "cost_model")  # fmt: skip
+    return Grid(Path(file), axes)

@@ -187,7 +187,7 @@ def to_metrics(run: XRBenchRun) -> dict:
         "scenario": run.scenario,
         "platform": run.platform,
         "seed": run.seed,
-        "cost_model": run.cost_model,
+        "cost_source": run.cost_model,
         "stop_ms": run.stop_ms,
         "xrbench_score": run.score,
         "xrbench": {
