@@ -20,11 +20,15 @@ def _report(check, max_rows: int) -> None:
         for s in check.scores:
             diff = "-" if s.ours is None or s.ref is None else f"{s.ours - s.ref:+.6f}"
             mark = "" if s.ok else "  <-"
-            typer.echo(f"  {s.model:28s} {s.field:7s} ours {_fmt(s.ours):>12s} xrbench "
-                       f"{_fmt(s.ref):>12s} diff {diff:>10s}{mark}")  # fmt: skip
+            typer.echo(
+                f"  {s.model:28s} {s.field:7s} ours {_fmt(s.ours):>12s} xrbench "
+                f"{_fmt(s.ref):>12s} diff {diff:>10s}{mark}"
+            )
     if check.has_schedule:
-        typer.echo(f"  schedule: {n_ok}/{check.rows_compared} XRBench rows match "
-                   f"({len(check.run.schedule)} ours)")  # fmt: skip
+        typer.echo(
+            f"  schedule: {n_ok}/{check.rows_compared} XRBench rows match "
+            f"({len(check.run.schedule)} ours)"
+        )
         for d in check.row_diffs[:max_rows]:
             typer.echo(f"    row {d.index + 2}: {d.reason}")
             typer.echo(f"      ours    {tuple(d.ours) if d.ours else '-'}")

@@ -36,10 +36,17 @@ __all__ = [
 SCORE_TOL = 0.01
 OVERALL_TOL = 0.1
 TIME_TOL_MS = 1e-3
-SCHEDULE_HEADER = (
-    "AcceleratorID,Model Name,Frame ID,Injection Time (ms),Dispatch Time (ms),Deadline Time (ms),"
-    "Completion Time (ms),Violated Deadline Amount (ms),Energy (mJ)"
-).split(",")
+SCHEDULE_HEADER = [
+    "AcceleratorID",
+    "Model Name",
+    "Frame ID",
+    "Injection Time (ms)",
+    "Dispatch Time (ms)",
+    "Deadline Time (ms)",
+    "Completion Time (ms)",
+    "Violated Deadline Amount (ms)",
+    "Energy (mJ)",
+]
 SUMMARY_HEADER = ["Model Name", "Real-time Score", "Energy Score", "User-Experience Score"]
 _NAME = re.compile(r"^(?P<kind>schedule|summary)__(?P<case>.+)\.csv$")
 _SEED = re.compile(r"^seed(?P<n>\d+)$")
@@ -117,7 +124,9 @@ def _num(text: str, path: Path, line: int, field: str, kind=float):
     try:
         v = kind(text)
     except ValueError:
-        raise InputError(f"not a number: {text!r}", file=str(path), line=line, field=field) from None
+        raise InputError(
+            f"not a number: {text!r}", file=str(path), line=line, field=field
+        ) from None
     if kind is float and not math.isfinite(v):
         raise InputError(f"not finite: {text!r}", file=str(path), line=line, field=field)
     return v
@@ -132,9 +141,13 @@ def read_schedule(path: str | os.PathLike[str]) -> list[ScheduleRow]:
             raise InputError(f"expected {len(SCHEDULE_HEADER)} fields", file=str(p), line=line)
         vals = [_num(r[i], p, line, SCHEDULE_HEADER[i]) for i in range(3, 9)]
         out.append(
-            ScheduleRow(_num(r[0], p, line, SCHEDULE_HEADER[0], int), r[1],
-                        _num(r[2], p, line, SCHEDULE_HEADER[2], int), *vals)
-        )  # fmt: skip
+            ScheduleRow(
+                _num(r[0], p, line, SCHEDULE_HEADER[0], int),
+                r[1],
+                _num(r[2], p, line, SCHEDULE_HEADER[2], int),
+                *vals,
+            )
+        )
     return out
 
 
@@ -205,8 +218,9 @@ def _score_diffs(run: XRBenchRun, path: Path) -> list[ScoreDiff]:
             x = a[i] if a else None
             y = b[i] if b else None
             out.append(ScoreDiff(model, field, x, y, _close(x, y, SCORE_TOL)))
-    out.append(ScoreDiff("overall", "score", run.score, overall,
-                         _close(run.score, overall, OVERALL_TOL)))  # fmt: skip
+    out.append(
+        ScoreDiff("overall", "score", run.score, overall, _close(run.score, overall, OVERALL_TOL))
+    )
     return out
 
 
@@ -221,8 +235,11 @@ def _row_diffs(run: XRBenchRun, path: Path) -> tuple[int, list[RowDiff]]:
         elif (a.accelerator, a.model, a.frame) != (b.accelerator, b.model, b.frame):
             out.append(RowDiff(i, a, b, "different (accelerator, model, frame)"))
         else:
-            bad = [f for f in ScheduleRow._fields[3:]
-                   if abs(getattr(a, f) - getattr(b, f)) > TIME_TOL_MS]  # fmt: skip
+            bad = [
+                f
+                for f in ScheduleRow._fields[3:]
+                if abs(getattr(a, f) - getattr(b, f)) > TIME_TOL_MS
+            ]
             if bad:
                 out.append(RowDiff(i, a, b, "differs in " + ", ".join(bad)))
     return len(ref), out
@@ -243,5 +260,6 @@ def check_case(case: Case, files: dict[str, Path], cost_model: str = TABLE_SOURC
     run = run_xrbench(case.scenario, case.platform, seed=case.seed, cost_model=cost_model)
     scores = _score_diffs(run, files["summary"]) if "summary" in files else []
     n, rows = _row_diffs(run, files["schedule"]) if "schedule" in files else (0, [])
-    return CaseCheck(case, run, tuple(scores), n, tuple(rows),
-                     "summary" in files, "schedule" in files)  # fmt: skip
+    return CaseCheck(
+        case, run, tuple(scores), n, tuple(rows), "summary" in files, "schedule" in files
+    )

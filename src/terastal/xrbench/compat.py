@@ -51,8 +51,7 @@ def schedule_csv(run: XRBenchRun) -> str:
     """The run's schedule in XRBench's CSV format (HET_timeline-extractor.hpp:20-48)."""
     lines = [",".join(SCHEDULE_HEADER)]
     for r in run.schedule:
-        lines.append(",".join([str(r.accelerator), r.model, str(r.frame),
-                               *(_f(v) for v in r[3:])]))  # fmt: skip
+        lines.append(",".join([str(r.accelerator), r.model, str(r.frame), *(_f(v) for v in r[3:])]))
     return "\n".join(lines) + "\n"
 
 
@@ -73,16 +72,19 @@ def _print_run(run: XRBenchRun) -> None:
     from rich.table import Table
 
     table = Table(title=f"XRBench profile: {run.scenario} / {run.platform}, seed {run.seed}")
-    for col in ("model", "released", "done", "dropped", "unlogged", "RT", "energy", "UX",
-                "score"):  # fmt: skip
+    for col in ("model", "released", "done", "dropped", "unlogged", "RT", "energy", "UX", "score"):
         table.add_column(col, justify="left" if col == "model" else "right", no_wrap=True)
     scores = {m.model: m for m in run.models}
     for c in run.counts:
         m = scores.get(c.model)
-        vals = ("-",) * 4 if m is None else (f"{m.rt:.4f}", f"{m.energy:.4f}", f"{m.ux:.4f}",
-                                             f"{m.score:.4f}")  # fmt: skip
-        table.add_row(c.model, str(c.released), str(c.completed), str(c.dropped),
-                      str(c.unlogged), *vals)  # fmt: skip
+        vals = (
+            ("-",) * 4
+            if m is None
+            else (f"{m.rt:.4f}", f"{m.energy:.4f}", f"{m.ux:.4f}", f"{m.score:.4f}")
+        )
+        table.add_row(
+            c.model, str(c.released), str(c.completed), str(c.dropped), str(c.unlogged), *vals
+        )
     console = Console()
     console.print(table)
     console.print(f"XRBench score {run.score:.6f}  (stopped at {run.stop_ms:.3f} ms)")
@@ -101,9 +103,14 @@ def simulate_compat(
     run = run_xrbench(scenario, platform, seed=seed, cost_model=_cost(cost_model))
     _print_run(run)
     if out is not None:
-        write_atomic(out, {"metrics.json": to_json(to_metrics(run)),
-                           "schedule.csv": schedule_csv(run),
-                           "summary.csv": summary_csv(run)})  # fmt: skip
+        write_atomic(
+            out,
+            {
+                "metrics.json": to_json(to_metrics(run)),
+                "schedule.csv": schedule_csv(run),
+                "summary.csv": summary_csv(run),
+            },
+        )
         print(f"wrote {out}")
     return run
 
@@ -138,10 +145,13 @@ def compare_compat(
         "xrbench_score_mean": statistics.fmean(scores),
         "xrbench_score_std": statistics.pstdev(scores),
         "xrbench": {
-            name: {k: statistics.fmean(getattr(m, k) for m in ms)
-                   for k in ("rt", "energy", "ux", "score")} | {"runs_logged": len(ms)}
+            name: {
+                k: statistics.fmean(getattr(m, k) for m in ms)
+                for k in ("rt", "energy", "ux", "score")
+            }
+            | {"runs_logged": len(ms)}
             for name, ms in sorted(per_model.items())
-        },  # fmt: skip
+        },
     }
     table = Table(title=f"XRBench profile: {summary['scenario']} / {summary['platform']}")
     table.add_column("seed", justify="right")
@@ -186,12 +196,17 @@ def parse_compat_grid(r, file: str, keys: dict):
     knode, vnode = keys["compat"]
     profile = r.value(vnode, "compat")
     if profile not in COMPAT_PROFILES:
-        raise r.error(f"expected one of {', '.join(COMPAT_PROFILES)}, got {profile!r}", vnode,
-                      "compat")  # fmt: skip
+        raise r.error(
+            f"expected one of {', '.join(COMPAT_PROFILES)}, got {profile!r}", vnode, "compat"
+        )
     for key in ("schedulers", "scheduler_options", "late", "load_scales"):
         if key in keys:
-            raise r.error(f"{key!r} does not apply under compat: {profile} (the profile runs "
-                          "its own policy on its own workload)", keys[key][0], key)  # fmt: skip
+            raise r.error(
+                f"{key!r} does not apply under compat: {profile} (the profile runs "
+                "its own policy on its own workload)",
+                keys[key][0],
+                key,
+            )
     for key in ("scenarios", "platforms", "seeds", "duration_ms"):
         if key not in keys:
             raise r.error(f"missing required key {key!r}", knode, key)
@@ -209,6 +224,7 @@ def parse_compat_grid(r, file: str, keys: dict):
         "compat": profile,
     }
     if "cost_model" in node:
-        axes["cost_model"] = _string(r)(r.value(node["cost_model"], "cost_model"),
-                                        node["cost_model"], "cost_model")  # fmt: skip
+        axes["cost_model"] = _string(r)(
+            r.value(node["cost_model"], "cost_model"), node["cost_model"], "cost_model"
+        )
     return Grid(Path(file), axes)

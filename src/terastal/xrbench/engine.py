@@ -134,9 +134,18 @@ def simulate(
             if job is not None and f32(t + COMPLETION_MARGIN_MS) >= job.completion_ms:
                 r = job.request
                 log.append(
-                    LogEntry(a, r.model, r.frame, r.injection_ms, job.dispatch_ms,
-                             r.deadline_ms, job.completion_ms, job.energy_mj, False)
-                )  # fmt: skip
+                    LogEntry(
+                        a,
+                        r.model,
+                        r.frame,
+                        r.injection_ms,
+                        job.dispatch_ms,
+                        r.deadline_ms,
+                        job.completion_ms,
+                        job.energy_mj,
+                        False,
+                    )
+                )
                 done[r.model] += 1
                 busy[a] = None
         _drop_late(queues, order, t, log)  # 3. (runtime.hpp:201-267)
@@ -163,8 +172,9 @@ def _drop_late(queues, order, t: float, log: list[LogEntry]) -> None:
             q = queues[name]
             if q and q[0].deadline_ms < t:
                 r = q.popleft()
-                log.append(LogEntry(0, r.model, r.frame, r.injection_ms, t, r.deadline_ms, t,
-                                    0.0, True))  # fmt: skip
+                log.append(
+                    LogEntry(0, r.model, r.frame, r.injection_ms, t, r.deadline_ms, t, 0.0, True)
+                )
                 changed = True
 
 

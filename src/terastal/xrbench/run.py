@@ -126,11 +126,19 @@ def run_xrbench(
     log, stop, released = simulate(tasks, costs, len(pf.accelerators), seed)
     done = [e for e in log if not e.dropped]
     schedule = tuple(
-        ScheduleRow(e.accelerator, e.model, e.frame, e.injection_ms, e.dispatch_ms,
-                    e.deadline_ms, e.completion_ms, f32(e.completion_ms - e.deadline_ms),
-                    e.energy_mj)
+        ScheduleRow(
+            e.accelerator,
+            e.model,
+            e.frame,
+            e.injection_ms,
+            e.dispatch_ms,
+            e.deadline_ms,
+            e.completion_ms,
+            f32(e.completion_ms - e.deadline_ms),
+            e.energy_mj,
+        )
         for e in sorted(done, key=lambda e: e.accelerator)
-    )  # fmt: skip
+    )
     drops = tuple(
         DropRow(e.model, e.frame, e.injection_ms, e.deadline_ms, e.completion_ms)
         for e in log
@@ -158,8 +166,9 @@ def _counts(tasks, log, released: dict[str, int]) -> tuple[ModelCounts, ...]:
         done = [e for e in mine if not e.dropped]
         in_time = sum(e.completion_ms <= e.deadline_ms for e in done)
         n = released[task.name]
-        out.append(ModelCounts(task.name, n, len(done), in_time, len(mine) - len(done),
-                               n - len(mine)))  # fmt: skip
+        out.append(
+            ModelCounts(task.name, n, len(done), in_time, len(mine) - len(done), n - len(mine))
+        )
     return tuple(out)
 
 

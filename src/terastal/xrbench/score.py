@@ -10,10 +10,8 @@ entry (logger.hpp:131-135); the others are left out of the average.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 from typing import NamedTuple
-
 
 from terastal.xrbench.engine import LogEntry
 from terastal.xrbench.f32 import f32
