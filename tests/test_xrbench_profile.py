@@ -157,3 +157,17 @@ def test_to_metrics_keys():
 def test_other_cost_models_are_accepted():
     run = run_xrbench("VR_gaming", "Dual_4K/WS_OS", cost_model="analytical:mode=xrbench")
     assert run.schedule and 0.0 <= run.score <= 100.0
+
+
+def test_cost_table_refuses_networks_it_does_not_describe():
+    import dataclasses
+
+    from terastal.errors import InputError
+
+    sc = load_scenario("VR_gaming")
+    task = sc.tasks[0]
+    fewer = dataclasses.replace(task.model, layers=task.model.layers[:-1])
+    other = dataclasses.replace(sc, tasks=(dataclasses.replace(task, model=fewer), *sc.tasks[1:]))
+    with pytest.raises(InputError, match="analytical:mode=xrbench"):
+        run_xrbench(other, "Dual_4K/WS_OS")
+    assert run_xrbench(other, "Dual_4K/WS_OS", cost_model="analytical:mode=xrbench").schedule

@@ -61,13 +61,37 @@ def _table() -> dict[tuple[int, int, str, str], ModelCost]:
     return out
 
 
+@cache
+def _bundled_directives(dataflow: str) -> tuple | None:
+    """Directives of XRBench's dataflow file for one accelerator of ``dataflow``."""
+    from terastal.io.resolve import load_platform
+
+    try:
+        return load_platform(f"Single_4K/{dataflow}").accelerators[0].directives
+    except InputError:
+        return None
+
+
+def _bundled_layers(network: str) -> tuple | None:
+    from terastal.io.resolve import load_model
+
+    try:
+        return load_model(network).layers
+    except InputError:
+        return None
+
+
 def _from_table(scenario: Scenario, platform: Platform) -> dict[str, tuple[ModelCost, ...]]:
     table = _table()
     out = {}
     for task in scenario.tasks:
         row = []
+        # the table is XRBench's networks on XRBench's dataflow files, nothing else
+        same_net = _bundled_layers(task.model.name) == task.model.layers
         for acc in platform.accelerators:
-            cost = table.get((*_key(acc), task.model.name))
+            key = _key(acc)
+            same_df = _bundled_directives(key[2]) == acc.directives
+            cost = table.get((*key, task.model.name)) if same_net and same_df else None
             if cost is None:
                 raise InputError(
                     f"no XRBench cost for network {task.model.name!r} on accelerator "
