@@ -166,7 +166,7 @@ def test_cost_table_refuses_networks_it_does_not_describe():
 
     sc = load_scenario("VR_gaming")
     task = sc.tasks[0]
-    fewer = dataclasses.replace(task.model, layers=task.model.layers[:-1])
+    fewer = dataclasses.replace(task.model, layers=task.model.layers[:-1], edges=None)
     other = dataclasses.replace(sc, tasks=(dataclasses.replace(task, model=fewer), *sc.tasks[1:]))
     with pytest.raises(InputError, match="analytical:mode=xrbench"):
         run_xrbench(other, "Dual_4K/WS_OS")
