@@ -15,7 +15,7 @@ from typing import Any
 from terastal.errors import InputError
 from terastal.xrbench.check import SCHEDULE_HEADER, SUMMARY_HEADER
 from terastal.xrbench.costs import TABLE_SOURCE
-from terastal.xrbench.run import XRBenchRun, run_xrbench, to_metrics
+from terastal.xrbench.run import POLICY, XRBenchRun, run_xrbench, to_metrics
 
 __all__ = [
     "COMPAT_PROFILES",
@@ -31,8 +31,6 @@ __all__ = [
 
 #: Profiles accepted by ``--compat`` and a grid's ``compat`` key.
 COMPAT_PROFILES = ("xrbench",)
-#: The label of the profile's one policy (XRBench's ``LatencyGreedy``).
-POLICY = "xrbench_latency_greedy"
 HORIZON_MS = 700.0
 
 

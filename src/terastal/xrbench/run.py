@@ -13,10 +13,20 @@ from terastal.xrbench.f32 import f32
 from terastal.xrbench.score import ModelScore, score_log
 from terastal.xrbench.workload import xrbench_tasks
 
-__all__ = ["DEFAULT_SEED", "DropRow", "ScheduleRow", "XRBenchRun", "run_xrbench", "to_metrics"]
+__all__ = [
+    "DEFAULT_SEED",
+    "POLICY",
+    "DropRow",
+    "ScheduleRow",
+    "XRBenchRun",
+    "run_xrbench",
+    "to_metrics",
+]
 
 #: ``srand`` seed when none is given: glibc's state before any ``srand`` call.
 DEFAULT_SEED = 1
+#: The label of the profile's one policy (XRBench's ``LatencyGreedy``).
+POLICY = "xrbench_latency_greedy"
 
 
 class ScheduleRow(NamedTuple):
@@ -176,10 +186,16 @@ def to_metrics(run: XRBenchRun) -> dict:
     """A ``metrics.json``-compatible dict of the run.
 
     ``xrbench.{model}.{rt,energy,ux,score}`` and ``xrbench_score`` follow XRBench's exact
-    definitions; ``models.{model}`` carries released / completed / in_time / dropped /
-    miss_rate, where a miss is a drop or a late completion among logged requests (requests
-    still queued or running when XRBench stops are not logged and are counted as unlogged).
+    definitions. ``models.{model}`` carries released (triggered requests) / completed /
+    in_time / late / dropped / unlogged / miss_rate / energy_mj, where a miss is a drop or a
+    late completion among *logged* requests: requests still queued or running when XRBench
+    stops are never logged (``unlogged``) and so are neither hits nor misses. The top-level
+    ``mean_miss_rate``, ``miss_rate_overall`` and ``energy_mj`` aggregate them as the default
+    profile's metrics do; there is no accuracy term (no variants).
     """
+    energy: dict[str, float] = {}
+    for r in run.schedule:
+        energy[r.model] = energy.get(r.model, 0.0) + r.energy_mj
     models = {}
     for c in run.counts:
         logged = c.completed + c.dropped
@@ -187,21 +203,32 @@ def to_metrics(run: XRBenchRun) -> dict:
             "released": c.released,
             "completed": c.completed,
             "in_time": c.in_time,
+            "late": c.completed - c.in_time,
             "dropped": c.dropped,
             "unlogged": c.unlogged,
-            "miss_rate": (logged - c.in_time) / logged if logged else 0.0,
+            "miss_rate": (logged - c.in_time) / logged if logged else None,
+            "energy_mj": energy.get(c.model, 0.0),
         }
+    rates = [m["miss_rate"] for m in models.values() if m["miss_rate"] is not None]
+    logged = sum(m["completed"] + m["dropped"] for m in models.values())
+    missed = sum(m["late"] + m["dropped"] for m in models.values())
     return {
         "profile": "xrbench",
+        "scheduler": POLICY,
         "scenario": run.scenario,
         "platform": run.platform,
         "seed": run.seed,
         "cost_source": run.cost_model,
         "stop_ms": run.stop_ms,
+        "models": models,
+        "mean_miss_rate": sum(rates) / len(rates) if rates else 0.0,
+        "miss_rate_overall": missed / logged if logged else 0.0,
+        "energy_mj": sum(energy.values()),
+        "accuracy_loss_mean": None,
         "xrbench_score": run.score,
         "xrbench": {
             m.model: {"rt": m.rt, "energy": m.energy, "ux": m.ux, "score": m.score}
             for m in run.models
         },
-        "models": models,
+        "sim": {"jobs": logged, "completed": logged - sum(m["dropped"] for m in models.values())},
     }
