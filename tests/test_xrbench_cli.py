@@ -216,3 +216,17 @@ def test_missing_key_in_compat_grid():
     text = textwrap.dedent(COMPAT_GRID).replace("seeds: [42]\n", "")
     with pytest.raises(InputError, match="missing required key 'seeds'"):
         parse_grid(text, "grid.yaml")
+
+
+def test_sweep_store_and_report_of_compat_points(tmp_path):
+    pytest.importorskip("matplotlib", reason="needs the sweep extra")
+    from terastal.sweep import ResultStore
+    from terastal.sweep.report import build_report
+
+    store = ResultStore(tmp_path / "r")
+    for p in parse_grid(COMPAT_GRID, "grid.yaml").points():
+        store.write_row(run_point(p))
+    assert len(store.done()) == 2
+    build_report(tmp_path / "r", tmp_path / "report.html", trace=False)
+    html = (tmp_path / "report.html").read_text()
+    assert "xrbench_latency_greedy" in html
