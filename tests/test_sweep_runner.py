@@ -113,7 +113,7 @@ def test_dry_run_and_grid_errors_exit_2_with_one_line(tmp_path, capsys):
     assert err == (
         f"error: {bad}:4: field 'seedz': unknown key 'seedz'; expected one of: scenarios, "
         "platforms, schedulers, seeds, duration_ms, load_scales, late, scheduler_options, "
-        "cost_model, plan"
+        "cost_model, plan, compat"
     )
     assert not (tmp_path / "r").exists()
 

@@ -103,8 +103,20 @@ def register(app: typer.Typer) -> None:
         bound_time_limit: Annotated[
             float, typer.Option("--bound-time-limit", help="Bound solver limit per seed (s).")
         ] = 60.0,
+        compat: Annotated[
+            str | None,
+            typer.Option("--compat", help="xrbench: XRBench-MAESTRO's engine, policy, scores."),
+        ] = None,
     ) -> None:
         """Run several schedulers on identical arrivals and print a comparison table."""
+        if compat is not None:  # a compatibility profile has its own engine and policy
+            from terastal.xrbench.compat import check_profile, compare_compat
+
+            check_profile(compat)
+            compare_compat(
+                scenario, platform, seeds=parse_seeds(seeds), cost_model=cost_model, out=out
+            )
+            return
         from terastal.experiment import check_specs, compare
         from terastal.metrics import to_json, write_atomic
 

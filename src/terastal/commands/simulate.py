@@ -97,8 +97,18 @@ def register(app: typer.Typer) -> None:
         cost_model: CostModelOpt = "analytical",
         trace: Annotated[bool, typer.Option("--trace/--no-trace", help="Write trace.json.")] = True,
         progress: ProgressOpt = True,
+        compat: Annotated[
+            str | None,
+            typer.Option("--compat", help="xrbench: XRBench-MAESTRO's engine, policy, scores."),
+        ] = None,
     ) -> None:
         """Simulate one scheduler and print per-model metrics."""
+        if compat is not None:  # a compatibility profile has its own engine and policy
+            from terastal.xrbench.compat import check_profile, simulate_compat
+
+            check_profile(compat)
+            simulate_compat(scenario, platform, seed=seed, cost_model=cost_model, out=out)
+            return
         from terastal.experiment import AUTO, RunSpec, check_spec, make_policy, prepare, run
         from terastal.metrics import write_run
 

@@ -13,6 +13,8 @@ Format::
       dream: {block: 4}
     cost_model: analytical          # optional backend spec, or "module:attr"
     plan: auto                      # optional (default auto): auto, none, a plan file or a list
+    compat: xrbench                 # optional: run XRBench's profile (terastal.xrbench); then
+                                    # 'schedulers' is omitted and duration_ms is the horizon
 
 ``plan`` applies to the schedulers that use a plan (``terastal``): ``auto`` plans each case
 once (cached by content), a path names a file from ``terastal plan --out``, ``none`` runs
@@ -38,7 +40,7 @@ from terastal.errors import InputError
 from terastal.io.located import LocatedYaml, read_text
 
 REQUIRED = ("scenarios", "platforms", "schedulers", "seeds", "duration_ms")
-OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model", "plan")
+OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model", "plan", "compat")
 CONFIG_COLUMNS = (
     "scenario",
     "platform",
@@ -67,6 +69,8 @@ def point_id(config: dict[str, Any]) -> str:
     """
     # A point without a plan keeps the id it had before grids had a ``plan`` key.
     canon = {k: config.get(k) for k in CONFIG_COLUMNS if k != "plan" or config.get(k) is not None}
+    if config.get("compat"):  # only then, so that ids of other grids stay as they were
+        canon["compat"] = config["compat"]
     text = json.dumps(canon, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -98,7 +102,10 @@ class Grid:
 
         a = self.axes
         out = []
-        planned = {s: scheduler_info(s).needs_plan for s in a["schedulers"]}
+        # A compatibility profile runs its own policy, which is not a registered scheduler.
+        planned = {
+            s: not a.get("compat") and scheduler_info(s).needs_plan for s in a["schedulers"]
+        }
         for sc, pf, sched, plan, scale, late, dur, seed in itertools.product(
             a["scenarios"],
             a["platforms"],
@@ -125,6 +132,8 @@ class Grid:
                 "cost_model": a["cost_model"],
                 "plan": plan if planned[sched] else None,
             }
+            if a.get("compat"):
+                config["compat"] = a["compat"]
             out.append({"point_id": point_id(config), **config})
         return out
 
@@ -264,6 +273,10 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
     r = _Reader(text, file, "grid file")
     root = r.root
     keys = r.entries(root, None, REQUIRED + OPTIONAL)
+    if "compat" in keys:  # a compatibility profile validates its own grid
+        from terastal.xrbench.compat import parse_compat_grid
+
+        return parse_compat_grid(r, file, keys)
     for key in REQUIRED:
         if key not in keys:
             raise r.error(f"missing required key {key!r}", root, key)

@@ -98,7 +98,12 @@ def run_point(point: dict[str, Any], base_dir: str | None = None, grid: str | No
     """
     t0 = time.perf_counter()
     try:
-        _, metrics, load = simulate_point(point, base_dir)
+        if point.get("compat"):  # a compatibility profile: its own engine (terastal.xrbench)
+            from terastal.xrbench.compat import sweep_metrics
+
+            metrics, load = sweep_metrics(point, base_dir), {}
+        else:
+            _, metrics, load = simulate_point(point, base_dir)
     except Exception as exc:
         row = error_row(point, exc, grid)
     else:
