@@ -77,6 +77,15 @@ def install(clock: StageClock) -> None:
     clock.wrap(terastal.metrics.core, "compute_metrics", "metrics")
 
 
+def makespan(costs: list[float], workers: int) -> float:
+    """Finish time of ``costs`` handed in order to the first free of ``workers`` (a pool)."""
+    free = [0.0] * workers
+    for c in costs:
+        i = free.index(min(free))
+        free[i] += c
+    return max(free)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Profile the points of a suite; print and write the figures."""
     from terastal.reproduce.runner import DEFAULT_SCHEDULERS, _point_args, run_point
@@ -95,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         points = points[slice(*(int(x) if x else None for x in args.points.split(":")))]
     clock = StageClock()
     install(clock)
-    runs = []
+    runs, point_cpu_s = [], []
     load0 = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), time.process_time()
     for k, a in enumerate(points):
@@ -104,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         pc0 = time.process_time()
         run_point(*a)
         point_cpu = time.process_time() - pc0
+        point_cpu_s.append(point_cpu)
         for i, sim in enumerate(clock.sims[first:]):
             label = labels[i // len(seeds)]
             runs.append({"mix": mix.name, "platform": plat, "utilization": u,
@@ -129,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         "stage_calls": dict(clock.calls),
         "schedulers": by_label,
         "costliest_runs": sorted(runs, key=lambda r: -r["cpu_s"])[:10],
+        "point_cpu_s": point_cpu_s,
+        "makespan_2_workers_s": {
+            "suite order": makespan(point_cpu_s, 2),
+            "costliest first": makespan(sorted(point_cpu_s, reverse=True), 2),
+            "lower bound": max(sum(point_cpu_s) / 2, max(point_cpu_s, default=0.0)),
+        },
     }
     _print(res)
     out = Path(args.out) if args.out else RESULTS / f"profile_reproduce_{res['suite']}.json"
@@ -144,6 +160,10 @@ def _print(res: dict) -> None:
     print(f"{res['suite']} suite: {res['points']} points, {res['runs']} runs, "
           f"{res['cpu_s']:.1f} CPU-s in {res['wall_s']:.1f} s wall (one process), load "
           f"{res['load_avg_start']:.2f} -> {res['load_avg_end']:.2f}")  # fmt: skip
+    print(
+        "points on 2 workers (from their CPU in this process): "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in res["makespan_2_workers_s"].items())
+    )
     other = res["cpu_s"] - sum(res["stages_cpu_s"].values())
     stages = [*sorted(res["stages_cpu_s"].items(), key=lambda kv: -kv[1]), ("other", other)]
     table("CPU by stage", ("stage", "calls", "CPU s", "share"),
