@@ -57,8 +57,8 @@ def test_planner_modules_import_the_lp_solver_only_to_build_a_plan():
     built = _loaded_after(
         "from terastal.io import load_platform, load_scenario\n"
         "from terastal.planner import make_plan\n"
-        "from terastal.sim.setup import resolve_cost_model\n"
+        "from terastal.cost import resolve_cost_model\n"
         "make_plan(load_scenario('VR_gaming'), load_platform('Dual_4K/WS_OS'), "
-        "resolve_cost_model(None))"
+        "resolve_cost_model('analytical'))"
     )
     assert "scipy" in built  # the check above would pass vacuously if nothing ever did
