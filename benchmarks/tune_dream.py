@@ -86,9 +86,8 @@ def build_points(
     suite_path: Path | None, quick: bool, duration_ms: float | None = None
 ) -> list[dict]:
     """Every point of a suite with its scenario, plan and cost tables, built once."""
-    from terastal.cost import build_cost_tables
+    from terastal.cost import build_cost_tables, resolve_cost_model
     from terastal.planner import make_plan
-    from terastal.sim.setup import resolve_cost_model
     from terastal.workloads import scale_to_utilization
 
     suite = load_suite(suite_path, quick=quick)

@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
     @app.command("sweep")
     def sweep_cmd(
         grid: Annotated[Path, typer.Argument(help="Grid YAML file.")],
-        out: Annotated[Path, typer.Option("--out", help="Results directory.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Results directory.")],
         scheduler_address: Annotated[
             str | None,
             typer.Option(

@@ -1,13 +1,13 @@
 """Run a suite: every (mix, platform, utilization) point, every scheduler and seed.
 
-A point plans once (the plan depends on the task rates), builds the cost tables with the
-plan's variant shapes, and runs every scheduler on the same arrivals (same seeds). Points run
+A point scales its mix to the utilization, then runs every scheduler on the same arrivals
+(same seeds) through :func:`terastal.experiment.run`, which plans the point once (the plan
+depends on the task rates) and shares it, and the cost tables, between the point's runs. Points run
 in a process pool; results are independent of the number of workers.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -46,50 +46,42 @@ def run_point(
 ) -> list[dict]:
     """Run one suite point; one row per (scheduler, seed, model).
 
-    ``cost_model`` is a backend spec (``terastal.cost.get_cost_model``); None is the default
-    analytical model.
+    ``cost_model`` is a backend spec (:func:`terastal.cost.resolve_cost_model`); None is the
+    default analytical model.
 
     Returns
     -------
     list of dict
         Rows with the point's configuration, the run's summary metrics and the model's.
     """
-    from terastal.cost import build_cost_tables
-    from terastal.metrics.core import compute_metrics
-    from terastal.planner import make_plan
-    from terastal.schedulers import get_factory, make_scheduler
-    from terastal.sim import simulate
-    from terastal.workloads import max_density, measure_load, scale_to_utilization
+    from terastal.experiment import Case, RunSpec, prepare, run
+    from terastal.workloads import max_density, scale_to_utilization
 
-    cost = _cost_model(cost_model)
     platform = resolve_platform(platform_spec)
     base = build_mix(mix)
-    scenario = scale_to_utilization(
-        base, build_cost_tables(base, platform, cost), utilization, mix.shares
-    )
-    plan = make_plan(scenario, platform, cost)
-    tables = build_cost_tables(scenario, platform, cost, plan.variant_shapes())
-    load = measure_load(scenario, tables)
-    density = max_density(scenario, tables)
+    cost = cost_model or "analytical"
+    base_tables = prepare(Case(base, platform, cost)).tables()
+    scenario = scale_to_utilization(base, base_tables, utilization, mix.shares)
+    prepared = prepare(Case(scenario, platform, cost))
+    load = prepared.load()
+    density = max_density(scenario, prepared.tables())
     rows = []
     for label in schedulers:
         name, opts = SCHEDULERS[label]
         for seed in seeds:
-            planned = name == "terastal" or getattr(get_factory(name), "needs_plan", False)
-            sched = make_scheduler(name, **({"plan": plan} if planned else {}), **opts)
-            result = simulate(
-                scenario, platform, tables, sched, duration_s=duration_s, seed=seed, late=late,
-                record=False,
+            spec = RunSpec(
+                scenario, platform, name, opts, cost_model=cost, late=late, seed=seed,
+                duration_s=duration_s, record=False, label=label,
             )  # fmt: skip
-            m = compute_metrics(result, getattr(sched, "accuracy_loss", None))
+            m = run(spec, prepared=prepared).metrics
             for model, mm in m["models"].items():
                 rows.append(
                     {
                         "mix": mix.name,
                         "platform": platform_spec,
                         "utilization": utilization,
-                        "utilization_measured": load.utilization,
-                        "skew": load.skew,
+                        "utilization_measured": load["utilization"],
+                        "skew": load["skew"],
                         "max_density": density,
                         "scheduler": label,
                         "seed": seed,
@@ -110,14 +102,6 @@ def run_point(
                     }
                 )
     return rows
-
-
-@functools.lru_cache(maxsize=4)
-def _cost_model(spec: str | None):
-    """One backend per spec and process, so its caches serve every point the process runs."""
-    from terastal.sim.setup import resolve_cost_model
-
-    return resolve_cost_model(spec)
 
 
 def _point_args(
@@ -159,6 +143,7 @@ def run_suite(
         Backend spec for every point, e.g. ``"analytical:mode=xrbench"`` or ``"zigzag"``
         (default: the suite's ``cost_model``, else the default analytical model).
     """
+    from terastal.cost import resolve_cost_model
     from terastal.errors import InputError
 
     unknown = [s for s in schedulers if s not in SCHEDULERS]
@@ -168,7 +153,7 @@ def run_suite(
             field="schedulers",
         )
     spec = cost_model if cost_model is not None else suite.cost_model
-    _cost_model(spec)  # a bad spec fails here, before any worker starts
+    resolve_cost_model(spec)  # a bad spec fails here, before any worker starts
     args = _point_args(suite, schedulers, late, spec)
     workers = workers or os.cpu_count() or 1
     results: list[list[dict] | None] = [None] * len(args)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from terastal.errors import InputError
 from terastal.schedulers._dream_models import Combo, TaskVersions
 from terastal.schedulers.base import Scheduler
+from terastal.schedulers.options import Option
 from terastal.sim.job import IN_TIME, Job
 from terastal.sim.view import SimView
 
@@ -111,59 +112,39 @@ class DREAM(Scheduler):
     needs_plan = True
     # Tuned defaults (benchmarks/tune_dream.py on benchmarks/dream_tuning.yaml; docs/design.md).
     options: ClassVar[dict[str, Any]] = {
-        "preset": None,
+        "preset": Option(None, choices=(None, "paper"), help="paper: the paper-protocol values"),
         "plan": None,
-        "w_urgency": 0.8,
-        "w_fairness": 0.1,
-        "w_energy": 0.1,
-        "urgency": "slack",
-        "urgency_scale": 0.25,
-        "task_fairness": 0.25,
-        "task_window": 8,
+        "w_urgency": Option(0.8, lo=0.0),
+        "w_fairness": Option(0.1, lo=0.0),
+        "w_energy": Option(0.1, lo=0.0),
+        "urgency": Option("slack", choices=URGENCY),
+        "urgency_scale": Option(0.25, lo=0.0, lo_inclusive=False),
+        "task_fairness": Option(0.25, lo=0.0, hi=1.0),
+        "task_window": Option(8, lo=1),
         "adapt": True,
         "adapt_fairness": False,
-        "window": 32,
-        "eta": 1.0,
-        "target_miss": 0.05,
-        "target_energy_excess": 0.10,
-        "target_spread": 0.2,
-        "min_weight": 0.05,
-        "block": 2,
-        "max_slowdown": 2.0,
+        "window": Option(32, lo=1),
+        "eta": Option(1.0, lo=0.0),
+        "target_miss": Option(0.05, lo=0.0, hi=1.0),
+        "target_energy_excess": Option(0.10, lo=0.0),
+        "target_spread": Option(0.2, lo=0.0, hi=1.0),
+        "min_weight": Option(0.05, lo=0.0, hi=1.0),
+        "block": Option(2, lo=1),
+        "max_slowdown": Option(2.0, lo=1.0),
         "drop": True,
-        "drop_slack": 1.25,
+        "drop_slack": Option(1.25, lo=0.0, lo_inclusive=False),
         "switching": True,
-        "switch_urgency": 0.0,
+        "switch_urgency": Option(0.0, lo=0.0),
     }
 
     def __init__(self, **options: Any) -> None:
-        preset = options.get("preset")
-        if preset == "paper":
+        if options.get("preset") == "paper":
             options = {**PAPER_OPTIONS, **options}
-        elif preset is not None:
-            raise InputError(
-                f"scheduler 'dream': preset must be 'paper' or unset, got {preset!r}",
-                field="preset",
-            )
         super().__init__(**options)
-        if self.urgency not in URGENCY:
+        if self.w_urgency + self.w_fairness + self.w_energy <= 0:
             raise InputError(
-                f"scheduler 'dream': urgency must be one of {', '.join(URGENCY)}, "
-                f"got {self.urgency!r}",
-                field="urgency",
+                "scheduler 'dream' option w_urgency: the three weights must not all be 0"
             )
-        checks = {
-            "block": self.block >= 1,
-            "window": self.window >= 1,
-            "task_window": self.task_window >= 1,
-            "drop_slack": self.drop_slack > 0,
-            "urgency_scale": self.urgency_scale > 0,
-            "task_fairness": 0 <= self.task_fairness <= 1,
-            "max_slowdown": self.max_slowdown >= 1,
-        }
-        for key, ok in checks.items():
-            if not ok:
-                raise InputError(f"scheduler 'dream': bad {key} {getattr(self, key)!r}", field=key)
 
     def reset(self, view: SimView) -> None:
         """Start a run with the initial weights, no open blocks and no task history."""
