@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from terastal.bound.model import BoundModel
-from terastal.sim.job import IN_TIME
+from terastal.model.job import IN_TIME
 from terastal.sim.result import SimResult
 
 

@@ -6,7 +6,7 @@ layer is dispatched at ``max(solver start, accelerator free, predecessors done, 
 and occupies its accelerator for the engine's transfer plus latency. So real times never run
 ahead of the solver's and trail them only by the rounding (a few units per layer).
 
-The replay then plays the engine's part: it creates :class:`~terastal.sim.job.Job` objects in
+The replay then plays the engine's part: it creates :class:`~terastal.model.Job` objects in
 release order and fills the engine-owned fields (statuses, finish times, layer accelerators,
 variants, energy), releases cascaded jobs exactly as the engine does (upstream completed,
 in time or late, before the horizon, trigger draw below the probability), marks every job
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from terastal.bound.trace import Trace
 from terastal.model import Platform
-from terastal.sim.costs import TaskCosts
+from terastal.model.costs import TaskCosts
+from terastal.model.job import DROPPED, IN_TIME, LATE, Job
 from terastal.sim.invariants import check_invariants
-from terastal.sim.job import DROPPED, IN_TIME, LATE, Job
 from terastal.sim.result import SimResult
 
 

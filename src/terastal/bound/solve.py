@@ -29,8 +29,9 @@ from terastal.bound.replay import Placement, missed_count, replay
 from terastal.bound.trace import Trace, build_trace
 from terastal.errors import TerastalError
 from terastal.model import Platform, Scenario
-from terastal.sim.costs import TaskCosts, build_task_costs
-from terastal.sim.job import DROPPED
+from terastal.model.costs import TaskCosts
+from terastal.model.job import DROPPED
+from terastal.sim.costs import build_task_costs
 from terastal.sim.result import SimResult
 
 WARM_MIN_LAYERS = 32  # models at least this long get a grouped warm start

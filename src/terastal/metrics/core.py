@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from terastal.metrics.xrbench import model_score
-from terastal.sim.job import DROPPED, IN_TIME, LATE
+from terastal.model.job import DROPPED, IN_TIME, LATE
 from terastal.sim.result import SimResult
 
 AccuracyLoss = Callable[[str, frozenset[int]], float]

@@ -17,6 +17,7 @@ Writing a scheduler::
             return out
 """
 
+from terastal.model.contract import Decision, Dispatch, Drop, SimView
 from terastal.schedulers.base import Scheduler, SchedulerProtocol
 from terastal.schedulers.registry import (
     ENTRY_POINT_GROUP,
@@ -25,7 +26,6 @@ from terastal.schedulers.registry import (
     make_scheduler,
     register_scheduler,
 )
-from terastal.sim.view import Decision, Dispatch, Drop, SimView
 
 __all__ = [
     "ENTRY_POINT_GROUP",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from terastal.model.contract import SimView
 from terastal.schedulers._mapping import PreferredQueues, mapper
 from terastal.schedulers.base import Scheduler
-from terastal.sim.view import SimView
 
 
 class ListScheduler(Scheduler):

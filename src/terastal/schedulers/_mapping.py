@@ -8,7 +8,7 @@ O(jobs x accelerators); the loop stops as soon as no accelerator is left idle.
 :func:`map_preferred`, without touching every ready job at every call: once many jobs are
 ready (an overloaded platform builds an unbounded backlog), it keeps them in one heap per
 *eligible set* (the accelerators a layer may use under the preferred mapping) and updates
-the heaps from :attr:`~terastal.sim.view.SimView.ready_changes`.
+the heaps from :attr:`~terastal.model.SimView.ready_changes`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from heapq import heappop, heappush
 from typing import Any
 
-from terastal.sim.job import Job
-from terastal.sim.view import SimView
+from terastal.model.contract import SimView
+from terastal.model.job import Job
 
 MAPPINGS = ("preferred", "earliest_finish")
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from terastal.errors import InputError
-from terastal.sim.job import Job
-from terastal.sim.view import Decision, SimView
+from terastal.model.contract import Decision, SimView
+from terastal.model.job import Job
 
 
 @runtime_checkable

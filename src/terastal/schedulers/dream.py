@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
+from terastal.model.contract import SimView
+from terastal.model.job import IN_TIME, Job
 from terastal.schedulers.base import Scheduler
-from terastal.sim.job import IN_TIME, Job
-from terastal.sim.view import SimView
 
 _INF = math.inf
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from terastal.errors import InputError
+from terastal.model.contract import SimView
+from terastal.model.job import Job
 from terastal.schedulers.base import Scheduler
-from terastal.sim.job import Job
-from terastal.sim.view import SimView
 
 _INF = float("inf")
 _EPS = 1e-12

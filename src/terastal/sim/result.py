@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from terastal.model import Platform, Scenario
-from terastal.sim.costs import TaskCosts
-from terastal.sim.job import Job
+from terastal.model import Job, Platform, Scenario, TaskCosts
 
 
-class DispatchRecord(tuple):
-    """``(accelerator, job_id, layer, dispatch_s, start_s, end_s, variant)``.
+class DispatchRecord(NamedTuple):
+    """One layer dispatch of a run's log.
 
     The accelerator is reserved from ``dispatch_s``; the activation transfer (if any) occupies
-    ``[dispatch_s, start_s)`` and the layer computes in ``[start_s, end_s)``. Records are plain
-    tuples in the engine (this class only documents the field order).
+    ``[dispatch_s, start_s)`` and the layer computes in ``[start_s, end_s)``.
     """
 
-    __slots__ = ()
+    accelerator: int
+    job_id: int
+    layer: int
+    dispatch_s: float
+    start_s: float
+    end_s: float
+    variant: bool
 
 
 @dataclass
@@ -42,9 +46,8 @@ class SimResult:
         Per-task cost tuples used by the run.
     jobs : list of Job
         Every released job, in release order (``jobs[i].id == i``).
-    log : list of tuple
-        One :class:`DispatchRecord`-shaped tuple per layer dispatch, in dispatch order (empty
-        when the run did not record).
+    log : list of DispatchRecord
+        One record per layer dispatch, in dispatch order (empty when the run did not record).
     dispatches : int
         Number of layer dispatches.
     decision_ns : list of int
@@ -65,7 +68,7 @@ class SimResult:
     platform: Platform = field(repr=False)
     costs: tuple[TaskCosts, ...] = field(repr=False)
     jobs: list[Job] = field(repr=False)
-    log: list[tuple] = field(repr=False)
+    log: list[DispatchRecord] = field(repr=False)
     dispatches: int
     decision_ns: list[int] = field(repr=False)
     busy_s: tuple[float, ...]

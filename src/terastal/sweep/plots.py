@@ -112,7 +112,7 @@ def timeline(result, window_s: float) -> str:
     colors = _colors(tasks)
     fig = _figure(10.0, 1.2 + 0.6 * len(names))
     ax = fig.add_subplot()
-    from terastal.sim.job import IN_TIME
+    from terastal.model.job import IN_TIME
 
     jobs = result.jobs
     spans: dict[tuple[int, str], list[tuple[float, float]]] = {}

@@ -1,9 +1,13 @@
-"""Jobs: one released frame of one task, as seen by schedulers (read-only properties)."""
+"""Jobs: one released frame of one task, as seen by schedulers (read-only properties).
+
+Also the one rule for moving activations between accelerators (:func:`transfer_s`), which
+the engine applies and schedulers predict.
+"""
 
 from __future__ import annotations
 
-from terastal.model import Task
-from terastal.sim.costs import TaskCosts
+from terastal.model.costs import TaskCosts
+from terastal.model.workload import Task
 
 ACTIVE = "active"
 IN_TIME = "in_time"
@@ -89,14 +93,18 @@ class Job:
         return self._frame
 
     @property
-    def release(self) -> float:
+    def release_s(self) -> float:
         """Release time in seconds."""
         return self._release
 
     @property
-    def deadline(self) -> float:
+    def deadline_s(self) -> float:
         """Absolute deadline in seconds."""
         return self._deadline
+
+    # Deprecated aliases of ``release_s`` and ``deadline_s``.
+    release = release_s
+    deadline = deadline_s
 
     # progress -------------------------------------------------------------------------------
     @property
@@ -155,9 +163,11 @@ class Job:
         return self._status != ACTIVE or self._doomed
 
     @property
-    def finish(self) -> float:
-        """Completion or drop time (nan while active)."""
+    def finish_s(self) -> float:
+        """Completion or drop time in seconds (nan while active)."""
         return self._finish
+
+    finish = finish_s  # deprecated alias
 
     @property
     def accelerators(self) -> frozenset[int]:
@@ -169,3 +179,40 @@ class Job:
             f"Job(id={self._id}, task={self._costs.task.name!r}, frame={self._frame}, "
             f"release={self._release:.6g}, deadline={self._deadline:.6g}, status={self._status})"
         )
+
+
+def transfer_s(bytes_per_s: float, job: Job, layer: int, accelerator: int) -> float:
+    """Seconds to move the inputs of ``layer`` of ``job`` produced elsewhere onto ``accelerator``.
+
+    Each predecessor layer that ran on another accelerator sends its output activation
+    (``out_bytes``) over the link of ``bytes_per_s``; in a chain only the previous layer's
+    output can have to move. 0 when every input is already there. The bandwidth comes first
+    so that ``functools.partial(transfer_s, bw)`` is the per-run function the engine and the
+    view hand out.
+    """
+    costs = job._costs
+    acc_of = job._acc_of
+    if costs.is_chain:
+        if layer and acc_of[layer - 1] != accelerator:
+            nbytes = costs.out_bytes[layer - 1]
+            return nbytes / bytes_per_s if nbytes else 0.0
+        return 0.0
+    nbytes = 0.0
+    for p in costs.preds[layer]:
+        if acc_of[p] != accelerator:
+            nbytes += costs.out_bytes[p]
+    return nbytes / bytes_per_s if nbytes else 0.0
+
+
+_NOWHERE = -2  # no layer runs here: every input has to move
+
+
+def chain_input(bytes_per_s: float, job: Job, layer: int) -> tuple[int, float]:
+    """For ``layer`` of a chain job: ``(src, move_s)``.
+
+    ``src`` is the accelerator that holds the layer's input (-1 for the first layer) and
+    ``move_s`` the :func:`transfer_s` onto any other accelerator, so that a scheduler scoring
+    every accelerator applies the rule once per layer instead of once per accelerator.
+    """
+    src = job._acc_of[layer - 1] if layer else -1
+    return src, transfer_s(bytes_per_s, job, layer, _NOWHERE)
