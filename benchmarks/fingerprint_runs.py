@@ -6,7 +6,7 @@ Usage (from the repository root)::
     python benchmarks/fingerprint_runs.py --check before.json   # on the new code
 
 Each run's fingerprint is the sha256 of its metrics (wall-clock fields removed), its
-per-job CSV and its dispatch log, so any difference in what ran where and when shows up.
+per-job CSV, its dispatch log and its trace, so any difference in what ran where and when shows up.
 The set covers every registered scheduler, ``terastal`` with and without a plan, the three
 late policies, several seeds, bundled scenarios (chains) and random synthetic cases (DAGs,
 cascades, variants). Only public entry points of the lower layers are used (io, cost,
@@ -22,7 +22,7 @@ import sys
 
 from terastal.cost import build_cost_tables, get_cost_model
 from terastal.io import load_platform, load_scenario
-from terastal.metrics import WALL_CLOCK_KEYS, compute_metrics, jobs_csv, to_json
+from terastal.metrics import WALL_CLOCK_KEYS, compute_metrics, jobs_csv, to_json, trace_events
 from terastal.planner import make_plan
 from terastal.schedulers import available_schedulers, make_scheduler
 from terastal.sim import simulate
@@ -33,12 +33,13 @@ LATE = ("keep", "drop", "scheduler")
 
 
 def fingerprint(result, accuracy_loss=None) -> str:
-    """sha256 of a run's metrics (timing aside), jobs CSV and dispatch log."""
+    """sha256 of a run's metrics (timing aside), jobs CSV, dispatch log and trace."""
     metrics = compute_metrics(result, accuracy_loss)
     for key in WALL_CLOCK_KEYS:
         metrics["sim"].pop(key, None)
     log = json.dumps([list(r) for r in result.log])
-    blob = "\n".join((to_json(metrics), jobs_csv(result), log))
+    trace = to_json(trace_events(result))
+    blob = "\n".join((to_json(metrics), jobs_csv(result), log, trace))
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

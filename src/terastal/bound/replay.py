@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from terastal.bound.trace import Trace
 from terastal.model import Platform
-from terastal.model.costs import TaskCosts
+from terastal.model.costs import TaskCosts, input_transfer_s
 from terastal.model.job import DROPPED, IN_TIME, LATE, Job
 from terastal.sim.invariants import check_invariants
-from terastal.sim.result import SimResult
+from terastal.sim.result import DispatchRecord, SimResult
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def replay(
     reserved = [0.0] * len(free)
     release: dict[int, float] = {j.id: j.release_s for j in jobs if not j.cascaded}
     layer_end: dict[tuple[int, int], float] = {}
-    layer_acc: dict[tuple[int, int], int] = {}
+    placed: dict[int, list[int]] = {}  # per trace job, the accelerator of each layer (-1)
     records: list[list] = []  # [acc, trace id, layer, disp, start, end, variant]
     energy: dict[int, float] = {}
     finish: dict[int, float] = {}
@@ -121,8 +121,8 @@ def replay(
         for layer in p.layers:
             for q in c.preds[layer]:
                 t = max(t, layer_end[(p.job, q)])
-            nbytes = sum(c.out_bytes[q] for q in c.preds[layer] if layer_acc[(p.job, q)] != p.acc)
-            start = t + (nbytes / bw if nbytes else 0.0)
+            acc_of = placed.setdefault(p.job, [-1] * c.num_layers)
+            start = t + input_transfer_s(bw, c, acc_of, layer, p.acc)
             variant = layer in p.variants
             # A variant the layer lacks runs at the original cost; the checks then reject it.
             lat = (c.var_lat[layer] if variant else None) or c.lat[layer]
@@ -131,7 +131,7 @@ def replay(
             energy[p.job] = energy.get(p.job, 0.0) + en[p.acc]
             records.append([p.acc, p.job, layer, t, start, end, variant])
             layer_end[(p.job, layer)] = end
-            layer_acc[(p.job, layer)] = p.acc
+            acc_of[layer] = p.acc
             busy[p.acc] += end - start
             reserved[p.acc] += end - t
             free[p.acc] = t = end
@@ -167,7 +167,7 @@ def replay(
         job._acc_of[layer] = acc
         if variant:
             job._variants = job._variants | {layer}
-        log.append((acc, new_id[tid], layer, t_disp, t_start, t_end, variant))
+        log.append(DispatchRecord(acc, new_id[tid], layer, t_disp, t_start, t_end, variant))
     result = SimResult(
         scheduler=name,
         seed=trace.seed,

@@ -345,9 +345,9 @@ def per_job(result: SimResult) -> list[dict]:
     out = []
     by_job: dict[int, list] = {}
     for rec in result.log:
-        by_job.setdefault(rec[1], []).append(rec)
+        by_job.setdefault(rec.job_id, []).append(rec)
     for job in result.jobs:
-        recs = sorted(by_job.get(job.id, ()), key=lambda r: r[2])
+        recs = sorted(by_job.get(job.id, ()), key=lambda r: r.layer)
         out.append({
             "task": job.task.name,
             "frame": job.frame,
@@ -355,7 +355,7 @@ def per_job(result: SimResult) -> list[dict]:
             "deadline_ms": job.deadline * 1e3,
             "status": job.status,
             "finish_ms": None if job.status == DROPPED else job.finish * 1e3,
-            "accelerators": [r[0] for r in recs],
+            "accelerators": [r.accelerator for r in recs],
             "variants": sorted(job.variants),
         })  # fmt: skip
     return out

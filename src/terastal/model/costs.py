@@ -10,6 +10,7 @@ run contract does not depend on the cost layer.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from terastal.model.workload import Task
@@ -140,3 +141,26 @@ def _suffix_sums(values) -> tuple[float, ...]:
     for i in range(len(values) - 1, -1, -1):
         out[i] = out[i + 1] + values[i]
     return tuple(out)
+
+
+def input_transfer_s(
+    bytes_per_s: float, costs: TaskCosts, acc_of: Sequence[int], layer: int, accelerator: int
+) -> float:
+    """Seconds to move the inputs of ``layer`` that were produced elsewhere onto ``accelerator``.
+
+    The one transfer rule: each predecessor layer that ran on another accelerator
+    (``acc_of[p] != accelerator``) sends its output activation (``out_bytes[p]``) over the
+    link of ``bytes_per_s``; in a chain only the previous layer's output can have to move.
+    0 when every input is already there. The engine applies it, the view and schedulers
+    predict with it (:func:`terastal.model.job.transfer_s`) and the bound's replay uses it.
+    """
+    if costs.is_chain:
+        if layer and acc_of[layer - 1] != accelerator:
+            nbytes = costs.out_bytes[layer - 1]
+            return nbytes / bytes_per_s if nbytes else 0.0
+        return 0.0
+    nbytes = 0.0
+    for p in costs.preds[layer]:
+        if acc_of[p] != accelerator:
+            nbytes += costs.out_bytes[p]
+    return nbytes / bytes_per_s if nbytes else 0.0

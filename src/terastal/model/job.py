@@ -1,12 +1,12 @@
 """Jobs: one released frame of one task, as seen by schedulers (read-only properties).
 
-Also the one rule for moving activations between accelerators (:func:`transfer_s`), which
-the engine applies and schedulers predict.
+Also the job-level forms of the rule for moving activations between accelerators
+(:func:`transfer_s`, :func:`chain_input`), which schedulers use to predict it.
 """
 
 from __future__ import annotations
 
-from terastal.model.costs import TaskCosts
+from terastal.model.costs import TaskCosts, input_transfer_s
 from terastal.model.workload import Task
 
 ACTIVE = "active"
@@ -184,24 +184,11 @@ class Job:
 def transfer_s(bytes_per_s: float, job: Job, layer: int, accelerator: int) -> float:
     """Seconds to move the inputs of ``layer`` of ``job`` produced elsewhere onto ``accelerator``.
 
-    Each predecessor layer that ran on another accelerator sends its output activation
-    (``out_bytes``) over the link of ``bytes_per_s``; in a chain only the previous layer's
-    output can have to move. 0 when every input is already there. The bandwidth comes first
-    so that ``functools.partial(transfer_s, bw)`` is the per-run function the engine and the
-    view hand out.
+    :func:`~terastal.model.costs.input_transfer_s` on the job's placement so far. The
+    bandwidth comes first so that ``functools.partial(transfer_s, bw)`` is the per-run
+    function the view hands out.
     """
-    costs = job._costs
-    acc_of = job._acc_of
-    if costs.is_chain:
-        if layer and acc_of[layer - 1] != accelerator:
-            nbytes = costs.out_bytes[layer - 1]
-            return nbytes / bytes_per_s if nbytes else 0.0
-        return 0.0
-    nbytes = 0.0
-    for p in costs.preds[layer]:
-        if acc_of[p] != accelerator:
-            nbytes += costs.out_bytes[p]
-    return nbytes / bytes_per_s if nbytes else 0.0
+    return input_transfer_s(bytes_per_s, job._costs, job._acc_of, layer, accelerator)
 
 
 _NOWHERE = -2  # no layer runs here: every input has to move
@@ -214,5 +201,6 @@ def chain_input(bytes_per_s: float, job: Job, layer: int) -> tuple[int, float]:
     ``move_s`` the :func:`transfer_s` onto any other accelerator, so that a scheduler scoring
     every accelerator applies the rule once per layer instead of once per accelerator.
     """
-    src = job._acc_of[layer - 1] if layer else -1
-    return src, transfer_s(bytes_per_s, job, layer, _NOWHERE)
+    acc_of = job._acc_of
+    src = acc_of[layer - 1] if layer else -1
+    return src, input_transfer_s(bytes_per_s, job._costs, acc_of, layer, _NOWHERE)

@@ -18,6 +18,7 @@ from typing import Any
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import ContractError, InputError
 from terastal.model import Platform, Scenario
+from terastal.model.costs import input_transfer_s
 from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE, Job, transfer_s
 from terastal.sim.arrivals import draw_arrivals
 from terastal.sim.checked import apply_checked
@@ -271,7 +272,7 @@ class Simulator:
         """The one dispatch application, as a closure over the engine's state.
 
         ``apply(job, layer, accelerator, variant)`` starts a layer that has been checked to be
-        valid: reserves the accelerator from now, moves the inputs (:func:`transfer_s`), runs
+        valid: reserves the accelerator from now, moves the inputs (:func:`input_transfer_s`), runs
         the layer and schedules its completion. A closure rather than a method because it
         runs once per dispatch and reads a dozen pieces of state.
         """
@@ -280,7 +281,7 @@ class Simulator:
         idle, free_at, busy_s, reserved_s = self.idle, self.free_at, self.busy_s, self.reserved_s
         running_job, running_layer = self.running_job, self.running_layer
         ready, changes = self.ready, self.changes
-        transfer = self.transfer_s
+        transfer = partial(input_transfer_s, self.bw)
         log = self.log if self.record else None
         record = tuple.__new__  # a DispatchRecord without the Python-level __new__
 
@@ -294,7 +295,8 @@ class Simulator:
             else:
                 lat = costs.latency_s[layer][acc]
                 job._energy += costs.energy_j[layer][acc]
-            start = now + transfer(job, layer, acc)
+            acc_of = job._acc_of
+            start = now + transfer(costs, acc_of, layer, acc)
             finish = start + lat
             ready_layers = job._ready
             if len(ready_layers) == 1:
@@ -303,7 +305,7 @@ class Simulator:
             else:
                 ready_layers.remove(layer)
                 changes.append(job)
-            job._acc_of[layer] = acc
+            acc_of[layer] = acc
             job._running += 1
             idle[acc] = False
             free_at[acc] = finish
