@@ -58,7 +58,7 @@ def apply_checked(sim: Simulator, d: Any) -> None:
         raise _bad(sim, d, _why_not_ready(job, layer))
     if variant and job._costs.var_latency_s[layer] is None:
         raise _bad(sim, d, f"layer {layer} of task {job._costs.task.name!r} has no variant")
-    sim.apply(job, layer, acc, variant)
+    sim.apply(job, layer, acc, variant, sim.now)
 
 
 def _index(sim: Simulator, d: tuple, acc: Any) -> int:

@@ -142,7 +142,7 @@ class Simulator:
         # ``env.pop()``: all events of one instant are handled before the scheduler is
         # called, and a method call per event would cost about a tenth of the run.
         heap = env.heap
-        decide, apply_decisions = self.scheduler.decide, self._apply_decisions
+        decide, apply, jobs, num_acc = self.scheduler.decide, self.apply, self.jobs, self.num_acc
         view, ready, idle, changes = self.view, self.ready, self.idle, self.changes
         running_job, running_layer, free_at = self.running_job, self.running_layer, self.free_at
         dec_ns = self.decision_ns
@@ -188,7 +188,42 @@ class Simulator:
                     decisions = list(decisions)  # a generator's work counts as decision time
                 dec_ns.append(clock() - t0)
                 changes.clear()
-                apply_decisions(decisions)
+                # Fast path, inlined (it runs once per dispatch): a well-formed dispatch of a
+                # ready layer on an idle accelerator passes a few cheap checks and goes
+                # straight to ``apply``. Anything else (drops, numpy integers, contract
+                # errors) goes through ``apply_checked``, which checks everything in the same
+                # order and then calls the same ``apply``.
+                for d in decisions:
+                    if type(d) is not tuple and not isinstance(d, tuple):
+                        apply_checked(self, d)
+                        continue
+                    n = len(d)
+                    job = d[0]
+                    if (
+                        (n != 3 and n != 4)
+                        or type(job) is not Job
+                        or job._status is not ACTIVE
+                        or job._doomed
+                    ):
+                        apply_checked(self, d)
+                        continue
+                    layer, acc = d[1], d[2]
+                    if (
+                        type(acc) is not int
+                        or not 0 <= acc < num_acc
+                        or not idle[acc]
+                        or layer not in job._ready
+                        or job._id >= len(jobs)
+                        or jobs[job._id] is not job
+                    ):
+                        apply_checked(self, d)
+                    elif n == 4 and d[3]:
+                        if job._costs.var_latency_s[layer] is None:
+                            apply_checked(self, d)
+                        else:
+                            apply(job, layer, acc, True, now)
+                    else:
+                        apply(job, layer, acc, False, now)
             if progress is not None:
                 tick += 1
                 if tick % _PROGRESS_EVERY == 0:
@@ -227,66 +262,25 @@ class Simulator:
         )
 
     # decisions --------------------------------------------------------------------------------
-    def _apply_decisions(self, decisions) -> None:
-        """Apply a scheduler's decisions in order.
-
-        Fast path: a well-formed dispatch of a ready layer on an idle accelerator passes a
-        few cheap checks and goes straight to :attr:`apply`. Anything else (drops, numpy
-        integers, contract errors) goes through ``apply_checked``, which checks everything
-        in the same order and then calls the same :attr:`apply`.
-        """
-        apply, idle, jobs, num_acc = self.apply, self.idle, self.jobs, self.num_acc
-        for d in decisions:
-            if type(d) is not tuple and not isinstance(d, tuple):
-                apply_checked(self, d)
-                continue
-            n = len(d)
-            job = d[0]
-            if (
-                (n != 3 and n != 4)
-                or type(job) is not Job
-                or job._status is not ACTIVE
-                or job._doomed
-            ):
-                apply_checked(self, d)
-                continue
-            layer, acc = d[1], d[2]
-            if (
-                type(acc) is not int
-                or not 0 <= acc < num_acc
-                or not idle[acc]
-                or layer not in job._ready
-                or job._id >= len(jobs)
-                or jobs[job._id] is not job
-            ):
-                apply_checked(self, d)
-            elif n == 4 and d[3]:
-                if job._costs.var_latency_s[layer] is None:
-                    apply_checked(self, d)
-                else:
-                    apply(job, layer, acc, True)
-            else:
-                apply(job, layer, acc, False)
-
-    def _make_apply(self) -> Callable[[Job, int, int, bool], None]:
+    def _make_apply(self) -> Callable[[Job, int, int, bool, float], None]:
         """The one dispatch application, as a closure over the engine's state.
 
-        ``apply(job, layer, accelerator, variant)`` starts a layer that has been checked to be
-        valid: reserves the accelerator from now, moves the inputs (:func:`input_transfer_s`), runs
-        the layer and schedules its completion. A closure rather than a method because it
-        runs once per dispatch and reads a dozen pieces of state.
+        ``apply(job, layer, accelerator, variant, now)`` starts a layer that has been checked
+        to be valid at ``now``: reserves the accelerator from now, moves the inputs
+        (:func:`~terastal.model.costs.input_transfer_s`), runs the layer and schedules its
+        completion. A closure rather than a method because it runs once per dispatch and
+        reads a dozen pieces of state; the run loop's fast path and ``apply_checked`` both
+        call it.
         """
-        env = self.env
-        heap, seq = env.heap, env.seq
+        heap, seq = self.env.heap, self.env.seq
         idle, free_at, busy_s, reserved_s = self.idle, self.free_at, self.busy_s, self.reserved_s
         running_job, running_layer = self.running_job, self.running_layer
         ready, changes = self.ready, self.changes
-        transfer = partial(input_transfer_s, self.bw)
+        transfer, bw = input_transfer_s, self.bw
         log = self.log if self.record else None
         record = tuple.__new__  # a DispatchRecord without the Python-level __new__
 
-        def apply(job: Job, layer: int, acc: int, variant: bool) -> None:
-            now = env.now
+        def apply(job: Job, layer: int, acc: int, variant: bool, now: float) -> None:
             costs = job._costs
             if variant:
                 lat = costs.var_latency_s[layer][acc]
@@ -296,7 +290,7 @@ class Simulator:
                 lat = costs.latency_s[layer][acc]
                 job._energy += costs.energy_j[layer][acc]
             acc_of = job._acc_of
-            start = now + transfer(costs, acc_of, layer, acc)
+            start = now + transfer(bw, costs, acc_of, layer, acc)
             finish = start + lat
             ready_layers = job._ready
             if len(ready_layers) == 1:
