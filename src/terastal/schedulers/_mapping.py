@@ -18,7 +18,8 @@ from heapq import heappop, heappush
 from typing import Any
 
 from terastal.model.contract import SimView
-from terastal.model.job import Job
+from terastal.model.costs import IDENTICAL_REL_TOL
+from terastal.model.job import Job, chain_input
 
 MAPPINGS = ("preferred", "earliest_finish")
 
@@ -40,7 +41,7 @@ def map_preferred(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
         if not idle[acc]:
             # Identical cores (same latency) are all preferred: take any idle one.
             row = job.costs.lat[layer]
-            best = row[acc] * (1 + 1e-9)
+            best = row[acc] * (1 + IDENTICAL_REL_TOL)
             acc = next((a for a in accs if idle[a] and row[a] <= best), -1)
             if acc < 0:
                 continue
@@ -72,10 +73,8 @@ def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
         lat = costs.lat[layer]
         best, best_f = -1, float("inf")
         if costs.is_chain:
-            # transfer_s of a chain, inlined: only the previous layer's output may move
-            src = job.layer_accelerator(layer - 1) if layer else -1
-            nbytes = costs.out_bytes[layer - 1] if src >= 0 else 0.0
-            move = nbytes / bw if nbytes else 0.0
+            # Only the previous layer's output may move: one transfer query per layer.
+            src, move = chain_input(bw, job, layer)
             for a in accs:
                 f = free[a] + (0.0 if a == src else move) + lat[a]
                 if f < best_f:
@@ -142,7 +141,7 @@ class PreferredQueues:
             rows = []
             for layer, row in enumerate(c.lat):
                 acc = c.preferred[layer]
-                best = row[acc] * (1 + 1e-9)  # the tolerance of map_preferred
+                best = row[acc] * (1 + IDENTICAL_REL_TOL)
                 mask = 0
                 for a, v in enumerate(row):
                     if v <= best:

@@ -11,7 +11,7 @@ import math
 from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
-from terastal.model.job import IN_TIME, Job
+from terastal.model.job import IN_TIME, Job, chain_input
 from terastal.schedulers.base import Scheduler
 
 _INF = math.inf
@@ -86,8 +86,7 @@ class DREAM(Scheduler):
         lat = costs.lat[layer]
         if costs.is_chain:
             # Only the previous layer's output may move: cheaper than asking the view per core.
-            src = job.layer_accelerator(layer - 1) if layer else -1
-            move = costs.out_bytes[layer - 1] / self._bw if src >= 0 else 0.0
+            src, move = chain_input(self._bw, job, layer)
             return [now + (0.0 if a == src else move) + lat[a] for a in self._accs]
         transfer = view.transfer_s
         return [now + transfer(job, layer, a) + lat[a] for a in self._accs]

@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 
 from terastal.errors import InputError
 from terastal.model.contract import SimView
-from terastal.model.job import Job
+from terastal.model.costs import IDENTICAL_REL_TOL
+from terastal.model.job import Job, chain_input
 from terastal.schedulers.base import Scheduler
 
 _INF = float("inf")
@@ -112,7 +113,7 @@ class _TaskState:
         # whether the plan runs the layer mostly as its variant.
         self.home, self.home_var = [], []
         for i, row in enumerate(lat):
-            fast = tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + 1e-9))
+            fast = tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + IDENTICAL_REL_TOL))
             home, var = fast, False
             if plan_task is not None and opts.home == "plan":
                 lp = plan_task.layers[i]
@@ -255,9 +256,7 @@ class Terastal(Scheduler):
             release = job.release
             if st.chain:
                 # Only the previous layer's output may move, and where it ran is fixed now.
-                src = job.layer_accelerator(layer - 1) if layer else -1
-                nbytes = job.costs.out_bytes[layer - 1] if src >= 0 else 0.0
-                move = nbytes / bw if nbytes else 0.0
+                src, move = chain_input(bw, job, layer)
             else:
                 src, move = None, 0.0
             entry = (release + st.prio[layer], job.id, job, layer, st, rem * slack,
