@@ -260,6 +260,9 @@ def _entry(priority: Any, layer: int, job: Job, acc: int) -> tuple:
 
     A tuple priority is flattened so that heap comparisons stay one level deep; the priority
     is unique per job and the layer orders two entries of one job, so a Job is never compared.
+    Entries stay raw tuples, read from the end (``[-3]`` layer, ``[-2]`` job, ``[-1]``
+    accelerator) and only inside :class:`PreferredQueues`: the priority prefix has a
+    per-scheduler length no NamedTuple can declare, and they are built once per ready change.
     """
     if type(priority) is tuple:
         return (*priority, layer, job, acc)
