@@ -36,6 +36,7 @@ from terastal.sim.result import DispatchRecord, SimResult
 from terastal.sim.view import EngineView
 
 LATE_POLICIES = ("keep", "drop", "scheduler")
+_record = partial(tuple.__new__, DispatchRecord)  # skips the NamedTuple's Python __new__
 _PROGRESS_EVERY = 4096  # loop iterations between progress callbacks
 
 
@@ -243,6 +244,7 @@ class Simulator:
         # Counted here rather than per dispatch (the hot path): every dispatched layer, and
         # only those, has an accelerator.
         self.dispatches = sum(len(j._acc_of) - j._acc_of.count(-1) for j in self.jobs)
+        self.log[:] = map(_record, self.log)
         return SimResult(
             scheduler=self.name,
             seed=self.seed,
@@ -277,8 +279,11 @@ class Simulator:
         running_job, running_layer = self.running_job, self.running_layer
         ready, changes = self.ready, self.changes
         transfer, bw = input_transfer_s, self.bw
+        # Rows are plain tuples during the run and become DispatchRecords at its end: the
+        # garbage collector stops tracking a tuple of numbers after its first pass, but never
+        # a tuple subclass, and re-scanning a growing log of records at every collection
+        # cost several per cent of the dispatch rate.
         log = self.log if self.record else None
-        record = tuple.__new__  # a DispatchRecord without the Python-level __new__
 
         def apply(job: Job, layer: int, acc: int, variant: bool, now: float) -> None:
             costs = job._costs
@@ -309,9 +314,7 @@ class Simulator:
             running_layer[acc] = layer
             heappush(heap, (finish, PRIO_COMPLETE, next(seq), KIND_COMPLETE, acc))
             if log is not None:
-                log.append(
-                    record(DispatchRecord, (acc, job._id, layer, now, start, finish, variant))
-                )
+                log.append((acc, job._id, layer, now, start, finish, variant))
 
         return apply
 

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from terastal.cost.tables import TaskCostTable
 from terastal.model import Job, Platform, Scenario, TaskCosts
 
+# The contract used to live here; these names keep older imports working.
+from terastal.model.contract import Decision, Dispatch, Drop, SimView  # noqa: F401
+
 if TYPE_CHECKING:
     from terastal.sim.engine import Simulator
 
