@@ -25,7 +25,7 @@ from terastal.model import Platform
 from terastal.model.costs import TaskCosts, input_transfer_s
 from terastal.model.job import DROPPED, IN_TIME, LATE, Job
 from terastal.sim.invariants import check_invariants
-from terastal.sim.result import DispatchRecord, SimResult
+from terastal.sim.result import DispatchLog, SimResult
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def replay(
         job._acc_of[layer] = acc
         if variant:
             job._variants = job._variants | {layer}
-        log.append(DispatchRecord(acc, new_id[tid], layer, t_disp, t_start, t_end, variant))
+        log.append((acc, new_id[tid], layer, t_disp, t_start, t_end, variant))
     result = SimResult(
         scheduler=name,
         seed=trace.seed,
@@ -178,7 +178,7 @@ def replay(
         platform=platform,
         costs=tuple(costs),
         jobs=out_jobs,
-        log=log,
+        log=DispatchLog(log),
         dispatches=len(log),
         decision_ns=[],
         busy_s=tuple(busy),

@@ -29,7 +29,7 @@ from terastal.sim.costs import build_task_costs
 from terastal.sim.engine import LATE_POLICIES, Simulator
 from terastal.sim.invariants import check_invariants
 from terastal.sim.kernel import Environment
-from terastal.sim.result import DispatchRecord, SimResult
+from terastal.sim.result import DispatchLog, DispatchRecord, SimResult
 from terastal.sim.view import EngineView
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "Arrivals",
     "Decision",
     "Dispatch",
+    "DispatchLog",
     "DispatchRecord",
     "Drop",
     "EngineView",

@@ -32,11 +32,10 @@ from terastal.sim.kernel import (
     PRIO_RELEASE,
     Environment,
 )
-from terastal.sim.result import DispatchRecord, SimResult
+from terastal.sim.result import DispatchLog, SimResult
 from terastal.sim.view import EngineView
 
 LATE_POLICIES = ("keep", "drop", "scheduler")
-_record = partial(tuple.__new__, DispatchRecord)  # skips the NamedTuple's Python __new__
 _PROGRESS_EVERY = 4096  # loop iterations between progress callbacks
 
 
@@ -112,7 +111,7 @@ class Simulator:
         # Jobs that got a ready layer, or whose ready layers changed, since the last decide
         # call (``SimView.ready_changes``): lets schedulers keep incremental priority queues.
         self.changes: list[Job] = []
-        self.log: list[DispatchRecord] = []
+        self.log: list[tuple] = []  # rows of a DispatchLog
         self.dispatches = 0
         self.decision_ns: list[int] = []
         self.view = EngineView(self)
@@ -244,7 +243,6 @@ class Simulator:
         # Counted here rather than per dispatch (the hot path): every dispatched layer, and
         # only those, has an accelerator.
         self.dispatches = sum(len(j._acc_of) - j._acc_of.count(-1) for j in self.jobs)
-        self.log[:] = map(_record, self.log)
         return SimResult(
             scheduler=self.name,
             seed=self.seed,
@@ -255,7 +253,7 @@ class Simulator:
             platform=self.platform,
             costs=self.costs,
             jobs=self.jobs,
-            log=self.log,
+            log=DispatchLog(self.log),
             dispatches=self.dispatches,
             decision_ns=self.decision_ns,
             busy_s=tuple(self.busy_s),
@@ -279,10 +277,7 @@ class Simulator:
         running_job, running_layer = self.running_job, self.running_layer
         ready, changes = self.ready, self.changes
         transfer, bw = input_transfer_s, self.bw
-        # Rows are plain tuples during the run and become DispatchRecords at its end: the
-        # garbage collector stops tracking a tuple of numbers after its first pass, but never
-        # a tuple subclass, and re-scanning a growing log of records at every collection
-        # cost several per cent of the dispatch rate.
+        # Plain rows: they become DispatchRecords when the result's log is read (DispatchLog).
         log = self.log if self.record else None
 
         def apply(job: Job, layer: int, acc: int, variant: bool, now: float) -> None:
