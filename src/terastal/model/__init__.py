@@ -6,8 +6,8 @@ returns during a run (:class:`SimView`, :class:`Job`, :class:`TaskCosts`, :class
 """
 
 from terastal.model.contract import Decision, Dispatch, Drop, SimView
-from terastal.model.costs import IDENTICAL_REL_TOL, CostTable, TaskCosts
-from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE, Job, chain_input, transfer_s
+from terastal.model.costs import IDENTICAL_REL_TOL, CostTable, TaskCosts, input_transfer_s
+from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE, Job, transfer_s
 from terastal.model.layer import Layer, LayerKind
 from terastal.model.platform import Accelerator, Dataflow, Directive, Platform
 from terastal.model.workload import Model, Scenario, Task
@@ -34,6 +34,6 @@ __all__ = [
     "SimView",
     "Task",
     "TaskCosts",
-    "chain_input",
+    "input_transfer_s",
     "transfer_s",
 ]

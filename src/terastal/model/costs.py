@@ -67,6 +67,11 @@ class TaskCosts:
     is_chain : bool
         Whether the model is a chain (layer ``i`` depends exactly on ``i - 1``), which lets the
         engine skip dependency counting.
+    chain_move_s : tuple of float or None
+        Of a chain, per layer, the seconds to move its input onto an accelerator other than
+        the one that ran the previous layer (0 for the first layer), by the one transfer rule
+        (:func:`input_transfer_s`), so that schedulers scoring every accelerator read it
+        instead of recomputing it. ``None`` for other models or without a bandwidth.
 
     ``lat``, ``energy``, ``var_lat``, ``var_energy``, ``min_lat``, ``min_energy``, ``rem_min``
     and ``rem_mean`` are deprecated aliases of the unit-suffixed names (the same tuples, so
@@ -74,6 +79,7 @@ class TaskCosts:
     """
 
     __slots__ = (
+        "chain_move_s",
         "energy",
         "energy_j",
         "has_variants",
@@ -101,7 +107,14 @@ class TaskCosts:
         "var_latency_s",
     )
 
-    def __init__(self, task: Task, index: int, table: CostTable, num_accelerators: int):
+    def __init__(
+        self,
+        task: Task,
+        index: int,
+        table: CostTable,
+        num_accelerators: int,
+        bytes_per_s: float | None = None,
+    ):
         # The table's shape and values are checked by whoever builds the costs (the engine's
         # ``build_task_costs``), which can raise the package's input errors.
         n = len(task.model.layers)
@@ -131,6 +144,10 @@ class TaskCosts:
                 succs[q].append(p)
         self.succs = tuple(tuple(s) for s in succs)
         self.is_chain = all(p == ((i - 1,) if i else ()) for i, p in enumerate(self.preds))
+        self.chain_move_s = None
+        if self.is_chain and bytes_per_s:
+            ob = self.out_bytes
+            self.chain_move_s = (0.0, *(_move_s(ob[i - 1], bytes_per_s) for i in range(1, n)))
 
     def __repr__(self) -> str:
         return f"TaskCosts({self.task.name!r}, layers={self.num_layers})"
@@ -151,16 +168,21 @@ def input_transfer_s(
     The one transfer rule: each predecessor layer that ran on another accelerator
     (``acc_of[p] != accelerator``) sends its output activation (``out_bytes[p]``) over the
     link of ``bytes_per_s``; in a chain only the previous layer's output can have to move.
-    0 when every input is already there. The engine applies it, the view and schedulers
-    predict with it (:func:`terastal.model.job.transfer_s`) and the bound's replay uses it.
+    0 when every input is already there. The engine applies it, the view hands it out
+    (:func:`terastal.model.job.transfer_s`), :attr:`TaskCosts.chain_move_s` tabulates it for
+    chains and the bound's replay uses it.
     """
     if costs.is_chain:
         if layer and acc_of[layer - 1] != accelerator:
-            nbytes = costs.out_bytes[layer - 1]
-            return nbytes / bytes_per_s if nbytes else 0.0
+            return _move_s(costs.out_bytes[layer - 1], bytes_per_s)
         return 0.0
     nbytes = 0.0
     for p in costs.preds[layer]:
         if acc_of[p] != accelerator:
             nbytes += costs.out_bytes[p]
+    return _move_s(nbytes, bytes_per_s)
+
+
+def _move_s(nbytes: float, bytes_per_s: float) -> float:
+    """Seconds to send ``nbytes`` over the link."""
     return nbytes / bytes_per_s if nbytes else 0.0

@@ -1,7 +1,7 @@
 """Jobs: one released frame of one task, as seen by schedulers (read-only properties).
 
-Also the job-level forms of the rule for moving activations between accelerators
-(:func:`transfer_s`, :func:`chain_input`), which schedulers use to predict it.
+Also the job-level form of the rule for moving activations between accelerators
+(:func:`transfer_s`), which the view hands to schedulers.
 """
 
 from __future__ import annotations
@@ -189,18 +189,3 @@ def transfer_s(bytes_per_s: float, job: Job, layer: int, accelerator: int) -> fl
     function the view hands out.
     """
     return input_transfer_s(bytes_per_s, job._costs, job._acc_of, layer, accelerator)
-
-
-_NOWHERE = -2  # no layer runs here: every input has to move
-
-
-def chain_input(bytes_per_s: float, job: Job, layer: int) -> tuple[int, float]:
-    """For ``layer`` of a chain job: ``(src, move_s)``.
-
-    ``src`` is the accelerator that holds the layer's input (-1 for the first layer) and
-    ``move_s`` the :func:`transfer_s` onto any other accelerator, so that a scheduler scoring
-    every accelerator applies the rule once per layer instead of once per accelerator.
-    """
-    acc_of = job._acc_of
-    src = acc_of[layer - 1] if layer else -1
-    return src, input_transfer_s(bytes_per_s, job._costs, acc_of, layer, _NOWHERE)

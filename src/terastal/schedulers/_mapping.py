@@ -19,7 +19,7 @@ from typing import Any
 
 from terastal.model.contract import SimView
 from terastal.model.costs import IDENTICAL_REL_TOL
-from terastal.model.job import Job, chain_input
+from terastal.model.job import Job
 
 MAPPINGS = ("preferred", "earliest_finish")
 
@@ -65,7 +65,6 @@ def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
     left = sum(idle)
     accs = range(len(free))
     transfer = view.transfer_s
-    bw = view.transfer_bytes_per_s
     out = []
     for job in jobs:
         layer = job.next_layer
@@ -73,8 +72,9 @@ def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
         lat = costs.lat[layer]
         best, best_f = -1, float("inf")
         if costs.is_chain:
-            # Only the previous layer's output may move: one transfer query per layer.
-            src, move = chain_input(bw, job, layer)
+            # Only the previous layer's output may move: read the rule's table, not per core.
+            src = job.layer_accelerator(layer - 1) if layer else -1
+            move = costs.chain_move_s[layer]
             for a in accs:
                 f = free[a] + (0.0 if a == src else move) + lat[a]
                 if f < best_f:

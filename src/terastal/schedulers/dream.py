@@ -11,7 +11,7 @@ import math
 from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
-from terastal.model.job import IN_TIME, Job, chain_input
+from terastal.model.job import IN_TIME, Job
 from terastal.schedulers.base import Scheduler
 
 _INF = math.inf
@@ -86,7 +86,8 @@ class DREAM(Scheduler):
         lat = costs.lat[layer]
         if costs.is_chain:
             # Only the previous layer's output may move: cheaper than asking the view per core.
-            src, move = chain_input(self._bw, job, layer)
+            src = job.layer_accelerator(layer - 1) if layer else -1
+            move = costs.chain_move_s[layer]
             return [now + (0.0 if a == src else move) + lat[a] for a in self._accs]
         transfer = view.transfer_s
         return [now + transfer(job, layer, a) + lat[a] for a in self._accs]

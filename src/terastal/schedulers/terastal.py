@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from terastal.errors import InputError
 from terastal.model.contract import SimView
 from terastal.model.costs import IDENTICAL_REL_TOL
-from terastal.model.job import Job, chain_input
+from terastal.model.job import Job
 from terastal.schedulers.base import Scheduler
 
 _INF = float("inf")
@@ -243,7 +243,6 @@ class Terastal(Scheduler):
         entries = self._entries
         tasks = self._tasks
         slack = self.drop_slack
-        bw = view.transfer_bytes_per_s
         fresh = []
         for job in view.ready_changes:
             if job not in ready:
@@ -256,7 +255,8 @@ class Terastal(Scheduler):
             release = job.release
             if st.chain:
                 # Only the previous layer's output may move, and where it ran is fixed now.
-                src, move = chain_input(bw, job, layer)
+                src = job.layer_accelerator(layer - 1) if layer else -1
+                move = job.costs.chain_move_s[layer]
             else:
                 src, move = None, 0.0
             entry = (release + st.prio[layer], job.id, job, layer, st, rem * slack,

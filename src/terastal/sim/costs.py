@@ -25,6 +25,7 @@ def build_task_costs(
     """
     out = []
     num_acc = len(platform.accelerators)
+    bw = float(platform.transfer_bytes_per_s)
     for i, task in enumerate(scenario.tasks):
         if task.name not in tables:
             raise InputError(f"no cost table for task {task.name!r}")
@@ -38,5 +39,5 @@ def build_task_costs(
         lat = np.asarray(table.latency_s, dtype=float)
         if not (np.isfinite(lat).all() and (lat >= 0).all()):
             raise InputError(f"cost table of task {task.name!r}: latencies must be >= 0")
-        out.append(TaskCosts(task, i, table, num_acc))
+        out.append(TaskCosts(task, i, table, num_acc, bw))
     return tuple(out)
