@@ -13,23 +13,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
+from terastal.reproduce import family
 from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
 
-# Label -> (registered scheduler, options). Terastal ablations are labelled after it.
+# Labels -> (registered scheduler, options): the baseline family, DREAM, Terastal and its
+# ablations (label scheme in terastal.reproduce.family).
 SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "fcfs": ("fcfs", {}),
-    "edf": ("edf", {}),
-    "dream": ("dream", {}),
-    "terastal": ("terastal", {}),
-    "terastal-novariants": ("terastal", {"variants": False}),
-    "terastal-nobudgets": ("terastal", {"budgets": False}),
-    "terastal-nodrops": ("terastal", {"drops": False}),
-    # Extra context (not in the default set): baselines with earliest-finish mapping.
-    "fcfs-ef": ("fcfs", {"mapping": "earliest_finish"}),
-    "edf-ef": ("edf", {"mapping": "earliest_finish"}),
+    label: family.config(label) for label in family.labels(full=True)
 }
-#: Labels run by default: the paper's baselines, terastal and its ablations.
-DEFAULT_SCHEDULERS = tuple(s for s in SCHEDULERS if not s.endswith("-ef"))
+#: Labels run by default: the default baseline family, DREAM, Terastal and its ablations.
+DEFAULT_SCHEDULERS = family.labels()
 
 
 def run_point(
@@ -71,7 +64,7 @@ def run_point(
     density = max_density(scenario, tables)
     rows = []
     for label in schedulers:
-        name, opts = SCHEDULERS[label]
+        name, opts = family.config(label)
         for seed in seeds:
             sched = make_scheduler(name, **({"plan": plan} if name == "terastal" else {}), **opts)
             result = simulate(
@@ -95,6 +88,7 @@ def run_point(
                         "in_time": mm["in_time"],
                         "late": mm["late"],
                         "dropped": mm["dropped"],
+                        "unreleased": mm["unreleased"],
                         "miss_rate": mm["miss_rate"],
                         "accuracy_loss": mm["accuracy_loss_mean"],
                         "has_variants": mm["has_variants"],
@@ -145,7 +139,7 @@ def run_suite(
     suite : Suite
         What to run.
     schedulers : sequence of str
-        Labels from :data:`SCHEDULERS`.
+        Labels (:func:`terastal.reproduce.family.config`).
     workers : int, optional
         Worker processes (default: CPU count); 1 runs in this process.
     late : str
@@ -156,14 +150,9 @@ def run_suite(
         Backend spec for every point, e.g. ``"analytical:mode=xrbench"`` or ``"zigzag"``
         (default: the suite's ``cost_model``, else the default analytical model).
     """
-    from terastal.errors import InputError
 
-    unknown = [s for s in schedulers if s not in SCHEDULERS]
-    if unknown:
-        raise InputError(
-            f"unknown scheduler label(s) {', '.join(unknown)} (known: {', '.join(SCHEDULERS)})",
-            field="schedulers",
-        )
+    for label in schedulers:
+        family.config(label)  # an unknown label fails here, naming the scheme
     spec = cost_model if cost_model is not None else suite.cost_model
     _cost_model(spec)  # a bad spec fails here, before any worker starts
     args = _point_args(suite, schedulers, late, spec)
