@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from terastal.reproduce import family
+from terastal.reproduce.random_mixes import keep_deadline_periods
 from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
 
 # Labels -> (registered scheduler, options): the baseline family, DREAM, Terastal and its
@@ -58,6 +59,7 @@ def run_point(
     scenario = scale_to_utilization(
         base, build_cost_tables(base, platform, cost), utilization, mix.shares
     )
+    scenario = keep_deadline_periods(scenario, mix)  # random mixes: deadlines in periods
     plan = make_plan(scenario, platform, cost)
     tables = build_cost_tables(scenario, platform, cost, plan.variant_shapes())
     load = measure_load(scenario, tables)
