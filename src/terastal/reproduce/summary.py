@@ -43,16 +43,16 @@ def run_pooled_and_worst(rows: Sequence[dict]) -> dict[tuple, tuple[float, float
     """Per (scheduler, mix, platform, utilization, seed): pooled and worst-model miss rate.
 
     Pooled = all missed frames (late, dropped, never released) over all released frames of
-    the run; worst = the highest per-model miss rate of the run.
+    the run (None for rows without counts); worst = the highest per-model miss rate of the run.
     """
     missed: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0])
     for r in rows:
         acc = missed[(r["scheduler"], *(r[k] for k in _RUN))]
-        acc[0] += r["late"] + r["dropped"] + r.get("unreleased", 0)
-        acc[1] += r["released"]
+        acc[0] += r.get("late", 0) + r.get("dropped", 0) + r.get("unreleased", 0)
+        acc[1] += r.get("released", 0)
         if r["miss_rate"] is not None:
             acc[2] = max(acc[2], r["miss_rate"])
-    return {k: (m / n if n else 0.0, w) for k, (m, n, w) in missed.items()}
+    return {k: (m / n if n else None, w) for k, (m, n, w) in missed.items()}
 
 
 def best_baseline(rows: Sequence[dict], baselines: Sequence[str]) -> list[dict]:
@@ -123,7 +123,9 @@ def summarize(rows: Sequence[dict]) -> dict:
         "runs": len(runs),
     }
     pw = run_pooled_and_worst(rows)
-    out["pooled_miss_rate"] = {s: _mean([v[0] for k, v in pw.items() if k[0] == s]) for s in scheds}
+    out["pooled_miss_rate"] = {
+        s: _mean([v[0] for k, v in pw.items() if k[0] == s and v[0] is not None]) for s in scheds
+    }
     out["worst_model_miss_rate"] = {
         s: _mean([v[1] for k, v in pw.items() if k[0] == s]) for s in scheds
     }
