@@ -61,7 +61,7 @@ def print_summary(summary: dict) -> None:
         title=f"{summary['scenario']} on {summary['platform']}, seeds {summary['seeds']}, "
         f"late={summary['late_policy']}"
     )
-    table.add_column("scheduler")
+    table.add_column("scheduler", no_wrap=True, min_width=max(map(len, scheds), default=9))
     table.add_column("mean miss", justify="right")
     table.add_column("pooled", justify="right")
     table.add_column("worst model", justify="right")
