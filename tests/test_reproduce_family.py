@@ -68,6 +68,7 @@ def test_best_baseline_is_chosen_per_point_and_averaged():
     assert by_point["m2"]["best"] == "fcfs"
     best = (0.25 + 0.1) / 2
     assert s["best_baseline_mean_miss_rate"] == pytest.approx(best)
+    assert s["best_baseline_pooled_miss_rate"] == pytest.approx(best)  # one model per run
     mr = s["mean_miss_rate"]["terastal"]  # runs: 0.3, 0.3, (0 + 0.1) / 2
     assert mr == pytest.approx((0.3 + 0.3 + 0.05) / 3)
     assert s["reduction_vs"]["best"] == pytest.approx(1 - mr / best)

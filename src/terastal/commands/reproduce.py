@@ -139,7 +139,8 @@ def register(app: typer.Typer) -> None:
         if best is not None:
             console.print(
                 f"best baseline per point ({len(summary['baselines'])} configurations): "
-                f"{100 * best:.2f} % mean miss rate"
+                f"{100 * best:.2f} % mean miss rate, "
+                f"{100 * summary['best_baseline_pooled_miss_rate']:.2f} % pooled"
             )
         if "points_lost" in summary:
             console.print(

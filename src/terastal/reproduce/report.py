@@ -93,6 +93,9 @@ def report_md(rows: Sequence[dict], summary: dict, plots: Sequence[str], title: 
         "| terastal vs | miss-rate reduction (ours) | paper |",
         "|---|---:|---:|",
         f"| best baseline per point | {_pct(red.get('best'))} | - |",
+        f"| pooled miss rate: best baseline per point "
+        f"{_pct(summary.get('best_baseline_pooled_miss_rate'))}, terastal "
+        f"{_pct(summary['pooled_miss_rate'].get('terastal'))} | | |",
         *(f"| {b} | {_pct(red.get(b))} | {_pct(PAPER[b])} |" for b in BASELINES if b in red),
         f"| accuracy loss | {_pct(summary.get('accuracy_loss_mean'))} | "
         f"{_pct(PAPER['accuracy_loss'])} |",
