@@ -24,9 +24,10 @@ def summarize(runs: Sequence[dict]) -> dict:
     -------
     dict
         ``mean_miss_rate``, ``pooled_miss_rate``, ``worst_model_miss_rate`` (each the mean
-        over seeds of the run's value), ``miss_rate_by_model``, ``accuracy_loss_mean``, ``energy_mj``,
-        ``xrbench_score``, ``p99_ms_by_model``, ``drop_rate_by_model``, decision-time and
-        dispatch statistics, and ``runs`` (per seed: seed, mean miss rate, score, energy).
+        over seeds of the run's value), ``miss_rate_by_model``, ``accuracy_loss_mean``,
+        ``energy_mj``, ``xrbench_score``, ``p99_ms_by_model``, ``drop_rate_by_model``,
+        decision-time and dispatch statistics, and ``runs`` (per seed: seed, miss rates,
+        score, energy).
     """
     models = list(runs[0]["models"])
     return {
