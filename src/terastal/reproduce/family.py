@@ -101,10 +101,21 @@ def full_family() -> tuple[str, ...]:
 
 
 def default_family() -> tuple[str, ...]:
-    """The baselines run by default: fcfs and edf with every lever (the paper's baselines
-    and the ladder), and rm, lst and heft with their strongest levers (earliest-finish
-    mapping, hopeless drops) — the full family is 30 configurations, a 2.5x longer run."""
-    out = [baseline_label(p, m, d) for p in ("fcfs", "edf") for m in MAPPINGS for d in DROPS]
+    """The 13 baselines run by default.
+
+    fcfs and edf with every lever (the paper's baselines and the ladder's rungs) except
+    earliest finish without drops, and rm, lst and heft with their strongest levers
+    (earliest finish, hopeless drops). Earliest finish without drops scans an unbounded
+    backlog at every call under overload (quadratic in simulated time) and is dominated by
+    the same mapping with drops; it stays in the full family (30 configurations).
+    """
+    out = [
+        baseline_label(p, m, d)
+        for p in ("fcfs", "edf")
+        for m in MAPPINGS
+        for d in DROPS
+        if (m, d) != ("earliest_finish", "never")
+    ]
     out += [baseline_label(p, "earliest_finish", "hopeless") for p in ("rm", "lst", "heft")]
     return tuple(out)
 
