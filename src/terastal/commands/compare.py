@@ -58,8 +58,10 @@ def print_summary(summary: dict) -> None:
         title=f"{summary['scenario']} on {summary['platform']}, seeds {summary['seeds']}, "
         f"late={summary['late_policy']}"
     )
-    table.add_column("scheduler")
+    table.add_column("scheduler", no_wrap=True, min_width=max(map(len, scheds), default=9))
     table.add_column("mean miss", justify="right")
+    table.add_column("pooled", justify="right")
+    table.add_column("worst model", justify="right")
     for m in models:
         table.add_column(f"miss {m}", justify="right")
     for col in ("energy mJ", "XRBench", "acc. loss", "decide p50 µs"):
@@ -68,6 +70,8 @@ def print_summary(summary: dict) -> None:
         table.add_row(
             label,
             f(s["mean_miss_rate"], ".2%"),
+            f(s.get("pooled_miss_rate"), ".2%"),
+            f(s.get("worst_model_miss_rate"), ".2%"),
             *(f(s["miss_rate_by_model"][m], ".1%") for m in models),
             f(s["energy_mj"], ".1f"),
             f(s["xrbench_score"], ".2f"),

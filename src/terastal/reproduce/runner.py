@@ -13,25 +13,17 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
+from terastal.reproduce import family
+from terastal.reproduce.random_mixes import keep_deadline_periods
 from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
 
-# Label -> (registered scheduler, options). Terastal ablations are labelled after it.
+# Labels -> (registered scheduler, options): the baseline family, DREAM, Terastal and its
+# ablations (label scheme in terastal.reproduce.family).
 SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "fcfs": ("fcfs", {}),
-    "edf": ("edf", {}),
-    # DREAM as the paper protocol ran it, and with its tuned defaults (docs/design.md, "DREAM").
-    "dream": ("dream", {"preset": "paper"}),
-    "dream-tuned": ("dream", {}),
-    "terastal": ("terastal", {}),
-    "terastal-novariants": ("terastal", {"variants": False}),
-    "terastal-nobudgets": ("terastal", {"budgets": False}),
-    "terastal-nodrops": ("terastal", {"drops": False}),
-    # Extra context (not in the default set): baselines with earliest-finish mapping.
-    "fcfs-ef": ("fcfs", {"mapping": "earliest_finish"}),
-    "edf-ef": ("edf", {"mapping": "earliest_finish"}),
+    label: family.config(label) for label in family.labels(full=True)
 }
-#: Labels run by default: the paper's baselines, terastal and its ablations.
-DEFAULT_SCHEDULERS = tuple(s for s in SCHEDULERS if not s.endswith("-ef"))
+#: Labels run by default: the default baseline family, DREAM, Terastal and its ablations.
+DEFAULT_SCHEDULERS = family.labels()
 
 
 def run_point(
@@ -62,12 +54,13 @@ def run_point(
     cost = cost_model or "analytical"
     base_tables = prepare(Case(base, platform, cost)).tables()
     scenario = scale_to_utilization(base, base_tables, utilization, mix.shares)
+    scenario = keep_deadline_periods(scenario, mix)  # random mixes: deadlines in periods
     prepared = prepare(Case(scenario, platform, cost))
     load = prepared.load()
     density = max_density(scenario, prepared.tables())
     rows = []
     for label in schedulers:
-        name, opts = SCHEDULERS[label]
+        name, opts = family.config(label)
         for seed in seeds:
             spec = RunSpec(
                 scenario, platform, name, opts, cost_model=cost, late=late, seed=seed,
@@ -90,6 +83,7 @@ def run_point(
                         "in_time": mm["in_time"],
                         "late": mm["late"],
                         "dropped": mm["dropped"],
+                        "unreleased": mm["unreleased"],
                         "miss_rate": mm["miss_rate"],
                         "accuracy_loss": mm["accuracy_loss_mean"],
                         "has_variants": mm["has_variants"],
@@ -132,7 +126,7 @@ def run_suite(
     suite : Suite
         What to run.
     schedulers : sequence of str
-        Labels from :data:`SCHEDULERS`.
+        Labels (:func:`terastal.reproduce.family.config`).
     workers : int, optional
         Worker processes (default: CPU count); 1 runs in this process.
     late : str
@@ -144,14 +138,9 @@ def run_suite(
         (default: the suite's ``cost_model``, else the default analytical model).
     """
     from terastal.cost import resolve_cost_model
-    from terastal.errors import InputError
 
-    unknown = [s for s in schedulers if s not in SCHEDULERS]
-    if unknown:
-        raise InputError(
-            f"unknown scheduler label(s) {', '.join(unknown)} (known: {', '.join(SCHEDULERS)})",
-            field="schedulers",
-        )
+    for label in schedulers:
+        family.config(label)  # an unknown label fails here, naming the scheme
     spec = cost_model if cost_model is not None else suite.cost_model
     resolve_cost_model(spec)  # a bad spec fails here, before any worker starts
     args = _point_args(suite, schedulers, late, spec)
