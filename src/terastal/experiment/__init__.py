@@ -10,11 +10,13 @@ plan source (``"auto"``, a plan file, or none), the late policy, seed, horizon a
     outcome.metrics["mean_miss_rate"]
 
 Tables and plans are cached by the content of their inputs (:mod:`terastal.experiment.cache`),
-so the seeds and schedulers of one case share one plan and one set of tables. Every command,
+so the seeds and schedulers of one case share one plan and one set of tables, in memory and on
+disk across processes (:mod:`terastal.experiment.diskcache`; ``TERASTAL_NO_CACHE=1`` bypasses it). Every command,
 study (sweep, reproduce, bound) and benchmark goes through here.
 """
 
 from terastal.experiment.cache import MEMORY, CaseCache, MemoryCache, cache_key, fingerprint
+from terastal.experiment.diskcache import DiskCache, TieredCache, cache_dir, default_cache
 from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, cost_model_key, prepare
 from terastal.experiment.compare import check_specs, compare
 from terastal.experiment.plans import check_plan, load_plan_file
@@ -33,18 +35,22 @@ __all__ = [
     "MEMORY",
     "Case",
     "CaseCache",
+    "DiskCache",
     "MemoryCache",
     "PlannerOptions",
     "Policy",
     "Prepared",
     "RunOutcome",
     "RunSpec",
+    "TieredCache",
+    "cache_dir",
     "cache_key",
     "check_plan",
     "check_spec",
     "check_specs",
     "compare",
     "cost_model_key",
+    "default_cache",
     "fingerprint",
     "load_plan_file",
     "make_policy",
