@@ -18,6 +18,7 @@ empties it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -166,10 +167,8 @@ class DiskCache:
         for p in self.entries():
             agg = kinds[p.parent.name]
             agg["entries"] += 1
-            try:
+            with contextlib.suppress(OSError):  # removed meanwhile by a clear
                 agg["bytes"] += p.stat().st_size
-            except OSError:
-                pass
         return {"dir": str(self.root), "kinds": kinds}
 
     def clear(self) -> int:
