@@ -36,11 +36,22 @@ def _load(name: str, module: str):
         return None
     sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     register(sub)
-    return typer.main.get_group(sub).commands.get(name)
+    cmd = typer.main.get_group(sub).commands.get(name)
+    if cmd is not None:
+        from terastal.commands._coerce import install
+
+        install(cmd)  # plain option values without typer's pydantic path
+    return cmd
 
 
 class LazyGroup(TyperGroup):
     """The root command: subcommands are listed by module name and imported when used."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        from terastal.commands._coerce import install
+
+        super().__init__(*args, **kwargs)
+        install(self)  # its --help, without typer's pydantic path
 
     def list_commands(self, ctx) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in _modules() if n not in self.commands)]
