@@ -11,6 +11,7 @@ slot; with a typer that has none (older or newer releases), nothing is changed.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from pathlib import Path
@@ -91,11 +92,12 @@ def install(command: Any) -> None:
         return
 
     def give(param: Any) -> Any:
-        if _plain(param):
-            desc = param.type_descriptor
-            param._runtime_param = cls(
-                parameter_info=desc.parameter_info, annotation=desc.annotation
-            )
+        with contextlib.suppress(AttributeError, TypeError):  # another typer's fields: keep its
+            if _plain(param):
+                desc = param.type_descriptor
+                param._runtime_param = cls(
+                    parameter_info=desc.parameter_info, annotation=desc.annotation
+                )
         return param
 
     def visit(cmd: Any) -> None:
