@@ -8,6 +8,10 @@ Usage (from the repository root; BEFORE is the ``src`` of another checkout, e.g.
 ``git archive <commit> src | tar -x -C /tmp/before``)::
 
     python benchmarks/ab_whole.py --before /tmp/before/src --rounds 9
+    python benchmarks/ab_whole.py --before /tmp/before/src --reproduce --rounds 3
+
+``--reproduce`` compares ``terastal reproduce --quick --workers 2`` instead (the after side
+with a cache filled by a first run), and checks that every ``runs.csv`` is byte-identical.
 """
 
 from __future__ import annotations
@@ -30,8 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--before", required=True, help="src directory of the older checkout")
     ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "ab_whole.json"))
+    ap.add_argument("--reproduce", action="store_true", help="reproduce --quick, not simulate")
+    ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
+    name = "ab_reproduce.json" if args.reproduce else "ab_whole.json"
+    out = Path(args.out) if args.out else Path(__file__).parent / "results" / name
     cache = tempfile.mkdtemp(prefix="terastal-ab-")
 
     def env(src: str) -> dict:
@@ -40,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return e
 
     cli = [sys.executable, "-m", "terastal.cli", *SIM_ARGS, "--no-progress"]
+    if args.reproduce:
+        return _reproduce(args, out, cache, env)
     cmds = {
         "before: terastal": ([*cli, "--scheduler", "terastal"], env(args.before)),
         "after: terastal, warm cache": ([*cli, "--scheduler", "terastal"], env(SRC)),
@@ -68,8 +77,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:30s} wall {m['wall_s']:.3f} s  CPU {m['cpu_s']:.3f} s  "
               f"peak RSS {m['peak_rss_mib']:.0f} MiB")  # fmt: skip
     print(f"load {min(loads):.1f} - {max(loads):.1f}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1) + "\n")
+    return 0
+
+
+def _reproduce(args, out: Path, cache: str, env) -> int:
+    """``reproduce --quick`` of both checkouts, alternating; runs.csv compared byte for byte."""
+    import subprocess
+
+    def argv(dest: str) -> list[str]:
+        return [sys.executable, "-m", "terastal.cli", "reproduce", "--quick", "--workers", "2",
+                "--out", dest]  # fmt: skip
+
+    sides = {"before": env(args.before), "after": env(SRC)}
+    subprocess.run(argv(f"{cache}/fill"), env=sides["after"], capture_output=True, check=True)
+    reference = Path(f"{cache}/fill/runs.csv").read_bytes()
+    rows: dict[str, list[dict]] = {k: [] for k in sides}
+    for r in range(args.rounds):
+        for side in ("before", "after") if r % 2 == 0 else ("after", "before"):
+            dest = f"{cache}/{side}{r}"
+            row = measure(argv(dest), env=sides[side])
+            row["load_avg"] = load_avg()
+            row["runs_csv_identical"] = Path(f"{dest}/runs.csv").read_bytes() == reference
+            rows[side].append(row)
+            print(f"round {r + 1}: {side} {row['wall_s']:.1f} s wall, {row['cpu_s']:.1f} CPU-s, "
+                  f"load {row['load_avg']:.1f}", file=sys.stderr, flush=True)  # fmt: skip
+    res = {"before": args.before, "rounds": args.rounds, "rows": rows}
+    for side, rs in rows.items():
+        med = {k: statistics.median(x[k] for x in rs) for k in ("wall_s", "cpu_s", "peak_rss_mib")}
+        res[side] = med
+        same = all(x["runs_csv_identical"] for x in rs)
+        print(f"{side:7s} wall {med['wall_s']:.1f} s  CPU {med['cpu_s']:.1f} s  peak RSS "
+              f"{med['peak_rss_mib']:.0f} MiB  runs.csv identical: {same}")  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1) + "\n")
     return 0
 
 
