@@ -141,9 +141,18 @@ def test_a_damaged_entry_is_rebuilt_and_rewritten(tmp_path, damage):
     assert all(d.get(k) is not None for k in _keys(Case(SC, PF)))
 
 
-def test_runs_are_identical_cold_warm_and_uncached(tmp_path):
+def _paper_mix():
+    from terastal.reproduce.suite import Mix, build_mix
+
+    return build_mix(Mix("pair", models=("resnet50", "swin_tiny")))
+
+
+@pytest.mark.parametrize("scenario", [SC, "paper"])
+def test_runs_are_identical_cold_warm_and_uncached(tmp_path, scenario):
+    sc = _paper_mix() if scenario == "paper" else scenario
+
     def go(cache):
-        spec = RunSpec(SC, PF, "terastal", seed=3, duration_s=0.2)
+        spec = RunSpec(sc, PF, "terastal", seed=3, duration_s=0.2)
         out = run(spec, cache=cache)
         return _strip(out.metrics), out.result.log
 
@@ -151,6 +160,12 @@ def test_runs_are_identical_cold_warm_and_uncached(tmp_path):
     cold = go(_tiered(tmp_path))
     warm = go(_tiered(tmp_path))
     assert uncached == cold == warm
+    if scenario == "paper":  # the plan has variants: tables with their shapes are cached too
+        plan = prepare(Case(sc, PF), _tiered(tmp_path)).auto_plan()
+        assert plan.variant_shapes()
+        # the plan and the tables with its variants: the warm run, whose plan was read back,
+        # found the tables under the same key (else a third entry would be there)
+        assert len(DiskCache(tmp_path).entries()) == 2
 
 
 WRITER = """
