@@ -1,6 +1,6 @@
 """Whole ``terastal simulate`` processes of two checkouts, side by side (before and after).
 
-Each label runs once per round, the order rotated each round, with compiled bytecode and a
+Each label runs once per round, the order rotated each round, with bytecode and a
 shared fresh on-disk cache (filled, with the bytecode, by one run of each before the rounds);
 medians of wall, CPU and peak memory are printed and written as JSON.
 
@@ -42,9 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = tempfile.mkdtemp(prefix="terastal-ab-")
 
     def env(src: str) -> dict:
-        e = cache_env(cache)
-        e.update(PYTHONPATH=src, PYTHONPYCACHEPREFIX=f"{cache}/pycache{src.replace('/', '_')}")
-        return e
+        return {**cache_env(cache), "PYTHONPATH": src}
 
     cli = [sys.executable, "-m", "terastal.cli", *SIM_ARGS, "--no-progress"]
     if args.reproduce:

@@ -16,8 +16,8 @@
     The full bundled suite (``terastal reproduce``), behind ``run_all.py --full-suite``:
     minutes on two cores.
 
-Measured commands run with compiled bytecode, as an installed package has it, and their own
-on-disk cache (:func:`cache_env`). Every figure is of a whole process tree, read from
+Measured commands run with bytecode, as an installed package has it, and their own on-disk
+cache (:func:`cache_env`). Every figure is of a whole process tree, read from
 ``os.wait4``: wall time, CPU time (user + system of the process and the children it waited
 for) and peak resident set (the largest single process of the tree, ``ru_maxrss``). Runs per
 second count distinct (mix, platform, utilization, scheduler, seed) rows of ``runs.csv``.
@@ -114,14 +114,13 @@ def _maestro_binary() -> tuple[str | None, str]:
 
 
 def cache_env(cache_dir: str) -> dict:
-    """The environment of a measured command: its own on-disk cache (turned on), and compiled
-    bytecode kept in ``cache_dir/pycache`` as an installed package has it (without it, every
-    process compiles each module it imports from source; ``PYTHONDONTWRITEBYTECODE`` is
-    dropped, and the working tree gets no ``__pycache__``)."""
+    """The environment of a measured command: its own on-disk cache (turned on), and bytecode
+    written and read as an installed package has it. Without it (``PYTHONDONTWRITEBYTECODE``,
+    which is dropped), every process compiles each module of the working tree it imports;
+    the ``__pycache__`` directories this writes are ignored by git."""
     drop = ("TERASTAL_NO_CACHE", "PYTHONDONTWRITEBYTECODE")
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["TERASTAL_CACHE_DIR"] = cache_dir
-    env["PYTHONPYCACHEPREFIX"] = os.path.join(cache_dir, "pycache")
     return env
 
 
