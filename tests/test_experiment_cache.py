@@ -114,7 +114,24 @@ def test_every_input_changes_the_keys(monkeypatch):
     monkeypatch.setattr(terastal, "__version__", terastal.__version__ + ".post1")
     assert not set(_keys(Case(SC, PF))) & base  # the package version
     monkeypatch.undo()
+    stamp = terastal.experiment.cache.code_stamp()
+    monkeypatch.setattr(terastal.experiment.cache, "code_stamp", lambda: stamp[::-1])
+    assert not set(_keys(Case(SC, PF))) & base  # the package's code
+    monkeypatch.undo()
     assert set(_keys(Case(SC, PF))) == base  # and the same inputs give the same keys
+
+
+def test_the_code_stamp_follows_every_edit_of_the_package_files(tmp_path):
+    from terastal.experiment.cache import _stamp_tree
+
+    (tmp_path / "planner").mkdir()
+    (tmp_path / "planner" / "make.py").write_text("x = 1\n")
+    (tmp_path / "__pycache__").mkdir()
+    first = _stamp_tree(str(tmp_path))
+    (tmp_path / "__pycache__" / "make.cpython-311.pyc").write_bytes(b"compiled")
+    assert _stamp_tree(str(tmp_path)) == first  # bytecode written on import changes nothing
+    (tmp_path / "planner" / "make.py").write_text("x = 22\n")
+    assert _stamp_tree(str(tmp_path)) != first
 
 
 def test_an_edited_scenario_file_changes_the_key(tmp_path):

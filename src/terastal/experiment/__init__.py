@@ -15,7 +15,14 @@ disk across processes (:mod:`terastal.experiment.diskcache`; ``TERASTAL_NO_CACHE
 it). Every command, study (sweep, reproduce, bound) and benchmark goes through here.
 """
 
-from terastal.experiment.cache import MEMORY, CaseCache, MemoryCache, cache_key, fingerprint
+from terastal.experiment.cache import (
+    MEMORY,
+    CaseCache,
+    MemoryCache,
+    cache_key,
+    code_stamp,
+    fingerprint,
+)
 from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, cost_model_key, prepare
 from terastal.experiment.compare import check_specs, compare
 from terastal.experiment.diskcache import DiskCache, TieredCache, cache_dir, default_cache
@@ -48,6 +55,7 @@ __all__ = [
     "check_plan",
     "check_spec",
     "check_specs",
+    "code_stamp",
     "compare",
     "cost_model_key",
     "default_cache",
