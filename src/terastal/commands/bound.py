@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._vocab import CostModelOpt, DurationOpt, SeedOpt, console
+from terastal.commands._vocab import (
+    CostModelOpt,
+    DurationOpt,
+    NoCacheOpt,
+    SeedOpt,
+    apply_no_cache,
+    console,
+)
 from terastal.errors import InputError
 
 
@@ -70,8 +77,10 @@ def register(app: typer.Typer) -> None:
         hint: Annotated[
             bool, typer.Option("--hint/--no-hint", help="Warm-start from online schedulers.")
         ] = True,
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Fewest deadline misses any schedule can achieve on the simulator's trace."""
+        apply_no_cache(no_cache)
         from terastal.bound import solve_bound
         from terastal.bound.report import solution_metrics
         from terastal.metrics import jobs_csv, to_json, write_atomic

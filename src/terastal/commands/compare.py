@@ -11,10 +11,12 @@ from terastal.commands._vocab import (
     CostModelOpt,
     DurationOpt,
     LateOpt,
+    NoCacheOpt,
     PlanOpt,
     ProgressOpt,
     SchedulerHelpCommand,
     SeedsOpt,
+    apply_no_cache,
     console,
     option_flag,
     parse_options,
@@ -111,8 +113,10 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--compat", help="xrbench: XRBench-MAESTRO's engine, policy, scores."),
         ] = None,
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Run several schedulers on identical arrivals and print a comparison table."""
+        apply_no_cache(no_cache)
         if compat is not None:  # a compatibility profile has its own engine and policy
             from terastal.xrbench.compat import check_profile, compare_compat
 

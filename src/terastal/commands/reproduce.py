@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._vocab import COST_MODEL_HELP, LateOpt
+from terastal.commands._vocab import COST_MODEL_HELP, LateOpt, NoCacheOpt, apply_no_cache
 from terastal.commands._vocab import console as make_console
 from terastal.errors import InputError
 
@@ -61,8 +61,10 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         late: LateOpt = "scheduler",
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Run the suite x schedulers x seeds; write summary.json, runs.csv, plots, report.md."""
+        apply_no_cache(no_cache)
         from rich.progress import Progress
         from rich.table import Table
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from terastal.commands._vocab import NoCacheOpt, apply_no_cache
 from terastal.errors import InputError
 
 
@@ -55,8 +56,10 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--dry-run", help="Validate and count points; run nothing.")
         ] = False,
         progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Run a parameter sweep (resumable: points already stored as ok are skipped)."""
+        apply_no_cache(no_cache)
         from terastal.sweep import ResultStore, load_grid, run_sweep
 
         if workers is not None and workers < 1:

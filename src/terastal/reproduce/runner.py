@@ -3,7 +3,8 @@
 A point scales its mix to the utilization, then runs every scheduler on the same arrivals
 (same seeds) through :func:`terastal.experiment.run`, which plans the point once (the plan
 depends on the task rates) and shares it, and the cost tables, between the point's runs. Points run
-in a process pool; results are independent of the number of workers.
+in a process pool, the costliest first (:func:`point_cost`); results are independent of the
+number of workers and of that order.
 """
 
 from __future__ import annotations
@@ -98,6 +99,19 @@ def run_point(
     return rows
 
 
+def point_cost(mix: Mix, platform_spec: str, utilization: float) -> float:
+    """A relative estimate of a point's CPU, to start the costliest points first.
+
+    Dispatches grow with the tasks and cores a point keeps busy and its utilization; past
+    saturation the backlog of the no-drop runs makes each decision dearer too, hence the
+    square. Points of one suite share their seeds, horizon and schedulers, which drop out.
+    On the profiled suites this orders the dearest points first (docs/benchmarks.md).
+    """
+    tasks = len(build_mix(mix).tasks)
+    cores = len(resolve_platform(platform_spec).accelerators)
+    return tasks * cores * utilization**2
+
+
 def _point_args(
     suite: Suite, schedulers: Sequence[str], late: str, cost_model: str | None = None
 ) -> list[tuple]:
@@ -152,8 +166,11 @@ def run_suite(
             if progress:
                 progress(i + 1, len(args))
     else:
+        # Costliest first, so that the last points to finish are short ones; rows are put
+        # back in the suite's order, so the order of submission changes no result.
+        order = sorted(range(len(args)), key=lambda i: -point_cost(*args[i][:3]))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(run_point, *a): i for i, a in enumerate(args)}
+            futures = {pool.submit(run_point, *args[i]): i for i in order}
             for done, fut in enumerate(as_completed(futures), 1):
                 results[futures[fut]] = fut.result()
                 if progress:
