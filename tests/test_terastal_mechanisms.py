@@ -15,8 +15,8 @@ from terastal.sim import check_invariants, simulate
 def paper_mix():
     """Four paper models with variants on Dual_4K/WS_OS at utilization 1.0, and a 0.5 twin."""
     from terastal.cost import build_cost_tables, default_cost_model
+    from terastal.experiment import Case, prepare
     from terastal.io import load_model, load_model_fps, load_platform
-    from terastal.sim.setup import with_plan
     from terastal.workloads import scale_to_utilization
 
     pf = load_platform("Dual_4K/WS_OS")
@@ -26,7 +26,9 @@ def paper_mix():
     out = {}
     for u in (0.5, 1.0):
         sc = scale_to_utilization(base, tables, u, "equal")
-        plan, tb = with_plan(sc, pf)
+        prep = prepare(Case(sc, pf))
+        plan = prep.auto_plan()
+        tb = prep.tables(plan)
         out[u] = (sc, pf, tb, plan)
     return out
 
@@ -121,15 +123,21 @@ def test_fairness_guard_lowers_the_worst_model_rate(paper_mix):
 @pytest.mark.parametrize(
     "opts, match",
     [
-        ({"accuracy": "loose"}, "accuracy must be one of budget, static"),
-        ({"job_ceiling": 1.5}, "job_ceiling must be in"),
-        ({"accuracy_limit": -0.1}, "accuracy_limit must be in"),
-        ({"budget_window": 0}, "budget_window must be an integer >= 1"),
-        ({"backlog": -1}, "backlog must be an integer >= 0"),
-        ({"fair_boost": -1}, "fair_boost must be >= 0"),
-        ({"priority": "lifo"}, "priority must be one of deadline, virtual, laxity"),
+        ({"accuracy": "loose"}, "option accuracy: must be one of budget, static"),
+        ({"job_ceiling": 1.5}, r"option job_ceiling: must be in \[0, 1\)"),
+        ({"accuracy_limit": -0.1}, "option accuracy_limit: must be in"),
+        ({"accuracy_limit": "2%"}, "option accuracy_limit: must be a number"),
+        ({"budget_window": 0}, "option budget_window: must be >= 1"),
+        ({"budget_window": 2.5}, "option budget_window: must be an integer"),
+        ({"backlog": -1}, "option backlog: must be >= 0"),
+        ({"fair_boost": -1}, "option fair_boost: must be >= 0"),
+        ({"priority": "lifo"}, "option priority: must be one of deadline, virtual, laxity"),
     ],
 )
 def test_bad_mechanism_options_are_clear_errors(opts, match):
     with pytest.raises(InputError, match=match):
         make_scheduler("terastal", **opts)
+
+
+def test_accuracy_limit_may_be_left_unset_explicitly():
+    assert make_scheduler("terastal", accuracy_limit=None).accuracy_limit is None

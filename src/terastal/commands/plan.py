@@ -7,20 +7,9 @@ from typing import Annotated
 
 import typer
 
-from terastal.errors import InputError, TerastalError
-
-
-def _cost_model(name: str):
-    """The named cost backend (``terastal.cost.get_cost_model``, else the default one)."""
-    import terastal.cost as cost
-
-    getter = getattr(cost, "get_cost_model", None)
-    if getter is not None:
-        return getter(name)
-    default = getattr(cost, "default_cost_model", None)
-    if default is None:
-        raise TerastalError("no cost-model backends are available in this installation")
-    return default()
+from terastal.commands._vocab import CostModelOpt, NoCacheOpt, apply_no_cache
+from terastal.commands._vocab import console as make_console
+from terastal.errors import InputError
 
 
 def _us(x: float | None) -> str:
@@ -43,12 +32,9 @@ def print_plan(plan, show: str = "variants", ceiling: float | None = None) -> No
     ceiling : float, optional
         Per-job loss ceiling the plan was made with (marks combinations above it).
     """
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
+    console = make_console()
     accs = plan.accelerators
     util = ", ".join(
         f"{a} {u:.2f} (pref {p:.2f})"
@@ -171,9 +157,7 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--no-bundled-accuracy", help="Ignore the bundled paper accuracy tables."),
         ] = False,
-        cost_model: Annotated[
-            str, typer.Option("--cost-model", help="Cost backend name.")
-        ] = "analytical",
+        cost_model: CostModelOpt = "analytical",
         show: Annotated[
             str, typer.Option("--show", help="Layers to list: variants, all or none.")
         ] = "variants",
@@ -191,8 +175,11 @@ def register(app: typer.Typer) -> None:
                 help="Budget LP balances the bottleneck down to this, not below (0: fully).",
             ),
         ] = 0.9,
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Plan layer variants, admissible combinations and per-layer budgets."""
+        apply_no_cache(no_cache)
+        from terastal.cost import resolve_cost_model
         from terastal.io import load_platform, load_scenario
         from terastal.planner.plan import make_plan
 
@@ -200,19 +187,28 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"must be variants, all or none, got {show!r}", field="--show")
         if not 0.0 <= accuracy_loss < 1.0:
             raise InputError(f"must be in [0, 1), got {accuracy_loss}", field="--accuracy-loss")
-        sc = load_scenario(scenario)
-        pf = load_platform(platform)
-        result = make_plan(
-            sc,
-            pf,
-            _cost_model(cost_model),
-            accuracy_loss=accuracy_loss,
-            budgets=budgets,
-            accuracy_tables=accuracy_table,
-            use_bundled=not no_bundled,
-            accuracy_ceiling=accuracy_ceiling or None,
-            target_utilization=target_utilization or None,
-        )
+        if accuracy_table is None and not no_bundled:  # the automatic plan: cached
+            from terastal.experiment import Case, PlannerOptions, prepare
+
+            opts = PlannerOptions(
+                accuracy_loss,
+                budgets,
+                accuracy_ceiling=accuracy_ceiling or None,
+                target_utilization=target_utilization or None,
+            )
+            result = prepare(Case(scenario, platform, cost_model, planner=opts)).auto_plan()
+        else:
+            result = make_plan(
+                load_scenario(scenario),
+                load_platform(platform),
+                resolve_cost_model(cost_model),
+                accuracy_loss=accuracy_loss,
+                budgets=budgets,
+                accuracy_tables=accuracy_table,
+                use_bundled=not no_bundled,
+                accuracy_ceiling=accuracy_ceiling or None,
+                target_utilization=target_utilization or None,
+            )
         result.to_json(out)
         print_plan(result, show, accuracy_ceiling or None)
         typer.echo(f"wrote {out}")

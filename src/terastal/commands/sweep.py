@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from terastal.commands._vocab import NoCacheOpt, apply_no_cache
 from terastal.errors import InputError
 
 
@@ -37,7 +38,7 @@ def register(app: typer.Typer) -> None:
     @app.command("sweep")
     def sweep_cmd(
         grid: Annotated[Path, typer.Argument(help="Grid YAML file.")],
-        out: Annotated[Path, typer.Option("--out", help="Results directory.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Results directory.")],
         scheduler_address: Annotated[
             str | None,
             typer.Option(
@@ -55,8 +56,10 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--dry-run", help="Validate and count points; run nothing.")
         ] = False,
         progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Run a parameter sweep (resumable: points already stored as ok are skipped)."""
+        apply_no_cache(no_cache)
         from terastal.sweep import ResultStore, load_grid, run_sweep
 
         if workers is not None and workers < 1:

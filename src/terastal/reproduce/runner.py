@@ -1,43 +1,30 @@
 """Run a suite: every (mix, platform, utilization) point, every scheduler and seed.
 
-A point plans once (the plan depends on the task rates), builds the cost tables with the
-plan's variant shapes, and runs every scheduler on the same arrivals (same seeds). Points run
-in a process pool; results are independent of the number of workers.
+A point scales its mix to the utilization, then runs every scheduler on the same arrivals
+(same seeds) through :func:`terastal.experiment.run`, which plans the point once (the plan
+depends on the task rates) and shares it, and the cost tables, between the point's runs. Points run
+in a process pool, the costliest first (:func:`point_cost`); results are independent of the
+number of workers and of that order.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
+from terastal.reproduce import family
+from terastal.reproduce.random_mixes import keep_deadline_periods
 from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
 
-# Label -> (registered scheduler, options). Terastal ablations are labelled after it.
+# Labels -> (registered scheduler, options): the baseline family, DREAM, Terastal and its
+# ablations (label scheme in terastal.reproduce.family).
 SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "fcfs": ("fcfs", {}),
-    "edf": ("edf", {}),
-    "dream": ("dream", {}),
-    "terastal": ("terastal", {}),
-    "terastal-novariants": ("terastal", {"variants": False}),
-    "terastal-nobudgets": ("terastal", {"budgets": False}),
-    "terastal-nodrops": ("terastal", {"drops": False}),
-    # Mechanisms of docs/design.md "Variants on demand and the accuracy budget" (not default).
-    "terastal-static": ("terastal", {"accuracy": "static"}),
-    "terastal-planned": ("terastal", {"on_demand": False, "accuracy": "static"}),
-    "terastal-ondemand": ("terastal", {"backlog": 0}),
-    "terastal-nofair": ("terastal", {"fair_ratio": 0}),
-    # Extra context (not in the default set): baselines with earliest-finish mapping.
-    "fcfs-ef": ("fcfs", {"mapping": "earliest_finish"}),
-    "edf-ef": ("edf", {"mapping": "earliest_finish"}),
+    label: family.config(label) for label in family.labels(full=True)
 }
-_EXTRA_TERASTAL = ("terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair")
-#: Labels run by default: the paper's baselines, terastal and its ablations.
-DEFAULT_SCHEDULERS = tuple(
-    s for s in SCHEDULERS if not s.endswith("-ef") and s not in _EXTRA_TERASTAL
-)
+#: Labels run by default: the default baseline family, DREAM, Terastal and its ablations.
+DEFAULT_SCHEDULERS = family.labels()
 
 
 def run_point(
@@ -52,49 +39,43 @@ def run_point(
 ) -> list[dict]:
     """Run one suite point; one row per (scheduler, seed, model).
 
-    ``cost_model`` is a backend spec (``terastal.cost.get_cost_model``); None is the default
-    analytical model.
+    ``cost_model`` is a backend spec (:func:`terastal.cost.resolve_cost_model`); None is the
+    default analytical model.
 
     Returns
     -------
     list of dict
         Rows with the point's configuration, the run's summary metrics and the model's.
     """
-    from terastal.cost import build_cost_tables
-    from terastal.metrics.core import compute_metrics
-    from terastal.planner import make_plan
-    from terastal.schedulers import make_scheduler
-    from terastal.sim import simulate
-    from terastal.workloads import max_density, measure_load, scale_to_utilization
+    from terastal.experiment import Case, RunSpec, prepare, run
+    from terastal.workloads import max_density, scale_to_utilization
 
-    cost = _cost_model(cost_model)
     platform = resolve_platform(platform_spec)
     base = build_mix(mix)
-    scenario = scale_to_utilization(
-        base, build_cost_tables(base, platform, cost), utilization, mix.shares
-    )
-    plan = make_plan(scenario, platform, cost)
-    tables = build_cost_tables(scenario, platform, cost, plan.variant_shapes())
-    load = measure_load(scenario, tables)
-    density = max_density(scenario, tables)
+    cost = cost_model or "analytical"
+    base_tables = prepare(Case(base, platform, cost)).tables()
+    scenario = scale_to_utilization(base, base_tables, utilization, mix.shares)
+    scenario = keep_deadline_periods(scenario, mix)  # random mixes: deadlines in periods
+    prepared = prepare(Case(scenario, platform, cost))
+    load = prepared.load()
+    density = max_density(scenario, prepared.tables())
     rows = []
     for label in schedulers:
-        name, opts = SCHEDULERS[label]
+        name, opts = family.config(label)
         for seed in seeds:
-            sched = make_scheduler(name, **({"plan": plan} if name == "terastal" else {}), **opts)
-            result = simulate(
-                scenario, platform, tables, sched, duration_s=duration_s, seed=seed, late=late,
-                record=False,
+            spec = RunSpec(
+                scenario, platform, name, opts, cost_model=cost, late=late, seed=seed,
+                duration_s=duration_s, record=False, label=label,
             )  # fmt: skip
-            m = compute_metrics(result, getattr(sched, "accuracy_loss", None))
+            m = run(spec, prepared=prepared).metrics
             for model, mm in m["models"].items():
                 rows.append(
                     {
                         "mix": mix.name,
                         "platform": platform_spec,
                         "utilization": utilization,
-                        "utilization_measured": load.utilization,
-                        "skew": load.skew,
+                        "utilization_measured": load["utilization"],
+                        "skew": load["skew"],
                         "max_density": density,
                         "scheduler": label,
                         "seed": seed,
@@ -103,6 +84,7 @@ def run_point(
                         "in_time": mm["in_time"],
                         "late": mm["late"],
                         "dropped": mm["dropped"],
+                        "unreleased": mm["unreleased"],
                         "miss_rate": mm["miss_rate"],
                         "accuracy_loss": mm["accuracy_loss_mean"],
                         "has_variants": mm["has_variants"],
@@ -117,12 +99,17 @@ def run_point(
     return rows
 
 
-@functools.lru_cache(maxsize=4)
-def _cost_model(spec: str | None):
-    """One backend per spec and process, so its caches serve every point the process runs."""
-    from terastal.sim.setup import resolve_cost_model
+def point_cost(mix: Mix, platform_spec: str, utilization: float) -> float:
+    """A relative estimate of a point's CPU, to start the costliest points first.
 
-    return resolve_cost_model(spec)
+    Dispatches grow with the tasks and cores a point keeps busy and its utilization; past
+    saturation the backlog of the no-drop runs makes each decision dearer too, hence the
+    square. Points of one suite share their seeds, horizon and schedulers, which drop out.
+    On the profiled suites this orders the dearest points first (docs/benchmarks.md).
+    """
+    tasks = len(build_mix(mix).tasks)
+    cores = len(resolve_platform(platform_spec).accelerators)
+    return tasks * cores * utilization**2
 
 
 def _point_args(
@@ -153,7 +140,7 @@ def run_suite(
     suite : Suite
         What to run.
     schedulers : sequence of str
-        Labels from :data:`SCHEDULERS`.
+        Labels (:func:`terastal.reproduce.family.config`).
     workers : int, optional
         Worker processes (default: CPU count); 1 runs in this process.
     late : str
@@ -164,16 +151,12 @@ def run_suite(
         Backend spec for every point, e.g. ``"analytical:mode=xrbench"`` or ``"zigzag"``
         (default: the suite's ``cost_model``, else the default analytical model).
     """
-    from terastal.errors import InputError
+    from terastal.cost import resolve_cost_model
 
-    unknown = [s for s in schedulers if s not in SCHEDULERS]
-    if unknown:
-        raise InputError(
-            f"unknown scheduler label(s) {', '.join(unknown)} (known: {', '.join(SCHEDULERS)})",
-            field="schedulers",
-        )
+    for label in schedulers:
+        family.config(label)  # an unknown label fails here, naming the scheme
     spec = cost_model if cost_model is not None else suite.cost_model
-    _cost_model(spec)  # a bad spec fails here, before any worker starts
+    resolve_cost_model(spec)  # a bad spec fails here, before any worker starts
     args = _point_args(suite, schedulers, late, spec)
     workers = workers or os.cpu_count() or 1
     results: list[list[dict] | None] = [None] * len(args)
@@ -183,8 +166,11 @@ def run_suite(
             if progress:
                 progress(i + 1, len(args))
     else:
+        # Costliest first, so that the last points to finish are short ones; rows are put
+        # back in the suite's order, so the order of submission changes no result.
+        order = sorted(range(len(args)), key=lambda i: -point_cost(*args[i][:3]))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(run_point, *a): i for i, a in enumerate(args)}
+            futures = {pool.submit(run_point, *args[i]): i for i in order}
             for done, fut in enumerate(as_completed(futures), 1):
                 results[futures[fut]] = fut.result()
                 if progress:

@@ -19,30 +19,6 @@ from __future__ import annotations
 
 from collections import deque
 
-from terastal.errors import InputError
-
-
-def check_options(s) -> None:
-    """Validate Terastal's numeric options (one line naming the option on error)."""
-
-    def bad(key: str, what: str) -> InputError:
-        return InputError(f"scheduler 'terastal': {key} must be {what}", field=key)
-
-    if not s.drop_slack > 0:
-        raise bad("drop_slack", "> 0")
-    for key in ("job_ceiling",) + (() if s.accuracy_limit is None else ("accuracy_limit",)):
-        if not 0.0 <= getattr(s, key) < 1.0:
-            raise bad(key, "in [0, 1)")
-    for key, low in (("budget_window", 1), ("backlog", 0)):
-        v = getattr(s, key)
-        if not (isinstance(v, int) and not isinstance(v, bool) and v >= low):
-            raise bad(key, f"an integer >= {low}")
-    if not (isinstance(s.fair_after, int) and s.fair_after >= 0):
-        raise bad("fair_after", "an integer >= 0")
-    for key in ("fair_ratio", "fair_min", "fair_boost"):
-        if not getattr(s, key) >= 0:
-            raise bad(key, ">= 0")
-
 
 class AccuracyBudget:
     """Running accuracy-loss budget of every task of a run.

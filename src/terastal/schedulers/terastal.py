@@ -15,12 +15,19 @@ from __future__ import annotations
 import functools
 from typing import Any, ClassVar
 
-from terastal.errors import InputError
-from terastal.schedulers._terastal_guards import AccuracyBudget, FairnessGuard, check_options
+from terastal.model.contract import SimView
+from terastal.model.costs import IDENTICAL_REL_TOL
+from terastal.model.job import DROPPED, IN_TIME, Job
+from terastal.schedulers._hopeless import (
+    best_remaining,
+    fastest_s,
+    is_hopeless,
+    remaining_of,
+)
+from terastal.schedulers._terastal_guards import AccuracyBudget, FairnessGuard
 from terastal.schedulers._terastal_map import allowed_variant, core_classes, on_demand, planned
 from terastal.schedulers.base import Scheduler
-from terastal.sim.job import DROPPED, IN_TIME, Job
-from terastal.sim.view import SimView
+from terastal.schedulers.options import Option
 
 _INF = float("inf")
 _EPS = 1e-12
@@ -90,12 +97,14 @@ class _TaskState:
             self.bits = [0] * n
             self.admissible = frozenset({0})
             self.loss = {}
-        # The drop test counts the variants every job may run (those of admissible
-        # combinations); the budget's stronger ones are not always available.
+        # Best-case time from the start of a layer to the job's end (the shared hopeless
+        # test's). It counts the variants every job may run, those of admissible
+        # combinations (optimistic, so drops are safe); the budget's stronger ones are not
+        # always available.
         static = set().union(*plan_task.admissible) if self.loss else set()
-        best, rem = _best_remaining(
-            costs, [b if i in static else 0 for i, b in enumerate(self.bits)]
-        )
+        drop_bits = [b if i in static else 0 for i, b in enumerate(self.bits)]
+        best = fastest_s(costs, drop_bits)
+        rem = best_remaining(costs, drop_bits)
         self.rem_best = rem
         # check="remaining": a layer's latest finish leaves the best-case time of what follows.
         self.rem_after = None
@@ -115,7 +124,7 @@ class _TaskState:
         # whether the plan runs the layer mostly as its variant.
         self.home, self.home_var = [], []
         for i, row in enumerate(lat):
-            fast = tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + 1e-9))
+            fast = tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + IDENTICAL_REL_TOL))
             home, var = fast, False
             if plan_task is not None and opts.home == "plan":
                 lp = plan_task.layers[i]
@@ -167,44 +176,27 @@ class Terastal(Scheduler):
     """
 
     name = "terastal"
-    _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "priority": ("deadline", "virtual", "laxity"),
-        "check": ("virtual", "remaining"),
-        "home": ("plan", "fastest"),
-        "accuracy": ("budget", "static"),
-    }
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        for key, allowed in self._CHOICES.items():
-            if getattr(self, key) not in allowed:
-                raise InputError(
-                    f"scheduler 'terastal': {key} must be one of {', '.join(allowed)}, "
-                    f"got {getattr(self, key)!r}",
-                    field=key,
-                )
-        check_options(self)
-
+    needs_plan = True
     options: ClassVar[dict[str, Any]] = {
         "plan": None,
         "variants": True,
         "budgets": True,
         "drops": True,
-        "drop_slack": 1.0,
-        "priority": "deadline",
-        "check": "virtual",
-        "home": "plan",
+        "drop_slack": Option(1.0, lo=0.0, lo_inclusive=False),
+        "priority": Option("deadline", choices=("deadline", "virtual", "laxity")),
+        "check": Option("virtual", choices=("virtual", "remaining")),
+        "home": Option("plan", choices=("plan", "fastest")),
         "variant_first": False,
         "on_demand": True,
-        "accuracy": "budget",
-        "accuracy_limit": None,
-        "job_ceiling": 0.08,
-        "budget_window": 50,
-        "backlog": 1,
-        "fair_ratio": 2.0,
-        "fair_min": 0.1,
-        "fair_boost": 0.5,
-        "fair_after": 0,
+        "accuracy": Option("budget", choices=("budget", "static")),
+        "accuracy_limit": Option(None, type=float, lo=0.0, hi=1.0, hi_inclusive=False),
+        "job_ceiling": Option(0.08, lo=0.0, hi=1.0, hi_inclusive=False),
+        "budget_window": Option(50, lo=1),
+        "backlog": Option(1, lo=0),
+        "fair_ratio": Option(2.0, lo=0.0),
+        "fair_min": Option(0.1, lo=0.0),
+        "fair_boost": Option(0.5, lo=0.0),
+        "fair_after": Option(0, lo=0),
     }
 
     def reset(self, view: SimView) -> None:
@@ -284,27 +276,23 @@ class Terastal(Scheduler):
         tasks = self._tasks
         slack = self.drop_slack
         boost = self._no_boost if self._fair is None else self._fair.boost
-        bw = view.transfer_bytes_per_s
         fresh = []
         for job in changes:
             if job not in ready:
                 continue
             layer = job.next_layer
             st = tasks[job.task_index]
-            rem = st.rem_best[layer]
-            if st.dag:
-                rem = max(st.rem_best[i] for i in job.ready_layers)
+            rem = remaining_of(job, st.rem_best, not st.dag)
             release = job.release
             if st.chain:
                 # Only the previous layer's output may move, and where it ran is fixed now.
                 src = job.layer_accelerator(layer - 1) if layer else -1
-                nbytes = job.costs.out_bytes[layer - 1] if src >= 0 else 0.0
-                move = nbytes / bw if nbytes else 0.0
+                move = job.costs.chain_move_s[layer]
             else:
                 src, move = None, 0.0
             key = release + st.prio[layer] - boost[job.task_index]
             entry = (key, job.id, job, layer, st, rem * slack,
-                     job.deadline + _EPS, release + st.vd_off[layer] + _EPS, src, move)  # fmt: skip
+                     job.deadline, release + st.vd_off[layer] + _EPS, src, move)  # fmt: skip
             entries[job] = entry
             fresh.append(entry)
         order = []
@@ -341,7 +329,7 @@ class Terastal(Scheduler):
             choose = on_demand
         variant, variant_first = self._variant, self.variant_first
         for _, jid, job, layer, st, drop_rem, deadline, vde, src, move in order:
-            if may_drop and _hopeless(now, drop_rem, deadline):
+            if may_drop and is_hopeless(now, drop_rem, deadline):
                 out.append((job,))
                 continue
             if not left:
@@ -367,31 +355,3 @@ class Terastal(Scheduler):
                 if self._budget is not None:
                     self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
         return out
-
-
-# --- The hopeless test (one rule; drops only jobs no schedule can save) ---------------------
-
-
-def _best_remaining(costs, bits) -> tuple[list[float], list[float]]:
-    """Per layer: fastest option, and best-case time from its start to the job's end.
-
-    The longest path of the fastest option per layer (variants included: optimistic, so a
-    job found hopeless is hopeless under any schedule).
-    """
-    n = costs.num_layers
-    best = []
-    for i in range(n):
-        b = min(costs.lat[i])
-        if bits[i]:
-            b = min(b, min(costs.var_lat[i]))
-        best.append(b)
-    rem = [0.0] * n
-    for i in range(n - 1, -1, -1):
-        tail = max((rem[s] for s in costs.succs[i]), default=0.0)
-        rem[i] = best[i] + tail
-    return best, rem
-
-
-def _hopeless(now: float, remaining: float, deadline: float) -> bool:
-    """Whether a job needing at least ``remaining`` from ``now`` misses ``deadline``."""
-    return now + remaining > deadline

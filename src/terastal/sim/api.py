@@ -23,14 +23,16 @@ def simulate(
     record: bool = True,
     progress: Callable[[float], None] | None = None,
 ) -> SimResult:
-    """Run one simulation; ``scheduler`` is a scheduler object or a registered name.
+    """Run one simulation of ``scheduler``, a scheduler object (see :class:`Simulator`).
 
-    See :class:`Simulator` for the parameters.
+    The engine knows no scheduler by name: :mod:`terastal.experiment` builds the policy from
+    a registered name (or use :func:`terastal.schedulers.make_scheduler`).
     """
     if isinstance(scheduler, str):
-        from terastal.schedulers import make_scheduler
-
-        scheduler = make_scheduler(scheduler)
+        raise TypeError(
+            f"simulate() takes a scheduler object, not the name {scheduler!r}: "
+            "use terastal.schedulers.make_scheduler(name, **options)"
+        )
     sim = Simulator(
         scenario,
         platform,

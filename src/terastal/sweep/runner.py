@@ -7,10 +7,7 @@ workers need no shared filesystem with the driver, only terastal and the input f
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
-import functools
-import importlib
 import json
 import logging
 import os
@@ -21,131 +18,60 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from terastal.cost.registry import BACKENDS
 from terastal.errors import InputError
 from terastal.sweep.grid import Grid, resolve_spec
 from terastal.sweep.store import ResultStore, flatten_metrics
 
 
-def make_cost_model(name: str | None) -> Any:
-    """``None``, a backend name or spec (passed on to ``load_case``), or an object from
-    ``module:attr``.
+def _plan_source(plan: str | None, base: Path) -> str | None:
+    """A point's ``plan`` as a run's plan source: ``auto``, a resolved path, or none."""
+    if plan is None or plan == "none":
+        return None
+    return plan if plan == "auto" else resolve_spec(plan, base)
 
-    A backend spec ``NAME:KEY=VALUE,...`` names a registered backend before the colon and has
-    ``=`` after it, which a ``module:attr`` never has. A class or factory named by
-    ``module:attr`` is called without arguments.
+
+def point_spec(point: dict[str, Any], base_dir: str | os.PathLike[str] | None = None):
+    """The :class:`~terastal.experiment.RunSpec` of a sweep point.
+
+    Relative scenario, platform and plan paths are resolved against ``base_dir`` (default:
+    the working directory); a point without a ``plan`` runs without one.
     """
-    if not name or ":" not in name:
-        return name
-    head, _, rest = name.partition(":")
-    if head.strip().lower() in BACKENDS and "=" in rest:
-        return name
-    module, _, attr = name.partition(":")
-    try:
-        obj = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise InputError(f"cannot import cost model {name!r}: {exc}", field="cost_model") from None
-    if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "evaluate")):
-        obj = obj()
-    return obj
+    from terastal.experiment import RunSpec
 
-
-def _stamp(spec: str) -> tuple:
-    """Modification times of the files in ``spec`` (so that edited inputs are reloaded)."""
-    out = []
-    for part in spec.split(":"):
-        try:
-            out.append(os.stat(part).st_mtime_ns)
-        except OSError:
-            out.append(None)
-    return tuple(out)
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_case(scenario: str, platform: str, cost_model: str | None, stamps: tuple):
-    from terastal.sim.setup import load_case
-
-    return load_case(scenario, platform, make_cost_model(cost_model))
-
-
-def _case(scenario: str, platform: str, cost_model: str | None):
-    """``load_case`` memoized per worker process (points of a sweep share their inputs)."""
-    return _cached_case(scenario, platform, cost_model, (_stamp(scenario), _stamp(platform)))
-
-
-def scale_load(scenario, scale: float):
-    """``scenario`` with every task's fps multiplied by ``scale``.
-
-    Implicit deadlines (one period) follow the new rate; explicit deadlines are kept.
-    """
-    if scale == 1.0:
-        return scenario
-    tasks = tuple(dataclasses.replace(t, fps=t.fps * scale) for t in scenario.tasks)
-    return dataclasses.replace(scenario, tasks=tasks)
-
-
-def workload_load(scenario, tables) -> dict[str, float]:
-    """Offered load of a point: :func:`terastal.workloads.measure_load` as columns.
-
-    ``utilization`` (balanced utilization at the fastest latencies), ``skew`` (share of the
-    demand preferring the most-demanded accelerator class) and ``preferred_load_max`` (the
-    busiest core's utilization under a preferred-accelerator mapping); see ``docs/design.md``.
-    Empty when :mod:`terastal.workloads` is not installed.
-    """
-    try:
-        from terastal.workloads import measure_load
-    except ImportError:
-        return {}
-    load = measure_load(scenario, tables)
-    return {
-        "utilization": float(load.utilization),
-        "skew": float(load.skew),
-        "preferred_load_max": float(max(load.preferred_load)),
-    }
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    return RunSpec(
+        resolve_spec(point["scenario"], base),
+        resolve_spec(point["platform"], base),
+        point["scheduler"],
+        json.loads(point.get("scheduler_options") or "{}"),
+        plan=_plan_source(point.get("plan"), base),
+        cost_model=point.get("cost_model") or "analytical",
+        late=point.get("late", "scheduler"),
+        seed=int(point["seed"]),
+        duration_s=float(point["duration_ms"]) / 1e3,
+        load_scale=float(point.get("load_scale", 1.0)),
+    )
 
 
 def simulate_point(point: dict[str, Any], base_dir: str | os.PathLike[str] | None = None):
-    """Simulate one point.
+    """Simulate one point through :func:`terastal.experiment.run`.
 
     Parameters
     ----------
     point : dict
         A point's configuration (see :meth:`terastal.sweep.grid.Grid.points`).
     base_dir : str or path, optional
-        Directory against which relative scenario/platform paths are resolved.
+        Directory against which relative scenario/platform/plan paths are resolved.
 
     Returns
     -------
-    result : SimResult
-    metrics : dict
-        As written to ``metrics.json`` by ``terastal simulate``.
-    load : dict
-        :func:`workload_load` of the (scaled) scenario.
+    RunOutcome
+        ``(result, metrics, load)``: the engine's result, the metrics ``terastal simulate``
+        writes to ``metrics.json``, and the offered load of the (scaled) scenario.
     """
-    from terastal.metrics import compute_metrics
-    from terastal.schedulers import make_scheduler
-    from terastal.sim import simulate
+    from terastal.experiment import run
 
-    base = Path(base_dir) if base_dir is not None else Path.cwd()
-    sc, pf, tables = _case(
-        resolve_spec(point["scenario"], base),
-        resolve_spec(point["platform"], base),
-        point.get("cost_model"),
-    )
-    sc = scale_load(sc, float(point.get("load_scale", 1.0)))
-    options = json.loads(point.get("scheduler_options") or "{}")
-    sched = make_scheduler(point["scheduler"], **options)
-    result = simulate(
-        sc,
-        pf,
-        tables,
-        sched,
-        duration_s=float(point["duration_ms"]) / 1e3,
-        seed=int(point["seed"]),
-        late=point.get("late", "scheduler"),
-    )
-    metrics = compute_metrics(result, getattr(sched, "accuracy_loss", None))
-    return result, metrics, workload_load(sc, tables)
+    return run(point_spec(point, base_dir), with_load=True)
 
 
 def _now() -> str:
@@ -172,7 +98,12 @@ def run_point(point: dict[str, Any], base_dir: str | None = None, grid: str | No
     """
     t0 = time.perf_counter()
     try:
-        _, metrics, load = simulate_point(point, base_dir)
+        if point.get("compat"):  # a compatibility profile: its own engine (terastal.xrbench)
+            from terastal.xrbench.compat import sweep_metrics
+
+            metrics, load = sweep_metrics(point, base_dir), {}
+        else:
+            _, metrics, load = simulate_point(point, base_dir)
     except Exception as exc:
         row = error_row(point, exc, grid)
     else:
