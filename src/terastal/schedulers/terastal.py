@@ -328,6 +328,10 @@ class Terastal(Scheduler):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
             choose = on_demand
         variant, variant_first = self._variant, self.variant_first
+        # Per chain key, while free and idle stay as they are (until the next dispatch): the
+        # candidate start times, the earliest candidate finish and the choice when no option
+        # meets the virtual deadline (see _fallback).
+        memo: dict[tuple, tuple] = {}
         for _, jid, job, layer, st, drop_rem, deadline, vde, src, move in order:
             if may_drop and is_hopeless(now, drop_rem, deadline):
                 out.append((job,))
@@ -338,20 +342,57 @@ class Terastal(Scheduler):
                 continue
             if src is None:
                 starts = [free[a] + transfer(job, layer, a) for a in accs]
-            elif move:
-                starts = [f + move for f in free]
-                starts[src] = free[src]  # the input is already there
+                (a, use_var, f), new = choose(
+                    variant, variant_first, job, layer, st, starts, idle, vde
+                )
             else:
-                starts = free  # read-only below, until the choice is made
-            (a, use_var, f), new = choose(variant, variant_first, job, layer, st, starts, idle, vde)
+                vlat, new = variant(job, layer, st)
+                key = (st, layer, src, move, vlat is None)
+                hit = memo.get(key)
+                if hit is None:
+                    hit = memo[key] = _fallback(
+                        choose, variant, variant_first, job, layer, st, vlat, free, src, move, idle
+                    )
+                starts, earliest, fallback = hit
+                if vde < earliest:
+                    a, use_var, f = fallback  # every comparison f <= vde fails
+                else:
+                    (a, use_var, f), new = choose(
+                        variant, variant_first, job, layer, st, starts, idle, vde
+                    )
             if not idle[a]:
                 continue  # wait for the chosen core; its completion is a scheduling point
             out.append((job, layer, a, use_var))
             idle[a] = False
             free[a] = f
             left -= 1
+            memo.clear()  # free and idle changed
             if use_var:
                 self._mask[jid] = new
                 if self._budget is not None:
                     self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
         return out
+
+
+def _fallback(choose, variant, variant_first, job, layer, st, vlat, free, src, move, idle):
+    """``(starts, earliest, fallback)`` of a chain layer's key for the current free times.
+
+    A chain layer's choice depends on the job only through its virtual deadline ``vde`` and
+    whether it may run the variant: its candidates are ``starts[a] + latency`` over cores,
+    originals and (when allowed) variants, and the rules compare them only with ``vde`` and
+    with each other. When ``vde`` is below the earliest of them every comparison with it
+    fails, and the rule returns the same choice for every job of the key: what it returns
+    with ``vde = -inf``. Under overload most waiting layers are past their virtual
+    deadline, so most visits become one dictionary look-up; the floating-point operations
+    are the rule's own, so schedules are unchanged.
+    """
+    if move:
+        starts = [f + move for f in free]
+        starts[src] = free[src]  # the input is already there
+    else:
+        starts = free  # read-only until the choice is made; the memo is cleared then
+    earliest = min([s + v for s, v in zip(starts, st.lat[layer], strict=True)])
+    if vlat is not None:
+        earliest = min(earliest, min([s + v for s, v in zip(starts, vlat, strict=True)]))
+    choice = choose(variant, variant_first, job, layer, st, starts, idle, -_INF)[0]
+    return starts, earliest, choice
