@@ -45,6 +45,7 @@ class _TaskState:
         "home_var",
         "lat",
         "loss",
+        "min_opt",
         "offset",
         "prio",
         "rem_after",
@@ -119,6 +120,11 @@ class _TaskState:
         self.dag = any(len(s) > 1 for s in costs.succs)
         self.chain = costs.is_chain
         self.lat, self.var_lat = lat, costs.var_lat
+        # Per layer, the lowest latency of any option the mapping may consider.
+        self.min_opt = [
+            min(min(row), min(costs.var_lat[i])) if self.bits[i] else min(row)
+            for i, row in enumerate(lat)
+        ]
         # Home class of each layer: where the plan's load-balanced mapping runs it most
         # (all cores of that class), else the fastest class. The home variant flag says
         # whether the plan runs the layer mostly as its variant.
@@ -328,10 +334,11 @@ class Terastal(Scheduler):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
             choose = on_demand
         variant, variant_first = self._variant, self.variant_first
-        # Per chain key, while free and idle stay as they are (until the next dispatch): the
-        # candidate start times, the earliest candidate finish and the choice when no option
-        # meets the virtual deadline (see _fallback).
+        # Within one call, between two dispatches (free and idle unchanged): the choice of a
+        # chain layer that no option can get done by its virtual deadline, per key (see
+        # _fallback). low + min_opt[layer] bounds every candidate finish from below.
         memo: dict[tuple, tuple] = {}
+        low = min(free)
         for _, jid, job, layer, st, drop_rem, deadline, vde, src, move in order:
             if may_drop and is_hopeless(now, drop_rem, deadline):
                 out.append((job,))
@@ -340,26 +347,27 @@ class Terastal(Scheduler):
                 if not may_drop:
                     break
                 continue
-            if src is None:
-                starts = [free[a] + transfer(job, layer, a) for a in accs]
+            if src is not None and vde < low + st.min_opt[layer]:
+                # every comparison f <= vde of the rule fails: its fallback, per key
+                vlat, new = variant(job, layer, st) if st.bits[layer] else (None, 0)
+                key = (st, layer, src, move, vlat is None)
+                choice = memo.get(key)
+                if choice is None:
+                    choice = memo[key] = _fallback(
+                        choose, variant, variant_first, job, layer, st, free, src, move, idle
+                    )
+                a, use_var, f = choice
+            else:
+                if src is None:
+                    starts = [free[a] + transfer(job, layer, a) for a in accs]
+                elif move:
+                    starts = [f + move for f in free]
+                    starts[src] = free[src]  # the input is already there
+                else:
+                    starts = free  # read-only below, until the choice is made
                 (a, use_var, f), new = choose(
                     variant, variant_first, job, layer, st, starts, idle, vde
                 )
-            else:
-                vlat, new = variant(job, layer, st)
-                key = (st, layer, src, move, vlat is None)
-                hit = memo.get(key)
-                if hit is None:
-                    hit = memo[key] = _fallback(
-                        choose, variant, variant_first, job, layer, st, vlat, free, src, move, idle
-                    )
-                starts, earliest, fallback = hit
-                if vde < earliest:
-                    a, use_var, f = fallback  # every comparison f <= vde fails
-                else:
-                    (a, use_var, f), new = choose(
-                        variant, variant_first, job, layer, st, starts, idle, vde
-                    )
             if not idle[a]:
                 continue  # wait for the chosen core; its completion is a scheduling point
             out.append((job, layer, a, use_var))
@@ -367,6 +375,7 @@ class Terastal(Scheduler):
             free[a] = f
             left -= 1
             memo.clear()  # free and idle changed
+            low = min(free)
             if use_var:
                 self._mask[jid] = new
                 if self._budget is not None:
@@ -374,25 +383,22 @@ class Terastal(Scheduler):
         return out
 
 
-def _fallback(choose, variant, variant_first, job, layer, st, vlat, free, src, move, idle):
-    """``(starts, earliest, fallback)`` of a chain layer's key for the current free times.
+def _fallback(choose, variant, variant_first, job, layer, st, free, src, move, idle) -> tuple:
+    """The mapping rule's choice for a chain layer that nothing gets done by its deadline.
 
-    A chain layer's choice depends on the job only through its virtual deadline ``vde`` and
-    whether it may run the variant: its candidates are ``starts[a] + latency`` over cores,
-    originals and (when allowed) variants, and the rules compare them only with ``vde`` and
-    with each other. When ``vde`` is below the earliest of them every comparison with it
-    fails, and the rule returns the same choice for every job of the key: what it returns
-    with ``vde = -inf``. Under overload most waiting layers are past their virtual
-    deadline, so most visits become one dictionary look-up; the floating-point operations
-    are the rule's own, so schedules are unchanged.
+    A chain layer's candidates are ``starts[a] + latency`` over cores, originals and (when
+    the job may run it) the variant, with ``starts`` fixed by the free times, the input's
+    core and the move time; the rule compares them only with the virtual deadline ``vde``
+    and with each other. When every candidate ends after ``vde`` every comparison with it
+    fails, and the rule returns the same choice for every job of the key ``(task, layer,
+    input core, move time, variant allowed)``: what it returns with ``vde = -inf``. Under
+    overload most waiting layers are past their virtual deadline, so most visits become a
+    comparison and a look-up; the floating-point operations are the rule's own, so
+    schedules are unchanged.
     """
     if move:
         starts = [f + move for f in free]
         starts[src] = free[src]  # the input is already there
     else:
-        starts = free  # read-only until the choice is made; the memo is cleared then
-    earliest = min([s + v for s, v in zip(starts, st.lat[layer], strict=True)])
-    if vlat is not None:
-        earliest = min(earliest, min([s + v for s, v in zip(starts, vlat, strict=True)]))
-    choice = choose(variant, variant_first, job, layer, st, starts, idle, -_INF)[0]
-    return starts, earliest, choice
+        starts = free  # read-only
+    return choose(variant, variant_first, job, layer, st, starts, idle, -_INF)[0]
