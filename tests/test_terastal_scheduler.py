@@ -214,3 +214,39 @@ def test_kept_order_decides_like_sorting_every_call_with_variants():
     ]
     assert _fingerprint(runs[0]) == _fingerprint(runs[1])
     assert any(j.variants for j in runs[0].jobs)  # variants were part of what was compared
+
+
+class _NoFallbackMemo(Terastal):
+    """Terastal that runs the mapping rule for every layer: the reference for the memo."""
+
+    def reset(self, view):
+        super().reset(view)
+        for st in self._tasks:
+            st.min_opt = [float("-inf")] * len(st.min_opt)  # the lower bound never holds
+
+
+@pytest.mark.parametrize("opts", [{"drops": False}, {}, {"on_demand": False}])
+def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
+    import terastal.schedulers.terastal as mod
+    from terastal.cost import build_cost_tables, default_cost_model
+    from terastal.experiment import Case, prepare
+    from terastal.io import load_model, load_model_fps, load_platform
+    from terastal.workloads import scale_to_utilization
+
+    calls = []
+    real = mod._fallback
+    monkeypatch.setattr(mod, "_fallback", lambda *a: calls.append(1) or real(*a))
+    pf = load_platform("Dual_4K/WS_OS")
+    names = ("resnet50", "vgg11", "swin_tiny", "sp2dense")
+    base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))
+    sc = scale_to_utilization(base, build_cost_tables(base, pf, default_cost_model()), 1.3, "equal")
+    case = prepare(Case(sc, pf))
+    plan = case.auto_plan()
+    tables = case.tables(plan)
+    runs = [
+        simulate(sc, pf, tables, cls(plan=plan, **opts), duration_s=0.3, seed=1)
+        for cls in (Terastal, _NoFallbackMemo)
+    ]
+    assert _fingerprint(runs[0]) == _fingerprint(runs[1])
+    assert calls  # the memo's path was taken
+    assert any(j.variants for j in runs[0].jobs)
