@@ -19,6 +19,7 @@ every axis. Errors are :class:`~terastal.errors.InputError` naming file, line an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -29,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from terastal.errors import InputError
+from terastal.errors import InputError, TerastalError
 
 REQUIRED = ("scenarios", "platforms", "schedulers", "seeds", "duration_ms")
 OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model")
@@ -182,6 +183,9 @@ def _string(r: _Reader):
 
 def _number(r: _Reader, *, integer: bool = False, positive: bool = True):
     def convert(v, node, where):
+        if isinstance(v, str):  # YAML 1.1 reads 1e12 as a string; scenarios accept it too
+            with contextlib.suppress(ValueError):
+                v = float(v)
         ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
         if not ok:
             raise r.error(f"expected a number, got {v!r}", node, where)
@@ -237,6 +241,22 @@ def _options(r: _Reader, node: yaml.Node, schedulers: list[str]) -> dict[str, di
             raise r.error(f"bad options for {name!r}: {exc}", vnode, where) from None
         out[name] = opts
     return out
+
+
+def _check_cost_model(r: _Reader, spec: str, node: yaml.Node) -> None:
+    """A grid's cost model must resolve now, not fail at every point later."""
+    from terastal.sweep.runner import make_cost_model
+
+    try:
+        model = make_cost_model(spec)
+        if isinstance(model, str):
+            from terastal.sim.setup import resolve_cost_model
+
+            resolve_cost_model(model)
+    except InputError as exc:
+        raise r.error(exc.message, node, "cost_model") from None
+    except TerastalError as exc:
+        raise r.error(str(exc), node, "cost_model") from None
 
 
 def parse_grid(text: str, file: str = "<grid>") -> Grid:
@@ -295,6 +315,7 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
         axes["cost_model"] = _string(r)(
             r.value(node["cost_model"], "cost_model"), node["cost_model"], "cost_model"
         )
+        _check_cost_model(r, axes["cost_model"], node["cost_model"])
     return Grid(Path(file), axes)
 
 

@@ -7,6 +7,7 @@ workers need no shared filesystem with the driver, only terastal and the input f
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import functools
@@ -14,6 +15,7 @@ import importlib
 import json
 import logging
 import os
+import signal
 import socket
 import time
 import uuid
@@ -216,7 +218,31 @@ def _client(address: str | None, workers: int | None):
         except OSError as exc:
             raise InputError(f"cannot connect to Dask scheduler {address!r}: {exc}") from None
     n = workers if workers else os.cpu_count() or 1
-    cluster = LocalCluster(
+    with _workers_ignore_sigint():
+        cluster = _local_cluster(LocalCluster, n)
+    return Client(cluster), cluster
+
+
+@contextlib.contextmanager
+def _workers_ignore_sigint():
+    """Processes started while active inherit an ignored SIGINT.
+
+    Ctrl-C reaches the whole process group; the driver alone stops the sweep and closes the
+    cluster, so the workers must not each die with a traceback of their own.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _local_cluster(LocalCluster, n: int):  # noqa: N803 - the class, imported lazily
+    return LocalCluster(
         n_workers=n,
         threads_per_worker=1,
         processes=True,
@@ -224,9 +250,8 @@ def _client(address: str | None, workers: int | None):
         # the scheduler's HTTP server always starts: a free local port and no dashboard
         dashboard_address="127.0.0.1:0",
         scheduler_kwargs={"dashboard": False},
-        silence_logs=logging.ERROR,
+        silence_logs=logging.CRITICAL,
     )
-    return Client(cluster), cluster
 
 
 def _bar(total: int, show: bool):
