@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
+from terastal.commands._args import MAX_JOBS_HELP, at_least, check_work, output_dir
+from terastal.commands._args import positive_finite as _positive_finite
 from terastal.errors import InputError
+from terastal.model.work import MAX_JOBS
 
 
 def load_bound_case(scenario: str, platform: str, plan_path: Path | None, cost_model: str | None):
@@ -84,21 +87,23 @@ def register(app: typer.Typer) -> None:
         hint: Annotated[
             bool, typer.Option("--hint/--no-hint", help="Warm-start from online schedulers.")
         ] = True,
+        max_jobs: Annotated[float, typer.Option("--max-jobs", help=MAX_JOBS_HELP)] = MAX_JOBS,
     ) -> None:
         """Fewest deadline misses any schedule can achieve on the simulator's trace."""
         from terastal.bound import solve_bound
         from terastal.bound.report import solution_metrics
         from terastal.metrics import jobs_csv, to_json, write_atomic
 
-        if not duration_ms > 0:
-            raise InputError(f"--duration-ms must be > 0, got {duration_ms}")
-        if not time_limit > 0:
-            raise InputError(f"--time-limit must be > 0, got {time_limit}")
+        _positive_finite(duration_ms, "--duration-ms")
+        _positive_finite(time_limit, "--time-limit")
+        at_least(seed, 0, "--seed")
+        output_dir(out)
         if group_layers < 1:
             raise InputError(f"--group-layers must be >= 1, got {group_layers}")
         if workers < 1:
             raise InputError(f"--workers must be >= 1, got {workers}")
         sc, pf, tables, the_plan = load_bound_case(scenario, platform, plan, cost_model)
+        check_work(sc.tasks, duration_ms / 1e3, max_jobs)
         solution = solve_bound(
             sc, pf, tables, duration_ms / 1e3, seed, plan=the_plan, time_limit_s=time_limit,
             group_layers=group_layers, workers=workers, hint=hint,
@@ -112,6 +117,7 @@ def register(app: typer.Typer) -> None:
         files = {"bound.json": to_json(summary)}
         if solution.result is not None:
             files["jobs.csv"] = jobs_csv(solution.result)
-        write_atomic(out, files)
+        # Written only once the solve has finished: an interrupt leaves nothing behind.
+        write_atomic(out, files, owned=("bound.json", "jobs.csv"))
         print_bound(summary)
         typer.echo(f"wrote {out}")

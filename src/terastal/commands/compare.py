@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
+from terastal.commands._args import MAX_JOBS_HELP, check_work, output_dir, positive_finite
 from terastal.commands.simulate import parse_options
 from terastal.errors import InputError
+from terastal.model.work import MAX_JOBS
 
 
 def parse_seeds(spec: str) -> list[int]:
@@ -27,6 +29,8 @@ def parse_seeds(spec: str) -> list[int]:
                 seeds.append(int(part))
     except ValueError:
         raise InputError(f"--seeds must look like 0-4 or 0,1,5, got {spec!r}") from None
+    if any(s < 0 for s in seeds):
+        raise InputError(f"--seeds must be >= 0, got {spec!r}")
     if len(set(seeds)) != len(seeds):
         raise InputError(f"--seeds lists a seed twice: {spec!r}")
     return seeds
@@ -114,6 +118,7 @@ def register(app: typer.Typer) -> None:
         bound_time_limit: Annotated[
             float, typer.Option("--bound-time-limit", help="Bound solver limit per seed (s).")
         ] = 60.0,
+        max_jobs: Annotated[float, typer.Option("--max-jobs", help=MAX_JOBS_HELP)] = MAX_JOBS,
     ) -> None:
         """Run several schedulers on identical arrivals and print a comparison table."""
         from terastal.metrics import to_json, write_atomic
@@ -127,13 +132,15 @@ def register(app: typer.Typer) -> None:
             raise InputError("--schedulers lists no scheduler")
         if len(set(names)) != len(names):
             raise InputError(f"--schedulers lists a scheduler twice: {schedulers!r}")
-        if not duration_ms > 0:
-            raise InputError(f"--duration-ms must be > 0, got {duration_ms}")
+        positive_finite(duration_ms, "--duration-ms")
+        positive_finite(bound_time_limit, "--bound-time-limit")
+        output_dir(out)
         if late not in LATE_POLICIES:
             raise InputError(f"--late must be one of {', '.join(LATE_POLICIES)}, got {late!r}")
         seed_list = parse_seeds(seeds)
         opts = scheduler_options(names, option or [])
         sc, pf, tables = load_case(scenario, platform, cost_model)
+        check_work(sc.tasks, duration_ms / 1e3, max_jobs)
         if "terastal" in names and "plan" not in opts["terastal"]:
             from terastal.sim.setup import with_plan
 
@@ -171,5 +178,7 @@ def register(app: typer.Typer) -> None:
             )  # fmt: skip
         print_summary(summary)
         if out is not None:
-            write_atomic(out, {"summary.json": to_json(summary), **runs})
+            # summary.json and runs/ are this command's: runs of an earlier compare go.
+            files = {"summary.json": to_json(summary), **runs}
+            write_atomic(out, files, owned=("summary.json", "runs"))
             typer.echo(f"wrote {out}")

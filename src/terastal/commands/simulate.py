@@ -7,7 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
+from terastal.commands._args import MAX_JOBS_HELP, at_least, check_work, output_dir
+from terastal.commands._args import positive_finite as _positive_finite
 from terastal.errors import InputError
+from terastal.model.work import MAX_JOBS
 
 
 def parse_options(items: list[str]) -> dict[str, Any]:
@@ -116,6 +119,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         trace: Annotated[bool, typer.Option("--trace/--no-trace", help="Write trace.json.")] = True,
         progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+        max_jobs: Annotated[float, typer.Option("--max-jobs", help=MAX_JOBS_HELP)] = MAX_JOBS,
     ) -> None:
         """Simulate one scheduler and print per-model metrics."""
         from terastal.metrics import compute_metrics, write_run
@@ -123,10 +127,12 @@ def register(app: typer.Typer) -> None:
         from terastal.sim import simulate
         from terastal.sim.setup import load_case
 
-        if not duration_ms > 0:
-            raise InputError(f"--duration-ms must be > 0, got {duration_ms}")
+        _positive_finite(duration_ms, "--duration-ms")
+        at_least(seed, 0, "--seed")
+        output_dir(out)
         opts = parse_options(option or [])
         sc, pf, tables = load_case(scenario, platform, cost_model)
+        check_work(sc.tasks, duration_ms / 1e3, max_jobs)
         if scheduler == "terastal" and "plan" not in opts:
             from terastal.sim.setup import with_plan
 
