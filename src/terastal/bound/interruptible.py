@@ -70,6 +70,12 @@ def solve(solver, model, label: str = "solving", *, show: bool | None = None) ->
     solver.parameters.catch_sigint_signal = False
     progress = _Progress(label)
     callback = _callback(progress) if show else None
+    if show:
+
+        def on_bound(value: float) -> None:
+            progress.bound = value
+
+        solver.best_bound_callback = on_bound
     recv, send = socket.socketpair()
     send.setblocking(False)
     try:

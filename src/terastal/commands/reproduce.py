@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from terastal.commands._args import at_least, output_dir
 
 
 def register(app: typer.Typer) -> None:
@@ -47,9 +50,12 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from terastal.reproduce import DEFAULT_SCHEDULERS, load_suite, run_suite
+        from terastal.reproduce.checkpoint import POINTS_DIR, Checkpoint
         from terastal.reproduce.report import report_md, write_plots
         from terastal.reproduce.summary import rows_csv, summarize
 
+        at_least(workers, 0, "--workers")
+        output_dir(out)  # before any point runs, not after the whole suite
         st = load_suite(suite, quick=quick)
         labels = [s for s in schedulers.split(",") if s] or list(DEFAULT_SCHEDULERS)
         t0 = time.perf_counter()
@@ -60,9 +66,11 @@ def register(app: typer.Typer) -> None:
                 bar.update(task, completed=done, total=total)
 
             spec = cost_model if cost_model is not None else st.cost_model
+            checkpoint = Checkpoint(out)  # finished points survive an interrupt
             rows = run_suite(
-                st, labels, workers=workers or None, progress=progress, cost_model=spec
-            )
+                st, labels, workers=workers or None, progress=progress, cost_model=spec,
+                checkpoint=checkpoint,
+            )  # fmt: skip
         summary = summarize(rows)
         summary["cost_model"] = spec or "analytical"
         summary["suite"] = st.name
@@ -72,6 +80,9 @@ def register(app: typer.Typer) -> None:
         tmp = Path(
             tempfile.mkdtemp(prefix=".reproduce-", dir=out.parent if out.parent.exists() else None)
         )
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # like mkdir, not mkdtemp's private 0700
         try:
             (tmp / "runs.csv").write_text(rows_csv(rows))
             (tmp / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
@@ -80,6 +91,10 @@ def register(app: typer.Typer) -> None:
             if spec:
                 title += f", cost model {spec}"
             (tmp / "report.md").write_text(report_md(rows, summary, plots, title))
+            # The new outputs replace the old as a whole; the points of this run move along.
+            checkpoint.prune()
+            if checkpoint.dir.is_dir():
+                checkpoint.dir.rename(tmp / POINTS_DIR)
             if out.exists():
                 shutil.rmtree(out)
             tmp.rename(out)

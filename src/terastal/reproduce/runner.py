@@ -10,9 +10,11 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from typing import Any
 
+from terastal.reproduce.checkpoint import Checkpoint
+from terastal.reproduce.pool import make_pool, stop_pool
 from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
 
 # Label -> (registered scheduler, options). Terastal ablations are labelled after it.
@@ -67,6 +69,7 @@ def run_point(
     )
     plan = make_plan(scenario, platform, cost)
     tables = build_cost_tables(scenario, platform, cost, plan.variant_shapes())
+    _check_work(scenario, duration_s)
     load = measure_load(scenario, tables)
     density = max_density(scenario, tables)
     rows = []
@@ -109,6 +112,16 @@ def run_point(
     return rows
 
 
+def _check_work(scenario, duration_s: float) -> None:
+    """The work guard on a point, once its rates are known (after utilization scaling)."""
+    from terastal.errors import InputError
+    from terastal.model.work import estimate_work
+
+    message = estimate_work(scenario.tasks, duration_s).refusal(what=f"point {scenario.name}")
+    if message is not None:
+        raise InputError(message.replace("raise --max-jobs", "lower the suite's duration_ms"))
+
+
 @functools.lru_cache(maxsize=4)
 def _cost_model(spec: str | None):
     """One backend per spec and process, so its caches serve every point the process runs."""
@@ -137,6 +150,7 @@ def run_suite(
     late: str = "scheduler",
     progress: Callable[[int, int], None] | None = None,
     cost_model: str | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> list[dict]:
     """Run every point of ``suite``; rows are returned in the suite's order.
 
@@ -155,6 +169,8 @@ def run_suite(
     cost_model : str, optional
         Backend spec for every point, e.g. ``"analytical:mode=xrbench"`` or ``"zigzag"``
         (default: the suite's ``cost_model``, else the default analytical model).
+    checkpoint : Checkpoint, optional
+        Points stored there are not run again; finished points are stored as they finish.
     """
     from terastal.errors import InputError
 
@@ -169,16 +185,31 @@ def run_suite(
     args = _point_args(suite, schedulers, late, spec)
     workers = workers or os.cpu_count() or 1
     results: list[list[dict] | None] = [None] * len(args)
-    if workers <= 1:
-        for i, a in enumerate(args):
-            results[i] = run_point(*a)
-            if progress:
-                progress(i + 1, len(args))
+    if checkpoint is not None:
+        results = [checkpoint.load(a) for a in args]
+    todo = [i for i, r in enumerate(results) if r is None]
+    done = len(args) - len(todo)
+
+    def finish(i: int, rows: list[dict]) -> None:
+        nonlocal done
+        results[i] = rows
+        if checkpoint is not None:
+            checkpoint.save(args[i], rows)
+        done += 1
+        if progress:
+            progress(done, len(args))
+
+    if workers <= 1 or len(todo) <= 1:
+        for i in todo:
+            finish(i, run_point(*args[i]))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(run_point, *a): i for i, a in enumerate(args)}
-            for done, fut in enumerate(as_completed(futures), 1):
-                results[futures[fut]] = fut.result()
-                if progress:
-                    progress(done, len(args))
+        pool = make_pool(workers)
+        try:
+            futures = {pool.submit(run_point, *args[i]): i for i in todo}
+            for fut in as_completed(futures):
+                finish(futures[fut], fut.result())
+        except BaseException:
+            stop_pool(pool)  # an interrupt or a failed point: do not wait for the others
+            raise
+        pool.shutdown()
     return [row for rows in results for row in rows or ()]
