@@ -174,6 +174,8 @@ def register(app: typer.Typer) -> None:
 
         if out is not None and not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise InputError("output directory does not exist", file=str(out), field="--out")
+        if out is not None and out.is_dir():
+            raise InputError("is a directory; give a .csv file name", file=str(out), field="--out")
         scen = load_scenario(scenario)
         plat = load_platform(platform)
         result = profile_scenario(scen, plat, _cost_model(cost_model, cost_table))
