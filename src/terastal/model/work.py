@@ -75,11 +75,15 @@ def estimate_work(tasks: Iterable, duration_s: float) -> WorkEstimate:
         n = _count(released) + 1  # one more for the phase offset's rounding
         jobs += n
         dispatches += n * max(1, len(t.model))
-    return WorkEstimate(jobs=jobs, dispatches=dispatches)
+    return WorkEstimate(jobs=min(jobs, CAP), dispatches=min(dispatches, CAP))
+
+
+#: Counts are capped here: far above any ceiling, and still printable as a float.
+CAP = 2**62
 
 
 def _count(x: float) -> int:
-    """``ceil(x)`` that survives inf and nan (both count as more than anyone may run)."""
-    if not math.isfinite(x):
-        return 2**62
+    """``ceil(x)`` that survives inf, nan and huge values (all count as :data:`CAP`)."""
+    if not math.isfinite(x) or x >= CAP:
+        return CAP
     return math.ceil(x)
