@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -53,7 +54,7 @@ mixes:
 """
 
 
-class Valid(Exception):
+class PassedValidationError(Exception):
     """Raised instead of running: the input passed validation."""
 
 
@@ -110,11 +111,9 @@ def mutated_m(text: str, data) -> str:
     if kind == "drop":
         return "\n".join(lines[:i] + lines[i + 1 :])
     bad = data.draw(st.sampled_from(["-1", "0", "1e30", "nan", "inf", "x", "3.5", ""]))
-    import re
-
     numbers = list(re.finditer(r"\d+", lines[i]))
     if not numbers:
-        return "\n".join(lines[:i] + [lines[i] + " ?"] + lines[i + 1 :])
+        return "\n".join([*lines[:i], lines[i] + " ?", *lines[i + 1 :]])
     m = numbers[data.draw(st.integers(0, len(numbers) - 1), label="which")]
     lines[i] = lines[i][: m.start()] + bad + lines[i][m.end() :]
     return "\n".join(lines)
@@ -126,7 +125,7 @@ def check(argv: list[str], out: Path) -> None:
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         try:
             rc = main(argv)
-        except Valid:
+        except PassedValidationError:
             event("valid")
             return
     text = err.getvalue().strip()
@@ -195,7 +194,7 @@ def test_fuzz_suite_file(data, monkeypatch):
     import terastal.reproduce as reproduce
 
     def validated(*args, **kwargs):
-        raise Valid
+        raise PassedValidationError
 
     monkeypatch.setattr(reproduce, "run_suite", validated)
     with workdir() as root:
@@ -233,7 +232,7 @@ def test_fuzz_plan_file(data, plan_text, monkeypatch):
     import terastal.bound as bound
 
     def validated(*args, **kwargs):
-        raise Valid
+        raise PassedValidationError
 
     monkeypatch.setattr(bound, "solve_bound", validated)
     with workdir() as root:
@@ -264,7 +263,7 @@ def test_fuzz_command_line(data, monkeypatch):
     import terastal.reproduce as reproduce
 
     def validated(*args, **kwargs):
-        raise Valid
+        raise PassedValidationError
 
     monkeypatch.setattr(reproduce, "run_suite", validated)
     monkeypatch.setattr(bound, "solve_bound", validated)

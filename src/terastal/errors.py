@@ -55,7 +55,7 @@ class ContractError(TerastalError):
     """A scheduler returned a decision that violates the scheduler contract."""
 
 
-class Interrupted(BaseException):  # noqa: N818 - named for what happened, like KeyboardInterrupt
+class Interrupted(BaseException):
     """SIGINT or SIGTERM arrived; the CLI stops and exits with status ``128 + signum``.
 
     A ``BaseException`` so that no ``except Exception`` (a failing point, a lost warm start)

@@ -36,7 +36,8 @@ class _Progress:
     def line(self) -> str:
         best = "-" if self.best is None else f"{self.best:g}"
         bound = "-" if self.bound is None else f"{self.bound:g}"
-        return f"bound: {self.label} {time.perf_counter() - self.t0:5.1f} s, best {best}, lower bound {bound}"
+        elapsed = time.perf_counter() - self.t0
+        return f"bound: {self.label} {elapsed:5.1f} s, best {best}, lower bound {bound}"
 
 
 def _callback(progress: _Progress):

@@ -241,7 +241,7 @@ def _workers_ignore_sigint():
         signal.signal(signal.SIGINT, previous)
 
 
-def _local_cluster(LocalCluster, n: int):  # noqa: N803 - the class, imported lazily
+def _local_cluster(LocalCluster, n: int):  # the class, imported lazily by the caller
     return LocalCluster(
         n_workers=n,
         threads_per_worker=1,
