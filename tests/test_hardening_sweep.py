@@ -63,3 +63,40 @@ def test_a_second_sweep_into_a_locked_directory_is_refused(tmp_path, capsys):
         assert not (out / "runs").exists()
     with sweep_lock(out):  # released on exit, so it can be taken again
         pass
+
+
+def test_ctrl_c_stops_a_sweep_without_worker_tracebacks(tmp_path):
+    """Ctrl-C reaches the whole process group: driver, Dask scheduler and workers."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    grid = tmp_path / "g.yaml"
+    grid.write_text(
+        "scenarios: [VR_gaming]\nplatforms: [Dual_4K/WS_OS]\nschedulers: [edf, dream]\n"
+        "seeds: [0, 1, 2, 3]\nduration_ms: 20000\n"
+    )
+    out = tmp_path / "r"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "terastal.cli", "sweep", str(grid), "--out", str(out),
+         "--workers", "2", "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / ".sweep.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(3.0)  # the cluster is up and the points are running
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("interrupted (SIGINT): "), err
+    assert "run the same command to resume" in lines[0]

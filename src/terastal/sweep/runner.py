@@ -218,8 +218,8 @@ def _client(address: str | None, workers: int | None):
         except OSError as exc:
             raise InputError(f"cannot connect to Dask scheduler {address!r}: {exc}") from None
     n = workers if workers else os.cpu_count() or 1
-    with _workers_ignore_sigint():
-        cluster = _local_cluster(LocalCluster, n)
+    cluster = _local_cluster(LocalCluster)
+    _spawn_workers(cluster, n)
     return Client(cluster), cluster
 
 
@@ -228,7 +228,8 @@ def _workers_ignore_sigint():
     """Processes started while active inherit an ignored SIGINT.
 
     Ctrl-C reaches the whole process group; the driver alone stops the sweep and closes the
-    cluster, so the workers must not each die with a traceback of their own.
+    cluster, so the workers must not each die with a traceback of their own. Kept short (see
+    :func:`_spawn_workers`): a Ctrl-C meanwhile is lost.
     """
     try:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -241,9 +242,28 @@ def _workers_ignore_sigint():
         signal.signal(signal.SIGINT, previous)
 
 
-def _local_cluster(LocalCluster, n: int):  # the class, imported lazily by the caller
+def _spawn_workers(cluster, n: int, timeout_s: float = 60.0) -> None:
+    """Scale ``cluster`` to ``n`` worker processes, ignoring SIGINT only until they exist.
+
+    The processes inherit the ignored SIGINT when they are spawned; waiting for them to
+    start (and register) happens afterwards, with Ctrl-C working again.
+    """
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    with _workers_ignore_sigint():
+        cluster.scale(n)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            new = [p for p in multiprocessing.active_children() if p.pid not in before]
+            if len(new) >= n:
+                break
+            time.sleep(0.02)
+
+
+def _local_cluster(LocalCluster):  # the class, imported lazily by the caller
     return LocalCluster(
-        n_workers=n,
+        n_workers=0,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
