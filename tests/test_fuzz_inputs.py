@@ -284,3 +284,20 @@ def test_fuzz_command_line(data, monkeypatch):
         }[command]  # fmt: skip
         (root / "suite.yaml").write_text(SUITE)
         check([*base, flag, value], out)
+
+
+@pytest.mark.xfail(reason="typed option specs", strict=False)
+@FUZZ
+@given(data=st.data())
+def test_fuzz_scheduler_options(data):
+    from terastal.schedulers import available_schedulers, get_factory
+
+    name = data.draw(st.sampled_from(available_schedulers()), label="scheduler")
+    keys = [k for k in getattr(get_factory(name), "options", {}) if k != "plan"]
+    if not keys:
+        return
+    key = data.draw(st.sampled_from(keys), label="key")
+    value = data.draw(st.sampled_from([*BAD_FLAG_VALUES, "maybe", "4.5", "[1]"]), label="value")
+    with workdir() as root:
+        args = simulate_args(root)
+        check([*args[:-2], "--scheduler", name, "-o", f"{key}={value}", *args[-2:]], root / "o")
