@@ -54,14 +54,20 @@ def test_bound_stops_mid_solve_and_writes_nothing(tmp_path, capsys, monkeypatch,
     assert not out.exists()
 
 
-def test_compare_interrupted_writes_nothing(tmp_path, capsys):
+def test_compare_interrupted_writes_nothing(tmp_path, capsys, monkeypatch):
+    import terastal.sim.api as api
+
+    simulate = api.simulate
+
+    def simulate_then_interrupt(*args, **kwargs):
+        result = simulate(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # after the first run, before the second
+        return result
+
+    monkeypatch.setattr(api, "simulate", simulate_then_interrupt)
     out = tmp_path / "c"
-    timer = signal_soon(signal.SIGINT, 1.0)
-    try:
-        rc = main(["compare", *CASE, "--duration-ms", "1e5", "--max-jobs", "1e9",
-                   "--no-progress", "--out", str(out)])  # fmt: skip
-    finally:
-        timer.cancel()
+    rc = main(["compare", *CASE, "--duration-ms", "50", "--seeds", "0-3", "--no-progress",
+               "--out", str(out)])  # fmt: skip
     assert rc == 130
     interrupted_line(capsys, "SIGINT")
     assert not out.exists()
@@ -121,3 +127,28 @@ def test_reproduce_out_checks_come_before_any_run(tmp_path, capsys, monkeypatch)
         assert main(["reproduce", "--suite", str(suite), *extra]) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("error: ") and "\n" not in err
+
+
+def test_an_interrupt_swallowed_by_a_finalizer_still_ends_the_command(capsys, monkeypatch):
+    """A signal handler that runs inside ``__del__`` cannot raise; the CLI notices anyway."""
+    import gc
+
+    import terastal.cli as cli
+
+    class Finalized:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)  # the handler runs here, its raise is lost
+
+    def register(app):
+        @app.command("swallow")
+        def swallow() -> None:
+            Finalized()
+            gc.collect()
+
+    register(cli.app)
+    try:
+        assert main(["swallow"]) == 130
+    finally:
+        cli.app.registered_commands.pop()
+    err = capsys.readouterr().err
+    assert "interrupted (SIGINT): the command finished before it could stop" in err

@@ -48,10 +48,14 @@ def signals_as_interrupts():
     """While active, SIGINT and SIGTERM raise :class:`~terastal.errors.Interrupted`.
 
     One exception for both signals lets every command clean up the same way (cancel workers,
-    keep finished points, write nothing final) and the CLI exit with 130 or 143.
+    keep finished points, write nothing final) and the CLI exit with 130 or 143. Yields the
+    signals received: a handler that happens to run inside a finalizer cannot raise (Python
+    reports the exception as unraisable and goes on), so the CLI checks this record too.
     """
+    received: list[int] = []
 
     def handler(signum, frame):
+        received.append(signum)
         raise Interrupted(signum)
 
     previous = {}
@@ -61,7 +65,7 @@ def signals_as_interrupts():
         except ValueError:  # not the main thread: leave signals alone
             break
     try:
-        yield
+        yield received
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
@@ -73,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     SIGINT and SIGTERM print one line and exit with 130 and 143.
     """
     try:
-        with signals_as_interrupts():
+        with signals_as_interrupts() as received:
             rv = app(args=argv, standalone_mode=False)
+        if received:  # the interrupt was swallowed on the way (see signals_as_interrupts)
+            raise Interrupted(received[0], "the command finished before it could stop")
     except TerastalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
