@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from terastal.cli import main
@@ -287,7 +287,7 @@ def test_fuzz_command_line(data, monkeypatch):
 
 
 @pytest.mark.xfail(reason="typed option specs", strict=False)
-@FUZZ
+@settings(FUZZ, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking while xfail
 @given(data=st.data())
 def test_fuzz_scheduler_options(data):
     from terastal.schedulers import available_schedulers, get_factory
