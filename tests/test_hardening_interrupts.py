@@ -152,3 +152,4 @@ def test_an_interrupt_swallowed_by_a_finalizer_still_ends_the_command(capsys, mo
         cli.app.registered_commands.pop()
     err = capsys.readouterr().err
     assert "interrupted (SIGINT): the command finished before it could stop" in err
+    assert "Traceback" not in err and "Exception ignored" not in err

@@ -58,6 +58,12 @@ def signals_as_interrupts():
         received.append(signum)
         raise Interrupted(signum)
 
+    def unraisable(info) -> None:  # the swallowed interrupt: no "Exception ignored" traceback
+        if not isinstance(info.exc_value, Interrupted):
+            default_unraisable(info)
+
+    default_unraisable = sys.unraisablehook
+    sys.unraisablehook = unraisable
     previous = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -67,6 +73,7 @@ def signals_as_interrupts():
     try:
         yield received
     finally:
+        sys.unraisablehook = default_unraisable
         for sig, old in previous.items():
             signal.signal(sig, old)
 
