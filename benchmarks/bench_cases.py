@@ -112,11 +112,13 @@ def resolve_case(spec: str):
 
 def prepare(spec: str):
     """Scenario, platform, plan and cost tables (with the plan's variants) of a case."""
-    from terastal.sim.setup import with_plan
+    from terastal.experiment import Case
+    from terastal.experiment import prepare as prepare_case
 
     sc, pf = resolve_case(spec)
-    plan, tables = with_plan(sc, pf)
-    return sc, pf, plan, tables
+    case = prepare_case(Case(sc, pf))
+    plan = case.auto_plan()
+    return sc, pf, plan, case.tables(plan)
 
 
 def run_once(case, name: str, duration_s: float, *, late="scheduler", record=True, wrap=None):

@@ -22,10 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+from terastal.experiment import Case, prepare
 from terastal.metrics import compute_metrics
 from terastal.schedulers import available_schedulers, make_scheduler
 from terastal.sim import simulate
-from terastal.sim.setup import load_case
 
 DEFAULT_CASES = "VR_gaming@Dual_4K/WS_OS"
 
@@ -33,7 +33,8 @@ DEFAULT_CASES = "VR_gaming@Dual_4K/WS_OS"
 def bench_case(scenario: str, platform: str, schedulers: list[str], duration_s: float, repeat: int):
     """Benchmark every scheduler on one scenario/platform; return one row per scheduler."""
     t0 = time.perf_counter()
-    sc, pf, tables = load_case(scenario, platform)
+    case = prepare(Case(scenario, platform))
+    sc, pf, tables = case.scenario, case.platform, case.tables()
     cost_s = time.perf_counter() - t0
     rows = []
     for name in schedulers:

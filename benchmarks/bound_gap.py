@@ -24,9 +24,9 @@ from pathlib import Path
 
 from terastal.bound import solve_bound
 from terastal.bound.replay import missed_count
+from terastal.experiment import Case, prepare
 from terastal.schedulers import available_schedulers, make_scheduler
 from terastal.sim import simulate
-from terastal.sim.setup import load_case
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "bound"
@@ -51,11 +51,11 @@ INSTANCES = [
 def load(scenario, platform, with_plan):
     """Scenario, platform, tables and (if asked) a plan with variants from ``ACCURACY``."""
     if not with_plan:
-        return (*load_case(scenario, platform), None)
-    from terastal.cost import build_cost_tables
+        case = prepare(Case(scenario, platform))
+        return case.scenario, case.platform, case.tables(), None
+    from terastal.cost import build_cost_tables, resolve_cost_model
     from terastal.io import load_platform, load_scenario
     from terastal.planner import make_plan
-    from terastal.sim.setup import resolve_cost_model
 
     sc, pf, cm = load_scenario(scenario), load_platform(platform), resolve_cost_model()
     plan = make_plan(sc, pf, cm, accuracy_tables=ACCURACY)

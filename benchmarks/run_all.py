@@ -15,7 +15,7 @@ Prints one table per section and writes ``benchmarks/results/run_all.json``
     equal shares) on Quad_4K/WS_OS_WS_OS, 10 s simulated, seed 0, dispatch log recorded as
     ``terastal simulate`` does. Every run is a fresh Python process, so its peak memory
     (growth of the resident set during the run) is its own; the fastest of up to three
-    rounds is reported. terastal gets the plan of :func:`terastal.sim.setup.with_plan`;
+    rounds is reported. terastal gets the plan of :meth:`terastal.experiment.Prepared.auto_plan`;
     every scheduler runs on those tables.
 ``cost``
     The analytical cost model on every layer of every bundled scenario x the 4 accelerators
@@ -30,6 +30,10 @@ Prints one table per section and writes ``benchmarks/results/run_all.json``
 ``ready``
     Decision time against the number of ready jobs, on an overloaded paper mix under the
     ``keep`` policy (nothing is dropped, so the backlog grows for every scheduler).
+``whole``, ``reproduce``, ``suite``
+    Whole processes (``bench_whole.py``): ``terastal simulate`` side by side with XRBench's
+    own engine (when ``XRBENCH_MAESTRO`` names it), ``terastal reproduce --quick``, and with
+    ``--full-suite`` the whole bundled suite (minutes); wall, CPU and peak memory.
 
 Wall-clock rates depend on what else runs on the machine; every section records the load
 average, and CPU time (``time.process_time``) is reported alongside as the steadier figure.
@@ -56,8 +60,11 @@ from bench_sections import (
     bench_sim,
     child_sim,
 )
+from bench_whole import bench_reproduce, bench_whole, print_whole
 
-SECTIONS = ("sim", "cost", "planner", "accelerators", "tasks", "duration", "ready")
+SECTIONS = (
+    "sim", "cost", "planner", "accelerators", "tasks", "duration", "ready", "whole", "reproduce",
+)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=None, help="runs per point; best is kept")
     ap.add_argument("--no-record", action="store_true", help="sim section without the dispatch log")
     ap.add_argument("--timeout-s", type=float, default=600.0, help="per (case, scheduler)")
+    ap.add_argument("--full-suite", action="store_true",
+                    help="also time the full bundled reproduce suite (minutes)")  # fmt: skip
+    ap.add_argument(
+        "--whole-rounds",
+        type=int,
+        default=None,
+        help="alternating rounds of the whole-process runs (default 5, quick 3)",
+    )
     ap.add_argument("--out", default=None)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -112,10 +127,18 @@ def main(argv: list[str] | None = None) -> int:
             res["duration"].append(bench_duration(f"paper6@{QUAD}", ["edf"], mix))
     if "ready" in only:
         res["ready"] = bench_ready(f"paper6:1.3@{QUAD}", schedulers, 0.15 if quick else 0.3)
+    rounds = args.whole_rounds or (3 if quick else 5)
+    if "whole" in only:
+        res["whole"] = bench_whole(rounds)
+    if "reproduce" in only:
+        res["reproduce"] = bench_reproduce(1 if quick else 3, quick=True)
+    if args.full_suite:
+        res["suite"] = bench_reproduce(1, quick=False)
     res["targets"] = check_targets(res)
     res["load_avg_end"] = load_avg()
     res["total_wall_s"] = time.perf_counter() - _T0
     print_report(res)
+    print_whole(res)
     out = (
         Path(args.out)
         if args.out

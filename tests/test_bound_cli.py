@@ -10,8 +10,9 @@ pytest.importorskip("ortools")
 from terastal.bound import build_trace
 from terastal.bound.report import BOUND_KEYS, bound_row
 from terastal.cli import main
+from terastal.experiment import Case, prepare
+from terastal.schedulers import make_scheduler
 from terastal.sim import simulate
-from terastal.sim.setup import load_case
 
 DATA = Path(__file__).parent / "data" / "bound"
 CASCADE = str(DATA / "cascade.yaml")
@@ -20,7 +21,8 @@ PLATFORM = str(DATA / "ws_os.yaml")
 
 @pytest.fixture(scope="module")
 def case():
-    return load_case(CASCADE, PLATFORM)
+    p = prepare(Case(CASCADE, PLATFORM))
+    return p.scenario, p.platform, p.tables()
 
 
 def test_trace_is_the_simulators(case):
@@ -30,7 +32,7 @@ def test_trace_is_the_simulators(case):
     periodic = {(j.task, j.frame, j.release_s) for j in trace.jobs if not j.cascaded}
     assert trace.num_cascaded > 0
     for name in ("edf", "dream", "fcfs"):
-        run = simulate(sc, pf, tb, name, duration_s=0.02, seed=3)
+        run = simulate(sc, pf, tb, make_scheduler(name), duration_s=0.02, seed=3)
         released = {(j.task_index, j.frame) for j in run.jobs}
         assert released <= keys  # a cascaded job is released only if its draw fired
         assert {(j.task_index, j.frame, j.release) for j in run.jobs if not j.task.depends_on} == (
@@ -125,7 +127,7 @@ def test_bound_is_never_worse_than_the_online_schedules(case, monkeypatch, hint)
     monkeypatch.setattr(solve, "_solve_lexicographic", _nothing_found)
     sol = solve.solve_bound(sc, pf, tb, 0.02, 3, time_limit_s=1, hint=hint, relax=False)
     s = sol.summary
-    online = {n: missed_count(simulate(sc, pf, tb, n, duration_s=0.02, seed=3))
+    online = {n: missed_count(simulate(sc, pf, tb, make_scheduler(n), duration_s=0.02, seed=3))
               for n in ("edf", "fcfs", "dream")}  # fmt: skip
     assert s["missed_best"] is not None and s["released"] == len(sol.result.jobs)
     assert s["missed_best"] <= min(online.values())

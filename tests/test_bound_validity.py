@@ -10,7 +10,7 @@ from terastal.bound import build_trace, solve_bound
 from terastal.bound.hints import hint_from_result
 from terastal.bound.model import BoundModel
 from terastal.bound.replay import Placement, missed_count, replay
-from terastal.schedulers import available_schedulers
+from terastal.schedulers import available_schedulers, make_scheduler
 from terastal.sim import simulate
 from terastal.sim.costs import build_task_costs
 from terastal.sim.invariants import InvariantError
@@ -21,7 +21,7 @@ DURATION = 0.08
 
 def online(sc, pf, tb, seed, late="scheduler"):
     return {
-        name: simulate(sc, pf, tb, name, duration_s=DURATION, seed=seed, late=late)
+        name: simulate(sc, pf, tb, make_scheduler(name), duration_s=DURATION, seed=seed, late=late)
         for name in available_schedulers()
     }
 
@@ -48,7 +48,7 @@ def test_every_online_run_is_a_solution_of_the_model(seed):
     costs = build_task_costs(sc, pf, tb)
     trace = build_trace(sc, DURATION, seed)
     for name in ("edf", "dream", "heft"):
-        run = simulate(sc, pf, tb, name, duration_s=DURATION, seed=seed)
+        run = simulate(sc, pf, tb, make_scheduler(name), duration_s=DURATION, seed=seed)
         bm = BoundModel(trace, costs, pf)
         counted = hint_from_result(bm, run)
         # Cascaded jobs of late upstreams are released in the run but not counted by the
@@ -71,7 +71,7 @@ def test_replayed_schedule_passes_the_simulator_invariants():
     assert result is not None and result.log
     assert missed_count(result) == sol.summary["missed_best"]
     # Same released periodic jobs as the simulator.
-    run = simulate(sc, pf, tb, "edf", duration_s=DURATION, seed=4)
+    run = simulate(sc, pf, tb, make_scheduler("edf"), duration_s=DURATION, seed=4)
     periodic = {(j.task.name, j.frame, j.release) for j in run.jobs if j.task.depends_on is None}
     mine = {(j.task.name, j.frame, j.release) for j in result.jobs if j.task.depends_on is None}
     assert mine == periodic

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from terastal.cli import main
@@ -247,11 +247,13 @@ def test_fuzz_plan_file(data, plan_text, monkeypatch):
 
 FLAGS = {
     "simulate": ["--duration-ms", "--seed", "--late", "--scheduler", "--cost-model", "--max-jobs"],
-    "compare": ["--duration-ms", "--seeds", "--schedulers", "--late", "--bound-time-limit"],
-    "bound": ["--duration-ms", "--seed", "--time-limit", "--group-layers", "--workers"],
-    "reproduce": ["--workers", "--schedulers", "--cost-model"],
+    "compare": ["--duration-ms", "--seeds", "--schedulers", "--late", "--bound-time-limit",
+                "--max-jobs"],
+    "bound": ["--duration-ms", "--seed", "--time-limit", "--group-layers", "--workers",
+              "--max-jobs"],
+    "reproduce": ["--workers", "--schedulers", "--cost-model", "--max-jobs"],
     "results": ["--limit"],
-}
+}  # fmt: skip
 BAD_FLAG_VALUES = ["-1", "0", "nan", "inf", "-inf", "1e12", "1e308", "abc", "", "-0", "2-1",
                    "0--1", "1,1", "edf,,", "nosuch"]  # fmt: skip
 
@@ -286,8 +288,7 @@ def test_fuzz_command_line(data, monkeypatch):
         check([*base, flag, value], out)
 
 
-@pytest.mark.xfail(reason="typed option specs", strict=False)
-@settings(FUZZ, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking while xfail
+@FUZZ
 @given(data=st.data())
 def test_fuzz_scheduler_options(data):
     from terastal.schedulers import available_schedulers, get_factory
@@ -300,4 +301,4 @@ def test_fuzz_scheduler_options(data):
     value = data.draw(st.sampled_from([*BAD_FLAG_VALUES, "maybe", "4.5", "[1]"]), label="value")
     with workdir() as root:
         args = simulate_args(root)
-        check([*args[:-2], "--scheduler", name, "-o", f"{key}={value}", *args[-2:]], root / "o")
+        check([*args[:-2], "--scheduler", name, "-O", f"{key}={value}", *args[-2:]], root / "o")

@@ -17,6 +17,7 @@ from terastal.metrics import (
     write_run,
 )
 from terastal.model import Scenario, Task
+from terastal.schedulers import make_scheduler
 from terastal.sim import check_invariants, simulate
 from terastal.sim.synthetic import make_tables, random_case, tiny_model, tiny_platform
 
@@ -55,7 +56,7 @@ def _case():
 
 def test_metrics_by_hand_under_edf():
     sc, pf, tb = _case()
-    r = simulate(sc, pf, tb, "edf", duration_s=10 * MS, seed=0)
+    r = simulate(sc, pf, tb, make_scheduler("edf"), duration_s=10 * MS, seed=0)
     check_invariants(r)
     # EDF on A0: b0 (ddl 4) 0-3; a0 (ddl 5) 3-5, 5-7: late; a1 (released 5, ddl 10) 7-9,
     # 9-11: late.
@@ -117,7 +118,7 @@ def test_outputs_are_complete_and_byte_identical_for_the_same_seed(tmp_path):
     sc, pf, tb = random_case(9, load=0.9)  # jitter and a cascade
     outs = []
     for i in range(2):
-        r = simulate(sc, pf, tb, "edf", duration_s=0.5, seed=11)
+        r = simulate(sc, pf, tb, make_scheduler("edf"), duration_s=0.5, seed=11)
         m = compute_metrics(r)
         write_run(tmp_path / f"run{i}", r, m)
         outs.append(tmp_path / f"run{i}")
@@ -134,13 +135,13 @@ def test_outputs_are_complete_and_byte_identical_for_the_same_seed(tmp_path):
     rows = list(csv.DictReader((outs[0] / "jobs.csv").open()))
     assert len(rows) == len(r.jobs)
     assert {row["status"] for row in rows} <= {"in_time", "late", "dropped"}
-    other = simulate(sc, pf, tb, "edf", duration_s=0.5, seed=12)
+    other = simulate(sc, pf, tb, make_scheduler("edf"), duration_s=0.5, seed=12)
     assert jobs_csv(other) != jobs_csv(r)
 
 
 def test_trace_has_one_track_per_accelerator_and_a_slice_per_layer():
     sc, pf, tb = random_case(5, load=0.7, num_accelerators=3)
-    r = simulate(sc, pf, tb, "fcfs", duration_s=0.3, seed=0)
+    r = simulate(sc, pf, tb, make_scheduler("fcfs"), duration_s=0.3, seed=0)
     t = trace_events(r)
     names = [
         e["args"]["name"] for e in t["traceEvents"] if e["name"] == "thread_name" and e["pid"] == 1
@@ -154,7 +155,7 @@ def test_trace_has_one_track_per_accelerator_and_a_slice_per_layer():
 
 def test_write_into_existing_directory_keeps_other_files(tmp_path):
     sc, pf, tb = _case()
-    r = simulate(sc, pf, tb, "edf", duration_s=0.01)
+    r = simulate(sc, pf, tb, make_scheduler("edf"), duration_s=0.01)
     (tmp_path / "keep.txt").write_text("x")
     write_run(tmp_path, r, compute_metrics(r), trace=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jobs.csv", "keep.txt", "metrics.json"]

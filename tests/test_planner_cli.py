@@ -1,6 +1,6 @@
 import pytest
 
-import terastal.commands.plan as plan_cmd
+import terastal.cost
 from terastal.cli import main
 from terastal.planner.plan import Plan
 from test_planner_support import FakeCost
@@ -9,7 +9,7 @@ from test_planner_support import FakeCost
 @pytest.fixture(autouse=True)
 def fake_cost(monkeypatch):
     monkeypatch.setenv("COLUMNS", "250")
-    monkeypatch.setattr(plan_cmd, "_cost_model", lambda name: FakeCost())
+    monkeypatch.setattr(terastal.cost, "resolve_cost_model", lambda spec=None: FakeCost())
 
 
 def _mix_yaml(tmp_path):

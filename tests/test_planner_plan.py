@@ -148,7 +148,7 @@ def test_load_errors_name_the_field(plan, edit, match):
 
 
 def test_load_bad_files(tmp_path):
-    with pytest.raises(InputError, match="cannot read plan"):
+    with pytest.raises(InputError, match="plan not found"):
         Plan.load(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{\n  nope")

@@ -144,18 +144,18 @@ def _dream_case():
 
 def test_dream_blocks_keep_the_accelerator_and_hopeless_frames_are_dropped():
     c = _dream_case()
-    r = run(c, "dream", block=4)
+    r = run(c, "dream", preset="paper", block=4)
     # a holds A0 for its whole block; c waits (A1 is too slow) and at 3 ms can no longer make
     # its 3.5 ms deadline, so it is dropped.
     assert log(r) == [(0, 0, 0, 0, 1), (0, 0, 1, 1, 2), (0, 0, 2, 2, 3), (0, 0, 3, 3, 4)]
     assert statuses(r) == ["in_time", "dropped"]
     assert r.jobs[1].finish == pytest.approx(3 * MS)
     # Under 'keep' DREAM does not drop: c runs late.
-    assert statuses(run(c, "dream", block=4, late="keep")) == ["in_time", "late"]
+    assert statuses(run(c, "dream", preset="paper", block=4, late="keep")) == ["in_time", "late"]
 
 
 def test_dream_without_blocks_lets_the_urgent_job_in():
-    r = run(_dream_case(), "dream", block=1)
+    r = run(_dream_case(), "dream", preset="paper", block=1)
     # At 2 ms c (urgency 1/1.5, waited 0.5 ms) outscores a's next layer.
     assert log(r)[2] == (0, 1, 0, 2, 3)
     assert statuses(r) == ["in_time", "in_time"]
@@ -168,14 +168,14 @@ def test_dream_drops_frames_that_cannot_make_it_even_alone():
 
 
 def test_dream_weights_adapt_towards_urgency_under_misses():
-    sched = make_scheduler("dream", window=8)
+    sched = make_scheduler("dream", preset="paper", window=8)
     r = simulate(*random_case(1, load=1.8), sched, duration_s=0.5, late="keep")
     check_invariants(r)
     assert sched.history
     w_u, w_f, w_e = sched.history[-1][1:]
     assert math.isclose(w_u + w_f + w_e, 1.0)
     assert w_u > 0.5  # misses above target push the urgency weight up
-    fixed = make_scheduler("dream", adapt=False)
+    fixed = make_scheduler("dream", preset="paper", adapt=False)
     simulate(*random_case(1, load=1.8), fixed, duration_s=0.5, late="keep")
     assert fixed.history == [] and fixed.weights == [0.5, 0.25, 0.25]
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-import terastal.sim.setup as setup
+import terastal.experiment.case as case
 from terastal.cli import main
 from terastal.cost import LayerCosts
 from terastal.metrics import WALL_CLOCK_KEYS
@@ -30,7 +30,7 @@ class FakeCostModel:
 
 @pytest.fixture
 def fake_cost(monkeypatch):
-    monkeypatch.setattr(setup, "resolve_cost_model", lambda name=None: FakeCostModel())
+    monkeypatch.setattr(case, "_backend", lambda spec: FakeCostModel())
 
 
 def _real_cost_model_available():
@@ -112,7 +112,7 @@ def test_compare_runs_schedulers_on_identical_arrivals(fake_cost, tmp_path, caps
     out = tmp_path / "cmp"
     args = ["compare", *BASE, "--schedulers", "fcfs,edf,dream", "--duration-ms", "100"]
     assert (
-        main([*args, "--seeds", "0-1", "--out", str(out), "-o", "edf.mapping=earliest_finish"]) == 0
+        main([*args, "--seeds", "0-1", "--out", str(out), "-O", "edf.mapping=earliest_finish"]) == 0
     )
     s = json.loads((out / "summary.json").read_text())
     assert s["seeds"] == [0, 1] and list(s["schedulers"]) == ["fcfs", "edf", "dream"]

@@ -6,7 +6,7 @@ import pytest
 
 from terastal.errors import ContractError, InputError
 from terastal.model import Scenario, Task
-from terastal.schedulers import Dispatch, Drop, Scheduler
+from terastal.schedulers import Dispatch, Drop, Scheduler, make_scheduler
 from terastal.sim import Environment, Simulator, check_invariants, draw_arrivals, simulate
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
 
@@ -21,6 +21,8 @@ def case(specs, latency, *, bw=1e9, num_acc=2, **tables_kw):
 
 
 def run(scenario, platform, tables, sched, duration_ms, **kw):
+    if isinstance(sched, str):  # the engine takes policy objects; names go through the registry
+        sched = make_scheduler(sched)
     result = simulate(scenario, platform, tables, sched, duration_s=duration_ms * MS, **kw)
     check_invariants(result)
     return result

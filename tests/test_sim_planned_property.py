@@ -13,13 +13,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from terastal.cost import build_cost_tables
+from terastal.cost import build_cost_tables, resolve_cost_model
 from terastal.io import load_platform, load_scenario
 from terastal.planner import make_plan
 from terastal.planner.accuracy import AccuracyTable
 from terastal.schedulers import make_scheduler
 from terastal.sim import check_invariants, simulate
-from terastal.sim.setup import resolve_cost_model
 from terastal.sim.synthetic import random_case
 
 DATA = Path(__file__).parent / "data" / "bound"

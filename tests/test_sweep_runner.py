@@ -113,20 +113,19 @@ def test_dry_run_and_grid_errors_exit_2_with_one_line(tmp_path, capsys):
     assert err == (
         f"error: {bad}:4: field 'seedz': unknown key 'seedz'; expected one of: scenarios, "
         "platforms, schedulers, seeds, duration_ms, load_scales, late, scheduler_options, "
-        "cost_model"
+        "cost_model, plan, compat"
     )
     assert not (tmp_path / "r").exists()
 
 
 def test_cost_model_values_backend_specs_and_imports():
-    from terastal.cost import AnalyticalCostModel
+    from terastal.cost import AnalyticalCostModel, default_cost_model, resolve_cost_model
     from terastal.errors import InputError
-    from terastal.sweep.runner import make_cost_model
 
-    # names and NAME:KEY=VALUE specs go to load_case as they are; module:attr is imported
-    assert make_cost_model(None) is None
-    assert make_cost_model("zigzag") == "zigzag"
-    assert make_cost_model("analytical:mode=xrbench") == "analytical:mode=xrbench"
-    assert isinstance(make_cost_model("terastal.cost:AnalyticalCostModel"), AnalyticalCostModel)
+    # names and NAME:KEY=VALUE specs name backends; module:attr is imported
+    assert resolve_cost_model(None) is default_cost_model()
+    assert resolve_cost_model("analytical") is default_cost_model()
+    assert resolve_cost_model("analytical:mode=xrbench").mode == "xrbench"
+    assert isinstance(resolve_cost_model("terastal.cost:AnalyticalCostModel"), AnalyticalCostModel)
     with pytest.raises(InputError, match="cannot import cost model"):
-        make_cost_model("no_such_module:thing")
+        resolve_cost_model("no_such_module:thing")

@@ -142,7 +142,7 @@ def test_conformance_of_terastal_and_its_ablations(opts):
 def test_bad_options_are_clear_errors():
     from terastal.errors import InputError
 
-    with pytest.raises(InputError, match="priority must be one of deadline, virtual"):
+    with pytest.raises(InputError, match="option priority: must be one of deadline, virtual"):
         make_scheduler("terastal", priority="fifo")
     with pytest.raises(InputError, match="drop_slack"):
         make_scheduler("terastal", drop_slack=0)
@@ -197,15 +197,17 @@ def test_kept_order_decides_like_sorting_every_call(late, opts):
 
 def test_kept_order_decides_like_sorting_every_call_with_variants():
     from terastal.cost import build_cost_tables, default_cost_model
+    from terastal.experiment import Case, prepare
     from terastal.io import load_model, load_model_fps, load_platform
-    from terastal.sim.setup import with_plan
     from terastal.workloads import scale_to_utilization
 
     pf = load_platform("Dual_4K/WS_OS")
     names = ("resnet50", "vgg11", "mb2_ssd_lite", "sp2dense")
     base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))
     sc = scale_to_utilization(base, build_cost_tables(base, pf, default_cost_model()), 1.0, "equal")
-    plan, tables = with_plan(sc, pf)
+    case = prepare(Case(sc, pf))
+    plan = case.auto_plan()
+    tables = case.tables(plan)
     runs = [
         simulate(sc, pf, tables, cls(plan=plan), duration_s=0.3, seed=3)
         for cls in (Terastal, _SortEveryCall)

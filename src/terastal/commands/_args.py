@@ -1,18 +1,15 @@
-"""Checks of command-line values shared by the commands (one rule, one message each)."""
+"""Checks of command-line values shared by the commands (one rule, one message each).
+
+The work guard is not here: it belongs to every run, whatever starts it
+(:func:`terastal.experiment.check_work`); the commands only pass ``--max-jobs`` on.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from pathlib import Path
 
 from terastal.errors import InputError
-from terastal.model.work import DISPATCHES_PER_JOB, MAX_JOBS, estimate_work
-
-MAX_JOBS_HELP = (
-    f"Refuse runs estimated above this many jobs (default {MAX_JOBS:.0e}; the dispatch "
-    f"ceiling is {DISPATCHES_PER_JOB}x this)."
-)
 
 
 def positive_finite(value: float, flag: str) -> float:
@@ -27,15 +24,6 @@ def at_least(value: int, low: int, flag: str) -> int:
     if value < low:
         raise InputError(f"{flag} must be >= {low}, got {value}")
     return value
-
-
-def check_work(tasks: Iterable, duration_s: float, max_jobs: float = MAX_JOBS, what: str = "run"):
-    """Refuse a run whose estimated jobs or dispatches exceed the ceilings (the work guard)."""
-    est = estimate_work(tasks, duration_s)
-    message = est.refusal(max_jobs, what)
-    if message is not None:
-        raise InputError(message)
-    return est
 
 
 def output_dir(out: Path | None, flag: str = "--out") -> Path | None:

@@ -7,47 +7,50 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._args import MAX_JOBS_HELP, at_least, check_work, output_dir
+from terastal.commands._args import at_least, output_dir
 from terastal.commands._args import positive_finite as _positive_finite
+from terastal.commands._vocab import CostModelOpt, DurationOpt, MaxJobsOpt, SeedOpt, console
 from terastal.errors import InputError
 from terastal.model.work import MAX_JOBS
 
 
-def load_bound_case(scenario: str, platform: str, plan_path: Path | None, cost_model: str | None):
-    """Scenario, platform, cost tables (with the plan's variant shapes) and the plan."""
-    from terastal.cost import build_cost_tables
-    from terastal.io import load_platform, load_scenario
-    from terastal.sim.setup import resolve_cost_model
+def load_bound_case(
+    scenario: str,
+    platform: str,
+    plan_path: Path | None,
+    cost_model: str,
+    duration_s: float,
+    max_jobs: float = MAX_JOBS,
+):
+    """Scenario, platform, cost tables (with the plan's variant shapes) and the plan.
 
-    sc = load_scenario(scenario)
-    pf = load_platform(platform)
-    plan = None
-    shapes = None
-    if plan_path is not None:
-        from terastal.planner import Plan
+    The trace the bound solves is a run of the simulator: the work guard applies to it.
+    """
+    from terastal.experiment import RunSpec, check_spec, check_work, prepare
 
-        plan = Plan.load(plan_path)
-        plan.check(sc, pf)
-        shapes = plan.variant_shapes()
-    tables = build_cost_tables(sc, pf, resolve_cost_model(cost_model), shapes)
-    return sc, pf, tables, plan
+    spec = RunSpec(
+        scenario, platform, cost_model=cost_model, duration_s=duration_s, max_jobs=max_jobs
+    )
+    check_spec(spec)
+    prepared = prepare(spec.case)
+    check_work(spec, prepared)
+    plan = prepared.plan(str(plan_path)) if plan_path is not None else None
+    return prepared.scenario, prepared.platform, prepared.tables(plan), plan
 
 
 def print_bound(summary: dict) -> None:
     """One-paragraph report of a bound."""
-    from rich.console import Console
-
     best, lower = summary["missed_best"], summary["missed_lower_bound"]
     kind = "optimal" if summary["optimal"] else "not proven optimal"
     heuristic = " (grouped layers: best is a heuristic)" if summary["best_is_heuristic"] else ""
     inst = summary["instance"]
-    console = Console()
-    console.print(
+    out = console()
+    out.print(
         f"[bold]{summary['scenario']}[/] on [bold]{summary['platform']}[/], "
         f"{summary['duration_s'] * 1e3:g} ms, seed {summary['seed']}: "
         f"{inst['jobs']} jobs, {inst['layers']} layers in {inst['blocks']} blocks"
     )
-    console.print(
+    out.print(
         f"missed: best {best if best is not None else '-'} of {summary.get('released', '-')} "
         f"released, lower bound {lower} ({summary['lower_bound_source'] or 'none'}), "
         f"{kind}{heuristic}; solver {summary['model_status']} in "
@@ -55,7 +58,7 @@ def print_bound(summary: dict) -> None:
     )
     if summary["hint"]:
         h = summary["hint"]
-        console.print(f"best online scheduler on this trace: {h['scheduler']} ({h['missed']})")
+        out.print(f"best online scheduler on this trace: {h['scheduler']} ({h['missed']})")
 
 
 def register(app: typer.Typer) -> None:
@@ -65,11 +68,11 @@ def register(app: typer.Typer) -> None:
     def bound_cmd(
         scenario: Annotated[str, typer.Option("--scenario", help="Bundled name or YAML path.")],
         platform: Annotated[str, typer.Option("--platform", help="Bundled name or YAML path.")],
-        out: Annotated[Path, typer.Option("--out", help="Write bound.json (and jobs.csv) here.")],
-        duration_ms: Annotated[
-            float, typer.Option("--duration-ms", help="Release horizon in ms.")
-        ] = 100.0,
-        seed: Annotated[int, typer.Option("--seed", help="Seed of jitter/cascades.")] = 0,
+        out: Annotated[
+            Path, typer.Option("--out", "-o", help="Write bound.json (and jobs.csv) here.")
+        ],
+        duration_ms: DurationOpt = 100.0,
+        seed: SeedOpt = 0,
         time_limit: Annotated[
             float, typer.Option("--time-limit", help="Solver time limit in seconds.")
         ] = 60.0,
@@ -81,13 +84,11 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--plan", help="Plan file: admissible layer variants.")
         ] = None,
         workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers.")] = 2,
-        cost_model: Annotated[
-            str | None, typer.Option("--cost-model", help="Cost backend name.")
-        ] = None,
+        cost_model: CostModelOpt = "analytical",
         hint: Annotated[
             bool, typer.Option("--hint/--no-hint", help="Warm-start from online schedulers.")
         ] = True,
-        max_jobs: Annotated[float, typer.Option("--max-jobs", help=MAX_JOBS_HELP)] = MAX_JOBS,
+        max_jobs: MaxJobsOpt = MAX_JOBS,
     ) -> None:
         """Fewest deadline misses any schedule can achieve on the simulator's trace."""
         from terastal.bound import solve_bound
@@ -102,8 +103,9 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--group-layers must be >= 1, got {group_layers}")
         if workers < 1:
             raise InputError(f"--workers must be >= 1, got {workers}")
-        sc, pf, tables, the_plan = load_bound_case(scenario, platform, plan, cost_model)
-        check_work(sc.tasks, duration_ms / 1e3, max_jobs)
+        sc, pf, tables, the_plan = load_bound_case(
+            scenario, platform, plan, cost_model, duration_ms / 1e3, max_jobs
+        )
         solution = solve_bound(
             sc, pf, tables, duration_ms / 1e3, seed, plan=the_plan, time_limit_s=time_limit,
             group_layers=group_layers, workers=workers, hint=hint,

@@ -7,53 +7,49 @@ from typing import Annotated, Any
 
 import typer
 
-from terastal.commands._args import MAX_JOBS_HELP, check_work, output_dir, positive_finite
-from terastal.commands.simulate import parse_options
+from terastal.commands._args import output_dir, positive_finite
+from terastal.commands._vocab import (
+    CostModelOpt,
+    DurationOpt,
+    LateOpt,
+    MaxJobsOpt,
+    PlanOpt,
+    ProgressOpt,
+    SchedulerHelpCommand,
+    SeedsOpt,
+    console,
+    option_flag,
+    parse_options,
+    parse_seeds,
+)
 from terastal.errors import InputError
 from terastal.model.work import MAX_JOBS
 
 
-def parse_seeds(spec: str) -> list[int]:
-    """``"0-4"`` -> [0, 1, 2, 3, 4]; ``"1,3,7"`` and mixes like ``"0-2,9"`` work too."""
-    seeds: list[int] = []
-    try:
-        for part in spec.split(","):
-            part = part.strip()
-            lo, sep, hi = part.partition("-")
-            if sep and lo:
-                a, b = int(lo), int(hi)
-                if b < a:
-                    raise ValueError
-                seeds.extend(range(a, b + 1))
-            else:
-                seeds.append(int(part))
-    except ValueError:
-        raise InputError(f"--seeds must look like 0-4 or 0,1,5, got {spec!r}") from None
-    if any(s < 0 for s in seeds):
-        raise InputError(f"--seeds must be >= 0, got {spec!r}")
-    if len(set(seeds)) != len(seeds):
-        raise InputError(f"--seeds lists a seed twice: {spec!r}")
-    return seeds
-
-
 def scheduler_options(names: list[str], items: list[str]) -> dict[str, dict[str, Any]]:
-    """Split ``--option`` values: ``NAME.KEY=VALUE`` goes to NAME, ``KEY=VALUE`` to all."""
+    """Split ``--option`` values: ``NAME.KEY=VALUE`` goes to NAME, ``KEY=VALUE`` to every
+    scheduler of ``names`` that declares KEY (an error if none does)."""
+    from terastal.schedulers import scheduler_info
+
     out: dict[str, dict[str, Any]] = {n: {} for n in names}
+    declared = {n: scheduler_info(n).options for n in names}
     for key, value in parse_options(items).items():
         target, dot, k = key.partition(".")
         if dot:
             if target not in out:
-                raise InputError(f"--option {key}: {target!r} is not in --schedulers")
+                raise InputError(f"{key}: {target!r} is not in --schedulers", field="--option")
             out[target][k] = value
-        else:
-            for opts in out.values():
-                opts[key] = value
+            continue
+        takers = [n for n in names if key in declared[n]]
+        if not takers:
+            raise InputError(f"no scheduler of --schedulers has option {key!r}", field="--option")
+        for n in takers:
+            out[n][key] = value
     return out
 
 
 def print_summary(summary: dict) -> None:
     """Print one row per scheduler: miss rates (mean and per model), energy, score."""
-    from rich.console import Console
     from rich.table import Table
 
     def f(x, fmt):
@@ -81,75 +77,59 @@ def print_summary(summary: dict) -> None:
             f(s["accuracy_loss_mean"], ".2%"),
             f(s["decision_us_p50"], ".1f"),
         )
-    Console().print(table)
+    console().print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
 
-    @app.command("compare")
+    @app.command("compare", cls=SchedulerHelpCommand)
     def compare_cmd(
         scenario: Annotated[str, typer.Option("--scenario", help="Bundled name or YAML path.")],
         platform: Annotated[str, typer.Option("--platform", help="Bundled name or YAML path.")],
         schedulers: Annotated[
             str, typer.Option("--schedulers", help="Comma-separated scheduler names.")
         ] = "fcfs,edf,dream",
-        duration_ms: Annotated[
-            float, typer.Option("--duration-ms", help="Release horizon in ms.")
-        ] = 1000.0,
-        seeds: Annotated[str, typer.Option("--seeds", help="Seeds, e.g. 0-4 or 0,3.")] = "0",
+        duration_ms: DurationOpt = 1000.0,
+        seeds: SeedsOpt = "0",
         out: Annotated[
-            Path | None, typer.Option("--out", help="Write summary.json and runs/ here.")
+            Path | None, typer.Option("--out", "-o", help="Write summary.json and runs/ here.")
         ] = None,
-        late: Annotated[
-            str, typer.Option("--late", help="Late work: keep, drop or scheduler.")
-        ] = "scheduler",
-        option: Annotated[
-            list[str] | None,
-            typer.Option("--option", "-o", help="KEY=VALUE for all, or NAME.KEY=VALUE."),
-        ] = None,
-        cost_model: Annotated[
-            str | None, typer.Option("--cost-model", help="Cost backend name.")
-        ] = None,
-        progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+        late: LateOpt = "scheduler",
+        option: option_flag("KEY=VALUE for every scheduler, or NAME.KEY=VALUE.") = None,
+        plan: PlanOpt = None,
+        cost_model: CostModelOpt = "analytical",
+        progress: ProgressOpt = True,
         with_bound: Annotated[
             bool, typer.Option("--with-bound", help="Add the offline bound as a row.")
         ] = False,
         bound_time_limit: Annotated[
             float, typer.Option("--bound-time-limit", help="Bound solver limit per seed (s).")
         ] = 60.0,
-        max_jobs: Annotated[float, typer.Option("--max-jobs", help=MAX_JOBS_HELP)] = MAX_JOBS,
+        max_jobs: MaxJobsOpt = MAX_JOBS,
+        compat: Annotated[
+            str | None,
+            typer.Option("--compat", help="xrbench: XRBench-MAESTRO's engine, policy, scores."),
+        ] = None,
     ) -> None:
         """Run several schedulers on identical arrivals and print a comparison table."""
+        output_dir(out)  # a file in the way fails now, not after every run
+        if compat is not None:  # a compatibility profile has its own engine and policy
+            from terastal.xrbench.compat import check_profile, compare_compat
+
+            check_profile(compat)
+            compare_compat(
+                scenario, platform, seeds=parse_seeds(seeds), cost_model=cost_model, out=out
+            )
+            return
+        from terastal.experiment import check_specs, compare
         from terastal.metrics import to_json, write_atomic
-        from terastal.metrics.compare import compare
-        from terastal.schedulers import get_factory
-        from terastal.sim.engine import LATE_POLICIES
-        from terastal.sim.setup import load_case
 
-        names = [n.strip() for n in schedulers.split(",") if n.strip()]
-        if not names:
-            raise InputError("--schedulers lists no scheduler")
-        if len(set(names)) != len(names):
-            raise InputError(f"--schedulers lists a scheduler twice: {schedulers!r}")
-        positive_finite(duration_ms, "--duration-ms")
         positive_finite(bound_time_limit, "--bound-time-limit")
-        output_dir(out)
-        if late not in LATE_POLICIES:
-            raise InputError(f"--late must be one of {', '.join(LATE_POLICIES)}, got {late!r}")
+        specs = _specs(scenario, platform, schedulers, option or [], plan, cost_model, late,
+                       duration_ms, max_jobs)  # fmt: skip
         seed_list = parse_seeds(seeds)
-        opts = scheduler_options(names, option or [])
-        sc, pf, tables = load_case(scenario, platform, cost_model)
-        check_work(sc.tasks, duration_ms / 1e3, max_jobs)
-        if "terastal" in names and "plan" not in opts["terastal"]:
-            from terastal.sim.setup import with_plan
-
-            opts["terastal"]["plan"], tables = with_plan(sc, pf, cost_model)
-        factories = {}
-        for n in names:
-            make = get_factory(n)
-            make(**opts[n])  # fail on bad options before any simulation runs
-            factories[n] = lambda make=make, o=opts[n]: make(**o)
+        check_specs(specs)  # runs too big, bad options and plans fail before any simulation
         runs: dict[str, str] = {}
 
         def save(label: str, seed: int, metrics: dict) -> None:
@@ -157,28 +137,62 @@ def register(app: typer.Typer) -> None:
             if bar is not None:
                 bar.advance(task)
 
-        kwargs = {"seeds": seed_list, "duration_s": duration_ms / 1e3, "late": late}
         bar = task = None
         if progress:
-            from rich.console import Console
             from rich.progress import Progress
 
-            with Progress(console=Console(stderr=True), transient=True) as bar:
-                task = bar.add_task("simulating", total=len(names) * len(seed_list))
-                summary = compare(sc, pf, tables, factories, on_run=save, **kwargs)
+            with Progress(console=console(stderr=True), transient=True) as bar:
+                task = bar.add_task("simulating", total=len(specs) * len(seed_list))
+                summary = compare(specs, seed_list, on_run=save)
         else:
-            summary = compare(sc, pf, tables, factories, on_run=save, **kwargs)
-        if with_bound:  # the offline bound on the same traces (terastal.bound)
-            from terastal.bound import bound_row
-
-            plan = opts.get("terastal", {}).get("plan")
-            summary["schedulers"]["bound"] = bound_row(
-                sc, pf, tables, duration_ms / 1e3, seed_list,
-                plan=plan if hasattr(plan, "task") else None, time_limit_s=bound_time_limit,
-            )  # fmt: skip
+            summary = compare(specs, seed_list, on_run=save)
+        if with_bound:
+            summary["schedulers"]["bound"] = _bound_row(specs, seed_list, bound_time_limit)
         print_summary(summary)
         if out is not None:
             # summary.json and runs/ are this command's: runs of an earlier compare go.
             files = {"summary.json": to_json(summary), **runs}
             write_atomic(out, files, owned=("summary.json", "runs"))
             typer.echo(f"wrote {out}")
+
+
+def _specs(
+    scenario, platform, schedulers, option, plan, cost_model, late, duration_ms, max_jobs
+) -> dict:
+    """One run spec per scheduler of ``--schedulers`` (``--plan`` goes to those that use one)."""
+    from terastal.experiment import AUTO, RunSpec, check_spec
+    from terastal.schedulers import scheduler_info
+
+    names = [n.strip() for n in schedulers.split(",") if n.strip()]
+    if not names:
+        raise InputError("lists no scheduler", field="--schedulers")
+    if len(set(names)) != len(names):
+        raise InputError(f"lists a scheduler twice: {schedulers!r}", field="--schedulers")
+    opts = scheduler_options(names, option)
+    source = str(plan) if plan is not None else AUTO
+    specs = {}
+    for n in names:
+        uses_plan = scheduler_info(n).needs_plan
+        specs[n] = RunSpec(
+            scenario, platform, n, opts[n], plan=source if uses_plan else None,
+            cost_model=cost_model, late=late, duration_s=duration_ms / 1e3, max_jobs=max_jobs,
+        )  # fmt: skip
+        check_spec(specs[n])
+    return specs
+
+
+def _bound_row(specs: dict, seeds: list[int], time_limit_s: float) -> dict:
+    """The offline bound on the same traces, with the plan of the first planned scheduler."""
+    from terastal.bound import bound_row
+    from terastal.experiment import make_policy, prepare
+
+    first = next(iter(specs.values()))
+    prepared = prepare(first.case)
+    plan = next(
+        (p for p in (make_policy(s, prepared).plan for s in specs.values()) if p is not None),
+        None,
+    )
+    return bound_row(
+        prepared.scenario, prepared.platform, prepared.tables(plan), first.duration_s, seeds,
+        plan=plan, time_limit_s=time_limit_s,
+    )  # fmt: skip

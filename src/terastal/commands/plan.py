@@ -7,20 +7,9 @@ from typing import Annotated
 
 import typer
 
-from terastal.errors import InputError, TerastalError
-
-
-def _cost_model(name: str):
-    """The named cost backend (``terastal.cost.get_cost_model``, else the default one)."""
-    import terastal.cost as cost
-
-    getter = getattr(cost, "get_cost_model", None)
-    if getter is not None:
-        return getter(name)
-    default = getattr(cost, "default_cost_model", None)
-    if default is None:
-        raise TerastalError("no cost-model backends are available in this installation")
-    return default()
+from terastal.commands._vocab import CostModelOpt
+from terastal.commands._vocab import console as make_console
+from terastal.errors import InputError
 
 
 def _us(x: float | None) -> str:
@@ -41,12 +30,9 @@ def print_plan(plan, show: str = "variants") -> None:
     show : {"variants", "all", "none"}
         Layers listed: those with accuracy data (variant candidates), all, or none.
     """
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
+    console = make_console()
     accs = plan.accelerators
     util = ", ".join(
         f"{a} {u:.2f} (pref {p:.2f})"
@@ -144,14 +130,13 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--no-bundled-accuracy", help="Ignore the bundled paper accuracy tables."),
         ] = False,
-        cost_model: Annotated[
-            str, typer.Option("--cost-model", help="Cost backend name.")
-        ] = "analytical",
+        cost_model: CostModelOpt = "analytical",
         show: Annotated[
             str, typer.Option("--show", help="Layers to list: variants, all or none.")
         ] = "variants",
     ) -> None:
         """Plan layer variants, admissible combinations and per-layer budgets."""
+        from terastal.cost import resolve_cost_model
         from terastal.io import load_platform, load_scenario
         from terastal.planner.plan import make_plan
 
@@ -164,7 +149,7 @@ def register(app: typer.Typer) -> None:
         result = make_plan(
             sc,
             pf,
-            _cost_model(cost_model),
+            resolve_cost_model(cost_model),
             accuracy_loss=accuracy_loss,
             budgets=budgets,
             accuracy_tables=accuracy_table,

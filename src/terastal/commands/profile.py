@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from terastal.errors import InputError, TerastalError
+from terastal.errors import InputError
 from terastal.model import Platform, Scenario
 
 __all__ = ["ProfileResult", "profile_scenario", "register", "write_costs_csv"]
@@ -34,19 +34,17 @@ class ProfileResult:
 
 
 def _cost_model(name: str, table: Path | None = None) -> Any:
-    """The named cost backend (``terastal.cost.get_cost_model``); ``table`` feeds ``table``."""
-    import terastal.cost as cost
+    """The backend of ``--cost-model`` (:func:`terastal.cost.resolve_cost_model`); ``table``
+    feeds the ``table`` backend."""
+    from terastal.cost import get_cost_model, resolve_cost_model
 
-    getter = getattr(cost, "get_cost_model", None)
-    if getter is None:
-        raise TerastalError("no cost-model backends are available in this installation")
     if name.strip().lower() == "table":
         if table is None:
             raise InputError("--cost-model table needs --cost-table PATH", field="--cost-table")
-        return getter(name, path=table)
+        return get_cost_model(name, path=table)
     if table is not None:
         raise InputError("--cost-table is only used with --cost-model table", field="--cost-table")
-    return getter(name)
+    return resolve_cost_model(name)
 
 
 def profile_scenario(scenario: Scenario, platform: Platform, cost_model: Any) -> ProfileResult:
@@ -111,8 +109,9 @@ def write_costs_csv(result: ProfileResult, out: str | Path) -> None:
 
 
 def _print_table(result: ProfileResult, cost_model_name: str) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from terastal.commands._vocab import console
 
     table = Table(
         title=f"{result.scenario.name} on {result.platform.name} ({cost_model_name} cost model)"
@@ -130,7 +129,7 @@ def _print_table(result: ProfileResult, cost_model_name: str) -> None:
             row.append(f"{float(sum(result.latency_s[task.name][j])) * 1e3:.3f}")
             row.append(f"{float(sum(result.energy_j[task.name][j])) * 1e3:.3f}")
         table.add_row(*row)
-    Console(width=max(100, 40 + 32 * len(result.platform.accelerators))).print(table)
+    console().print(table)
 
 
 def register(app: typer.Typer) -> None:

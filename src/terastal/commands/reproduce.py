@@ -13,6 +13,10 @@ from typing import Annotated
 import typer
 
 from terastal.commands._args import at_least, output_dir
+from terastal.commands._vocab import COST_MODEL_HELP, LateOpt, MaxJobsOpt
+from terastal.commands._vocab import console as make_console
+from terastal.errors import InputError
+from terastal.model.work import MAX_JOBS
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("reproduce")
     def reproduce(
-        out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path(
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
             "reproduce-out"
         ),
         quick: Annotated[bool, typer.Option("--quick", help="The suite's 'quick' subset.")] = False,
@@ -39,23 +43,30 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--cost-model",
-                help="Cost backend spec, e.g. analytical:mode=xrbench or zigzag "
-                "(default: the suite's, else the analytical model).",
+                help=f"{COST_MODEL_HELP} Default: the suite's cost_model, else analytical.",
             ),
         ] = None,
+        late: LateOpt = "scheduler",
+        max_jobs: MaxJobsOpt = MAX_JOBS,
     ) -> None:
         """Run the suite x schedulers x seeds; write summary.json, runs.csv, plots, report.md."""
-        from rich.console import Console
         from rich.progress import Progress
         from rich.table import Table
 
+        from terastal.experiment import check_max_jobs
         from terastal.reproduce import DEFAULT_SCHEDULERS, load_suite, run_suite
         from terastal.reproduce.checkpoint import POINTS_DIR, Checkpoint
         from terastal.reproduce.report import report_md, write_plots
         from terastal.reproduce.summary import rows_csv, summarize
+        from terastal.sim import LATE_POLICIES
 
         at_least(workers, 0, "--workers")
+        check_max_jobs(max_jobs)
         output_dir(out)  # before any point runs, not after the whole suite
+        if late not in LATE_POLICIES:
+            raise InputError(
+                f"must be one of {', '.join(LATE_POLICIES)}, got {late!r}", field="--late"
+            )
         st = load_suite(suite, quick=quick)
         labels = [s for s in schedulers.split(",") if s] or list(DEFAULT_SCHEDULERS)
         t0 = time.perf_counter()
@@ -68,8 +79,8 @@ def register(app: typer.Typer) -> None:
             spec = cost_model if cost_model is not None else st.cost_model
             checkpoint = Checkpoint(out)  # finished points survive an interrupt
             rows = run_suite(
-                st, labels, workers=workers or None, progress=progress, cost_model=spec,
-                checkpoint=checkpoint,
+                st, labels, workers=workers or None, late=late, progress=progress,
+                cost_model=spec, checkpoint=checkpoint, max_jobs=max_jobs,
             )  # fmt: skip
         summary = summarize(rows)
         summary["cost_model"] = spec or "analytical"
@@ -106,7 +117,7 @@ def register(app: typer.Typer) -> None:
         table.add_column("miss rate", justify="right")
         for s in summary["schedulers"]:
             table.add_row(s, f"{100 * summary['mean_miss_rate'][s]:.2f} %")
-        console = Console()
+        console = make_console()
         console.print(table)
         for b, v in summary.get("reduction_vs", {}).items():
             console.print(

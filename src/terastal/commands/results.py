@@ -50,7 +50,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print a DuckDB query over the results (default: a per-scheduler summary)."""
         import duckdb
-        from rich.console import Console
         from rich.table import Table
 
         from terastal.sweep import ResultStore
@@ -73,7 +72,9 @@ def register(app: typer.Typer) -> None:
             table.add_column(c, overflow="fold")
         for row in rows[:limit]:
             table.add_row(*(_cell(v) for v in row))
-        console = Console()
+        from terastal.commands._vocab import console as make_console
+
+        console = make_console()
         console.print(table)
         if len(rows) > limit:
             console.print(f"(first {limit} rows; use --limit to see more)")

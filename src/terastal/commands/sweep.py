@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._args import MAX_JOBS_HELP, output_dir
+from terastal.commands._args import output_dir
+from terastal.commands._vocab import MaxJobsOpt, ProgressOpt
 from terastal.errors import InputError, Interrupted
 from terastal.model.work import MAX_JOBS
 
@@ -18,7 +19,7 @@ def register(app: typer.Typer) -> None:
     @app.command("sweep")
     def sweep_cmd(
         grid: Annotated[Path, typer.Argument(help="Grid YAML file.")],
-        out: Annotated[Path, typer.Option("--out", help="Results directory.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Results directory.")],
         scheduler_address: Annotated[
             str | None,
             typer.Option(
@@ -35,8 +36,8 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Validate and count points; run nothing.")
         ] = False,
-        progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
-        max_jobs: Annotated[float, typer.Option("--max-jobs", help=MAX_JOBS_HELP)] = MAX_JOBS,
+        progress: ProgressOpt = True,
+        max_jobs: MaxJobsOpt = MAX_JOBS,
     ) -> None:
         """Run a parameter sweep (resumable: points already stored as ok are skipped)."""
         from terastal.sweep import ResultStore, load_grid, run_sweep
@@ -56,8 +57,9 @@ def register(app: typer.Typer) -> None:
         try:
             with sweep_lock(out):
                 s = run_sweep(
-                    g, out, scheduler_address=scheduler_address, workers=workers, progress=progress
-                )
+                    g, out, scheduler_address=scheduler_address, workers=workers,
+                    progress=progress, max_jobs=max_jobs,
+                )  # fmt: skip
         except (Interrupted, KeyboardInterrupt) as exc:
             done = len(ResultStore(out).done())
             note = f"{done} point(s) stored in {out}; run the same command to resume"

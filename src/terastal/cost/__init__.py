@@ -2,7 +2,13 @@
 
 from terastal.cost.analytical import AnalyticalCostModel
 from terastal.cost.base import CostModel, LayerCosts
-from terastal.cost.registry import BACKENDS, default_cost_model, get_cost_model, parse_cost_spec
+from terastal.cost.registry import (
+    BACKENDS,
+    default_cost_model,
+    get_cost_model,
+    parse_cost_spec,
+    resolve_cost_model,
+)
 from terastal.cost.table_backend import TableCostModel
 from terastal.cost.tables import TaskCostTable, build_cost_tables
 
@@ -17,4 +23,5 @@ __all__ = [
     "default_cost_model",
     "get_cost_model",
     "parse_cost_spec",
+    "resolve_cost_model",
 ]

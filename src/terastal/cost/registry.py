@@ -7,6 +7,7 @@ A name may carry its options as a spec string, ``NAME:KEY=VALUE,KEY=VALUE`` (for
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from threading import Lock
 from typing import Any
@@ -15,7 +16,13 @@ from terastal.cost.analytical import AnalyticalCostModel
 from terastal.cost.base import CostModel
 from terastal.errors import InputError
 
-__all__ = ["BACKENDS", "default_cost_model", "get_cost_model", "parse_cost_spec"]
+__all__ = [
+    "BACKENDS",
+    "default_cost_model",
+    "get_cost_model",
+    "parse_cost_spec",
+    "resolve_cost_model",
+]
 
 
 def _table(**options: Any) -> CostModel:
@@ -125,3 +132,41 @@ def get_cost_model(name: str, **options: Any) -> CostModel:
         raise InputError(f"bad options for cost model {key!r}: {exc}", field="cost_model") from None
     except ValueError as exc:
         raise InputError(f"cost model {key!r}: {exc}", field="cost_model") from None
+
+
+def _imported(spec: str) -> CostModel:
+    """The object named ``module:attr``; a class or factory is called without arguments."""
+    module, _, attr = spec.partition(":")
+    try:
+        obj = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise InputError(f"cannot import cost model {spec!r}: {exc}", field="cost_model") from None
+    if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "evaluate")):
+        obj = obj()
+    return obj
+
+
+def resolve_cost_model(spec: str | CostModel | None = None) -> CostModel:
+    """The one way a user's cost-model choice becomes a backend.
+
+    Parameters
+    ----------
+    spec : str or CostModel, optional
+        ``None`` or ``""`` (the shared default analytical model), a backend name or spec
+        ``NAME[:KEY=VALUE,...]`` (:func:`get_cost_model`), ``module:attr`` naming a backend
+        object, class or factory of another package, or a backend object (returned as is).
+
+    Raises
+    ------
+    InputError
+        For an unknown name, bad options or an import that fails.
+    """
+    if spec is None or (isinstance(spec, str) and not spec.strip()):
+        return default_cost_model()
+    if not isinstance(spec, str):
+        return spec
+    head, sep, rest = spec.partition(":")
+    # A backend spec has ``=`` after its colon, which a ``module:attr`` never has.
+    if sep and head.strip().lower() not in BACKENDS and "=" not in rest:
+        return _imported(spec)
+    return get_cost_model(spec)

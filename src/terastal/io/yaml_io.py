@@ -40,18 +40,16 @@ Unknown keys are errors (they are usually typos). Errors name the file, line and
 
 from __future__ import annotations
 
-import contextlib
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from terastal.errors import InputError
-from terastal.io._lexer import TokenStream, read_text, tokenize
+from terastal.io._lexer import TokenStream, tokenize
 from terastal.io.hardware import classify_directives, parse_directive
+from terastal.io.located import LocatedYaml as _Doc
 from terastal.io.yaml_dump import platform_to_yaml, scenario_to_yaml
 from terastal.model import Accelerator, Dataflow, Model, Platform, Scenario, Task
 
@@ -80,91 +78,6 @@ _ACC_KEYS = (
     "directives",
 )
 _MISSING = object()
-
-
-class _Doc:
-    """A composed YAML document with located accessors."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.file = str(path)
-        text = read_text(path)
-        try:
-            self.root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise InputError(
-                f"malformed YAML: {problem}",
-                file=self.file,
-                line=mark.line + 1 if mark is not None else None,
-            ) from None
-        if self.root is None:
-            raise InputError("empty YAML file", file=self.file, line=1)
-        self._ctor = yaml.constructor.SafeConstructor()
-
-    def error(self, message: str, node: yaml.Node, field: str | None = None) -> InputError:
-        return InputError(message, file=self.file, line=node.start_mark.line + 1, field=field)
-
-    def mapping(self, node: yaml.Node, field: str, allowed: tuple[str, ...]) -> dict[str, Any]:
-        """Key -> value node, rejecting non-mappings, duplicate and unknown keys."""
-        if not isinstance(node, yaml.MappingNode):
-            raise self.error("expected a mapping of keys to values", node, field or None)
-        out: dict[str, Any] = {}
-        for knode, vnode in node.value:
-            key = knode.value if isinstance(knode, yaml.ScalarNode) else None
-            where = f"{field}.{key}" if field else str(key)
-            if key not in allowed:
-                raise self.error(
-                    f"unknown key {key!r}; expected one of: {', '.join(allowed)}", knode, where
-                )
-            if key in out:
-                raise self.error(f"duplicate key {key!r}", knode, where)
-            out[key] = vnode
-        return out
-
-    def scalar(self, node: yaml.Node, field: str) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            raise self.error("expected a single value", node, field)
-        return self._ctor.construct_object(node)
-
-    def string(self, node: yaml.Node, field: str) -> str:
-        value = self.scalar(node, field)
-        if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
-            raise self.error(f"expected a non-empty string, got {value!r}", node, field)
-        return str(value)
-
-    def number(self, node: yaml.Node, field: str, *, positive: bool = False) -> float:
-        value = self.scalar(node, field)
-        if isinstance(value, str):
-            with contextlib.suppress(ValueError):
-                value = float(value)
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            raise self.error(f"expected a number, got {value!r}", node, field)
-        if math.isinf(value):
-            raise self.error("expected a finite number", node, field)
-        if positive and not value > 0:
-            raise self.error(f"must be > 0, got {value}", node, field)
-        if not positive and value < 0:
-            raise self.error(f"must be >= 0, got {value}", node, field)
-        return float(value)
-
-    def integer(self, node: yaml.Node, field: str) -> int:
-        value = self.number(node, field, positive=True)
-        if not value.is_integer():
-            raise self.error(f"expected an integer, got {value}", node, field)
-        return int(value)
-
-    def sequence(self, node: yaml.Node, field: str) -> list[yaml.Node]:
-        if not isinstance(node, yaml.SequenceNode) or not node.value:
-            raise self.error("expected a non-empty list", node, field)
-        return list(node.value)
-
-    def require(self, m: dict[str, Any], key: str, node: yaml.Node, field: str) -> yaml.Node:
-        if key not in m:
-            raise self.error(
-                f"missing required key {key!r}", node, f"{field}.{key}" if field else key
-            )
-        return m[key]
 
 
 def _default_model_resolver(spec: str, network: str | None) -> Model:
@@ -196,7 +109,7 @@ def load_scenario_yaml(
         On malformed YAML, unknown keys, bad values, unknown models, zero/negative fps,
         unknown or cyclic dependencies; located by file, line and field.
     """
-    doc = _Doc(path)
+    doc = _Doc.load(path)
     resolve = resolve_model or _default_model_resolver
     top = doc.mapping(doc.root, "", ("name", "tasks"))
     name = doc.string(top["name"], "name") if "name" in top else Path(path).stem
@@ -312,7 +225,7 @@ def load_platform_yaml(path: str | Path) -> Platform:
         On malformed YAML, unknown keys, an unknown dataflow (the message lists the valid
         ones) or bad values; located by file, line and field.
     """
-    doc = _Doc(path)
+    doc = _Doc.load(path)
     keys = ("name", "clock_ghz", "transfer_gbps", "bytes_per_elem", "accelerators")
     top = doc.mapping(doc.root, "", keys)
     name = doc.string(top["name"], "name") if "name" in top else Path(path).stem

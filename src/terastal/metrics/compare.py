@@ -1,13 +1,8 @@
-"""Run several schedulers on identical arrivals and summarize them side by side."""
+"""Summaries of several runs side by side (:func:`terastal.experiment.compare` runs them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
-
-from terastal.cost.tables import TaskCostTable
-from terastal.metrics.core import compute_metrics
-from terastal.model import Platform, Scenario
+from collections.abc import Sequence
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -55,65 +50,3 @@ def summarize(runs: Sequence[dict]) -> dict:
             for r in runs
         ],
     }
-
-
-def compare(
-    scenario: Scenario,
-    platform: Platform,
-    tables: Mapping[str, TaskCostTable],
-    schedulers: Mapping[str, Callable[[], Any]],
-    *,
-    seeds: Sequence[int],
-    duration_s: float,
-    late: str = "scheduler",
-    on_run: Callable[[str, int, dict], None] | None = None,
-) -> dict:
-    """Run every scheduler for every seed; the same seed gives every scheduler the same arrivals.
-
-    Parameters
-    ----------
-    scenario, platform, tables
-        What runs where (see :func:`terastal.sim.simulate`).
-    schedulers : mapping of str to callable
-        Label to factory returning a fresh scheduler. A scheduler that has an
-        ``accuracy_loss(task_name, variant_layers)`` method has its jobs' accuracy loss
-        computed with it.
-    seeds : sequence of int
-        Seeds, run in order.
-    duration_s : float
-        Release horizon.
-    late : str
-        Late-work policy.
-    on_run : callable, optional
-        Called with ``(label, seed, metrics)`` after each run (progress, saving runs).
-
-    Returns
-    -------
-    dict
-        ``scenario``, ``platform``, ``duration_s``, ``seeds``, ``late_policy`` and
-        ``schedulers.{label}`` = :func:`summarize` of its runs.
-    """
-    from terastal.sim.api import simulate
-
-    out: dict[str, Any] = {
-        "scenario": scenario.name,
-        "platform": platform.name,
-        "duration_s": duration_s,
-        "seeds": list(seeds),
-        "late_policy": late,
-        "schedulers": {},
-    }
-    for label, factory in schedulers.items():
-        runs = []
-        for seed in seeds:
-            sched = factory()
-            result = simulate(
-                scenario, platform, tables, sched, duration_s=duration_s, seed=seed, late=late
-            )
-            metrics = compute_metrics(result, getattr(sched, "accuracy_loss", None))
-            metrics["scheduler"] = label
-            runs.append(metrics)
-            if on_run is not None:
-                on_run(label, seed, metrics)
-        out["schedulers"][label] = summarize(runs)
-    return out

@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix
 
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
@@ -169,6 +167,10 @@ def lp_mapping(
     RuntimeError
         If HiGHS does not find an optimum.
     """
+    # scipy.optimize takes a third of a second to import: only a plan that is built pays it.
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
     rate = _rate(scenario)
     tasks = [t for t in scenario.tasks if rate[t.name] > 0]
     na = next(iter(tables.values())).latency_s.shape[1]

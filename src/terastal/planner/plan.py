@@ -347,12 +347,9 @@ class Plan:
     @classmethod
     def load(cls, path: str | Path) -> Plan:
         """Read and validate a plan file."""
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read plan: {exc.strerror}", file=str(p)) from None
-        return cls.from_json(text, str(p))
+        from terastal.io.located import read_text
+
+        return cls.from_json(read_text(path, "plan"), str(path))
 
 
 def make_plan(

@@ -1,18 +1,19 @@
 """Run a suite: every (mix, platform, utilization) point, every scheduler and seed.
 
-A point plans once (the plan depends on the task rates), builds the cost tables with the
-plan's variant shapes, and runs every scheduler on the same arrivals (same seeds). Points run
+A point scales its mix to the utilization, then runs every scheduler on the same arrivals
+(same seeds) through :func:`terastal.experiment.run`, which plans the point once (the plan
+depends on the task rates) and shares it, and the cost tables, between the point's runs. Points run
 in a process pool; results are independent of the number of workers.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
 from typing import Any
 
+from terastal.model.work import MAX_JOBS
 from terastal.reproduce.checkpoint import Checkpoint
 from terastal.reproduce.pool import make_pool, stop_pool
 from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
@@ -21,7 +22,9 @@ from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
 SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
     "fcfs": ("fcfs", {}),
     "edf": ("edf", {}),
-    "dream": ("dream", {}),
+    # DREAM as the paper protocol ran it, and with its tuned defaults (docs/design.md, "DREAM").
+    "dream": ("dream", {"preset": "paper"}),
+    "dream-tuned": ("dream", {}),
     "terastal": ("terastal", {}),
     "terastal-novariants": ("terastal", {"variants": False}),
     "terastal-nobudgets": ("terastal", {"budgets": False}),
@@ -43,53 +46,53 @@ def run_point(
     schedulers: Sequence[str],
     late: str = "scheduler",
     cost_model: str | None = None,
+    *,
+    max_jobs: float = MAX_JOBS,
 ) -> list[dict]:
     """Run one suite point; one row per (scheduler, seed, model).
 
-    ``cost_model`` is a backend spec (``terastal.cost.get_cost_model``); None is the default
-    analytical model.
+    ``cost_model`` is a backend spec (:func:`terastal.cost.resolve_cost_model`); None is the
+    default analytical model. ``max_jobs`` is the work guard's ceiling of each run
+    (:func:`terastal.experiment.check_work`); a point above it fails before any run.
 
     Returns
     -------
     list of dict
         Rows with the point's configuration, the run's summary metrics and the model's.
     """
-    from terastal.cost import build_cost_tables
-    from terastal.metrics.core import compute_metrics
-    from terastal.planner import make_plan
-    from terastal.schedulers import make_scheduler
-    from terastal.sim import simulate
-    from terastal.workloads import max_density, measure_load, scale_to_utilization
+    from terastal.experiment import Case, RunSpec, check_work, prepare, run
+    from terastal.workloads import max_density, scale_to_utilization
 
-    cost = _cost_model(cost_model)
     platform = resolve_platform(platform_spec)
     base = build_mix(mix)
-    scenario = scale_to_utilization(
-        base, build_cost_tables(base, platform, cost), utilization, mix.shares
-    )
-    plan = make_plan(scenario, platform, cost)
-    tables = build_cost_tables(scenario, platform, cost, plan.variant_shapes())
-    _check_work(scenario, duration_s)
-    load = measure_load(scenario, tables)
-    density = max_density(scenario, tables)
+    cost = cost_model or "analytical"
+    base_tables = prepare(Case(base, platform, cost)).tables()
+    scenario = scale_to_utilization(base, base_tables, utilization, mix.shares)
+    prepared = prepare(Case(scenario, platform, cost))
+    # The work guard on the point, once its rates are known (after utilization scaling).
+    check_work(
+        RunSpec(scenario, platform, duration_s=duration_s, max_jobs=max_jobs), prepared,
+        what=f"point {mix.name} / {platform_spec} / utilization {utilization:g}",
+    )  # fmt: skip
+    load = prepared.load()
+    density = max_density(scenario, prepared.tables())
     rows = []
     for label in schedulers:
         name, opts = SCHEDULERS[label]
         for seed in seeds:
-            sched = make_scheduler(name, **({"plan": plan} if name == "terastal" else {}), **opts)
-            result = simulate(
-                scenario, platform, tables, sched, duration_s=duration_s, seed=seed, late=late,
-                record=False,
+            spec = RunSpec(
+                scenario, platform, name, opts, cost_model=cost, late=late, seed=seed,
+                duration_s=duration_s, record=False, label=label, max_jobs=max_jobs,
             )  # fmt: skip
-            m = compute_metrics(result, getattr(sched, "accuracy_loss", None))
+            m = run(spec, prepared=prepared).metrics
             for model, mm in m["models"].items():
                 rows.append(
                     {
                         "mix": mix.name,
                         "platform": platform_spec,
                         "utilization": utilization,
-                        "utilization_measured": load.utilization,
-                        "skew": load.skew,
+                        "utilization_measured": load["utilization"],
+                        "skew": load["skew"],
                         "max_density": density,
                         "scheduler": label,
                         "seed": seed,
@@ -110,24 +113,6 @@ def run_point(
                     }
                 )
     return rows
-
-
-def _check_work(scenario, duration_s: float) -> None:
-    """The work guard on a point, once its rates are known (after utilization scaling)."""
-    from terastal.errors import InputError
-    from terastal.model.work import estimate_work
-
-    message = estimate_work(scenario.tasks, duration_s).refusal(what=f"point {scenario.name}")
-    if message is not None:
-        raise InputError(message.replace("raise --max-jobs", "lower the suite's duration_ms"))
-
-
-@functools.lru_cache(maxsize=4)
-def _cost_model(spec: str | None):
-    """One backend per spec and process, so its caches serve every point the process runs."""
-    from terastal.sim.setup import resolve_cost_model
-
-    return resolve_cost_model(spec)
 
 
 def _point_args(
@@ -151,6 +136,7 @@ def run_suite(
     progress: Callable[[int, int], None] | None = None,
     cost_model: str | None = None,
     checkpoint: Checkpoint | None = None,
+    max_jobs: float = MAX_JOBS,
 ) -> list[dict]:
     """Run every point of ``suite``; rows are returned in the suite's order.
 
@@ -171,8 +157,13 @@ def run_suite(
         (default: the suite's ``cost_model``, else the default analytical model).
     checkpoint : Checkpoint, optional
         Points stored there are not run again; finished points are stored as they finish.
+    max_jobs : float
+        The work guard's job ceiling of every run (not part of a point's key: it changes
+        which points may run, not their rows).
     """
+    from terastal.cost import resolve_cost_model
     from terastal.errors import InputError
+    from terastal.experiment import check_max_jobs
 
     unknown = [s for s in schedulers if s not in SCHEDULERS]
     if unknown:
@@ -181,7 +172,8 @@ def run_suite(
             field="schedulers",
         )
     spec = cost_model if cost_model is not None else suite.cost_model
-    _cost_model(spec)  # a bad spec fails here, before any worker starts
+    resolve_cost_model(spec)  # a bad spec fails here, before any worker starts
+    check_max_jobs(max_jobs)
     args = _point_args(suite, schedulers, late, spec)
     workers = workers or os.cpu_count() or 1
     results: list[list[dict] | None] = [None] * len(args)
@@ -201,11 +193,11 @@ def run_suite(
 
     if workers <= 1 or len(todo) <= 1:
         for i in todo:
-            finish(i, run_point(*args[i]))
+            finish(i, run_point(*args[i], max_jobs=max_jobs))
     else:
         pool = make_pool(workers)
         try:
-            futures = {pool.submit(run_point, *args[i]): i for i in todo}
+            futures = {pool.submit(run_point, *args[i], max_jobs=max_jobs): i for i in todo}
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result())
         except BaseException:

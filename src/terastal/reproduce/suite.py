@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-import yaml
-
 from terastal.errors import InputError
+from terastal.io.located import LocatedYaml, read_text
 from terastal.model import Platform, Scenario, Task
 
 _SUITE_KEYS = {
@@ -44,7 +43,7 @@ class Suite:
     seeds: tuple[int, ...]
     duration_ms: float
     source: str
-    cost_model: str | None = None  # a backend spec (``terastal.cost.get_cost_model``)
+    cost_model: str | None = None  # a spec for ``terastal.cost.resolve_cost_model``
 
 
 def _fail(msg: str, source: str, field: str | None = None) -> InputError:
@@ -173,21 +172,18 @@ def load_suite(path: str | os.PathLike[str] | None = None, *, quick: bool = Fals
     """Load a suite YAML (the bundled default when ``path`` is None)."""
     if path is None:
         res = files("terastal") / "data" / "suite" / "default.yaml"
-        text, source = res.read_text(), "default.yaml (bundled)"
+        text, source = res.read_text(encoding="utf-8"), "default.yaml (bundled)"
     else:
         source = str(path)
-        try:
-            text = Path(path).read_text()
-        except OSError as exc:
-            raise InputError(f"cannot read suite: {exc.strerror}", file=source) from None
+        text = read_text(path, "suite")
+    doc = LocatedYaml(text, source, "suite file")
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise InputError(
-            "malformed YAML", file=source, line=None if line is None else line + 1
-        ) from None
-    suite = _parse(data, source, quick)
+        suite = _parse(doc.python(), source, quick)
+    except InputError as exc:
+        if exc.line is not None or not exc.field:
+            raise
+        line = doc.line_of(exc.field)
+        raise InputError(exc.message, file=source, line=line, field=exc.field) from None
     for i, mix in enumerate(suite.mixes):
         extra = sorted(set(mix.platforms or ()) - set(suite.platforms))
         if extra and not quick:
@@ -207,10 +203,10 @@ def load_suite(path: str | os.PathLike[str] | None = None, *, quick: bool = Fals
         except InputError as exc:
             raise InputError(exc.message, file=source, field="platforms") from None
     if suite.cost_model is not None:
-        from terastal.cost import get_cost_model
+        from terastal.cost import resolve_cost_model
 
         try:
-            get_cost_model(suite.cost_model)
+            resolve_cost_model(suite.cost_model)
         except InputError as exc:
             raise InputError(exc.message, file=source, field="cost_model") from None
     return suite

@@ -18,12 +18,15 @@ Writing a scheduler::
 """
 
 from terastal.schedulers.base import Scheduler, SchedulerProtocol
+from terastal.schedulers.options import Option
 from terastal.schedulers.registry import (
     ENTRY_POINT_GROUP,
+    SchedulerInfo,
     available_schedulers,
     get_factory,
     make_scheduler,
     register_scheduler,
+    scheduler_info,
 )
 from terastal.sim.view import Decision, Dispatch, Drop, SimView
 
@@ -32,11 +35,14 @@ __all__ = [
     "Decision",
     "Dispatch",
     "Drop",
+    "Option",
     "Scheduler",
+    "SchedulerInfo",
     "SchedulerProtocol",
     "SimView",
     "available_schedulers",
     "get_factory",
     "make_scheduler",
     "register_scheduler",
+    "scheduler_info",
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from terastal.schedulers._mapping import PreferredQueues, mapper
+from terastal.schedulers._mapping import MAPPINGS, PreferredQueues, mapper
 from terastal.schedulers.base import Scheduler
+from terastal.schedulers.options import Option
 from terastal.sim.view import SimView
 
 
@@ -23,7 +24,7 @@ class ListScheduler(Scheduler):
         Layer-to-accelerator mapping (see :mod:`terastal.schedulers._mapping`).
     """
 
-    options: ClassVar[dict[str, Any]] = {"mapping": "preferred"}
+    options: ClassVar[dict[str, Any]] = {"mapping": Option("preferred", choices=MAPPINGS)}
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

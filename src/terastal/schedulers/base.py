@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from terastal.errors import InputError
+from terastal.schedulers.options import as_option, validate_options
 from terastal.sim.job import Job
 from terastal.sim.view import Decision, SimView
 
@@ -29,25 +29,29 @@ class SchedulerProtocol(Protocol):
 class Scheduler:
     """Base class of the bundled schedulers.
 
-    Subclasses set :attr:`name`, list their options with defaults in :attr:`options`, and
-    implement :meth:`decide`. Options arrive as keyword arguments; unknown ones are an
-    :class:`~terastal.errors.InputError` so that a typo on the command line is not ignored.
-    Per-run state belongs in :meth:`reset`, so that one instance can run several times with
-    identical results.
+    Subclasses set :attr:`name`, list their options in :attr:`options` (an
+    :class:`~terastal.schedulers.options.Option` or a plain default, whose type it takes), set
+    :attr:`needs_plan` when they read an offline plan (passed as the ``plan`` option), and
+    implement :meth:`decide`. Options arrive as keyword arguments and are validated here:
+    an unknown key, a wrong type or a value out of range is an
+    :class:`~terastal.errors.InputError` naming the scheduler and the option, so that a typo
+    on the command line is not ignored. Per-run state belongs in :meth:`reset`, so that one
+    instance can run several times with identical results.
     """
 
     name = "scheduler"
     options: ClassVar[dict[str, Any]] = {}
+    #: Whether the scheduler reads an offline plan (the application layer supplies one).
+    needs_plan: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
-        unknown = sorted(set(options) - set(self.options))
-        if unknown:
-            known = ", ".join(sorted(self.options)) or "none"
-            raise InputError(
-                f"scheduler {self.name!r}: unknown option(s) {', '.join(unknown)} (known: {known})"
-            )
-        for key, default in self.options.items():
-            setattr(self, key, options.get(key, default))
+        for key, value in validate_options(self.name, self.options, options).items():
+            setattr(self, key, value)
+
+    @classmethod
+    def option_defaults(cls) -> dict[str, Any]:
+        """Every option's default value."""
+        return {k: as_option(v).default for k, v in cls.options.items()}
 
     def reset(self, view: SimView) -> None:
         """Prepare for a new run (called once, before the first event)."""

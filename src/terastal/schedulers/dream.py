@@ -1,8 +1,11 @@
-"""DREAM (Kim et al., ASPLOS 2023), as documented in ``docs/design.md`` ("Baseline schedulers").
+"""DREAM (Kim et al., ASPLOS 2023), as documented in ``docs/design.md`` ("DREAM").
 
 DREAM has no public code; this is an interpretation of its published description: a MapScore
-per (job, accelerator) from urgency, fairness and energy/affinity, with weights adapted
-online from observed deadline misses and energy, dispatch in layer blocks, and frame drops.
+per (job, accelerator) from urgency, fairness (job waiting and per-task starvation) and
+energy/affinity, with weights adapted online from observed misses, starvation and energy,
+dispatch in layer blocks, frame drops, and model switching to a lighter admissible variant
+combination (the counterpart of DREAM's supernet sub-networks) when a frame is urgent.
+:data:`PAPER_OPTIONS` restores the first, paper-protocol interpretation.
 """
 
 from __future__ import annotations
@@ -10,29 +13,74 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
+from terastal.errors import InputError
+from terastal.schedulers._dream_models import Combo, TaskVersions
 from terastal.schedulers.base import Scheduler
+from terastal.schedulers.options import Option
 from terastal.sim.job import IN_TIME, Job
 from terastal.sim.view import SimView
 
 _INF = math.inf
+URGENCY = ("ratio", "slack", "laxity")
+
+#: Options of the first interpretation (the one the paper protocol ran): capped slack-ratio
+#: urgency, job-level fairness only, no switching, blocks of 4, adaptation of urgency and
+#: energy weights only. ``make_scheduler("dream", preset="paper")`` (or ``**PAPER_OPTIONS``)
+#: schedules exactly as it.
+PAPER_OPTIONS: dict[str, Any] = {
+    "w_urgency": 0.5,
+    "w_fairness": 0.25,
+    "w_energy": 0.25,
+    "urgency": "ratio",
+    "task_fairness": 0.0,
+    "adapt": True,
+    "adapt_fairness": False,
+    "window": 32,
+    "eta": 1.0,
+    "block": 4,
+    "max_slowdown": 1.5,
+    "drop": True,
+    "drop_slack": 1.0,
+    "switching": False,
+}
 
 
 class DREAM(Scheduler):
-    """MapScore scheduling with adaptive weights, layer blocks and frame drops.
+    """MapScore scheduling with adaptive weights, layer blocks, frame drops and switching.
 
     Options
     -------
+    preset : {None, "paper"}
+        ``"paper"``: every option not given explicitly takes its :data:`PAPER_OPTIONS` value.
+    plan : terastal.planner.Plan or None
+        Offline plan; DREAM reads only its admissible variant combinations and their accuracy
+        (for switching and :meth:`accuracy_loss`). Without one, no switching.
     w_urgency, w_fairness, w_energy : float
         Initial MapScore weights (normalized to sum 1).
+    urgency : {"ratio", "slack", "laxity"}
+        Urgency of a job with slack ``S`` = deadline - now and best-case remaining time ``R``:
+        ``min(1, R/S)`` (``ratio``), ``exp(-S/tau)`` (``slack``, an EDF order) or
+        ``exp(-(S-R)/tau)`` (``laxity``, a least-laxity order), each 1 when the argument is
+        not positive.
+    urgency_scale : float
+        ``tau`` = this x the median relative deadline of the tasks.
+    task_fairness : float
+        Share of the fairness term given to the job's task's recent miss ratio (an
+        exponential average over its last ~``task_window`` ended jobs); the rest is the job's
+        own waiting time ``w / (w + L_min)``. 0 = job-level fairness only.
+    task_window : int
+        Averaging length of the per-task miss ratio.
     adapt : bool
         Adapt the weights online every ``window`` ended jobs.
+    adapt_fairness : bool
+        Also adapt the fairness weight, from the spread of per-task miss ratios.
     window : int
         Jobs per adaptation window.
     eta : float
         Adaptation step.
-    target_miss, target_energy_excess : float
-        Miss ratio and relative energy excess over the per-layer minimum that the adaptation
-        steers towards.
+    target_miss, target_energy_excess, target_spread : float
+        Miss ratio, relative energy excess over the per-layer minimum, and spread (worst task
+        minus mean task miss ratio) that the adaptation steers towards.
     min_weight : float
         Lower bound of each weight before normalization.
     block : int
@@ -43,47 +91,103 @@ class DREAM(Scheduler):
         ``now + max_slowdown x (best finish - now)``, the best over all accelerators
         counting their busy time (so a very slow idle core is not taken blindly).
     drop : bool
-        Drop jobs that cannot meet their deadline even on the fastest accelerators (only when
-        the late policy allows drops).
+        Drop frames that cannot make their deadline (only when the late policy allows drops).
+    drop_slack : float
+        A frame is dropped when ``now + R`` passes its deadline, ``R`` its best-case remaining
+        time (its lightest admissible version before it starts), or, once it has waited since
+        its layer became ready, when ``now + drop_slack x R`` does; 1.0 drops only frames that
+        cannot make it even alone on the fastest accelerators.
+    switching : bool
+        Model switching: a job whose urgency ``R/S`` at its first dispatch exceeds
+        ``switch_urgency`` runs a lighter admissible variant combination (needs a plan).
+    switch_urgency : float
+        Urgency above which a job switches; 0 = every job runs its lightest version.
+
+    The defaults are tuned (``benchmarks/tune_dream.py``); ``preset="paper"`` gives the
+    paper-protocol values.
     """
 
     name = "dream"
+    #: Takes the offline plan (for model switching) when a caller has one.
+    needs_plan = True
+    # Tuned defaults (benchmarks/tune_dream.py on benchmarks/dream_tuning.yaml; docs/design.md).
     options: ClassVar[dict[str, Any]] = {
-        "w_urgency": 0.5,
-        "w_fairness": 0.25,
-        "w_energy": 0.25,
+        "preset": Option(None, choices=(None, "paper"), help="paper: the paper-protocol values"),
+        "plan": None,
+        "w_urgency": Option(0.8, lo=0.0),
+        "w_fairness": Option(0.1, lo=0.0),
+        "w_energy": Option(0.1, lo=0.0),
+        "urgency": Option("slack", choices=URGENCY),
+        "urgency_scale": Option(0.25, lo=0.0, lo_inclusive=False),
+        "task_fairness": Option(0.25, lo=0.0, hi=1.0),
+        "task_window": Option(8, lo=1),
         "adapt": True,
-        "window": 32,
-        "eta": 1.0,
-        "target_miss": 0.05,
-        "target_energy_excess": 0.10,
-        "min_weight": 0.05,
-        "block": 4,
-        "max_slowdown": 1.5,
+        "adapt_fairness": False,
+        "window": Option(32, lo=1),
+        "eta": Option(1.0, lo=0.0),
+        "target_miss": Option(0.05, lo=0.0, hi=1.0),
+        "target_energy_excess": Option(0.10, lo=0.0),
+        "target_spread": Option(0.2, lo=0.0, hi=1.0),
+        "min_weight": Option(0.05, lo=0.0, hi=1.0),
+        "block": Option(2, lo=1),
+        "max_slowdown": Option(2.0, lo=1.0),
         "drop": True,
+        "drop_slack": Option(1.25, lo=0.0, lo_inclusive=False),
+        "switching": True,
+        "switch_urgency": Option(0.0, lo=0.0),
     }
 
+    def __init__(self, **options: Any) -> None:
+        if options.get("preset") == "paper":
+            options = {**PAPER_OPTIONS, **options}
+        super().__init__(**options)
+        if self.w_urgency + self.w_fairness + self.w_energy <= 0:
+            raise InputError(
+                "scheduler 'dream' option w_urgency: the three weights must not all be 0"
+            )
+
     def reset(self, view: SimView) -> None:
-        """Start a run with the initial weights and no open blocks."""
+        """Start a run with the initial weights, no open blocks and no task history."""
+        plan = self.plan if self.switching else None
+        if plan is not None:
+            plan.check(view.scenario, view.platform)
+        self._versions = [
+            TaskVersions(c, None if plan is None else plan.task(c.task.name)) for c in view.costs
+        ]
+        self._chosen: dict[int, Combo] = {}  # job id -> version, fixed at its first dispatch
         total = self.w_urgency + self.w_fairness + self.w_energy
         self.weights = [self.w_urgency / total, self.w_fairness / total, self.w_energy / total]
         self._block_job: list[Job | None] = [None] * view.num_accelerators
         self._block_left = [0] * view.num_accelerators
+        ntasks = len(view.costs)
+        self._task_miss = [0.0] * ntasks
+        self._win_task = [[0, 0] for _ in range(ntasks)]  # (ended, missed) in the window
         self._win_jobs = self._win_miss = 0
         self._win_energy = self._win_best = 0.0
         self.history: list[tuple[float, float, float, float]] = []  # (t, w_u, w_f, w_e)
         self._accs = range(view.num_accelerators)
         self._bw = view.transfer_bytes_per_s
+        deadlines = sorted(c.task.relative_deadline_s for c in view.costs)
+        self._tau = self.urgency_scale * (deadlines[len(deadlines) // 2] if deadlines else 1.0)
         # Per task and layer, the lowest variant energy (None without a variant).
         self._min_var_energy = [
             tuple(None if row is None else min(row) for row in c.var_energy) for c in view.costs
         ]
 
+    def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
+        """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
+
+        Read from the plan's accuracy table; ``nan`` for an unmeasured combination.
+        """
+        if not variant_layers:
+            return 0.0
+        acc = None if self.plan is None else self.plan.task(task).accuracy_of(variant_layers)
+        return float("nan") if acc is None else 1.0 - acc
+
     # ------------------------------------------------------------------------------------------
-    def _finish(self, view: SimView, job: Job, layer: int, now: float) -> list[float]:
-        """Per accelerator, when ``layer`` would finish if it started there now."""
+    def _finish(self, view: SimView, job: Job, layer: int, now: float, lat) -> list[float]:
+        """Per accelerator, when ``layer`` (latency row ``lat``) would finish if started now."""
         costs = job.costs
-        lat = costs.lat[layer]
         if costs.is_chain:
             # Only the previous layer's output may move: cheaper than asking the view per core.
             src = job.layer_accelerator(layer - 1) if layer else -1
@@ -97,43 +201,55 @@ class DREAM(Scheduler):
         best = min([free[a] - now + f for a, f in enumerate(finish)])
         return now + self.max_slowdown * (best - now) + 1e-15
 
-    def _admissible(
-        self, view: SimView, free: tuple[float, ...], job: Job, layer: int, now: float
-    ) -> list[float]:
-        """Per accelerator, the finish time if dispatched now, or ``inf`` if not admissible."""
-        finish = self._finish(view, job, layer, now)
-        limit = self._limit(free, finish, now)
-        return [f if free[a] <= now and f <= limit else _INF for a, f in enumerate(finish)]
+    def _drops(self, view: SimView, now: float) -> list[Job]:
+        """Ready jobs that cannot, or (queued) are not expected to, make their deadline.
+
+        The ``drop_slack`` margin applies only to a job that has waited since its layer
+        became ready: a job that could still run now is not given up on a prediction.
+        """
+        chosen, versions, k = self._chosen, self._versions, self.drop_slack
+        out = []
+        for job in view.ready_jobs:
+            combo = chosen.get(job.id) or versions[job.task_index].lightest
+            rem = combo.rem[job.next_layer]
+            if now + rem > job.deadline or (
+                k != 1.0 and now > job.ready_since and now + k * rem > job.deadline
+            ):
+                out.append(job)
+        return out
+
+    def _urgency(self, rem: float, slack: float) -> float:
+        if self.urgency == "ratio":
+            return min(1.0, rem / slack) if slack > 0 else 1.0
+        x = slack if self.urgency == "slack" else slack - rem
+        return math.exp(-x / self._tau) if x > 0 else 1.0
 
     def decide(self, view: SimView) -> list[tuple]:
         """Drop hopeless jobs, continue open blocks, then map by MapScore."""
         now = view.now
         out: list[tuple] = []
         taken: set[Job] = set()
-        ready = view.ready_jobs
         if self.drop and view.may_drop:
-            for job in ready:
-                if now + job.costs.rem_min[job.next_layer] > job.deadline:
-                    out.append((job,))
-                    taken.add(job)
+            for job in self._drops(view, now):
+                out.append((job,))
+                taken.add(job)
         idle = list(view.idle_flags)
         free = view.free_at
-        admissible = self._admissible
+        chosen = self._chosen
+        finish_of, limit_of = self._finish, self._limit
         # Continue open blocks: the block's job keeps its accelerator while layers remain.
         block_job, block_left = self._block_job, self._block_left
         for a, job in enumerate(block_job):
             if job is None or not idle[a]:
                 continue
             layer = job.next_layer
-            ok = (
-                block_left[a] > 0
-                and not job.finished
-                and job not in taken
-                and layer >= 0
-                and admissible(view, free, job, layer, now)[a] < _INF
-            )
+            ok = block_left[a] > 0 and not job.finished and job not in taken and layer >= 0
             if ok:
-                out.append((job, layer, a, False))
+                var = chosen[job.id].flags[layer]
+                finish = finish_of(view, job, layer, now, _row(job, layer, var))
+                ok = finish[a] <= limit_of(free, finish, now)
+            if ok:
+                out.append((job, layer, a, var))
                 taken.add(job)
                 idle[a] = False
                 block_left[a] -= 1
@@ -141,29 +257,55 @@ class DREAM(Scheduler):
                 block_job[a] = None
         if True not in idle:
             return out
+        ready = view.ready_jobs
         candidates = [j for j in ready if j not in taken] if taken else ready
         if not candidates:
             return out
-        finish_of, limit_of = self._finish, self._limit
+        scored = self._score(view, candidates, idle, free, now)
+        scored.sort()
+        for _, _, a, job, layer, combo in scored:
+            if idle[a] and job not in taken:
+                out.append((job, layer, a, combo.flags[layer]))
+                taken.add(job)
+                idle[a] = False
+                block_job[a] = job
+                block_left[a] = self.block - 1
+                chosen.setdefault(job.id, combo)
+        return out
+
+    def _score(self, view: SimView, candidates, idle, free, now: float) -> list[tuple]:
+        """``(-MapScore, job id, accelerator, job, layer, version)`` of every admissible pair."""
+        chosen, versions = self._chosen, self._versions
         w_u, w_f, w_e = self.weights
         half_e = w_e * 0.5
+        tf = self.task_fairness
+        task_miss = self._task_miss
+        threshold = self.switch_urgency
+        urgency_of = self._urgency
+        finish_of, limit_of = self._finish, self._limit
         scored = []
         for job in candidates:
-            c = job.costs
+            jid = job.id
             layer = job.next_layer
             slack = job.deadline - now
-            urgency = min(1.0, c.rem_min[layer] / slack) if slack > 0 else 1.0
+            combo = chosen.get(jid)
+            if combo is None:
+                combo = versions[job.task_index].choose(slack, threshold)
+            urgency = urgency_of(combo.rem[layer], slack)
             wait = now - job.ready_since
-            min_lat = c.min_lat[layer]
+            min_lat = combo.min_lat[layer]
             fairness = wait / (wait + min_lat) if wait > 0 else 0.0
+            if tf:
+                fairness = (1.0 - tf) * fairness + tf * task_miss[job.task_index]
             base = w_u * urgency + w_f * fairness
-            energy = c.energy[layer]
-            min_energy = c.min_energy[layer]
-            jid = job.id
-            finish = finish_of(view, job, layer, now)
+            var = combo.flags[layer]
+            c = job.costs
+            energy = (c.var_energy if var else c.energy)[layer]
+            min_energy = combo.min_energy[layer]
+            finish = finish_of(view, job, layer, now, (c.var_lat if var else c.lat)[layer])
             limit = limit_of(free, finish, now)
             for a, f in enumerate(finish):
-                # admissible (see _admissible) and idle
+                # admissible: idle, and not much later than the best finish counting busy time
                 if not idle[a] or f > limit or free[a] > now:
                     continue
                 run = f - now
@@ -171,24 +313,23 @@ class DREAM(Scheduler):
                 en = energy[a]
                 thrift = min_energy / en if en > 0 else 1.0
                 # (-score, job id, accelerator) is unique, so the sort never compares jobs
-                scored.append((-(base + half_e * (speed + thrift)), jid, a, job, layer))
-        scored.sort()
-        for _, _, a, job, layer in scored:
-            if idle[a] and job not in taken:
-                out.append((job, layer, a, False))
-                taken.add(job)
-                idle[a] = False
-                block_job[a] = job
-                block_left[a] = self.block - 1
-        return out
+                scored.append((-(base + half_e * (speed + thrift)), jid, a, job, layer, combo))
+        return scored
 
     # ------------------------------------------------------------------------------------------
     def on_job_end(self, job: Job, view: SimView) -> None:
-        """Accumulate the window's misses and energy; adapt the weights when it is full."""
+        """Update the task's miss ratio and the window; adapt the weights when it is full."""
+        self._chosen.pop(job.id, None)
+        missed = job.status != IN_TIME
+        ti = job.task_index
+        alpha = 1.0 / self.task_window
+        self._task_miss[ti] += alpha * (missed - self._task_miss[ti])
         if not self.adapt:
             return
         self._win_jobs += 1
-        self._win_miss += job.status != IN_TIME
+        self._win_miss += missed
+        self._win_task[ti][0] += 1
+        self._win_task[ti][1] += missed
         c = job.costs
         variants = job.variants
         min_var = self._min_var_energy[c.index]
@@ -199,16 +340,31 @@ class DREAM(Scheduler):
                 best += min_var[layer] if layer in variants else min_energy[layer]
         self._win_energy += job.energy_j
         self._win_best += best
-        if self._win_jobs < self.window:
-            return
+        if self._win_jobs >= self.window:
+            self._adapt(view.now)
+
+    def _adapt(self, now: float) -> None:
+        """Move the weights towards the targets, then start a new window."""
         miss = self._win_miss / self._win_jobs
         excess = self._win_energy / self._win_best - 1.0 if self._win_best > 0 else 0.0
         w = self.weights
         w[0] *= math.exp(self.eta * (miss - self.target_miss))
+        if self.adapt_fairness:
+            ratios = [m / n for n, m in self._win_task if n]
+            spread = max(ratios) - sum(ratios) / len(ratios)
+            w[1] *= math.exp(self.eta * (spread - self.target_spread))
         w[2] *= math.exp(self.eta * (excess - self.target_energy_excess))
         w[:] = [max(self.min_weight, x) for x in w]
         total = sum(w)
         w[:] = [x / total for x in w]
-        self.history.append((view.now, *w))
+        self.history.append((now, *w))
         self._win_jobs = self._win_miss = 0
         self._win_energy = self._win_best = 0.0
+        for row in self._win_task:
+            row[0] = row[1] = 0
+
+
+def _row(job: Job, layer: int, variant: bool):
+    """Latency row of ``layer`` of ``job`` as the original or the variant."""
+    c = job.costs
+    return (c.var_lat if variant else c.lat)[layer]

@@ -13,9 +13,10 @@ import importlib
 import importlib.util
 from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, NamedTuple
 
 from terastal.errors import InputError
+from terastal.schedulers.options import Option, as_option
 
 ENTRY_POINT_GROUP = "terastal.schedulers"
 
@@ -77,3 +78,40 @@ def get_factory(name: str) -> Callable[..., Any]:
 def make_scheduler(name: str, **options: Any) -> Any:
     """Create the scheduler called ``name`` with keyword ``options`` (e.g. ``plan=...``)."""
     return get_factory(name)(**options)
+
+
+class SchedulerInfo(NamedTuple):
+    """What the registry declares about a scheduler.
+
+    Attributes
+    ----------
+    name : str
+        Registered name.
+    needs_plan : bool
+        Whether it reads an offline plan (its ``plan`` option).
+    options : dict of str to Option
+        Its options, typed (plain defaults wrapped by
+        :func:`~terastal.schedulers.options.as_option`).
+    summary : str
+        First line of its docstring.
+    """
+
+    name: str
+    needs_plan: bool
+    options: dict[str, Option]
+    summary: str
+
+
+def scheduler_info(name: str) -> SchedulerInfo:
+    """The declared needs and options of the scheduler called ``name``.
+
+    A factory that is not a :class:`~terastal.schedulers.base.Scheduler` class declares
+    nothing unless it carries ``needs_plan`` and ``options`` attributes itself.
+    """
+    factory = get_factory(name)
+    declared = getattr(factory, "options", None)
+    options = {k: as_option(v) for k, v in declared.items()} if isinstance(declared, dict) else {}
+    doc = (getattr(factory, "__doc__", None) or "").strip().splitlines()
+    return SchedulerInfo(
+        name, bool(getattr(factory, "needs_plan", False)), options, doc[0] if doc else ""
+    )

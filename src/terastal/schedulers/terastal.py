@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from terastal.errors import InputError
 from terastal.schedulers.base import Scheduler
+from terastal.schedulers.options import Option
 from terastal.sim.job import Job
 from terastal.sim.view import SimView
 
@@ -158,33 +158,16 @@ class Terastal(Scheduler):
     """
 
     name = "terastal"
-    _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "priority": ("deadline", "virtual"),
-        "check": ("virtual", "remaining"),
-        "home": ("plan", "fastest"),
-    }
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        for key, allowed in self._CHOICES.items():
-            if getattr(self, key) not in allowed:
-                raise InputError(
-                    f"scheduler 'terastal': {key} must be one of {', '.join(allowed)}, "
-                    f"got {getattr(self, key)!r}",
-                    field=key,
-                )
-        if not self.drop_slack > 0:
-            raise InputError("scheduler 'terastal': drop_slack must be > 0", field="drop_slack")
-
+    needs_plan = True
     options: ClassVar[dict[str, Any]] = {
         "plan": None,
         "variants": True,
         "budgets": True,
         "drops": True,
-        "drop_slack": 1.0,
-        "priority": "deadline",
-        "check": "virtual",
-        "home": "plan",
+        "drop_slack": Option(1.0, lo=0.0, lo_inclusive=False),
+        "priority": Option("deadline", choices=("deadline", "virtual")),
+        "check": Option("virtual", choices=("virtual", "remaining")),
+        "home": Option("plan", choices=("plan", "fastest")),
         "variant_first": False,
     }
 

@@ -3,7 +3,9 @@
 Typical use::
 
     from terastal.sim import simulate
-    result = simulate(scenario, platform, tables, "edf", duration_s=1.0, seed=0)
+    result = simulate(scenario, platform, tables, EDF(), duration_s=1.0, seed=0)
+
+The application layer (:mod:`terastal.experiment`) resolves names, costs and plans.
 """
 
 from terastal.sim.api import simulate

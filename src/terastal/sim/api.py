@@ -23,14 +23,11 @@ def simulate(
     record: bool = True,
     progress: Callable[[float], None] | None = None,
 ) -> SimResult:
-    """Run one simulation; ``scheduler`` is a scheduler object or a registered name.
+    """Run one simulation of the policy ``scheduler``.
 
-    See :class:`Simulator` for the parameters.
+    See :class:`Simulator` for the parameters; :mod:`terastal.experiment` builds the policy
+    from a registered name.
     """
-    if isinstance(scheduler, str):
-        from terastal.schedulers import make_scheduler
-
-        scheduler = make_scheduler(scheduler)
     sim = Simulator(
         scenario,
         platform,

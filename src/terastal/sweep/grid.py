@@ -11,7 +11,14 @@ Format::
     late: scheduler                 # optional (default scheduler): keep, drop, scheduler or a list
     scheduler_options:              # optional, per scheduler name
       dream: {block: 4}
-    cost_model: analytical          # optional backend name, or "module:attr"
+    cost_model: analytical          # optional backend spec, or "module:attr"
+    plan: auto                      # optional (default auto): auto, none, a plan file or a list
+    compat: xrbench                 # optional: run XRBench's profile (terastal.xrbench); then
+                                    # 'schedulers' is omitted and duration_ms is the horizon
+
+``plan`` applies to the schedulers that use a plan (``terastal``): ``auto`` plans each case
+once (cached by content), a path names a file from ``terastal plan --out``, ``none`` runs
+without a plan. Other schedulers' points have no plan.
 
 Every list value is one axis; a single value is a one-element axis. A point is one value of
 every axis. Errors are :class:`~terastal.errors.InputError` naming file, line and field.
@@ -31,9 +38,10 @@ from typing import Any
 import yaml
 
 from terastal.errors import InputError, TerastalError
+from terastal.io.located import LocatedYaml, read_text
 
 REQUIRED = ("scenarios", "platforms", "schedulers", "seeds", "duration_ms")
-OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model")
+OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model", "plan", "compat")
 CONFIG_COLUMNS = (
     "scenario",
     "platform",
@@ -44,6 +52,7 @@ CONFIG_COLUMNS = (
     "load_scale",
     "late",
     "cost_model",
+    "plan",
 )
 
 
@@ -59,7 +68,10 @@ def point_id(config: dict[str, Any]) -> str:
     -------
     str
     """
-    canon = {k: config.get(k) for k in CONFIG_COLUMNS}
+    # A point without a plan keeps the id it had before grids had a ``plan`` key.
+    canon = {k: config.get(k) for k in CONFIG_COLUMNS if k != "plan" or config.get(k) is not None}
+    if config.get("compat"):  # only then, so that ids of other grids stay as they were
+        canon["compat"] = config["compat"]
     text = json.dumps(canon, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -87,17 +99,26 @@ class Grid:
 
     def points(self) -> list[dict[str, Any]]:
         """Every point's configuration, in a stable order, with its ``point_id``."""
+        from terastal.schedulers import scheduler_info
+
         a = self.axes
         out = []
-        for sc, pf, sched, scale, late, dur, seed in itertools.product(
+        # A compatibility profile runs its own policy, which is not a registered scheduler.
+        planned = {
+            s: not a.get("compat") and scheduler_info(s).needs_plan for s in a["schedulers"]
+        }
+        for sc, pf, sched, plan, scale, late, dur, seed in itertools.product(
             a["scenarios"],
             a["platforms"],
             a["schedulers"],
+            a["plan"],
             a["load_scales"],
             a["late"],
             a["duration_ms"],
             a["seeds"],
         ):
+            if not planned[sched] and plan != a["plan"][0]:
+                continue  # the plan axis does not multiply schedulers that use no plan
             config = {
                 "scenario": sc,
                 "platform": pf,
@@ -110,31 +131,22 @@ class Grid:
                 "load_scale": scale,
                 "late": late,
                 "cost_model": a["cost_model"],
+                "plan": plan if planned[sched] else None,
             }
+            if a.get("compat"):
+                config["compat"] = a["compat"]
             out.append({"point_id": point_id(config), **config})
         return out
 
     def __len__(self) -> int:
-        a = self.axes
-        keys = ("scenarios", "platforms", "schedulers", "load_scales", "late", "duration_ms")
-        return math.prod(len(a[k]) for k in (*keys, "seeds"))
+        return len(self.points())
 
 
-class _Reader:
-    """Located access to a composed YAML document."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self._ctor = yaml.constructor.SafeConstructor()
-
-    def error(self, message: str, node: yaml.Node | None, fieldname: str | None) -> InputError:
-        line = node.start_mark.line + 1 if node is not None else None
-        return InputError(message, file=self.file, line=line, field=fieldname)
+class _Reader(LocatedYaml):
+    """The located reader with the grid's list axes."""
 
     def value(self, node: yaml.Node, fieldname: str) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            raise self.error("expected a single value", node, fieldname)
-        return self._ctor.construct_object(node)
+        return self.scalar(node, fieldname)
 
     def items(self, node: yaml.Node, fieldname: str) -> list[yaml.Node]:
         """A list's element nodes (a scalar is a one-element list); no duplicates allowed."""
@@ -143,22 +155,6 @@ class _Reader:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             raise self.error("expected a value or a non-empty list of values", node, fieldname)
         return list(node.value)
-
-    def mapping(self, node: yaml.Node, fieldname: str | None, allowed=None) -> dict:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.error("expected a mapping of keys to values", node, fieldname)
-        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        for knode, vnode in node.value:
-            key = knode.value if isinstance(knode, yaml.ScalarNode) else str(knode)
-            where = f"{fieldname}.{key}" if fieldname else key
-            if allowed is not None and key not in allowed:
-                raise self.error(
-                    f"unknown key {key!r}; expected one of: {', '.join(allowed)}", knode, where
-                )
-            if key in out:
-                raise self.error(f"duplicate key {key!r}", knode, where)
-            out[key] = (knode, vnode)
-        return out
 
     def axis(self, node: yaml.Node, fieldname: str, convert) -> list:
         values, seen = [], {}
@@ -211,6 +207,18 @@ def _late(r: _Reader):
     return convert
 
 
+def _plan(r: _Reader, base: Path):
+    def convert(v, node, where):
+        name = _string(r)(v, node, where)
+        if name in ("auto", "none"):
+            return name
+        if not Path(resolve_spec(name, base)).is_file():
+            raise r.error(f"expected auto, none or a plan file, got {name!r}", node, where)
+        return name
+
+    return convert
+
+
 def _schedulers(r: _Reader, node: yaml.Node) -> list[str]:
     from terastal.schedulers import available_schedulers
 
@@ -229,11 +237,14 @@ def _options(r: _Reader, node: yaml.Node, schedulers: list[str]) -> dict[str, di
     from terastal.schedulers import make_scheduler
 
     out: dict[str, dict] = {}
-    for name, (knode, vnode) in r.mapping(node, "scheduler_options").items():
+    for name, (knode, vnode) in r.entries(node, "scheduler_options").items():
         where = f"scheduler_options.{name}"
         if name not in schedulers:
             raise r.error(f"scheduler {name!r} is not in 'schedulers'", knode, where)
-        opts = {k: r.value(v, f"{where}.{k}") for k, (_, v) in r.mapping(vnode, where).items()}
+        entries = r.entries(vnode, where)
+        if "plan" in entries:
+            raise r.error("give plans with the grid's 'plan' key", entries["plan"][0], where)
+        opts = {k: r.value(v, f"{where}.{k}") for k, (_, v) in entries.items()}
         try:
             json.dumps(opts, allow_nan=False)
             make_scheduler(name, **opts)
@@ -245,14 +256,10 @@ def _options(r: _Reader, node: yaml.Node, schedulers: list[str]) -> dict[str, di
 
 def _check_cost_model(r: _Reader, spec: str, node: yaml.Node) -> None:
     """A grid's cost model must resolve now, not fail at every point later."""
-    from terastal.sweep.runner import make_cost_model
+    from terastal.cost import resolve_cost_model
 
     try:
-        model = make_cost_model(spec)
-        if isinstance(model, str):
-            from terastal.sim.setup import resolve_cost_model
-
-            resolve_cost_model(model)
+        resolve_cost_model(spec)
     except InputError as exc:
         raise r.error(exc.message, node, "cost_model") from None
     except TerastalError as exc:
@@ -279,17 +286,13 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
         Malformed YAML, missing/unknown/duplicate keys, bad or duplicate values, unknown
         schedulers or late policies; located by file, line and field.
     """
-    r = _Reader(file)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(f"malformed YAML: {problem}", file=file, line=line) from None
-    if root is None:
-        raise InputError("empty grid file", file=file, line=1)
-    keys = r.mapping(root, None, REQUIRED + OPTIONAL)
+    r = _Reader(text, file, "grid file")
+    root = r.root
+    keys = r.entries(root, None, REQUIRED + OPTIONAL)
+    if "compat" in keys:  # a compatibility profile validates its own grid
+        from terastal.xrbench.compat import parse_compat_grid
+
+        return parse_compat_grid(r, file, keys)
     for key in REQUIRED:
         if key not in keys:
             raise r.error(f"missing required key {key!r}", root, key)
@@ -304,6 +307,7 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
         "late": ["scheduler"],
         "scheduler_options": {},
         "cost_model": None,
+        "plan": ["auto"],
     }
     if "load_scales" in node:
         axes["load_scales"] = r.axis(node["load_scales"], "load_scales", _number(r))
@@ -316,19 +320,14 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
             r.value(node["cost_model"], "cost_model"), node["cost_model"], "cost_model"
         )
         _check_cost_model(r, axes["cost_model"], node["cost_model"])
+    if "plan" in node:
+        axes["plan"] = r.axis(node["plan"], "plan", _plan(r, Path(file).resolve().parent))
     return Grid(Path(file), axes)
 
 
 def load_grid(path: str | Path) -> Grid:
     """Read and validate the grid file at ``path`` (see :func:`parse_grid`)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("grid file not found", file=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read grid file: {exc}", file=str(p)) from None
-    return parse_grid(text, str(p))
+    return parse_grid(read_text(path, "grid file"), str(path))
 
 
 def resolve_spec(spec: str, base_dir: str | Path) -> str:

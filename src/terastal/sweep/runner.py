@@ -8,10 +8,7 @@ workers need no shared filesystem with the driver, only terastal and the input f
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as _dt
-import functools
-import importlib
 import json
 import logging
 import os
@@ -23,131 +20,73 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from terastal.cost.registry import BACKENDS
 from terastal.errors import InputError
+from terastal.model.work import MAX_JOBS
 from terastal.sweep.grid import Grid, resolve_spec
 from terastal.sweep.store import ResultStore, flatten_metrics
 
 
-def make_cost_model(name: str | None) -> Any:
-    """``None``, a backend name or spec (passed on to ``load_case``), or an object from
-    ``module:attr``.
+def _plan_source(plan: str | None, base: Path) -> str | None:
+    """A point's ``plan`` as a run's plan source: ``auto``, a resolved path, or none."""
+    if plan is None or plan == "none":
+        return None
+    return plan if plan == "auto" else resolve_spec(plan, base)
 
-    A backend spec ``NAME:KEY=VALUE,...`` names a registered backend before the colon and has
-    ``=`` after it, which a ``module:attr`` never has. A class or factory named by
-    ``module:attr`` is called without arguments.
+
+def point_spec(
+    point: dict[str, Any],
+    base_dir: str | os.PathLike[str] | None = None,
+    max_jobs: float = MAX_JOBS,
+):
+    """The :class:`~terastal.experiment.RunSpec` of a sweep point.
+
+    Relative scenario, platform and plan paths are resolved against ``base_dir`` (default:
+    the working directory); a point without a ``plan`` runs without one. ``max_jobs`` is the
+    work guard's ceiling (``sweep --max-jobs``).
     """
-    if not name or ":" not in name:
-        return name
-    head, _, rest = name.partition(":")
-    if head.strip().lower() in BACKENDS and "=" in rest:
-        return name
-    module, _, attr = name.partition(":")
-    try:
-        obj = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise InputError(f"cannot import cost model {name!r}: {exc}", field="cost_model") from None
-    if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "evaluate")):
-        obj = obj()
-    return obj
+    from terastal.experiment import RunSpec
+
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    return RunSpec(
+        resolve_spec(point["scenario"], base),
+        resolve_spec(point["platform"], base),
+        point["scheduler"],
+        json.loads(point.get("scheduler_options") or "{}"),
+        plan=_plan_source(point.get("plan"), base),
+        cost_model=point.get("cost_model") or "analytical",
+        late=point.get("late", "scheduler"),
+        seed=int(point["seed"]),
+        duration_s=float(point["duration_ms"]) / 1e3,
+        load_scale=float(point.get("load_scale", 1.0)),
+        max_jobs=max_jobs,
+    )
 
 
-def _stamp(spec: str) -> tuple:
-    """Modification times of the files in ``spec`` (so that edited inputs are reloaded)."""
-    out = []
-    for part in spec.split(":"):
-        try:
-            out.append(os.stat(part).st_mtime_ns)
-        except OSError:
-            out.append(None)
-    return tuple(out)
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_case(scenario: str, platform: str, cost_model: str | None, stamps: tuple):
-    from terastal.sim.setup import load_case
-
-    return load_case(scenario, platform, make_cost_model(cost_model))
-
-
-def _case(scenario: str, platform: str, cost_model: str | None):
-    """``load_case`` memoized per worker process (points of a sweep share their inputs)."""
-    return _cached_case(scenario, platform, cost_model, (_stamp(scenario), _stamp(platform)))
-
-
-def scale_load(scenario, scale: float):
-    """``scenario`` with every task's fps multiplied by ``scale``.
-
-    Implicit deadlines (one period) follow the new rate; explicit deadlines are kept.
-    """
-    if scale == 1.0:
-        return scenario
-    tasks = tuple(dataclasses.replace(t, fps=t.fps * scale) for t in scenario.tasks)
-    return dataclasses.replace(scenario, tasks=tasks)
-
-
-def workload_load(scenario, tables) -> dict[str, float]:
-    """Offered load of a point: :func:`terastal.workloads.measure_load` as columns.
-
-    ``utilization`` (balanced utilization at the fastest latencies), ``skew`` (share of the
-    demand preferring the most-demanded accelerator class) and ``preferred_load_max`` (the
-    busiest core's utilization under a preferred-accelerator mapping); see ``docs/design.md``.
-    Empty when :mod:`terastal.workloads` is not installed.
-    """
-    try:
-        from terastal.workloads import measure_load
-    except ImportError:
-        return {}
-    load = measure_load(scenario, tables)
-    return {
-        "utilization": float(load.utilization),
-        "skew": float(load.skew),
-        "preferred_load_max": float(max(load.preferred_load)),
-    }
-
-
-def simulate_point(point: dict[str, Any], base_dir: str | os.PathLike[str] | None = None):
-    """Simulate one point.
+def simulate_point(
+    point: dict[str, Any],
+    base_dir: str | os.PathLike[str] | None = None,
+    max_jobs: float = MAX_JOBS,
+):
+    """Simulate one point through :func:`terastal.experiment.run`.
 
     Parameters
     ----------
     point : dict
         A point's configuration (see :meth:`terastal.sweep.grid.Grid.points`).
     base_dir : str or path, optional
-        Directory against which relative scenario/platform paths are resolved.
+        Directory against which relative scenario/platform/plan paths are resolved.
+    max_jobs : float
+        The work guard's job ceiling (see :func:`terastal.experiment.check_work`).
 
     Returns
     -------
-    result : SimResult
-    metrics : dict
-        As written to ``metrics.json`` by ``terastal simulate``.
-    load : dict
-        :func:`workload_load` of the (scaled) scenario.
+    RunOutcome
+        ``(result, metrics, load)``: the engine's result, the metrics ``terastal simulate``
+        writes to ``metrics.json``, and the offered load of the (scaled) scenario.
     """
-    from terastal.metrics import compute_metrics
-    from terastal.schedulers import make_scheduler
-    from terastal.sim import simulate
+    from terastal.experiment import run
 
-    base = Path(base_dir) if base_dir is not None else Path.cwd()
-    sc, pf, tables = _case(
-        resolve_spec(point["scenario"], base),
-        resolve_spec(point["platform"], base),
-        point.get("cost_model"),
-    )
-    sc = scale_load(sc, float(point.get("load_scale", 1.0)))
-    options = json.loads(point.get("scheduler_options") or "{}")
-    sched = make_scheduler(point["scheduler"], **options)
-    result = simulate(
-        sc,
-        pf,
-        tables,
-        sched,
-        duration_s=float(point["duration_ms"]) / 1e3,
-        seed=int(point["seed"]),
-        late=point.get("late", "scheduler"),
-    )
-    metrics = compute_metrics(result, getattr(sched, "accuracy_loss", None))
-    return result, metrics, workload_load(sc, tables)
+    return run(point_spec(point, base_dir, max_jobs), with_load=True)
 
 
 def _now() -> str:
@@ -167,14 +106,24 @@ def error_row(point: dict[str, Any], exc: BaseException, grid: str | None = None
     }
 
 
-def run_point(point: dict[str, Any], base_dir: str | None = None, grid: str | None = None) -> dict:
+def run_point(
+    point: dict[str, Any],
+    base_dir: str | None = None,
+    grid: str | None = None,
+    max_jobs: float = MAX_JOBS,
+) -> dict:
     """Run one point and return its row (configuration + metrics, or an error row).
 
     Never raises for a failing simulation: the exception is recorded in the row.
     """
     t0 = time.perf_counter()
     try:
-        _, metrics, load = simulate_point(point, base_dir)
+        if point.get("compat"):  # a compatibility profile: its own engine (terastal.xrbench)
+            from terastal.xrbench.compat import sweep_metrics
+
+            metrics, load = sweep_metrics(point, base_dir), {}
+        else:
+            _, metrics, load = simulate_point(point, base_dir, max_jobs)
     except Exception as exc:
         row = error_row(point, exc, grid)
     else:
@@ -305,6 +254,7 @@ def run_sweep(
     scheduler_address: str | None = None,
     workers: int | None = None,
     progress: bool = True,
+    max_jobs: float = MAX_JOBS,
 ) -> SweepSummary:
     """Run every point of ``grid`` not yet stored with status ``ok`` in ``out``.
 
@@ -321,6 +271,9 @@ def run_sweep(
         Worker processes of the embedded cluster (one thread each); default: CPU count.
     progress : bool
         Show a progress bar on stderr.
+    max_jobs : float
+        The work guard's job ceiling of every point (check the grid first with
+        :func:`terastal.sweep.checks.check_grid_work`).
 
     Returns
     -------
@@ -344,7 +297,9 @@ def run_sweep(
     client, cluster = _client(scheduler_address, workers)
     try:
         keys = [f"terastal-point-{p['point_id']}-{token}" for p in todo]
-        futures = client.map(run_point, todo, base_dir=base, grid=gpath, key=keys, pure=False)
+        futures = client.map(
+            run_point, todo, base_dir=base, grid=gpath, max_jobs=max_jobs, key=keys, pure=False
+        )
         point_of = {f.key: p for f, p in zip(futures, todo, strict=True)}
         with _bar(len(todo), progress) as bar:
             task = bar.add_task("sweep", total=len(todo), errors=0)

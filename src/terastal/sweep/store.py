@@ -28,6 +28,7 @@ STRING_COLUMNS = (
     "scheduler_options",
     "late",
     "cost_model",
+    "plan",
     "status",
     "error",
     "grid",

@@ -1,0 +1,59 @@
+"""The application layer: the one place a spec becomes a run.
+
+A :class:`RunSpec` names a scenario, a platform, a cost model, a scheduler and its options, a
+plan source (``"auto"``, a plan file, or none), the late policy, seed, horizon and load scale.
+:func:`run` turns it into cost tables, a plan, a policy, a simulation and its metrics::
+
+    from terastal.experiment import RunSpec, run
+
+    outcome = run(RunSpec("VR_gaming", "Dual_4K/WS_OS", "terastal", seed=0, duration_s=0.5))
+    outcome.metrics["mean_miss_rate"]
+
+Tables and plans are cached by the content of their inputs (:mod:`terastal.experiment.cache`),
+so the seeds and schedulers of one case share one plan and one set of tables. Every command,
+study (sweep, reproduce, bound) and benchmark goes through here, and so through one work guard
+(:func:`check_work`: a run estimated above ``RunSpec.max_jobs`` is refused before it starts).
+"""
+
+from terastal.experiment.cache import MEMORY, CaseCache, MemoryCache, cache_key, fingerprint
+from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, cost_model_key, prepare
+from terastal.experiment.compare import check_specs, compare
+from terastal.experiment.plans import check_plan, load_plan_file
+from terastal.experiment.run import (
+    Policy,
+    RunOutcome,
+    RunSpec,
+    check_spec,
+    make_policy,
+    plan_source,
+    run,
+)
+from terastal.experiment.work import check_max_jobs, check_work, estimate_spec
+
+__all__ = [
+    "AUTO",
+    "MEMORY",
+    "Case",
+    "CaseCache",
+    "MemoryCache",
+    "PlannerOptions",
+    "Policy",
+    "Prepared",
+    "RunOutcome",
+    "RunSpec",
+    "cache_key",
+    "check_max_jobs",
+    "check_plan",
+    "check_spec",
+    "check_specs",
+    "check_work",
+    "compare",
+    "cost_model_key",
+    "estimate_spec",
+    "fingerprint",
+    "load_plan_file",
+    "make_policy",
+    "plan_source",
+    "prepare",
+    "run",
+]

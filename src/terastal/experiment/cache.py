@@ -1,0 +1,110 @@
+"""Content keys and the cache that lets the runs of one case share their tables and plan.
+
+A key is the SHA-256 of what an artefact is made from: the content of the resolved scenario
+and platform (not their names or paths), the cost model, the planner options and the package
+version. Two specs that resolve to the same inputs share one entry; editing a YAML file
+changes the key. :class:`MemoryCache` is the in-process cache every command uses; an on-disk
+cache only has to implement :class:`CaseCache` (and may skip keys it cannot persist, those of
+cost-model objects without a stable ``fingerprint``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from typing import Any, Protocol, runtime_checkable
+
+import terastal
+
+__all__ = ["MEMORY", "CaseCache", "MemoryCache", "cache_key", "fingerprint"]
+
+
+@runtime_checkable
+class CaseCache(Protocol):
+    """Where prepared artefacts (cost tables, plans) are kept between runs."""
+
+    def get(self, key: str) -> Any | None:
+        """The value stored under ``key``, or ``None``."""
+        ...
+
+    def put(self, key: str, value: Any) -> None:
+        """Store ``value`` under ``key``."""
+        ...
+
+
+class MemoryCache:
+    """A bounded in-process :class:`CaseCache` (least recently used entries leave first).
+
+    Parameters
+    ----------
+    maxsize : int
+        Entries kept.
+    """
+
+    def __init__(self, maxsize: int = 64) -> None:
+        self.maxsize = maxsize
+        self._data: OrderedDict[str, Any] = OrderedDict()
+
+    def get(self, key: str) -> Any | None:
+        """The value stored under ``key``, or ``None``."""
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        """Store ``value`` under ``key``, evicting the oldest entry when full."""
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.maxsize:
+            self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+#: The process's cache: within a command and within each sweep or suite worker.
+MEMORY = MemoryCache()
+
+# Fingerprints of frozen model objects, by identity (the object is kept alive with its digest,
+# so an id is never reused while its entry exists).
+_FINGERPRINTS: OrderedDict[int, tuple[Any, str]] = OrderedDict()
+
+
+def fingerprint(obj: Any) -> str:
+    """SHA-256 of a frozen model object's content (its ``repr``: dataclasses of numbers,
+    strings and tuples), memoized per object."""
+    hit = _FINGERPRINTS.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    digest = hashlib.sha256(repr(obj).encode("utf-8")).hexdigest()
+    _FINGERPRINTS[id(obj)] = (obj, digest)
+    while len(_FINGERPRINTS) > 256:
+        _FINGERPRINTS.popitem(last=False)
+    return digest
+
+
+def cache_key(kind: str, **parts: Any) -> str:
+    """Key of an artefact of ``kind`` (``"tables"``, ``"plan"``) made from ``parts``.
+
+    Parameters
+    ----------
+    kind : str
+        What is stored.
+    **parts
+        JSON-serializable descriptions of every input: fingerprints of the scenario and
+        platform, the cost model's key, planner options, a plan's fingerprint.
+
+    Returns
+    -------
+    str
+        ``kind:`` followed by 32 hex digits; the package version is part of the hash.
+    """
+    body = {"kind": kind, "version": terastal.__version__, **parts}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{kind}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"

@@ -1,0 +1,226 @@
+"""A case: scenario, platform, cost model and load scale, prepared once for many runs.
+
+:func:`prepare` resolves the inputs (bundled names, YAML paths or model objects) and returns a
+:class:`Prepared` whose cost tables, automatic plan and offered load are built on first use
+and kept in a :class:`~terastal.experiment.cache.CaseCache` under content keys, so the seeds
+and schedulers of one case share one plan and one set of tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from terastal.cost import BACKENDS, build_cost_tables, parse_cost_spec, resolve_cost_model
+from terastal.errors import InputError
+from terastal.experiment.cache import MEMORY, CaseCache, cache_key, fingerprint
+from terastal.experiment.plans import check_plan, load_plan_file
+from terastal.model import Platform, Scenario
+
+__all__ = ["Case", "PlannerOptions", "Prepared", "cost_model_key", "prepare"]
+
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class PlannerOptions:
+    """Options of the automatic plan (see :func:`terastal.planner.make_plan`)."""
+
+    accuracy_loss: float = 0.02
+    budgets: str = "lp"
+
+
+@dataclass(frozen=True)
+class Case:
+    """What a run's costs and plan depend on.
+
+    Attributes
+    ----------
+    scenario, platform : object, str or path
+        Model objects, bundled names (``VR_gaming``, ``Dual_4K/WS_OS``) or YAML paths.
+    cost_model : str or CostModel
+        A spec for :func:`terastal.cost.resolve_cost_model` or a backend object.
+    load_scale : float
+        Multiplies every task's fps (implicit deadlines follow).
+    planner : PlannerOptions
+        Options of the automatic plan.
+    """
+
+    scenario: Any
+    platform: Any
+    cost_model: Any = "analytical"
+    load_scale: float = 1.0
+    planner: PlannerOptions = field(default_factory=PlannerOptions)
+
+
+def _stamp(spec: str) -> tuple:
+    """Size and modification time of each file a spec names (edited files are reloaded)."""
+    out = []
+    for part in str(spec).split(":"):
+        try:
+            st = os.stat(part)
+            out.append((st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+@lru_cache(maxsize=32)
+def _load(kind: str, spec: str, stamp: tuple) -> Any:
+    from terastal.io import load_platform, load_scenario
+
+    return load_scenario(spec) if kind == "scenario" else load_platform(spec)
+
+
+def _resolve(kind: str, spec: Any, cls: type) -> Any:
+    if isinstance(spec, cls):
+        return spec
+    if not isinstance(spec, str | os.PathLike):
+        raise InputError(f"expected a {kind} name, path or object, got {type(spec).__name__}")
+    return _load(kind, os.fspath(spec), _stamp(os.fspath(spec)))
+
+
+@lru_cache(maxsize=8)
+def _backend(spec: str) -> Any:
+    """One backend per spec and process, so that its caches serve every run of the process."""
+    return resolve_cost_model(spec)
+
+
+def _file_digest(value: Any) -> str | None:
+    p = Path(str(value))
+    if not p.is_file():
+        return None
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def cost_model_key(spec: Any, model: Any) -> str:
+    """Content key of a cost model: its canonical spec (with the digest of any file it reads)
+    and its type; an object without a spec is keyed by its ``fingerprint`` attribute, else by
+    its identity (valid in this process only)."""
+    kind = f"{type(model).__module__}.{type(model).__qualname__}"
+    if spec is None or isinstance(spec, str):
+        name, sep, rest = (spec or "analytical").partition(":")
+        if sep and "=" not in rest and name.strip().lower() not in BACKENDS:
+            return f"{spec}|{kind}"  # module:attr of another package
+        name, opts = parse_cost_spec(spec or "analytical")
+        files = {k: _file_digest(v) for k, v in sorted(opts.items()) if isinstance(v, str)}
+        return f"{name.lower()}|{sorted(opts.items())}|{files}|{kind}"
+    own = getattr(model, "fingerprint", None)
+    return f"{kind}|{own}" if isinstance(own, str) else f"{kind}@{id(model)}"
+
+
+class Prepared:
+    """A resolved case: its inputs, and its tables and plans built on demand.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario, load scale applied.
+    platform : Platform
+    cost_model : CostModel
+    case : Case
+        What it was prepared from.
+    """
+
+    def __init__(self, case: Case, cache: CaseCache) -> None:
+        sc = _resolve("scenario", case.scenario, Scenario)
+        if case.load_scale != 1.0:
+            from terastal.workloads import scale_rates
+
+            sc = scale_rates(sc, float(case.load_scale))
+        self.case = case
+        self.scenario: Scenario = sc
+        self.platform: Platform = _resolve("platform", case.platform, Platform)
+        spec = case.cost_model
+        self.cost_model = _backend(spec) if isinstance(spec, str) else resolve_cost_model(spec)
+        self._cache = cache
+        self._parts = {
+            "scenario": fingerprint(self.scenario),
+            "platform": fingerprint(self.platform),
+            "cost_model": cost_model_key(case.cost_model, self.cost_model),
+        }
+
+    def _memo(self, kind: str, build, **parts: Any) -> Any:
+        key = cache_key(kind, **self._parts, **parts)
+        value = self._cache.get(key)
+        if value is None:
+            value = build()
+            self._cache.put(key, value)
+        return value
+
+    def tables(self, plan: Any = None) -> dict:
+        """Cost tables; with ``plan``, including its variant shapes."""
+        shapes = plan.variant_shapes() if plan is not None else None
+        return self._memo(
+            "tables",
+            lambda: build_cost_tables(self.scenario, self.platform, self.cost_model, shapes),
+            shapes=fingerprint(shapes) if shapes else None,
+        )
+
+    def auto_plan(self) -> Any:
+        """The plan :func:`terastal.planner.make_plan` makes for this case (cached)."""
+        from terastal.planner import make_plan
+
+        opts = self.case.planner
+        return self._memo(
+            "plan",
+            lambda: make_plan(
+                self.scenario,
+                self.platform,
+                self.cost_model,
+                accuracy_loss=opts.accuracy_loss,
+                budgets=opts.budgets,
+            ),
+            planner=[opts.accuracy_loss, opts.budgets],
+        )
+
+    def plan(self, source: Any) -> Any:
+        """The plan named by ``source``: ``"auto"``, a plan file, a Plan object or ``None``.
+
+        A plan file or object is checked against this case (:func:`check_plan`).
+        """
+        if source is None:
+            return None
+        if isinstance(source, str) and source == AUTO:
+            return self.auto_plan()
+        if not isinstance(source, str | os.PathLike):
+            check_plan(source, self.scenario, self.platform, self.cost_model)
+            return source
+        plan = load_plan_file(source)
+        try:
+            check_plan(plan, self.scenario, self.platform, self.cost_model)
+        except InputError as exc:
+            raise InputError(exc.message, file=os.fspath(source)) from None
+        return plan
+
+    def load(self, plan: Any = None) -> dict[str, float]:
+        """Offered load of the case (:func:`terastal.workloads.measure_load`) as columns."""
+        from terastal.workloads import measure_load
+
+        tables = self.tables(plan)
+        m = self._memo(
+            "load",
+            lambda: measure_load(self.scenario, tables),
+            shapes=fingerprint(plan.variant_shapes()) if plan is not None else None,
+        )
+        return {
+            "utilization": float(m.utilization),
+            "skew": float(m.skew),
+            "preferred_load_max": float(max(m.preferred_load)),
+        }
+
+
+def prepare(case: Case, cache: CaseCache | None = None) -> Prepared:
+    """Resolve ``case``'s inputs; tables and plans are then built once per content key.
+
+    Parameters
+    ----------
+    case : Case
+    cache : CaseCache, optional
+        Default: the process's :data:`~terastal.experiment.cache.MEMORY`.
+    """
+    return Prepared(case, MEMORY if cache is None else cache)

@@ -1,0 +1,201 @@
+"""A run from its spec: case → cost tables → plan → policy → simulation → metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from terastal.errors import InputError
+from terastal.experiment.cache import CaseCache
+from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, prepare
+from terastal.experiment.work import check_max_jobs, check_work
+from terastal.model.work import MAX_JOBS
+
+__all__ = ["Policy", "RunOutcome", "RunSpec", "check_spec", "make_policy", "run"]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything one run depends on.
+
+    Attributes
+    ----------
+    scenario, platform : object, str or path
+        Model objects, bundled names or YAML paths.
+    scheduler : str
+        Registered scheduler name.
+    options : mapping
+        Scheduler options (validated by the scheduler; a ``plan`` entry is a plan source).
+    plan : ``"auto"``, str, path, Plan or None
+        ``"auto"``: the cached automatic plan when the scheduler needs one; a plan file or
+        object (checked against the case); ``None``: no plan.
+    cost_model : str or CostModel
+        See :func:`terastal.cost.resolve_cost_model`.
+    late : str
+        Late-work policy (:data:`terastal.sim.LATE_POLICIES`).
+    seed : int
+        Seed of jitter and cascades.
+    duration_s : float
+        Release horizon.
+    load_scale : float
+        Multiplies every task's fps.
+    record : bool
+        Keep the dispatch log (needed for traces and ``jobs.csv``).
+    label : str, optional
+        Name of the run in its metrics (default: the scheduler's name).
+    planner : PlannerOptions
+        Options of the automatic plan.
+    max_jobs : float
+        The work guard's ceiling on the jobs of the run (the dispatch ceiling follows); a run
+        estimated above it is refused before it starts (:func:`check_work`).
+    """
+
+    scenario: Any
+    platform: Any
+    scheduler: str = "edf"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    plan: Any = AUTO
+    cost_model: Any = "analytical"
+    late: str = "scheduler"
+    seed: int = 0
+    duration_s: float = 1.0
+    load_scale: float = 1.0
+    record: bool = True
+    label: str | None = None
+    planner: PlannerOptions = field(default_factory=PlannerOptions)
+    max_jobs: float = MAX_JOBS
+
+    @property
+    def case(self) -> Case:
+        """The part of the spec that tables and plans depend on."""
+        return Case(self.scenario, self.platform, self.cost_model, self.load_scale, self.planner)
+
+    def replace(self, **changes: Any) -> RunSpec:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+
+class Policy(NamedTuple):
+    """The scheduler object of a run and the plan it was given (``None``: none)."""
+
+    scheduler: Any
+    plan: Any
+
+
+class RunOutcome(NamedTuple):
+    """What a run produced: the engine's result, its metrics and the offered load.
+
+    ``load`` is ``None`` unless asked for (see :func:`run`).
+    """
+
+    result: Any
+    metrics: dict
+    load: dict | None
+
+
+def check_spec(spec: RunSpec) -> None:
+    """Raise :class:`InputError` (naming the flag) for a spec no run can use."""
+    from terastal.sim import LATE_POLICIES
+
+    d = spec.duration_s
+    if not (isinstance(d, int | float) and math.isfinite(d) and d > 0):
+        got = f"{d * 1e3:g} ms" if isinstance(d, int | float) else repr(d)
+        raise InputError(f"must be a finite number > 0, got {got}", field="--duration-ms")
+    if spec.late not in LATE_POLICIES:
+        raise InputError(
+            f"must be one of {', '.join(LATE_POLICIES)}, got {spec.late!r}", field="--late"
+        )
+    if isinstance(spec.seed, bool) or not isinstance(spec.seed, int) or spec.seed < 0:
+        raise InputError(f"must be a non-negative integer, got {spec.seed!r}", field="--seed")
+    if not spec.load_scale > 0:
+        raise InputError(f"must be > 0, got {spec.load_scale}", field="load_scale")
+    check_max_jobs(spec.max_jobs)
+
+
+def plan_source(spec: RunSpec) -> tuple[dict[str, Any], Any]:
+    """The scheduler options without ``plan``, and the plan source of the run.
+
+    A ``plan`` option (``-O plan=FILE`` or a Plan object from the API) is a plan source like
+    ``--plan``; giving both is an error.
+    """
+    options = dict(spec.options)
+    if "plan" not in options:
+        return options, spec.plan
+    given = options.pop("plan")
+    if spec.plan not in (AUTO, None) and given is not None:
+        raise InputError("the plan is given twice (--plan and the plan option)", field="plan")
+    if isinstance(given, str) and given != AUTO and not given.strip():
+        raise InputError("the plan option is empty", field="plan")
+    return options, given
+
+
+def make_policy(spec: RunSpec, prepared: Prepared) -> Policy:
+    """The scheduler of ``spec``, handed its plan when the registry says it needs one."""
+    from terastal.schedulers import make_scheduler, scheduler_info
+
+    info = scheduler_info(spec.scheduler)
+    options, source = plan_source(spec)
+    if not info.needs_plan:
+        if source not in (AUTO, None):
+            raise InputError(f"scheduler {spec.scheduler!r} takes no plan", field="--plan")
+        return Policy(make_scheduler(spec.scheduler, **options), None)
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
+    plan = prepared.plan(source)
+    return Policy(make_scheduler(spec.scheduler, plan=plan, **options), plan)
+
+
+def run(
+    spec: RunSpec,
+    *,
+    cache: CaseCache | None = None,
+    prepared: Prepared | None = None,
+    progress: Callable[[float], None] | None = None,
+    with_load: bool = False,
+) -> RunOutcome:
+    """Run ``spec`` and compute its metrics.
+
+    Parameters
+    ----------
+    spec : RunSpec
+    cache : CaseCache, optional
+        Where tables and plans are kept (default: the process's memory cache).
+    prepared : Prepared, optional
+        The spec's case, already prepared (saves resolving the inputs again).
+    progress : callable, optional
+        Called with the simulated time as the run advances.
+    with_load : bool
+        Also measure the offered load (:meth:`Prepared.load`).
+
+    Returns
+    -------
+    RunOutcome
+        ``metrics`` is what ``terastal simulate --out`` writes to ``metrics.json``.
+
+    Raises
+    ------
+    InputError
+        A spec no run can use (:func:`check_spec`), or a run above the work guard's ceilings
+        (:func:`~terastal.experiment.work.check_work`), before anything is simulated.
+    """
+    from terastal.metrics import compute_metrics
+    from terastal.sim import simulate
+
+    check_spec(spec)
+    prepared = prepared if prepared is not None else prepare(spec.case, cache)
+    check_work(spec, prepared)
+    policy = make_policy(spec, prepared)
+    result = simulate(
+        prepared.scenario, prepared.platform, prepared.tables(policy.plan), policy.scheduler,
+        duration_s=spec.duration_s, seed=spec.seed, late=spec.late, record=spec.record,
+        progress=progress,
+    )  # fmt: skip
+    metrics = compute_metrics(result, getattr(policy.scheduler, "accuracy_loss", None))
+    if spec.label is not None:
+        metrics["scheduler"] = spec.label
+    load = prepared.load(policy.plan) if with_load else None
+    return RunOutcome(result, metrics, load)

@@ -1,0 +1,65 @@
+"""What a command imports: heavy libraries only where they are used.
+
+Each check runs in a fresh interpreter (``sys.modules`` of this one is already full) and reads
+its ``sys.modules`` at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+HEAVY = ("scipy", "pandas", "matplotlib", "pyarrow", "torch", "onnx")
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Top-level packages in ``sys.modules`` after ``code`` ran in a fresh interpreter."""
+    probe = (
+        code
+        + "\nimport json, sys\n"
+        + "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_cli_import_is_light():
+    loaded = _loaded_after("import terastal.cli")
+    assert not loaded & {*HEAVY, "numpy"}, loaded & {*HEAVY, "numpy"}
+
+
+# dream is not here: it takes a plan (for model switching), like terastal.
+@pytest.mark.parametrize("scheduler", ["edf", "fcfs", "heft"])
+def test_simulate_without_a_plan_imports_no_scipy_pandas_matplotlib(scheduler):
+    code = f"""
+import contextlib, io
+from terastal.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    rc = main(["simulate", "--scenario", "VR_gaming", "--platform", "Dual_4K/WS_OS",
+               "--scheduler", "{scheduler}", "--duration-ms", "100", "--no-progress"])
+assert rc == 0, rc
+"""
+    loaded = _loaded_after(code)
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_planner_modules_import_the_lp_solver_only_to_build_a_plan():
+    loaded = _loaded_after("import terastal.planner.make, terastal.planner.budgets")
+    assert "scipy" not in loaded
+    built = _loaded_after(
+        "from terastal.io import load_platform, load_scenario\n"
+        "from terastal.planner import make_plan\n"
+        "from terastal.cost import resolve_cost_model\n"
+        "make_plan(load_scenario('VR_gaming'), load_platform('Dual_4K/WS_OS'), "
+        "resolve_cost_model('analytical'))"
+    )
+    assert "scipy" in built  # the check above would pass vacuously if nothing ever did
