@@ -55,16 +55,16 @@ def test_bound_stops_mid_solve_and_writes_nothing(tmp_path, capsys, monkeypatch,
 
 
 def test_compare_interrupted_writes_nothing(tmp_path, capsys, monkeypatch):
-    import terastal.sim.api as api
+    import terastal.sim as sim  # what terastal.experiment.run calls
 
-    simulate = api.simulate
+    simulate = sim.simulate
 
     def simulate_then_interrupt(*args, **kwargs):
         result = simulate(*args, **kwargs)
         os.kill(os.getpid(), signal.SIGINT)  # after the first run, before the second
         return result
 
-    monkeypatch.setattr(api, "simulate", simulate_then_interrupt)
+    monkeypatch.setattr(sim, "simulate", simulate_then_interrupt)
     out = tmp_path / "c"
     rc = main(["compare", *CASE, "--duration-ms", "50", "--seeds", "0-3", "--no-progress",
                "--out", str(out)])  # fmt: skip
