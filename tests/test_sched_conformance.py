@@ -6,7 +6,7 @@ from importlib.metadata import EntryPoint
 import pytest
 
 from terastal.schedulers import Scheduler, available_schedulers, make_scheduler, registry
-from terastal.schedulers.conformance import ConformanceError, check_scheduler, iter_checks
+from terastal.testing.conformance import ConformanceError, check_scheduler, iter_checks
 
 VARIANTS = [(name, {}) for name in available_schedulers()] + [
     (name, {"mapping": "earliest_finish"}) for name in ("fcfs", "edf", "rm", "lst")

@@ -9,11 +9,11 @@ from terastal.model import Layer, LayerKind, Scenario, Task
 from terastal.planner.plan import LayerPlan, Plan, TaskPlan
 from terastal.schedulers import make_scheduler
 from terastal.schedulers._dream_models import TaskVersions
-from terastal.schedulers.conformance import check_scheduler
 from terastal.schedulers.dream import DREAM, PAPER_OPTIONS
 from terastal.sim import check_invariants, simulate
 from terastal.sim.costs import build_task_costs
 from terastal.sim.synthetic import make_tables, random_case, tiny_model, tiny_platform
+from terastal.testing.conformance import check_scheduler
 
 MS = 1e-3
 _SHAPE = Layer("v", LayerKind.FC, k=2, c=2, y=2, x=2)

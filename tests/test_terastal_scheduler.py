@@ -5,10 +5,10 @@ import pytest
 from terastal.model import Layer, LayerKind, Scenario, Task
 from terastal.planner.plan import LayerPlan, Plan, TaskPlan
 from terastal.schedulers import make_scheduler
-from terastal.schedulers.conformance import check_scheduler
 from terastal.schedulers.terastal import Terastal
 from terastal.sim import check_invariants, simulate
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
+from terastal.testing.conformance import check_scheduler
 
 
 def _plan(task, lat, var_lat, shares, admissible, accuracy, platform):

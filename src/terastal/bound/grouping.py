@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from terastal.sim.costs import TaskCosts
+from terastal.model.costs import TaskCosts
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from terastal.bound.model import BoundModel
-from terastal.sim.job import IN_TIME
+from terastal.model.job import IN_TIME
 from terastal.sim.result import SimResult
 
 
@@ -54,7 +54,7 @@ def hint_from_result(bm: BoundModel, result: SimResult) -> int:
     by_key = {(j.task_index, j.frame): j for j in result.jobs}
     recs: dict[int, dict[int, tuple]] = {}
     for rec in result.log:
-        recs.setdefault(rec[1], {})[rec[2]] = rec
+        recs.setdefault(rec.job_id, {})[rec.layer] = rec
     run_hint: list[bool] = []
     missed = 0
     for tj, jv in zip(bm.trace.jobs, bm.jobs, strict=True):
@@ -89,8 +89,8 @@ def hint_from_result(bm: BoundModel, result: SimResult) -> int:
                     cp.add_hint(w, False)
             continue
         layers = recs[online.id]
-        acc_of = {layer: rec[0] for layer, rec in layers.items()}
-        var = {layer for layer, rec in layers.items() if rec[6]}
+        acc_of = {layer: rec.accelerator for layer, rec in layers.items()}
+        var = {layer for layer, rec in layers.items() if rec.variant}
         ends = []
         for b in td.blocks:
             (layer,) = b.layers

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from terastal.bound.grouping import Block, block_successors, make_blocks
 from terastal.bound.trace import Trace
 from terastal.model import Platform
-from terastal.sim.costs import TaskCosts
+from terastal.model.costs import TaskCosts
 
 LOSS_SCALE = 1_000_000  # accuracy loss (fraction) -> integer objective units
 

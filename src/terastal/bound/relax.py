@@ -38,7 +38,7 @@ from terastal.bound.grouping import make_blocks
 from terastal.bound.model import VariantSpec, task_data
 from terastal.bound.trace import Trace
 from terastal.model import Platform
-from terastal.sim.costs import TaskCosts
+from terastal.model.costs import TaskCosts
 
 MAX_WINDOWS = 200  # windows kept when every job is assumed in time
 

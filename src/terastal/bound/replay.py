@@ -6,7 +6,7 @@ layer is dispatched at ``max(solver start, accelerator free, predecessors done, 
 and occupies its accelerator for the engine's transfer plus latency. So real times never run
 ahead of the solver's and trail them only by the rounding (a few units per layer).
 
-The replay then plays the engine's part: it creates :class:`~terastal.sim.job.Job` objects in
+The replay then plays the engine's part: it creates :class:`~terastal.model.Job` objects in
 release order and fills the engine-owned fields (statuses, finish times, layer accelerators,
 variants, energy), releases cascaded jobs exactly as the engine does (upstream completed,
 in time or late, before the horizon, trigger draw below the probability), marks every job
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from terastal.bound.trace import Trace
 from terastal.model import Platform
-from terastal.sim.costs import TaskCosts
+from terastal.model.costs import TaskCosts, input_transfer_s
+from terastal.model.job import DROPPED, IN_TIME, LATE, Job
 from terastal.sim.invariants import check_invariants
-from terastal.sim.job import DROPPED, IN_TIME, LATE, Job
-from terastal.sim.result import SimResult
+from terastal.sim.result import DispatchLog, SimResult
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def replay(
     reserved = [0.0] * len(free)
     release: dict[int, float] = {j.id: j.release_s for j in jobs if not j.cascaded}
     layer_end: dict[tuple[int, int], float] = {}
-    layer_acc: dict[tuple[int, int], int] = {}
+    placed: dict[int, list[int]] = {}  # per trace job, the accelerator of each layer (-1)
     records: list[list] = []  # [acc, trace id, layer, disp, start, end, variant]
     energy: dict[int, float] = {}
     finish: dict[int, float] = {}
@@ -121,8 +121,8 @@ def replay(
         for layer in p.layers:
             for q in c.preds[layer]:
                 t = max(t, layer_end[(p.job, q)])
-            nbytes = sum(c.out_bytes[q] for q in c.preds[layer] if layer_acc[(p.job, q)] != p.acc)
-            start = t + (nbytes / bw if nbytes else 0.0)
+            acc_of = placed.setdefault(p.job, [-1] * c.num_layers)
+            start = t + input_transfer_s(bw, c, acc_of, layer, p.acc)
             variant = layer in p.variants
             # A variant the layer lacks runs at the original cost; the checks then reject it.
             lat = (c.var_lat[layer] if variant else None) or c.lat[layer]
@@ -131,7 +131,7 @@ def replay(
             energy[p.job] = energy.get(p.job, 0.0) + en[p.acc]
             records.append([p.acc, p.job, layer, t, start, end, variant])
             layer_end[(p.job, layer)] = end
-            layer_acc[(p.job, layer)] = p.acc
+            acc_of[layer] = p.acc
             busy[p.acc] += end - start
             reserved[p.acc] += end - t
             free[p.acc] = t = end
@@ -178,7 +178,7 @@ def replay(
         platform=platform,
         costs=tuple(costs),
         jobs=out_jobs,
-        log=log,
+        log=DispatchLog(log),
         dispatches=len(log),
         decision_ns=[],
         busy_s=tuple(busy),

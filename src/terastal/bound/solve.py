@@ -30,8 +30,9 @@ from terastal.bound.replay import Placement, missed_count, replay
 from terastal.bound.trace import Trace, build_trace
 from terastal.errors import TerastalError
 from terastal.model import Platform, Scenario
-from terastal.sim.costs import TaskCosts, build_task_costs
-from terastal.sim.job import DROPPED
+from terastal.model.costs import TaskCosts
+from terastal.model.job import DROPPED
+from terastal.sim.costs import build_task_costs
 from terastal.sim.result import SimResult
 
 WARM_MIN_LAYERS = 32  # models at least this long get a grouped warm start
@@ -362,9 +363,9 @@ def per_job(result: SimResult) -> list[dict]:
     out = []
     by_job: dict[int, list] = {}
     for rec in result.log:
-        by_job.setdefault(rec[1], []).append(rec)
+        by_job.setdefault(rec.job_id, []).append(rec)
     for job in result.jobs:
-        recs = sorted(by_job.get(job.id, ()), key=lambda r: r[2])
+        recs = sorted(by_job.get(job.id, ()), key=lambda r: r.layer)
         out.append({
             "task": job.task.name,
             "frame": job.frame,
@@ -372,7 +373,7 @@ def per_job(result: SimResult) -> list[dict]:
             "deadline_ms": job.deadline * 1e3,
             "status": job.status,
             "finish_ms": None if job.status == DROPPED else job.finish * 1e3,
-            "accelerators": [r[0] for r in recs],
+            "accelerators": [r.accelerator for r in recs],
             "variants": sorted(job.variants),
         })  # fmt: skip
     return out

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from terastal.metrics.xrbench import model_score
-from terastal.sim.job import DROPPED, IN_TIME, LATE
+from terastal.model.job import DROPPED, IN_TIME, LATE
 from terastal.sim.result import SimResult
 
 AccuracyLoss = Callable[[str, frozenset[int]], float]
@@ -128,7 +128,7 @@ def _accelerators(result: SimResult) -> dict[str, dict]:
     span = result.end_s
     counts = [0] * len(result.platform.accelerators)
     for rec in result.log:
-        counts[rec[0]] += 1
+        counts[rec.accelerator] += 1
     out = {}
     for i, acc in enumerate(result.platform.accelerators):
         out[acc.name] = {

@@ -39,7 +39,9 @@ def trace_events(result: SimResult) -> dict:
             }
         )
     jobs = result.jobs
-    for acc, jid, layer, t_disp, t_start, t_end, variant in result.log:
+    for rec in result.log:
+        acc, jid, layer = rec.accelerator, rec.job_id, rec.layer
+        t_disp, t_start, t_end, variant = rec.dispatch_s, rec.start_s, rec.end_s, rec.variant
         job = jobs[jid]
         task = job.task
         args = {

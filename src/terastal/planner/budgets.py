@@ -24,7 +24,7 @@ import numpy as np
 
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
-from terastal.model import Scenario
+from terastal.model import IDENTICAL_REL_TOL, Scenario
 from terastal.planner.design import LOSS_FLOOR, TaskAccuracy, TaskDesign
 
 __all__ = [
@@ -110,10 +110,11 @@ def _rate(scenario: Scenario) -> dict[str, float]:
 def fastest_share(lat: np.ndarray) -> np.ndarray:
     """``[layer, accelerator]`` shares splitting each layer evenly over its fastest accelerators.
 
-    Accelerators within a relative ``1e-9`` of the fastest latency tie (identical cores).
+    Accelerators within a relative ``IDENTICAL_REL_TOL`` of the fastest latency tie (identical
+    cores).
     """
     lat = np.asarray(lat, dtype=float)
-    tie = lat <= lat.min(axis=1, keepdims=True) * (1 + 1e-9)
+    tie = lat <= lat.min(axis=1, keepdims=True) * (1 + IDENTICAL_REL_TOL)
     return tie / tie.sum(axis=1, keepdims=True)
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
-from terastal.model import Layer, Scenario, Task
+from terastal.model import IDENTICAL_REL_TOL, Layer, Scenario, Task
 from terastal.planner.accuracy import AccuracyTable
 from terastal.planner.paper import find_paper_model, paper_accuracy_table
 from terastal.planner.variants import VariantError, variant_shape
@@ -233,7 +233,7 @@ def layer_gaps(cost: TaskCostTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     lat = np.asarray(cost.latency_s, dtype=float)
     var = np.asarray(cost.var_latency_s, dtype=float)
     best = lat.min(axis=1, keepdims=True)
-    nonpref = lat > best * (1 + 1e-9) + 1e-18
+    nonpref = lat > best * (1 + IDENTICAL_REL_TOL) + 1e-18
     inf = np.inf
     gap = np.where(nonpref, lat, inf).min(axis=1) - best[:, 0]
     gap[~nonpref.any(axis=1)] = 0.0

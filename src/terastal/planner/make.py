@@ -11,7 +11,7 @@ import numpy as np
 from terastal.cost.base import CostModel
 from terastal.cost.tables import build_cost_tables
 from terastal.errors import InputError
-from terastal.model import Platform, Scenario
+from terastal.model import IDENTICAL_REL_TOL, Platform, Scenario
 from terastal.planner.accuracy import AccuracyTable, load_accuracy_tables
 from terastal.planner.budgets import BUDGET_POLICIES, compute_budgets
 from terastal.planner.design import design_task, resolve_accuracy
@@ -60,7 +60,7 @@ def build_plan(
         tab, des, acc = tables[t.name], designs[t.name], accuracy.get(t.name)
         lat = np.asarray(tab.latency_s, dtype=float)
         # among equally fast accelerators (identical cores), prefer the one the mapping uses most
-        tie = lat <= lat.min(axis=1, keepdims=True) * (1 + 1e-9)
+        tie = lat <= lat.min(axis=1, keepdims=True) * (1 + IDENTICAL_REL_TOL)
         pref = np.argmax(np.where(tie, 1.0 + res.share[t.name], 0.0), axis=1)
         sel = set(des.selected)
         cand = acc.candidates if acc else {}

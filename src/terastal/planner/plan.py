@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from terastal.errors import InputError
-from terastal.model import Layer, Platform, Scenario
+from terastal.model import IDENTICAL_REL_TOL, Layer, Platform, Scenario
 from terastal.planner.frozen import FrozenDict
 
 __all__ = ["PLAN_VERSION", "LayerPlan", "Plan", "TaskPlan", "make_plan"]
@@ -93,7 +93,8 @@ class LayerPlan:
     def preferred_set(self) -> tuple[int, ...]:
         """Every accelerator as fast as the preferred one (identical cores tie)."""
         best = self.latency_s[self.preferred]
-        return tuple(a for a, v in enumerate(self.latency_s) if v <= best * (1 + 1e-9))
+        tie = best * (1 + IDENTICAL_REL_TOL)
+        return tuple(a for a, v in enumerate(self.latency_s) if v <= tie)
 
 
 def _key(s: frozenset[int]) -> tuple[int, list[int]]:

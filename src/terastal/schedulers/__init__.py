@@ -1,4 +1,7 @@
-"""Online schedulers (one module each), their registry and the conformance suite.
+"""Online schedulers (one module each) and their registry.
+
+Schedulers are written against the run contract (:mod:`terastal.model`: the view, jobs,
+decisions), re-exported here; the conformance suite is :mod:`terastal.testing`.
 
 Writing a scheduler::
 
@@ -9,7 +12,7 @@ Writing a scheduler::
 
         def decide(self, view):
             out, free = [], set(view.idle_accelerators)
-            for job in sorted(view.ready_jobs, key=lambda j: (j.deadline, j.id)):
+            for job in sorted(view.ready_jobs, key=lambda j: (j.deadline_s, j.id)):
                 acc = job.costs.preferred[job.next_layer]
                 if acc in free:
                     free.discard(acc)
@@ -17,6 +20,7 @@ Writing a scheduler::
             return out
 """
 
+from terastal.model.contract import Decision, Dispatch, Drop, SimView
 from terastal.schedulers.base import Scheduler, SchedulerProtocol
 from terastal.schedulers.options import Option
 from terastal.schedulers.registry import (
@@ -28,7 +32,6 @@ from terastal.schedulers.registry import (
     register_scheduler,
     scheduler_info,
 )
-from terastal.sim.view import Decision, Dispatch, Drop, SimView
 
 __all__ = [
     "ENTRY_POINT_GROUP",

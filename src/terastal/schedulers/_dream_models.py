@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from terastal.sim.costs import TaskCosts
+from terastal.model.costs import TaskCosts
 
 
 class Combo(NamedTuple):

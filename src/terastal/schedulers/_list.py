@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from terastal.model.contract import SimView
 from terastal.schedulers._mapping import MAPPINGS, PreferredQueues, mapper
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
-from terastal.sim.view import SimView
 
 
 class ListScheduler(Scheduler):

@@ -8,7 +8,7 @@ O(jobs x accelerators); the loop stops as soon as no accelerator is left idle.
 :func:`map_preferred`, without touching every ready job at every call: once many jobs are
 ready (an overloaded platform builds an unbounded backlog), it keeps them in one heap per
 *eligible set* (the accelerators a layer may use under the preferred mapping) and updates
-the heaps from :attr:`~terastal.sim.view.SimView.ready_changes`.
+the heaps from :attr:`~terastal.model.SimView.ready_changes`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from heapq import heappop, heappush
 from typing import Any
 
-from terastal.sim.job import Job
-from terastal.sim.view import SimView
+from terastal.model.contract import SimView
+from terastal.model.costs import IDENTICAL_REL_TOL
+from terastal.model.job import Job
 
 MAPPINGS = ("preferred", "earliest_finish")
 
@@ -40,7 +41,7 @@ def map_preferred(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
         if not idle[acc]:
             # Identical cores (same latency) are all preferred: take any idle one.
             row = job.costs.lat[layer]
-            best = row[acc] * (1 + 1e-9)
+            best = row[acc] * (1 + IDENTICAL_REL_TOL)
             acc = next((a for a in accs if idle[a] and row[a] <= best), -1)
             if acc < 0:
                 continue
@@ -64,7 +65,6 @@ def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
     left = sum(idle)
     accs = range(len(free))
     transfer = view.transfer_s
-    bw = view.transfer_bytes_per_s
     out = []
     for job in jobs:
         layer = job.next_layer
@@ -72,10 +72,9 @@ def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
         lat = costs.lat[layer]
         best, best_f = -1, float("inf")
         if costs.is_chain:
-            # transfer_s of a chain, inlined: only the previous layer's output may move
+            # Only the previous layer's output may move: read the rule's table, not per core.
             src = job.layer_accelerator(layer - 1) if layer else -1
-            nbytes = costs.out_bytes[layer - 1] if src >= 0 else 0.0
-            move = nbytes / bw if nbytes else 0.0
+            move = costs.chain_move_s[layer]
             for a in accs:
                 f = free[a] + (0.0 if a == src else move) + lat[a]
                 if f < best_f:
@@ -142,7 +141,7 @@ class PreferredQueues:
             rows = []
             for layer, row in enumerate(c.lat):
                 acc = c.preferred[layer]
-                best = row[acc] * (1 + 1e-9)  # the tolerance of map_preferred
+                best = row[acc] * (1 + IDENTICAL_REL_TOL)
                 mask = 0
                 for a, v in enumerate(row):
                     if v <= best:
@@ -261,6 +260,9 @@ def _entry(priority: Any, layer: int, job: Job, acc: int) -> tuple:
 
     A tuple priority is flattened so that heap comparisons stay one level deep; the priority
     is unique per job and the layer orders two entries of one job, so a Job is never compared.
+    Entries stay raw tuples, read from the end (``[-3]`` layer, ``[-2]`` job, ``[-1]``
+    accelerator) and only inside :class:`PreferredQueues`: the priority prefix has a
+    per-scheduler length no NamedTuple can declare, and they are built once per ready change.
     """
     if type(priority) is tuple:
         return (*priority, layer, job, acc)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from terastal.model.contract import Decision, SimView
+from terastal.model.job import Job
 from terastal.schedulers.options import as_option, validate_options
-from terastal.sim.job import Job
-from terastal.sim.view import Decision, SimView
 
 
 @runtime_checkable

@@ -14,11 +14,11 @@ import math
 from typing import Any, ClassVar
 
 from terastal.errors import InputError
+from terastal.model.contract import SimView
+from terastal.model.job import IN_TIME, Job
 from terastal.schedulers._dream_models import Combo, TaskVersions
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
-from terastal.sim.job import IN_TIME, Job
-from terastal.sim.view import SimView
 
 _INF = math.inf
 URGENCY = ("ratio", "slack", "laxity")
@@ -191,7 +191,7 @@ class DREAM(Scheduler):
         if costs.is_chain:
             # Only the previous layer's output may move: cheaper than asking the view per core.
             src = job.layer_accelerator(layer - 1) if layer else -1
-            move = costs.out_bytes[layer - 1] / self._bw if src >= 0 else 0.0
+            move = costs.chain_move_s[layer]
             return [now + (0.0 if a == src else move) + lat[a] for a in self._accs]
         transfer = view.transfer_s
         return [now + transfer(job, layer, a) + lat[a] for a in self._accs]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from terastal.model.contract import SimView
 from terastal.schedulers._mapping import map_earliest_finish
 from terastal.schedulers.base import Scheduler
-from terastal.sim.view import SimView
 
 
 def _rank_key(job):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from terastal.model.contract import SimView
 from terastal.schedulers._list import ListScheduler
-from terastal.sim.view import SimView
 
 
 class RM(ListScheduler):

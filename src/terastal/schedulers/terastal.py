@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from terastal.model.contract import SimView
+from terastal.model.costs import IDENTICAL_REL_TOL
+from terastal.model.job import Job
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
-from terastal.sim.job import Job
-from terastal.sim.view import SimView
 
 _INF = float("inf")
 _EPS = 1e-12
@@ -112,7 +113,7 @@ class _TaskState:
         # whether the plan runs the layer mostly as its variant.
         self.home, self.home_var = [], []
         for i, row in enumerate(lat):
-            fast = tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + 1e-9))
+            fast = tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + IDENTICAL_REL_TOL))
             home, var = fast, False
             if plan_task is not None and opts.home == "plan":
                 lp = plan_task.layers[i]
@@ -225,7 +226,6 @@ class Terastal(Scheduler):
         entries = self._entries
         tasks = self._tasks
         slack = self.drop_slack
-        bw = view.transfer_bytes_per_s
         fresh = []
         for job in view.ready_changes:
             if job not in ready:
@@ -239,8 +239,7 @@ class Terastal(Scheduler):
             if st.chain:
                 # Only the previous layer's output may move, and where it ran is fixed now.
                 src = job.layer_accelerator(layer - 1) if layer else -1
-                nbytes = job.costs.out_bytes[layer - 1] if src >= 0 else 0.0
-                move = nbytes / bw if nbytes else 0.0
+                move = job.costs.chain_move_s[layer]
             else:
                 src, move = None, 0.0
             entry = (release + st.prio[layer], job.id, job, layer, st, rem * slack,

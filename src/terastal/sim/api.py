@@ -23,11 +23,16 @@ def simulate(
     record: bool = True,
     progress: Callable[[float], None] | None = None,
 ) -> SimResult:
-    """Run one simulation of the policy ``scheduler``.
+    """Run one simulation of ``scheduler``, a scheduler object (see :class:`Simulator`).
 
-    See :class:`Simulator` for the parameters; :mod:`terastal.experiment` builds the policy
-    from a registered name.
+    The engine knows no scheduler by name: :mod:`terastal.experiment` builds the policy from
+    a registered name (or use :func:`terastal.schedulers.make_scheduler`).
     """
+    if isinstance(scheduler, str):
+        raise TypeError(
+            f"simulate() takes a scheduler object, not the name {scheduler!r}: "
+            "use terastal.schedulers.make_scheduler(name, **options)"
+        )
     sim = Simulator(
         scenario,
         platform,

@@ -1,19 +1,18 @@
-"""Validation and application of one scheduler decision, with a clear error for a bad one.
+"""Validation of one scheduler decision, with a clear error for a bad one.
 
-The engine's run loop applies well-formed dispatches inline; drops, unusual types and
-contract violations come here, where every check runs in the same order, so a bad decision
-raises the same :class:`~terastal.errors.ContractError` whichever path it took.
+The engine's run loop sends well-formed dispatches straight to its one dispatch application
+(``Simulator.apply``) after a few cheap checks; drops, unusual types and contract violations
+come here, where every check runs in the same order (so a bad decision raises the same
+:class:`~terastal.errors.ContractError` whichever path it took) before the same application.
 """
 
 from __future__ import annotations
 
 import operator
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from terastal.errors import ContractError
-from terastal.sim.job import ACTIVE, Job
-from terastal.sim.kernel import KIND_COMPLETE, PRIO_COMPLETE
+from terastal.model.job import ACTIVE, Job
 
 if TYPE_CHECKING:
     from terastal.sim.engine import Simulator
@@ -31,7 +30,6 @@ def apply_checked(sim: Simulator, d: Any) -> None:
     The run loop applies well-formed dispatches itself; everything else comes here.
     """
     jobs, idle = sim.jobs, sim.idle
-    now = sim.now
     if type(d) is not tuple and not isinstance(d, tuple):
         raise _bad(sim, d, "a decision must be a Dispatch or Drop tuple")
     n = len(d)
@@ -58,44 +56,9 @@ def apply_checked(sim: Simulator, d: Any) -> None:
     ready_layers = job._ready
     if layer not in ready_layers:
         raise _bad(sim, d, _why_not_ready(job, layer))
-    costs = job._costs
-    if variant:
-        vl = costs.var_lat[layer]
-        if vl is None:
-            raise _bad(sim, d, f"layer {layer} of task {costs.task.name!r} has no variant")
-        lat = vl[acc]
-        job._energy += costs.var_energy[layer][acc]
-        job._variants = job._variants | {layer}
-    else:
-        lat = costs.lat[layer][acc]
-        job._energy += costs.energy[layer][acc]
-    acc_of = job._acc_of
-    if costs.is_chain:
-        if layer and acc_of[layer - 1] != acc:
-            start = now + costs.out_bytes[layer - 1] / sim.bw
-        else:
-            start = now
-    else:
-        start = now + sim.transfer_s(job, layer, acc)
-    finish = start + lat
-    if len(ready_layers) == 1:
-        ready_layers.clear()
-        del sim.ready[job]
-    else:
-        ready_layers.remove(layer)
-        sim.changes.append(job)
-    acc_of[layer] = acc
-    job._running += 1
-    idle[acc] = False
-    sim.free_at[acc] = finish
-    sim.busy_s[acc] += lat
-    sim.reserved_s[acc] += finish - now
-    sim.running_job[acc] = job
-    sim.running_layer[acc] = layer
-    sim.dispatches += 1
-    heappush(sim.heap, (finish, PRIO_COMPLETE, next(sim.seq), KIND_COMPLETE, acc))
-    if sim.record:
-        sim.log.append((acc, job._id, layer, now, start, finish, variant))
+    if variant and job._costs.var_latency_s[layer] is None:
+        raise _bad(sim, d, f"layer {layer} of task {job._costs.task.name!r} has no variant")
+    sim.apply(job, layer, acc, variant, sim.now)
 
 
 def _index(sim: Simulator, d: tuple, acc: Any) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable, Mapping
+from functools import partial
 from heapq import heappop, heappush
 from types import MappingProxyType
 from typing import Any
@@ -17,10 +18,11 @@ from typing import Any
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import ContractError, InputError
 from terastal.model import Platform, Scenario
+from terastal.model.costs import input_transfer_s
+from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE, Job, transfer_s
 from terastal.sim.arrivals import draw_arrivals
 from terastal.sim.checked import apply_checked
 from terastal.sim.costs import build_task_costs
-from terastal.sim.job import ACTIVE, DROPPED, IN_TIME, LATE, Job
 from terastal.sim.kernel import (
     KIND_COMPLETE,
     KIND_DEADLINE,
@@ -30,8 +32,8 @@ from terastal.sim.kernel import (
     PRIO_RELEASE,
     Environment,
 )
-from terastal.sim.result import SimResult
-from terastal.sim.view import SimView
+from terastal.sim.result import DispatchLog, SimResult
+from terastal.sim.view import EngineView
 
 LATE_POLICIES = ("keep", "drop", "scheduler")
 _PROGRESS_EVERY = 4096  # loop iterations between progress callbacks
@@ -86,16 +88,16 @@ class Simulator:
         self.costs = build_task_costs(scenario, platform, tables)
         self.scheduler = scheduler
         self.name = str(getattr(scheduler, "name", type(scheduler).__name__))
-        self.horizon = float(duration_s)
+        self.horizon_s = float(duration_s)
         self.seed = int(seed)
         self.late_policy = late
         self.record = record
         self.progress = progress
         self.bw = float(platform.transfer_bytes_per_s)
-        self.arrivals = draw_arrivals(scenario, self.horizon, self.seed)
+        # The one transfer rule, bound to this platform's link (also handed out by the view).
+        self.transfer_s: Callable[[Job, int, int], float] = partial(transfer_s, self.bw)
+        self.arrivals = draw_arrivals(scenario, self.horizon_s, self.seed)
         self.env = Environment()
-        self.heap, self.seq = self.env.heap, self.env.seq
-        self.now = 0.0
         self.num_acc = len(platform.accelerators)
         self.idle = [True] * self.num_acc
         self.free_at = [0.0] * self.num_acc
@@ -109,12 +111,18 @@ class Simulator:
         # Jobs that got a ready layer, or whose ready layers changed, since the last decide
         # call (``SimView.ready_changes``): lets schedulers keep incremental priority queues.
         self.changes: list[Job] = []
-        self.log: list[tuple] = []
+        self.log: list[tuple] = []  # rows of a DispatchLog
         self.dispatches = 0
         self.decision_ns: list[int] = []
-        self.view = SimView(self)
+        self.view = EngineView(self)
         self._on_end = getattr(scheduler, "on_job_end", None)
         self._ran = False
+        self.apply = self._make_apply()
+
+    @property
+    def now(self) -> float:
+        """Current simulated time (the kernel's clock)."""
+        return self.env.now
 
     # ------------------------------------------------------------------------------------------
     def run(self) -> SimResult:
@@ -127,24 +135,23 @@ class Simulator:
         if reset is not None:
             reset(self.view)
         env = self.env
-        heap, seq = env.heap, env.seq
         for ti, rel in enumerate(self.arrivals.releases):
             if rel:
-                heappush(heap, (rel[0][0], PRIO_RELEASE, next(seq), KIND_RELEASE, (ti, 0)))
-        decide = self.scheduler.decide
+                env.schedule(rel[0][0], PRIO_RELEASE, KIND_RELEASE, (ti, 0))
+        # The hot loop binds the kernel's heap and sets its clock itself instead of calling
+        # ``env.pop()``: all events of one instant are handled before the scheduler is
+        # called, and a method call per event would cost about a tenth of the run.
+        heap = env.heap
+        decide, apply, jobs, num_acc = self.scheduler.decide, self.apply, self.jobs, self.num_acc
         view, ready, idle, changes = self.view, self.ready, self.idle, self.changes
         running_job, running_layer, free_at = self.running_job, self.running_layer, self.free_at
-        busy_s, reserved_s, jobs = self.busy_s, self.reserved_s, self.jobs
-        log = self.log if self.record else None
-        bw, num_acc = self.bw, self.num_acc
         dec_ns = self.decision_ns
         clock = _time.perf_counter_ns
         complete_dag = self._complete_dag
         release, deadline, end = self._release_periodic, self._deadline, self._end
         progress, tick = self.progress, 0
         while heap:
-            now = heap[0][0]
-            self.now = env.now = now
+            now = env.now = heap[0][0]
             while heap and heap[0][0] == now:
                 _, _, _, kind, payload = heappop(heap)
                 if kind == KIND_COMPLETE:
@@ -174,113 +181,79 @@ class Simulator:
                     release(payload)
                 else:
                     deadline(payload)
-            if not ready or True not in idle:
-                if progress is not None:
-                    tick += 1
-                    if tick % _PROGRESS_EVERY == 0:
-                        progress(now)
-                continue
-            t0 = clock()
-            decisions = decide(view)
-            if type(decisions) is not list and type(decisions) is not tuple:
-                decisions = list(decisions)  # a generator's work counts as decision time
-            dec_ns.append(clock() - t0)
-            changes.clear()
-            # Apply the decisions in order. Inlined fast path: a well-formed dispatch of a
-            # ready layer on an idle accelerator; anything else (drops, numpy integers,
-            # contract errors) goes through ``apply_checked``, which checks in the same order.
-            for d in decisions:
-                if type(d) is not tuple and not isinstance(d, tuple):
-                    apply_checked(self, d)
-                    continue
-                n = len(d)
-                job = d[0]
-                if (
-                    (n != 3 and n != 4)
-                    or type(job) is not Job
-                    or job._status is not ACTIVE
-                    or job._doomed
-                ):
-                    apply_checked(self, d)
-                    continue
-                layer, acc = d[1], d[2]
-                ready_layers = job._ready
-                if (
-                    type(acc) is not int
-                    or not 0 <= acc < num_acc
-                    or not idle[acc]
-                    or layer not in ready_layers
-                    or job._id >= len(jobs)
-                    or jobs[job._id] is not job
-                ):
-                    apply_checked(self, d)
-                    continue
-                costs = job._costs
-                if n == 4 and d[3]:
-                    vl = costs.var_lat[layer]
-                    if vl is None:
+            if ready and True in idle:
+                t0 = clock()
+                decisions = decide(view)
+                if type(decisions) is not list and type(decisions) is not tuple:
+                    decisions = list(decisions)  # a generator's work counts as decision time
+                dec_ns.append(clock() - t0)
+                changes.clear()
+                # Fast path, inlined (it runs once per dispatch): a well-formed dispatch of a
+                # ready layer on an idle accelerator passes a few cheap checks and goes
+                # straight to ``apply``. Anything else (drops, numpy integers, contract
+                # errors) goes through ``apply_checked``, which checks everything in the same
+                # order and then calls the same ``apply``.
+                for d in decisions:
+                    if type(d) is not tuple and not isinstance(d, tuple):
                         apply_checked(self, d)
                         continue
-                    variant = True
-                    lat = vl[acc]
-                    job._energy += costs.var_energy[layer][acc]
-                    job._variants = job._variants | {layer}
-                else:
-                    variant = False
-                    lat = costs.lat[layer][acc]
-                    job._energy += costs.energy[layer][acc]
-                acc_of = job._acc_of
-                if costs.is_chain:
-                    # Only the previous layer's output may have to move.
-                    if layer and acc_of[layer - 1] != acc:
-                        start = now + costs.out_bytes[layer - 1] / bw
+                    n = len(d)
+                    job = d[0]
+                    if (
+                        (n != 3 and n != 4)
+                        or type(job) is not Job
+                        or job._status is not ACTIVE
+                        or job._doomed
+                    ):
+                        apply_checked(self, d)
+                        continue
+                    layer, acc = d[1], d[2]
+                    if (
+                        type(acc) is not int
+                        or not 0 <= acc < num_acc
+                        or not idle[acc]
+                        or layer not in job._ready
+                        or job._id >= len(jobs)
+                        or jobs[job._id] is not job
+                    ):
+                        apply_checked(self, d)
+                    elif n == 4 and d[3]:
+                        if job._costs.var_latency_s[layer] is None:
+                            apply_checked(self, d)
+                        else:
+                            apply(job, layer, acc, True, now)
                     else:
-                        start = now
-                else:
-                    start = now + self.transfer_s(job, layer, acc)
-                finish = start + lat
-                if len(ready_layers) == 1:
-                    ready_layers.clear()
-                    del ready[job]
-                else:
-                    ready_layers.remove(layer)
-                    changes.append(job)
-                acc_of[layer] = acc
-                job._running += 1
-                idle[acc] = False
-                free_at[acc] = finish
-                busy_s[acc] += lat
-                reserved_s[acc] += finish - now
-                running_job[acc] = job
-                running_layer[acc] = layer
-                self.dispatches += 1
-                heappush(heap, (finish, PRIO_COMPLETE, next(seq), KIND_COMPLETE, acc))
-                if log is not None:
-                    log.append((acc, job._id, layer, now, start, finish, variant))
+                        apply(job, layer, acc, False, now)
             if progress is not None:
                 tick += 1
                 if tick % _PROGRESS_EVERY == 0:
                     progress(now)
+        return self._result(wall0)
+
+    def _result(self, wall0: float) -> SimResult:
         if self.active:
             first = next(iter(self.active))
             raise ContractError(
                 f"scheduler {self.name!r} stalled at t={self.now:.9g}s: {len(self.active)} "
                 f"job(s) unfinished (first {first!r}) with no event pending and "
-                f"{sum(idle)} idle accelerator(s)"
+                f"{sum(self.idle)} idle accelerator(s)"
             )
-        if progress is not None:
-            progress(self.now)
+        if self.progress is not None:
+            self.progress(self.now)
+        # Counted here rather than per dispatch (the hot path): every dispatched layer, and
+        # only those, has an accelerator.
+        self.dispatches = sum(len(j._acc_of) - j._acc_of.count(-1) for j in self.jobs)
         return SimResult(
             scheduler=self.name,
             seed=self.seed,
             late_policy=self.late_policy,
-            horizon_s=self.horizon,
+            horizon_s=self.horizon_s,
             end_s=self.now,
             scenario=self.scenario,
             platform=self.platform,
             costs=self.costs,
             jobs=self.jobs,
-            log=self.log,
+            log=DispatchLog(self.log),
             dispatches=self.dispatches,
             decision_ns=self.decision_ns,
             busy_s=tuple(self.busy_s),
@@ -288,20 +261,69 @@ class Simulator:
             wall_s=_time.perf_counter() - wall0,
         )
 
+    # decisions --------------------------------------------------------------------------------
+    def _make_apply(self) -> Callable[[Job, int, int, bool, float], None]:
+        """The one dispatch application, as a closure over the engine's state.
+
+        ``apply(job, layer, accelerator, variant, now)`` starts a layer that has been checked
+        to be valid at ``now``: reserves the accelerator from now, moves the inputs
+        (:func:`~terastal.model.costs.input_transfer_s`), runs the layer and schedules its
+        completion. A closure rather than a method because it runs once per dispatch and
+        reads a dozen pieces of state; the run loop's fast path and ``apply_checked`` both
+        call it.
+        """
+        heap, seq = self.env.heap, self.env.seq
+        idle, free_at, busy_s, reserved_s = self.idle, self.free_at, self.busy_s, self.reserved_s
+        running_job, running_layer = self.running_job, self.running_layer
+        ready, changes = self.ready, self.changes
+        transfer, bw = input_transfer_s, self.bw
+        # Plain rows: they become DispatchRecords when the result's log is read (DispatchLog).
+        log = self.log if self.record else None
+
+        def apply(job: Job, layer: int, acc: int, variant: bool, now: float) -> None:
+            costs = job._costs
+            if variant:
+                lat = costs.var_latency_s[layer][acc]
+                job._energy += costs.var_energy_j[layer][acc]
+                job._variants = job._variants | {layer}
+            else:
+                lat = costs.latency_s[layer][acc]
+                job._energy += costs.energy_j[layer][acc]
+            acc_of = job._acc_of
+            start = now + transfer(bw, costs, acc_of, layer, acc)
+            finish = start + lat
+            ready_layers = job._ready
+            if len(ready_layers) == 1:
+                ready_layers.clear()
+                del ready[job]
+            else:
+                ready_layers.remove(layer)
+                changes.append(job)
+            acc_of[layer] = acc
+            job._running += 1
+            idle[acc] = False
+            free_at[acc] = finish
+            busy_s[acc] += lat
+            reserved_s[acc] += finish - now
+            running_job[acc] = job
+            running_layer[acc] = layer
+            heappush(heap, (finish, PRIO_COMPLETE, next(seq), KIND_COMPLETE, acc))
+            if log is not None:
+                log.append((acc, job._id, layer, now, start, finish, variant))
+
+        return apply
+
     # events -----------------------------------------------------------------------------------
     def _release_periodic(self, payload: tuple[int, int]) -> None:
         ti, k = payload
         rel = self.arrivals.releases[ti]
         self._release(ti, rel[k][1])
         if k + 1 < len(rel):
-            heappush(
-                self.env.heap,
-                (rel[k + 1][0], PRIO_RELEASE, next(self.env.seq), KIND_RELEASE, (ti, k + 1)),
-            )
+            self.env.schedule(rel[k + 1][0], PRIO_RELEASE, KIND_RELEASE, (ti, k + 1))
 
     def _release(self, ti: int, frame: int) -> None:
         costs = self.costs[ti]
-        now = self.now
+        now = self.env.now
         job = Job(len(self.jobs), costs, frame, now, now + costs.task.relative_deadline_s)
         self.jobs.append(job)
         self.active[job] = None
@@ -309,10 +331,7 @@ class Simulator:
             self.ready[job] = None
             self.changes.append(job)
         if self.late_policy == "drop":
-            heappush(
-                self.env.heap,
-                (job._deadline, PRIO_DEADLINE, next(self.env.seq), KIND_DEADLINE, job),
-            )
+            self.env.schedule(job._deadline, PRIO_DEADLINE, KIND_DEADLINE, job)
 
     def _complete_dag(self, job: Job, layer: int, now: float) -> None:
         """Completion bookkeeping of a non-chain model: count down successors' dependencies."""
@@ -347,31 +366,15 @@ class Simulator:
     def _end(self, job: Job, status: str) -> None:
         job._status = status
         job._doomed = False
-        job._finish = self.now
+        now = job._finish = self.env.now
         del self.active[job]
         self.ready.pop(job, None)
         if self._on_end is not None:
             self._on_end(job, self.view)
-        if status is DROPPED or self.now >= self.horizon:
+        if status is DROPPED or now >= self.horizon_s:
             return
         arr = self.arrivals
         ti, frame = job._costs.index, job._frame
         for di in arr.dependents[ti]:
             if arr.trigger_u[di][frame] < self.costs[di].task.probability:
                 self._release(di, frame)
-
-    # decisions --------------------------------------------------------------------------------
-    def transfer_s(self, job: Job, layer: int, acc: int) -> float:
-        """Seconds to move ``layer``'s inputs that were produced elsewhere onto ``acc``."""
-        costs = job._costs
-        acc_of = job._acc_of
-        if costs.is_chain:  # only the previous layer's output may have to move
-            if layer and acc_of[layer - 1] != acc:
-                nbytes = costs.out_bytes[layer - 1]
-                return nbytes / self.bw if nbytes else 0.0
-            return 0.0
-        nbytes = 0.0
-        for p in costs.preds[layer]:
-            if acc_of[p] != acc:
-                nbytes += costs.out_bytes[p]
-        return nbytes / self.bw if nbytes else 0.0

@@ -11,8 +11,8 @@ import itertools
 import math
 from collections import defaultdict
 
-from terastal.sim.job import DROPPED, IN_TIME, LATE
-from terastal.sim.result import SimResult
+from terastal.model.job import DROPPED, IN_TIME, LATE
+from terastal.sim.result import DispatchRecord, SimResult
 
 
 class InvariantError(AssertionError):
@@ -38,18 +38,18 @@ def check_invariants(result: SimResult) -> None:
     for i, job in enumerate(jobs):
         if job.id != i:
             _fail(f"job at position {i} has id {job.id}")
-        if job.release >= result.horizon_s:
+        if job.release_s >= result.horizon_s:
             _fail(f"{job!r} released at or after the horizon {result.horizon_s}")
-        if i and job.release < jobs[i - 1].release:
+        if i and job.release_s < jobs[i - 1].release_s:
             _fail(f"{job!r} released before its predecessor {jobs[i - 1]!r}")
         if job.status not in (IN_TIME, LATE, DROPPED):
             _fail(f"{job!r} did not end")
         counts[job.status] += 1
-        if not job.finish >= job.release:
-            _fail(f"{job!r} finished at {job.finish} before its release")
-        if job.status == IN_TIME and not job.finish <= job.deadline:
+        if not job.finish_s >= job.release_s:
+            _fail(f"{job!r} finished at {job.finish_s} before its release")
+        if job.status == IN_TIME and not job.finish_s <= job.deadline_s:
             _fail(f"{job!r} is in time but finished after its deadline")
-        if job.status == LATE and not job.finish > job.deadline:
+        if job.status == LATE and not job.finish_s > job.deadline_s:
             _fail(f"{job!r} is late but finished by its deadline")
         if job.status != DROPPED and job.done_count != job.num_layers:
             _fail(f"{job!r} completed with {job.done_count}/{job.num_layers} layers")
@@ -66,24 +66,23 @@ def _check_log(result: SimResult) -> None:
     if len(result.log) != result.dispatches:
         _fail(f"log has {len(result.log)} records for {result.dispatches} dispatches")
     bw = result.platform.transfer_bytes_per_s
-    by_acc = defaultdict(list)
-    by_job: dict[int, dict[int, tuple]] = defaultdict(dict)
+    by_acc: dict[int, list[DispatchRecord]] = defaultdict(list)
+    by_job: dict[int, dict[int, DispatchRecord]] = defaultdict(dict)
     for rec in result.log:
-        acc, jid, layer, t_disp, t_start, t_end, variant = rec
-        by_acc[acc].append(rec)
+        jid, layer = rec.job_id, rec.layer
+        by_acc[rec.accelerator].append(rec)
         if layer in by_job[jid]:
             _fail(f"layer {layer} of job {jid} dispatched twice")
         by_job[jid][layer] = rec
-        if not t_disp <= t_start <= t_end:
+        if not rec.dispatch_s <= rec.start_s <= rec.end_s:
             _fail(f"record {rec} is not ordered dispatch <= start <= end")
-        job = result.jobs[jid]
-        costs = job.costs
-        if variant and costs.var_lat[layer] is None:
+        costs = result.jobs[jid].costs
+        if rec.variant and costs.var_latency_s[layer] is None:
             _fail(f"record {rec} runs a variant the layer does not have")
     for acc, recs in by_acc.items():
-        recs.sort(key=lambda r: (r[3], r[5]))
+        recs.sort(key=lambda r: (r.dispatch_s, r.end_s))
         for prev, cur in itertools.pairwise(recs):
-            if cur[3] < prev[5]:
+            if cur.dispatch_s < prev.end_s:
                 _fail(f"accelerator {acc} overlaps: {prev} and {cur}")
     for jid, layers in by_job.items():
         job = result.jobs[jid]
@@ -91,32 +90,34 @@ def _check_log(result: SimResult) -> None:
         energy = 0.0
         for layer, rec in layers.items():
             acc, _, _, t_disp, t_start, t_end, variant = rec
+            # The transfer is recomputed from the log, independently of the engine's rule
+            # (``terastal.model.job.transfer_s``), so that this check can catch a bug there.
             nbytes = 0.0
             for p in costs.preds[layer]:
                 prec = layers.get(p)
-                if prec is None or prec[5] > t_disp:
+                if prec is None or prec.end_s > t_disp:
                     _fail(f"layer {layer} of job {jid} dispatched before predecessor {p} ended")
-                if prec[0] != acc:
+                if prec.accelerator != acc:
                     nbytes += costs.out_bytes[p]
             if not math.isclose(t_start - t_disp, nbytes / bw, rel_tol=1e-9, abs_tol=1e-12):
                 _fail(f"layer {layer} of job {jid}: transfer {t_start - t_disp} != {nbytes / bw}")
-            lat = (costs.var_lat if variant else costs.lat)[layer][acc]
+            lat = (costs.var_latency_s if variant else costs.latency_s)[layer][acc]
             if not math.isclose(t_end - t_start, lat, rel_tol=1e-9, abs_tol=1e-12):
                 _fail(f"layer {layer} of job {jid} ran {t_end - t_start}s, costs say {lat}s")
-            energy += (costs.var_energy if variant else costs.energy)[layer][acc]
+            energy += (costs.var_energy_j if variant else costs.energy_j)[layer][acc]
             if job.layer_accelerator(layer) != acc:
                 _fail(f"job {jid} layer {layer}: job says acc {job.layer_accelerator(layer)}")
             if variant != (layer in job.variants):
                 _fail(f"job {jid} layer {layer}: variant flag disagrees with job.variants")
         if not math.isclose(energy, job.energy_j, rel_tol=1e-9, abs_tol=1e-15):
             _fail(f"job {jid}: energy {job.energy_j} != sum of its layers {energy}")
-        last_end = max(r[5] for r in layers.values())
+        last_end = max(r.end_s for r in layers.values())
         if job.status != DROPPED:
             if len(layers) != job.num_layers:
                 _fail(f"job {jid} completed but ran {len(layers)}/{job.num_layers} layers")
-            if job.finish != last_end:
-                _fail(f"job {jid} finished at {job.finish}, its last layer ended at {last_end}")
-        elif job.finish < last_end or max(r[3] for r in layers.values()) > job.finish:
+            if job.finish_s != last_end:
+                _fail(f"job {jid} finished at {job.finish_s}, its last layer ended at {last_end}")
+        elif job.finish_s < last_end or max(r.dispatch_s for r in layers.values()) > job.finish_s:
             _fail(f"dropped job {jid} ran work after it was dropped")
     for job in result.jobs:
         if job.status != DROPPED and job.id not in by_job:

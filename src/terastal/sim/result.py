@@ -2,22 +2,77 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, NamedTuple
 
-from terastal.model import Platform, Scenario
-from terastal.sim.costs import TaskCosts
-from terastal.sim.job import Job
+from terastal.model import Job, Platform, Scenario, TaskCosts
 
 
-class DispatchRecord(tuple):
-    """``(accelerator, job_id, layer, dispatch_s, start_s, end_s, variant)``.
+class DispatchRecord(NamedTuple):
+    """One layer dispatch of a run's log.
 
     The accelerator is reserved from ``dispatch_s``; the activation transfer (if any) occupies
-    ``[dispatch_s, start_s)`` and the layer computes in ``[start_s, end_s)``. Records are plain
-    tuples in the engine (this class only documents the field order).
+    ``[dispatch_s, start_s)`` and the layer computes in ``[start_s, end_s)``.
     """
 
-    __slots__ = ()
+    accelerator: int
+    job_id: int
+    layer: int
+    dispatch_s: float
+    start_s: float
+    end_s: float
+    variant: bool
+
+
+_record = partial(tuple.__new__, DispatchRecord)  # skips the NamedTuple's Python __new__
+
+
+class DispatchLog(Sequence[DispatchRecord]):
+    """A run's dispatch log: :class:`DispatchRecord` s in dispatch order.
+
+    The engine appends plain ``(accelerator, job_id, layer, dispatch_s, start_s, end_s,
+    variant)`` rows, and they become records when the log is first read. Making the records
+    during the run cost about 10 % of its dispatch rate: a tuple subclass costs more to
+    allocate than a plain tuple, and the garbage collector keeps scanning it where it stops
+    scanning a tuple of numbers. Runs that do not read their log (or do not record one) do
+    not pay at all; the others pay once, when they read it.
+    """
+
+    __slots__ = ("_records", "_rows")
+
+    def __init__(self, rows: Iterable[tuple] = ()) -> None:
+        self._rows: Iterable[tuple] | None = rows
+        self._records: list[DispatchRecord] | None = None
+
+    def _get(self) -> list[DispatchRecord]:
+        records = self._records
+        if records is None:
+            records = self._records = list(map(_record, self._rows))
+            self._rows = None
+        return records
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._get()[index]
+
+    def __iter__(self) -> Iterator[DispatchRecord]:
+        return iter(self._get())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DispatchLog):
+            other = other._get()
+        if isinstance(other, list | tuple):
+            return self._get() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"DispatchLog({self._get()!r})"
 
 
 @dataclass
@@ -42,9 +97,9 @@ class SimResult:
         Per-task cost tuples used by the run.
     jobs : list of Job
         Every released job, in release order (``jobs[i].id == i``).
-    log : list of tuple
-        One :class:`DispatchRecord`-shaped tuple per layer dispatch, in dispatch order (empty
-        when the run did not record).
+    log : DispatchLog
+        One :class:`DispatchRecord` per layer dispatch, in dispatch order (empty when the run
+        did not record).
     dispatches : int
         Number of layer dispatches.
     decision_ns : list of int
@@ -65,7 +120,7 @@ class SimResult:
     platform: Platform = field(repr=False)
     costs: tuple[TaskCosts, ...] = field(repr=False)
     jobs: list[Job] = field(repr=False)
-    log: list[tuple] = field(repr=False)
+    log: DispatchLog = field(repr=False)
     dispatches: int
     decision_ns: list[int] = field(repr=False)
     busy_s: tuple[float, ...]

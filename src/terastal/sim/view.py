@@ -1,43 +1,24 @@
-"""What a scheduler sees and returns: the read-only :class:`SimView` and the decision types."""
+"""The engine's implementation of the run contract's view (:class:`~terastal.model.SimView`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, KeysView, Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from terastal.cost.tables import TaskCostTable
-from terastal.model import Platform, Scenario
-from terastal.sim.costs import TaskCosts
-from terastal.sim.job import Job
+from terastal.model import Job, Platform, Scenario, TaskCosts
+
+# The contract used to live here; these names keep older imports working.
+from terastal.model.contract import Decision, Dispatch, Drop, SimView  # noqa: F401
 
 if TYPE_CHECKING:
     from terastal.sim.engine import Simulator
 
 
-class Dispatch(NamedTuple):
-    """Run ``layer`` of ``job`` on idle ``accelerator`` (as its variant if ``variant``).
-
-    Any 3- or 4-tuple ``(job, layer, accelerator[, variant])`` is accepted as well, so that
-    hot scheduler loops can build plain tuples.
-    """
-
-    job: Job
-    layer: int
-    accelerator: int
-    variant: bool = False
-
-
-class Drop(NamedTuple):
-    """Drop ``job`` (a 1-tuple ``(job,)`` is accepted as well)."""
-
-    job: Job
-
-
-Decision = Dispatch | Drop
-
-
-class SimView:
+class EngineView:
     """Read-only window on the running simulation, passed to every scheduler call.
+
+    Implements :class:`terastal.model.SimView`; see there for the contract.
 
     Nothing here is copied per call except the small per-accelerator tuples and
     ``ready_changes`` (the few jobs that changed since the previous call); ``ready_jobs`` and
@@ -47,10 +28,11 @@ class SimView:
     accelerators and jobs it has already used in that call.
     """
 
-    __slots__ = ("_active", "_ready", "_s", "_transfer")
+    __slots__ = ("_active", "_env", "_ready", "_s", "_transfer")
 
     def __init__(self, sim: Simulator) -> None:
         self._s = sim
+        self._env = sim.env
         # Live key views and the bound method, made once: properties return them as they are.
         self._ready = sim.ready.keys()
         self._active = sim.active.keys()
@@ -60,12 +42,14 @@ class SimView:
     @property
     def now(self) -> float:
         """Current simulated time in seconds."""
-        return self._s.now
+        return self._env.now
 
     @property
-    def horizon(self) -> float:
+    def horizon_s(self) -> float:
         """No job is released at or after this time; released jobs are drained after it."""
-        return self._s.horizon
+        return self._s.horizon_s
+
+    horizon = horizon_s  # deprecated alias
 
     @property
     def late_policy(self) -> str:
@@ -140,9 +124,8 @@ class SimView:
     @property
     def free_at(self) -> tuple[float, ...]:
         """Per accelerator, when it becomes free (``now`` if idle)."""
-        s = self._s
-        now = s.now
-        return tuple([f if f > now else now for f in s.free_at])
+        now = self._env.now
+        return tuple([f if f > now else now for f in self._s.free_at])
 
     # costs -----------------------------------------------------------------------------------
     @property
@@ -160,15 +143,14 @@ class SimView:
         """``transfer_s(job, layer, accelerator)``: seconds to move ``layer``'s inputs that
         were produced elsewhere onto ``accelerator`` (0 if they are all there).
 
-        The engine's own function, so a scheduler that binds it (``xfer = view.transfer_s``)
-        pays one call per query.
+        The engine's own function (:func:`terastal.model.job.transfer_s` bound to the link),
+        so a scheduler that binds it (``xfer = view.transfer_s``) pays one call per query.
         """
         return self._transfer
 
     def finish_time(self, job: Job, layer: int, accelerator: int, variant: bool = False) -> float:
         """When ``layer`` would finish on ``accelerator`` if dispatched as soon as it is free."""
-        s = self._s
         c = job._costs
-        lat = (c.var_lat if variant else c.lat)[layer][accelerator]
-        start = max(s.free_at[accelerator], s.now)
+        lat = (c.var_latency_s if variant else c.latency_s)[layer][accelerator]
+        start = max(self._s.free_at[accelerator], self._env.now)
         return start + self._transfer(job, layer, accelerator) + lat

@@ -112,14 +112,15 @@ def timeline(result, window_s: float) -> str:
     colors = _colors(tasks)
     fig = _figure(10.0, 1.2 + 0.6 * len(names))
     ax = fig.add_subplot()
-    from terastal.sim.job import IN_TIME
+    from terastal.model.job import IN_TIME
 
     jobs = result.jobs
     spans: dict[tuple[int, str], list[tuple[float, float]]] = {}
-    for acc, jid, _layer, _disp, start, end, _variant in result.log:
+    for rec in result.log:
+        start, end, acc = rec.start_s, rec.end_s, rec.accelerator
         if start >= window_s:
             continue
-        key = (acc, jobs[jid].task.name)
+        key = (acc, jobs[rec.job_id].task.name)
         spans.setdefault(key, []).append((start * 1e3, (min(end, window_s) - start) * 1e3))
     for (acc, task), bars in spans.items():
         ax.broken_barh(bars, (acc - 0.4, 0.8), facecolors=colors[task])

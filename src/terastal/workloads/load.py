@@ -21,7 +21,7 @@ import numpy as np
 
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
-from terastal.model import Scenario
+from terastal.model import IDENTICAL_REL_TOL, Scenario
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def accelerator_classes(tables: Mapping[str, TaskCostTable]) -> list[int]:
     reps: list[int] = []
     for a in range(cols.shape[1]):
         for k, r in enumerate(reps):
-            if np.allclose(cols[:, a], cols[:, r], rtol=1e-9, atol=0.0):
+            if np.allclose(cols[:, a], cols[:, r], rtol=IDENTICAL_REL_TOL, atol=0.0):
                 ids.append(k)
                 break
         else:

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from terastal.errors import ContractError
+from terastal.model.job import IN_TIME
 from terastal.sim.api import simulate
 from terastal.sim.invariants import InvariantError, check_invariants
-from terastal.sim.job import IN_TIME
 from terastal.sim.result import SimResult
 from terastal.sim.synthetic import random_case
 

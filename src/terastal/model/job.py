@@ -1,9 +1,13 @@
-"""Jobs: one released frame of one task, as seen by schedulers (read-only properties)."""
+"""Jobs: one released frame of one task, as seen by schedulers (read-only properties).
+
+Also the job-level form of the rule for moving activations between accelerators
+(:func:`transfer_s`), which the view hands to schedulers.
+"""
 
 from __future__ import annotations
 
-from terastal.model import Task
-from terastal.sim.costs import TaskCosts
+from terastal.model.costs import TaskCosts, input_transfer_s
+from terastal.model.workload import Task
 
 ACTIVE = "active"
 IN_TIME = "in_time"
@@ -89,14 +93,18 @@ class Job:
         return self._frame
 
     @property
-    def release(self) -> float:
+    def release_s(self) -> float:
         """Release time in seconds."""
         return self._release
 
     @property
-    def deadline(self) -> float:
+    def deadline_s(self) -> float:
         """Absolute deadline in seconds."""
         return self._deadline
+
+    # Deprecated aliases of ``release_s`` and ``deadline_s``.
+    release = release_s
+    deadline = deadline_s
 
     # progress -------------------------------------------------------------------------------
     @property
@@ -155,9 +163,11 @@ class Job:
         return self._status != ACTIVE or self._doomed
 
     @property
-    def finish(self) -> float:
-        """Completion or drop time (nan while active)."""
+    def finish_s(self) -> float:
+        """Completion or drop time in seconds (nan while active)."""
         return self._finish
+
+    finish = finish_s  # deprecated alias
 
     @property
     def accelerators(self) -> frozenset[int]:
@@ -169,3 +179,13 @@ class Job:
             f"Job(id={self._id}, task={self._costs.task.name!r}, frame={self._frame}, "
             f"release={self._release:.6g}, deadline={self._deadline:.6g}, status={self._status})"
         )
+
+
+def transfer_s(bytes_per_s: float, job: Job, layer: int, accelerator: int) -> float:
+    """Seconds to move the inputs of ``layer`` of ``job`` produced elsewhere onto ``accelerator``.
+
+    :func:`~terastal.model.costs.input_transfer_s` on the job's placement so far. The
+    bandwidth comes first so that ``functools.partial(transfer_s, bw)`` is the per-run
+    function the view hands out.
+    """
+    return input_transfer_s(bytes_per_s, job._costs, job._acc_of, layer, accelerator)
