@@ -2,21 +2,25 @@
 
 ``whole``
     ``terastal simulate`` of VR_gaming on Dual_4K/WS_OS for 700 ms under XRBench's cost mode
-    (``--cost-model analytical:mode=xrbench``) with terastal and with edf, and XRBench's own
+    (``--cost-model analytical:mode=xrbench``) with terastal (plan and tables read from a warm
+    on-disk cache, and built with ``--no-cache``), with edf, the interpreter alone (``python
+    -c pass``, the floor of any command), and XRBench's own
     engine on the same scenario, platform and horizon when ``XRBENCH_MAESTRO`` names its
     binary (``benchmarks/xrbench_maestro.sh`` builds it; its summary is checked against the
     reference before it is timed). The commands alternate, round after round, so a busy spell
     of the shared machine hits all of them alike; medians are reported.
 ``reproduce``
-    ``terastal reproduce --quick`` as one process tree (the parent and its workers).
+    ``terastal reproduce --quick`` as one process tree (the parent and its workers); the first
+    round with an empty on-disk cache, the others with the cache it left.
 ``suite``
     The full bundled suite (``terastal reproduce``), behind ``run_all.py --full-suite``:
     minutes on two cores.
 
-Every figure is of a whole process tree, read from ``os.wait4``: wall time, CPU time (user +
-system of the process and the children it waited for) and peak resident set (the largest
-single process of the tree, ``ru_maxrss``). Runs per second count distinct (mix, platform,
-utilization, scheduler, seed) rows of ``runs.csv``.
+Measured commands run with bytecode, as an installed package has it, and their own on-disk
+cache (:func:`cache_env`). Every figure is of a whole process tree, read from
+``os.wait4``: wall time, CPU time (user + system of the process and the children it waited
+for) and peak resident set (the largest single process of the tree, ``ru_maxrss``). Runs per
+second count distinct (mix, platform, utilization, scheduler, seed) rows of ``runs.csv``.
 """
 
 from __future__ import annotations
@@ -41,10 +45,12 @@ SIM_ARGS = (
 )  # fmt: skip
 
 
-def measure(argv: list[str], cwd: str | None = None) -> dict:
+def measure(argv: list[str], cwd: str | None = None, env: dict | None = None) -> dict:
     """Run ``argv`` to completion; its wall time, CPU time and peak resident set."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     # wait4 reports this child's own usage plus that of the children it waited for.
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -58,14 +64,14 @@ def measure(argv: list[str], cwd: str | None = None) -> dict:
     return {"wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_mib": rss_kib / 1024}
 
 
-def alternate(cmds: dict[str, list[str]], rounds: int) -> dict[str, dict]:
+def alternate(cmds: dict[str, list[str]], rounds: int, env: dict | None = None) -> dict[str, dict]:
     """Run every command once per round, the order rotated each round; medians per command."""
     runs: dict[str, list[dict]] = {label: [] for label in cmds}
     labels = list(cmds)
     for r in range(rounds):
         k = r % len(labels)
         for label in labels[k:] + labels[:k]:
-            row = measure(cmds[label])
+            row = measure(cmds[label], env=env)
             row["load_avg"] = load_avg()
             runs[label].append(row)
             _progress(f"whole: {label} round {r + 1}/{rounds}: {row['wall_s']:.2f} s wall")
@@ -107,20 +113,42 @@ def _maestro_binary() -> tuple[str | None, str]:
     return binary, "summary matches the reference"
 
 
+def cache_env(cache_dir: str) -> dict:
+    """The environment of a measured command: its own on-disk cache (turned on), and bytecode
+    written and read as an installed package has it. Without it (``PYTHONDONTWRITEBYTECODE``,
+    which is dropped), every process compiles each module of the working tree it imports;
+    the ``__pycache__`` directories this writes are ignored by git."""
+    drop = ("TERASTAL_NO_CACHE", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["TERASTAL_CACHE_DIR"] = cache_dir
+    return env
+
+
 def bench_whole(rounds: int) -> dict:
-    """Simulate as whole processes, side by side with XRBench-MAESTRO when it is built."""
+    """Simulate as whole processes, side by side with XRBench-MAESTRO when it is built.
+
+    ``warm cache``: the plan and cost tables are read from the on-disk cache (filled by one
+    run before the rounds); ``--no-cache``: every run builds them (the LP imports scipy).
+    ``python -c pass`` is the interpreter's own start-up, the floor of any command.
+    """
     cli = [sys.executable, "-m", "terastal.cli", *SIM_ARGS]
     cmds = {
-        "terastal simulate (terastal)": [*cli, "--scheduler", "terastal"],
+        "terastal simulate (terastal, warm cache)": [*cli, "--scheduler", "terastal"],
+        "terastal simulate (terastal, --no-cache)": [*cli, "--scheduler", "terastal",
+                                                     "--no-cache"],
         "terastal simulate (edf)": [*cli, "--scheduler", "edf"],
-    }
+        "python -c pass": [sys.executable, "-c", "pass"],
+    }  # fmt: skip
     binary, note = _maestro_binary()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
+        env = cache_env(cache)
+        for argv in cmds.values():  # fill the cache and compile the bytecode
+            measure(argv, env=env)
         if binary:
             cmds["XRBench-MAESTRO"] = maestro_argv(binary, tmp)
         res: dict = {"load_avg_start": load_avg(), "maestro": note}
         res["commands"] = {label: " ".join(argv) for label, argv in cmds.items()}
-        res["results"] = alternate(cmds, rounds)
+        res["results"] = alternate(cmds, rounds, env=env)
     res["load_avg_end"] = load_avg()
     ref = res["results"].get("XRBench-MAESTRO")
     if ref:
@@ -141,21 +169,28 @@ def count_runs(runs_csv: Path) -> int:
 
 
 def bench_reproduce(rounds: int, quick: bool = True, workers: int = 0) -> dict:
-    """``terastal reproduce`` (``--quick`` or the full suite) as a whole process tree."""
+    """``terastal reproduce`` (``--quick`` or the full suite) as a whole process tree.
+
+    Every round has a fresh output directory; the on-disk cache is fresh for the first round
+    (``cold``: plans and tables built) and kept for the others (``warm``).
+    """
     rows = []
     load0 = load_avg()
-    for r in range(rounds):
-        with tempfile.TemporaryDirectory() as tmp:
-            argv = [sys.executable, "-m", "terastal.cli", "reproduce", "--out", tmp,
-                    "--workers", str(workers)] + (["--quick"] if quick else [])  # fmt: skip
-            row = measure(argv)
-            row["runs"] = count_runs(Path(tmp) / "runs.csv")
-        row["runs_per_s"] = row["runs"] / row["wall_s"]
-        row["runs_per_cpu_s"] = row["runs"] / row["cpu_s"]
-        row["load_avg"] = load_avg()
-        rows.append(row)
-        what = "quick" if quick else "full"
-        _progress(f"reproduce {what} round {r + 1}/{rounds}: {row['wall_s']:.1f} s wall")
+    with tempfile.TemporaryDirectory() as cache:
+        env = cache_env(cache)
+        for r in range(rounds):
+            with tempfile.TemporaryDirectory() as tmp:
+                argv = [sys.executable, "-m", "terastal.cli", "reproduce", "--out", tmp,
+                        "--workers", str(workers)] + (["--quick"] if quick else [])  # fmt: skip
+                row = measure(argv, env=env)
+                row["runs"] = count_runs(Path(tmp) / "runs.csv")
+            row["cache"] = "cold" if r == 0 else "warm"
+            row["runs_per_s"] = row["runs"] / row["wall_s"]
+            row["runs_per_cpu_s"] = row["runs"] / row["cpu_s"]
+            row["load_avg"] = load_avg()
+            rows.append(row)
+            what = "quick" if quick else "full"
+            _progress(f"reproduce {what} round {r + 1}/{rounds}: {row['wall_s']:.1f} s wall")
     out = _median(rows)
     out.update(
         quick=quick,
@@ -205,5 +240,13 @@ def print_whole(res: dict) -> None:
                     ),
                     ("runs/s", r["runs"], f"{r['runs_per_s_median']:.1f}"),
                     ("runs/CPU-s", r["runs"], f"{r['runs_per_cpu_s_median']:.1f}"),
+                    (
+                        "each round (cache: wall s / CPU s)",
+                        r["runs"],
+                        ", ".join(
+                            f"{x.get('cache', '?')}: {x['wall_s']:.1f} / {x['cpu_s']:.1f}"
+                            for x in r["rows"]
+                        ),
+                    ),
                 ],
             )

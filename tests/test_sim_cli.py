@@ -53,7 +53,7 @@ def test_simulate_writes_metrics_jobs_and_trace(fake_cost, tmp_path, capsys):
     assert m["scheduler"] == "edf" and m["seed"] == 0
     assert set(m["models"]) == {"ES_RITNet", "GE_FBNet_C", "HT_hand_graph_cnn_half"}
     for model in m["models"].values():
-        assert model["released"] == model["completed"] + model["dropped"]
+        assert model["released"] == model["completed"] + model["dropped"] + model["unreleased"]
         assert {"late", "miss_rate", "p50_ms", "p99_ms", "energy_mj"} <= set(model)
     assert {"dispatches", "wall_s", "decision_us_p50", "decision_us_p99"} <= set(m["sim"])
     trace = json.loads((out / "trace.json").read_text())

@@ -47,7 +47,7 @@ def test_every_run_keeps_the_invariants(case, sched, late):
     check_invariants(r)
     m = compute_metrics(r)
     for model in m["models"].values():
-        assert model["released"] == model["completed"] + model["dropped"]
+        assert model["released"] == model["completed"] + model["dropped"] + model["unreleased"]
         assert model["completed"] == model["in_time"] + model["late"]
     if late == "drop":
         assert not any(j.status == LATE for j in r.jobs)  # late work is dropped at its deadline

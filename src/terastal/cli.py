@@ -1,7 +1,9 @@
 """Command-line interface.
 
 Each module in :mod:`terastal.commands` exposes ``register(app)``; this file only assembles
-them, so that adding a command never touches the others.
+them, so that adding a command never touches the others. A module is imported only when its
+command runs (or ``--help`` lists it): the command ``xrbench-check`` lives in
+``xrbench_check.py``, and start-up pays for one command, not for all of them.
 """
 
 from __future__ import annotations
@@ -13,10 +15,61 @@ import signal
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from terastal.errors import Interrupted, TerastalError
 
+
+def _modules() -> dict[str, str]:
+    """Command name -> module of :mod:`terastal.commands` (found without importing them)."""
+    import terastal.commands as pkg
+
+    return {
+        info.name.replace("_", "-"): info.name
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)
+        if not info.name.startswith("_")
+    }
+
+
+def _load(name: str, module: str):
+    """The click command ``name`` that ``terastal.commands.<module>`` registers, or None."""
+    register = getattr(importlib.import_module(f"terastal.commands.{module}"), "register", None)
+    if register is None:
+        return None
+    sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    register(sub)
+    cmd = typer.main.get_group(sub).commands.get(name)
+    if cmd is not None:
+        from terastal.commands._coerce import install
+
+        install(cmd)  # plain option values without typer's pydantic path
+    return cmd
+
+
+class LazyGroup(TyperGroup):
+    """The root command: subcommands are listed by module name and imported when used."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        from terastal.commands._coerce import install
+
+        super().__init__(*args, **kwargs)
+        install(self)  # its --help, without typer's pydantic path
+
+    def list_commands(self, ctx) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in _modules() if n not in self.commands)]
+
+    def get_command(self, ctx, name: str):
+        cmd = super().get_command(ctx, name)
+        module = _modules().get(name) if cmd is None else None
+        if module is not None:
+            cmd = _load(name, module)
+            if cmd is not None:
+                self.add_command(cmd, name)
+        return cmd
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     name="terastal",
     help="Soft real-time scheduling of multi-DNN workloads on heterogeneous accelerators.",
     no_args_is_help=True,
@@ -25,22 +78,9 @@ app = typer.Typer(
 )
 
 
-def _register_commands() -> None:
-    import terastal.commands as pkg
-
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"terastal.commands.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(app)
-
-
 @app.callback()
 def _root() -> None:
     """Soft real-time scheduling of multi-DNN workloads on heterogeneous accelerators."""
-
-
-_register_commands()
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ a plan from ``terastal plan``; ``--cost-model`` defaults to ``analytical``; ``--
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,6 +45,25 @@ MaxJobsOpt = Annotated[
         f"dispatch ceiling is {DISPATCHES_PER_JOB}x this).",
     ),
 ]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Neither read nor write the on-disk cache of plans and cost tables "
+        "(TERASTAL_NO_CACHE=1; 'terastal cache' shows and clears it).",
+    ),
+]
+
+
+def apply_no_cache(no_cache: bool) -> None:
+    """Turn the on-disk cache off for this process and the workers it starts (``--no-cache``).
+
+    Through the environment, so that pool and cluster workers inherit it.
+    """
+    if no_cache:
+        from terastal.experiment.diskcache import ENV_OFF
+
+        os.environ[ENV_OFF] = "1"
 
 
 def option_flag(help_text: str):

@@ -9,7 +9,15 @@ import typer
 
 from terastal.commands._args import at_least, output_dir
 from terastal.commands._args import positive_finite as _positive_finite
-from terastal.commands._vocab import CostModelOpt, DurationOpt, MaxJobsOpt, SeedOpt, console
+from terastal.commands._vocab import (
+    CostModelOpt,
+    DurationOpt,
+    MaxJobsOpt,
+    NoCacheOpt,
+    SeedOpt,
+    apply_no_cache,
+    console,
+)
 from terastal.errors import InputError
 from terastal.model.work import MAX_JOBS
 
@@ -89,8 +97,10 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--hint/--no-hint", help="Warm-start from online schedulers.")
         ] = True,
         max_jobs: MaxJobsOpt = MAX_JOBS,
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Fewest deadline misses any schedule can achieve on the simulator's trace."""
+        apply_no_cache(no_cache)
         from terastal.bound import solve_bound
         from terastal.bound.report import solution_metrics
         from terastal.metrics import jobs_csv, to_json, write_atomic

@@ -13,10 +13,12 @@ from terastal.commands._vocab import (
     DurationOpt,
     LateOpt,
     MaxJobsOpt,
+    NoCacheOpt,
     PlanOpt,
     ProgressOpt,
     SchedulerHelpCommand,
     SeedsOpt,
+    apply_no_cache,
     console,
     option_flag,
     parse_options,
@@ -61,8 +63,10 @@ def print_summary(summary: dict) -> None:
         title=f"{summary['scenario']} on {summary['platform']}, seeds {summary['seeds']}, "
         f"late={summary['late_policy']}"
     )
-    table.add_column("scheduler")
+    table.add_column("scheduler", no_wrap=True, min_width=max(map(len, scheds), default=9))
     table.add_column("mean miss", justify="right")
+    table.add_column("pooled", justify="right")
+    table.add_column("worst model", justify="right")
     for m in models:
         table.add_column(f"miss {m}", justify="right")
     for col in ("energy mJ", "XRBench", "acc. loss", "decide p50 µs"):
@@ -71,6 +75,8 @@ def print_summary(summary: dict) -> None:
         table.add_row(
             label,
             f(s["mean_miss_rate"], ".2%"),
+            f(s.get("pooled_miss_rate"), ".2%"),
+            f(s.get("worst_model_miss_rate"), ".2%"),
             *(f(s["miss_rate_by_model"][m], ".1%") for m in models),
             f(s["energy_mj"], ".1f"),
             f(s["xrbench_score"], ".2f"),
@@ -111,9 +117,11 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--compat", help="xrbench: XRBench-MAESTRO's engine, policy, scores."),
         ] = None,
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Run several schedulers on identical arrivals and print a comparison table."""
         output_dir(out)  # a file in the way fails now, not after every run
+        apply_no_cache(no_cache)
         if compat is not None:  # a compatibility profile has its own engine and policy
             from terastal.xrbench.compat import check_profile, compare_compat
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._vocab import CostModelOpt
+from terastal.commands._vocab import CostModelOpt, NoCacheOpt, apply_no_cache
 from terastal.commands._vocab import console as make_console
 from terastal.errors import InputError
 
@@ -134,8 +134,10 @@ def register(app: typer.Typer) -> None:
         show: Annotated[
             str, typer.Option("--show", help="Layers to list: variants, all or none.")
         ] = "variants",
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Plan layer variants, admissible combinations and per-layer budgets."""
+        apply_no_cache(no_cache)
         from terastal.cost import resolve_cost_model
         from terastal.io import load_platform, load_scenario
         from terastal.planner.plan import make_plan
@@ -144,17 +146,21 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"must be variants, all or none, got {show!r}", field="--show")
         if not 0.0 <= accuracy_loss < 1.0:
             raise InputError(f"must be in [0, 1), got {accuracy_loss}", field="--accuracy-loss")
-        sc = load_scenario(scenario)
-        pf = load_platform(platform)
-        result = make_plan(
-            sc,
-            pf,
-            resolve_cost_model(cost_model),
-            accuracy_loss=accuracy_loss,
-            budgets=budgets,
-            accuracy_tables=accuracy_table,
-            use_bundled=not no_bundled,
-        )
+        if accuracy_table is None and not no_bundled:  # the automatic plan: cached
+            from terastal.experiment import Case, PlannerOptions, prepare
+
+            opts = PlannerOptions(accuracy_loss, budgets)
+            result = prepare(Case(scenario, platform, cost_model, planner=opts)).auto_plan()
+        else:
+            result = make_plan(
+                load_scenario(scenario),
+                load_platform(platform),
+                resolve_cost_model(cost_model),
+                accuracy_loss=accuracy_loss,
+                budgets=budgets,
+                accuracy_tables=accuracy_table,
+                use_bundled=not no_bundled,
+            )
         result.to_json(out)
         print_plan(result, show)
         typer.echo(f"wrote {out}")

@@ -13,7 +13,13 @@ from typing import Annotated
 import typer
 
 from terastal.commands._args import at_least, output_dir
-from terastal.commands._vocab import COST_MODEL_HELP, LateOpt, MaxJobsOpt
+from terastal.commands._vocab import (
+    COST_MODEL_HELP,
+    LateOpt,
+    MaxJobsOpt,
+    NoCacheOpt,
+    apply_no_cache,
+)
 from terastal.commands._vocab import console as make_console
 from terastal.errors import InputError
 from terastal.model.work import MAX_JOBS
@@ -35,9 +41,26 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--schedulers",
-                help="Comma-separated labels (default: all but the *-ef context runs).",
+                help="Comma-separated labels, e.g. edf,edf-ef-hopeless,dream,terastal "
+                "(default: the default baseline family, dream, terastal and its ablations).",
             ),
         ] = "",
+        full_family: Annotated[
+            bool,
+            typer.Option(
+                "--full-family",
+                help="Run all 30 baselines (fcfs, edf, rm, lst, heft x 2 mappings x 3 drop "
+                "rules) instead of the default 13.",
+            ),
+        ] = False,
+        random: Annotated[
+            int,
+            typer.Option(
+                "--random",
+                help="Replace the suite's mixes with N random mixes of the bundled models.",
+            ),
+        ] = 0,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the --random mixes.")] = 0,
         workers: Annotated[int, typer.Option("--workers", help="Processes (0: CPU count).")] = 0,
         cost_model: Annotated[
             str | None,
@@ -48,19 +71,24 @@ def register(app: typer.Typer) -> None:
         ] = None,
         late: LateOpt = "scheduler",
         max_jobs: MaxJobsOpt = MAX_JOBS,
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Run the suite x schedulers x seeds; write summary.json, runs.csv, plots, report.md."""
+        apply_no_cache(no_cache)
         from rich.progress import Progress
         from rich.table import Table
 
         from terastal.experiment import check_max_jobs
-        from terastal.reproduce import DEFAULT_SCHEDULERS, load_suite, run_suite
+        from terastal.reproduce import DEFAULT_SCHEDULERS, family, load_suite, run_suite
         from terastal.reproduce.checkpoint import POINTS_DIR, Checkpoint
+        from terastal.reproduce.random_mixes import random_suite
         from terastal.reproduce.report import report_md, write_plots
         from terastal.reproduce.summary import rows_csv, summarize
         from terastal.sim import LATE_POLICIES
 
         at_least(workers, 0, "--workers")
+        at_least(random, 0, "--random")
+        at_least(seed, 0, "--seed")
         check_max_jobs(max_jobs)
         output_dir(out)  # before any point runs, not after the whole suite
         if late not in LATE_POLICIES:
@@ -68,7 +96,10 @@ def register(app: typer.Typer) -> None:
                 f"must be one of {', '.join(LATE_POLICIES)}, got {late!r}", field="--late"
             )
         st = load_suite(suite, quick=quick)
-        labels = [s for s in schedulers.split(",") if s] or list(DEFAULT_SCHEDULERS)
+        if random:
+            st = random_suite(st, random, seed)
+        default = family.labels(full=True) if full_family else DEFAULT_SCHEDULERS
+        labels = [s for s in schedulers.split(",") if s] or list(default)
         t0 = time.perf_counter()
         with Progress(transient=True) as bar:
             task = bar.add_task(f"suite {st.name}{' (quick)' if quick else ''}", total=None)
@@ -86,6 +117,9 @@ def register(app: typer.Typer) -> None:
         summary["cost_model"] = spec or "analytical"
         summary["suite"] = st.name
         summary["quick"] = quick
+        summary["late_policy"] = late
+        if random:
+            summary["random"] = {"mixes": random, "seed": seed}
         summary["wall_s"] = time.perf_counter() - t0
         out = Path(out)
         tmp = Path(
@@ -112,13 +146,32 @@ def register(app: typer.Typer) -> None:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        table = Table(title=f"mean per-model miss rate ({summary['runs']} runs)")
+        table = Table(title=f"miss rates ({summary['runs']} runs, late={late})")
         table.add_column("scheduler")
-        table.add_column("miss rate", justify="right")
+        table.add_column("mean per model", justify="right")
+        table.add_column("pooled", justify="right")
+        table.add_column("worst model", justify="right")
         for s in summary["schedulers"]:
-            table.add_row(s, f"{100 * summary['mean_miss_rate'][s]:.2f} %")
+            table.add_row(
+                s,
+                f"{100 * summary['mean_miss_rate'][s]:.2f} %",
+                f"{100 * summary['pooled_miss_rate'][s]:.2f} %",
+                f"{100 * summary['worst_model_miss_rate'][s]:.2f} %",
+            )
         console = make_console()
         console.print(table)
+        best = summary.get("best_baseline_mean_miss_rate")
+        if best is not None:
+            console.print(
+                f"best baseline per point ({len(summary['baselines'])} configurations): "
+                f"{100 * best:.2f} % mean miss rate, "
+                f"{100 * summary['best_baseline_pooled_miss_rate']:.2f} % pooled"
+            )
+        if "points_lost" in summary:
+            console.print(
+                f"terastal loses to the best baseline at {summary['points_lost']} of "
+                f"{len(summary['best_baseline_by_point'])} points"
+            )
         for b, v in summary.get("reduction_vs", {}).items():
             console.print(
                 f"terastal vs {b}: {'n/a' if v is None else f'{100 * v:+.2f} %'} reduction"

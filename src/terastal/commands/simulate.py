@@ -13,10 +13,12 @@ from terastal.commands._vocab import (
     DurationOpt,
     LateOpt,
     MaxJobsOpt,
+    NoCacheOpt,
     PlanOpt,
     ProgressOpt,
     SchedulerHelpCommand,
     SeedOpt,
+    apply_no_cache,
     console,
     option_flag,
     parse_options,
@@ -105,9 +107,11 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--compat", help="xrbench: XRBench-MAESTRO's engine, policy, scores."),
         ] = None,
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Simulate one scheduler and print per-model metrics."""
         output_dir(out)  # a file in the way fails now, not after the run
+        apply_no_cache(no_cache)
         if compat is not None:  # a compatibility profile has its own engine and policy
             from terastal.xrbench.compat import check_profile, simulate_compat
 

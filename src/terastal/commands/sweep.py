@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from terastal.commands._args import output_dir
-from terastal.commands._vocab import MaxJobsOpt, ProgressOpt
+from terastal.commands._vocab import MaxJobsOpt, NoCacheOpt, ProgressOpt, apply_no_cache
 from terastal.errors import InputError, Interrupted
 from terastal.model.work import MAX_JOBS
 
@@ -38,8 +38,10 @@ def register(app: typer.Typer) -> None:
         ] = False,
         progress: ProgressOpt = True,
         max_jobs: MaxJobsOpt = MAX_JOBS,
+        no_cache: NoCacheOpt = False,
     ) -> None:
         """Run a parameter sweep (resumable: points already stored as ok are skipped)."""
+        apply_no_cache(no_cache)
         from terastal.sweep import ResultStore, load_grid, run_sweep
         from terastal.sweep.checks import check_grid_work
         from terastal.sweep.lock import sweep_lock

@@ -10,14 +10,24 @@ plan source (``"auto"``, a plan file, or none), the late policy, seed, horizon a
     outcome.metrics["mean_miss_rate"]
 
 Tables and plans are cached by the content of their inputs (:mod:`terastal.experiment.cache`),
-so the seeds and schedulers of one case share one plan and one set of tables. Every command,
-study (sweep, reproduce, bound) and benchmark goes through here, and so through one work guard
-(:func:`check_work`: a run estimated above ``RunSpec.max_jobs`` is refused before it starts).
+so the seeds and schedulers of one case share one plan and one set of tables, in memory and on
+disk across processes (:mod:`terastal.experiment.diskcache`; ``TERASTAL_NO_CACHE=1`` bypasses
+it). Every command, study (sweep, reproduce, bound) and benchmark goes through here, and so
+through one work guard (:func:`check_work`: a run estimated above ``RunSpec.max_jobs`` is
+refused before it starts).
 """
 
-from terastal.experiment.cache import MEMORY, CaseCache, MemoryCache, cache_key, fingerprint
+from terastal.experiment.cache import (
+    MEMORY,
+    CaseCache,
+    MemoryCache,
+    cache_key,
+    code_stamp,
+    fingerprint,
+)
 from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, cost_model_key, prepare
 from terastal.experiment.compare import check_specs, compare
+from terastal.experiment.diskcache import DiskCache, TieredCache, cache_dir, default_cache
 from terastal.experiment.plans import check_plan, load_plan_file
 from terastal.experiment.run import (
     Policy,
@@ -35,20 +45,25 @@ __all__ = [
     "MEMORY",
     "Case",
     "CaseCache",
+    "DiskCache",
     "MemoryCache",
     "PlannerOptions",
     "Policy",
     "Prepared",
     "RunOutcome",
     "RunSpec",
+    "TieredCache",
+    "cache_dir",
     "cache_key",
     "check_max_jobs",
     "check_plan",
     "check_spec",
     "check_specs",
     "check_work",
+    "code_stamp",
     "compare",
     "cost_model_key",
+    "default_cache",
     "estimate_spec",
     "fingerprint",
     "load_plan_file",

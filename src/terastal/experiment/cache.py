@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 import terastal
 
-__all__ = ["MEMORY", "CaseCache", "MemoryCache", "cache_key", "fingerprint"]
+__all__ = ["MEMORY", "CaseCache", "MemoryCache", "cache_key", "code_stamp", "fingerprint"]
 
 
 @runtime_checkable
@@ -89,6 +91,34 @@ def fingerprint(obj: Any) -> str:
     return digest
 
 
+def _stamp_tree(root: str) -> str:
+    h = hashlib.sha256()
+    for d, dirs, files in os.walk(root):
+        dirs[:] = sorted(x for x in dirs if x != "__pycache__")
+        for f in sorted(files):
+            if f.endswith((".pyc", ".pyo")):
+                continue
+            try:
+                st = os.stat(os.path.join(d, f))
+            except OSError:
+                continue
+            rel = os.path.relpath(os.path.join(d, f), root)
+            h.update(f"{rel}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_stamp() -> str:
+    """Digest of the name, size and modification time of every file of the package.
+
+    Part of every key beside the version: an installed package never changes it, while an
+    edited checkout (a planner or cost-model change under the same version) gets new keys, so
+    the on-disk cache never serves an artefact made by other code. About 200 ``stat`` calls,
+    once per process.
+    """
+    return _stamp_tree(os.path.dirname(os.path.abspath(terastal.__file__)))
+
+
 def cache_key(kind: str, **parts: Any) -> str:
     """Key of an artefact of ``kind`` (``"tables"``, ``"plan"``) made from ``parts``.
 
@@ -103,8 +133,9 @@ def cache_key(kind: str, **parts: Any) -> str:
     Returns
     -------
     str
-        ``kind:`` followed by 32 hex digits; the package version is part of the hash.
+        ``kind:`` followed by 32 hex digits; the package version and :func:`code_stamp` are
+        part of the hash.
     """
-    body = {"kind": kind, "version": terastal.__version__, **parts}
+    body = {"kind": kind, "version": terastal.__version__, "code": code_stamp(), **parts}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return f"{kind}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"

@@ -17,7 +17,8 @@ from typing import Any
 
 from terastal.cost import BACKENDS, build_cost_tables, parse_cost_spec, resolve_cost_model
 from terastal.errors import InputError
-from terastal.experiment.cache import MEMORY, CaseCache, cache_key, fingerprint
+from terastal.experiment.cache import CaseCache, cache_key, fingerprint
+from terastal.experiment.diskcache import TieredCache, default_cache
 from terastal.experiment.plans import check_plan, load_plan_file
 from terastal.model import Platform, Scenario
 
@@ -113,6 +114,16 @@ def cost_model_key(spec: Any, model: Any) -> str:
     return f"{kind}|{own}" if isinstance(own, str) else f"{kind}@{id(model)}"
 
 
+def _persistent(spec: Any, model: Any) -> bool:
+    """Whether artefacts of this cost model may outlive the process: a bundled backend's spec
+    or an object with a ``fingerprint``; not an object keyed by identity, nor another package's
+    ``module:attr`` (whose code can change without changing the key)."""
+    if spec is None or isinstance(spec, str):
+        name, sep, rest = (spec or "analytical").partition(":")
+        return not sep or "=" in rest or name.strip().lower() in BACKENDS
+    return isinstance(getattr(model, "fingerprint", None), str)
+
+
 class Prepared:
     """A resolved case: its inputs, and its tables and plans built on demand.
 
@@ -137,12 +148,14 @@ class Prepared:
         self.platform: Platform = _resolve("platform", case.platform, Platform)
         spec = case.cost_model
         self.cost_model = _backend(spec) if isinstance(spec, str) else resolve_cost_model(spec)
-        self._cache = cache
         self._parts = {
             "scenario": fingerprint(self.scenario),
             "platform": fingerprint(self.platform),
             "cost_model": cost_model_key(case.cost_model, self.cost_model),
         }
+        if isinstance(cache, TieredCache) and not _persistent(case.cost_model, self.cost_model):
+            cache = cache.memory
+        self._cache = cache
 
     def _memo(self, kind: str, build, **parts: Any) -> Any:
         key = cache_key(kind, **self._parts, **parts)
@@ -221,6 +234,7 @@ def prepare(case: Case, cache: CaseCache | None = None) -> Prepared:
     ----------
     case : Case
     cache : CaseCache, optional
-        Default: the process's :data:`~terastal.experiment.cache.MEMORY`.
+        Default: :func:`~terastal.experiment.diskcache.default_cache` (the process's memory
+        cache in front of the on-disk cache, unless ``TERASTAL_NO_CACHE`` is set).
     """
-    return Prepared(case, MEMORY if cache is None else cache)
+    return Prepared(case, default_cache() if cache is None else cache)

@@ -18,13 +18,17 @@ def summarize(runs: Sequence[dict]) -> dict:
     Returns
     -------
     dict
-        ``mean_miss_rate``, ``miss_rate_by_model``, ``accuracy_loss_mean``, ``energy_mj``,
-        ``xrbench_score``, ``p99_ms_by_model``, ``drop_rate_by_model``, decision-time and
-        dispatch statistics, and ``runs`` (per seed: seed, mean miss rate, score, energy).
+        ``mean_miss_rate``, ``pooled_miss_rate``, ``worst_model_miss_rate`` (each the mean
+        over seeds of the run's value), ``miss_rate_by_model``, ``accuracy_loss_mean``,
+        ``energy_mj``, ``xrbench_score``, ``p99_ms_by_model``, ``drop_rate_by_model``,
+        decision-time and dispatch statistics, and ``runs`` (per seed: seed, miss rates,
+        score, energy).
     """
     models = list(runs[0]["models"])
     return {
         "mean_miss_rate": _mean([r["mean_miss_rate"] for r in runs]),
+        "pooled_miss_rate": _mean([r["pooled_miss_rate"] for r in runs]),
+        "worst_model_miss_rate": _mean([r["worst_model_miss_rate"] for r in runs]),
         "miss_rate_by_model": {
             m: _mean([r["models"][m]["miss_rate"] for r in runs]) for m in models
         },
@@ -43,6 +47,8 @@ def summarize(runs: Sequence[dict]) -> dict:
             {
                 "seed": r["seed"],
                 "mean_miss_rate": r["mean_miss_rate"],
+                "pooled_miss_rate": r["pooled_miss_rate"],
+                "worst_model_miss_rate": r["worst_model_miss_rate"],
                 "xrbench_score": r["xrbench_score"],
                 "energy_mj": r["energy_mj"],
                 "accuracy_loss_mean": r["accuracy_loss_mean"],

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from terastal.metrics.accounting import released_counts
 from terastal.metrics.xrbench import model_score
 from terastal.model.job import DROPPED, IN_TIME, LATE
 from terastal.sim.result import SimResult
@@ -69,6 +70,7 @@ def compute_metrics(result: SimResult, accuracy_loss: AccuracyLoss | None = None
     per_task: dict[str, list] = {c.task.name: [] for c in result.costs}
     for job in result.jobs:
         per_task[job.task.name].append(job)
+    counted = released_counts(result.scenario, result.horizon_s, result.seed)
     for costs in result.costs:
         name = costs.task.name
         jobs = per_task[name]
@@ -77,15 +79,21 @@ def compute_metrics(result: SimResult, accuracy_loss: AccuracyLoss | None = None
         n_drop = sum(1 for j in jobs if j.status == DROPPED)
         done = [j for j in jobs if j.status != DROPPED]
         lat_ms = [(j.finish - j.release) * 1e3 for j in done]
-        released = len(jobs)
+        # Released = frames whose triggers fired, whatever the scheduler did (see accounting).
+        released = counted[costs.index]
+        unreleased = released - len(jobs)
+        if unreleased < 0:
+            raise RuntimeError(f"{name}: {len(jobs)} jobs ran but only {released} were released")
         losses = [loss_of(name, j.variants) for j in done]
+        missed = n_late + n_drop + unreleased
         models[name] = {
             "released": released,
             "completed": n_in + n_late,
             "in_time": n_in,
             "late": n_late,
             "dropped": n_drop,
-            "miss_rate": (n_late + n_drop) / released if released else None,
+            "unreleased": unreleased,
+            "miss_rate": missed / released if released else None,
             "drop_rate": n_drop / released if released else None,
             "p50_ms": _pct(lat_ms, 50),
             "p95_ms": _pct(lat_ms, 95),
@@ -98,11 +106,12 @@ def compute_metrics(result: SimResult, accuracy_loss: AccuracyLoss | None = None
         }
         deadline_ms = costs.task.relative_deadline_s * 1e3
         completed = [(t, deadline_ms, j.energy_j * 1e3) for t, j in zip(lat_ms, done, strict=True)]
-        scores[name] = model_score(completed, released, n_drop)
+        scores[name] = model_score(completed, released, n_drop + unreleased)
         models[name]["xrbench_score"] = 100.0 * scores[name]["score"]
     rates = [m["miss_rate"] for m in models.values() if m["miss_rate"] is not None]
     released = sum(m["released"] for m in models.values())
-    missed = sum(m["late"] + m["dropped"] for m in models.values())
+    missed = sum(m["late"] + m["dropped"] + m["unreleased"] for m in models.values())
+    pooled = missed / released if released else 0.0
     with_var = [m["accuracy_loss_mean"] for m in models.values() if m["has_variants"]]
     return {
         "scheduler": result.scheduler,
@@ -114,7 +123,9 @@ def compute_metrics(result: SimResult, accuracy_loss: AccuracyLoss | None = None
         "end_s": result.end_s,
         "models": models,
         "mean_miss_rate": sum(rates) / len(rates) if rates else 0.0,
-        "miss_rate_overall": missed / released if released else 0.0,
+        "pooled_miss_rate": pooled,
+        "worst_model_miss_rate": max(rates) if rates else 0.0,
+        "miss_rate_overall": pooled,  # the older name of pooled_miss_rate
         "energy_mj": sum(m["energy_mj"] for m in models.values()),
         "accuracy_loss_mean": _mean_known(with_var),
         "xrbench_score": 100.0 * sum(s["score"] for s in scores.values()) / len(scores),

@@ -82,16 +82,25 @@ def report_md(rows: Sequence[dict], summary: dict, plots: Sequence[str], title: 
         f"{summary['runs']} runs per scheduler set. MR = per-model deadline miss rate averaged "
         "over models, then over mixes, platforms, utilizations and seeds.",
         "",
-        "| scheduler | MR |",
-        "|---|---:|",
-        *(f"| {s} | {_pct(mr[s])} |" for s in summary["schedulers"]),
+        "| scheduler | MR | pooled | worst model |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {s} | {_pct(mr[s])} | {_pct(summary['pooled_miss_rate'].get(s))} | "
+            f"{_pct(summary['worst_model_miss_rate'].get(s))} |"
+            for s in summary["schedulers"]
+        ),
         "",
         "| terastal vs | miss-rate reduction (ours) | paper |",
         "|---|---:|---:|",
+        f"| best baseline per point | {_pct(red.get('best'))} | - |",
+        f"| pooled miss rate: best baseline per point "
+        f"{_pct(summary.get('best_baseline_pooled_miss_rate'))}, terastal "
+        f"{_pct(summary['pooled_miss_rate'].get('terastal'))} | | |",
         *(f"| {b} | {_pct(red.get(b))} | {_pct(PAPER[b])} |" for b in BASELINES if b in red),
         f"| accuracy loss | {_pct(summary.get('accuracy_loss_mean'))} | "
         f"{_pct(PAPER['accuracy_loss'])} |",
         "",
+        *_strongest_md(summary),
         "## Every point (mean per-model miss rate)",
         "",
     ]
@@ -106,3 +115,27 @@ def report_md(rows: Sequence[dict], summary: dict, plots: Sequence[str], title: 
         )
     lines += ["", *(f"![{p}]({p})" for p in plots), ""]
     return "\n".join(lines)
+
+
+def _strongest_md(summary: dict) -> list[str]:
+    """The cumulative ladder and, per point, the best baseline against Terastal."""
+    out = []
+    if summary.get("ladder"):
+        out += ["## What each mechanism adds (cumulative)", "", "| step | label | MR |"]
+        out.append("|---|---|---:|")
+        out += [f"| {r['step']} | {r['scheduler']} | {_pct(r['mean_miss_rate'])} |"
+                for r in summary["ladder"]]  # fmt: skip
+        out.append("")
+    points = summary.get("best_baseline_by_point") or []
+    if points:
+        out += ["## Best baseline at each point", "", "| mix | platform | U | best baseline | "
+                "its MR | terastal MR |", "|---|---|---:|---|---:|---:|"]  # fmt: skip
+        for p in points:
+            lost = p["terastal"] is not None and p["terastal"] > p["best_miss_rate"]
+            mark = " (loses)" if lost else ""
+            out.append(
+                f"| {p['mix']} | {p['platform']} | {p['utilization']:g} | {p['best']} | "
+                f"{_pct(p['best_miss_rate'])} | {_pct(p['terastal'])}{mark} |"
+            )
+        out.append("")
+    return out

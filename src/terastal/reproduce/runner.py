@@ -3,7 +3,8 @@
 A point scales its mix to the utilization, then runs every scheduler on the same arrivals
 (same seeds) through :func:`terastal.experiment.run`, which plans the point once (the plan
 depends on the task rates) and shares it, and the cost tables, between the point's runs. Points run
-in a process pool; results are independent of the number of workers.
+in a process pool, the costliest first (:func:`point_cost`); results are independent of the
+number of workers and of that order.
 """
 
 from __future__ import annotations
@@ -14,27 +15,19 @@ from concurrent.futures import as_completed
 from typing import Any
 
 from terastal.model.work import MAX_JOBS
+from terastal.reproduce import family
 from terastal.reproduce.checkpoint import Checkpoint
 from terastal.reproduce.pool import make_pool, stop_pool
+from terastal.reproduce.random_mixes import keep_deadline_periods
 from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
 
-# Label -> (registered scheduler, options). Terastal ablations are labelled after it.
+# Labels -> (registered scheduler, options): the baseline family, DREAM, Terastal and its
+# ablations (label scheme in terastal.reproduce.family).
 SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "fcfs": ("fcfs", {}),
-    "edf": ("edf", {}),
-    # DREAM as the paper protocol ran it, and with its tuned defaults (docs/design.md, "DREAM").
-    "dream": ("dream", {"preset": "paper"}),
-    "dream-tuned": ("dream", {}),
-    "terastal": ("terastal", {}),
-    "terastal-novariants": ("terastal", {"variants": False}),
-    "terastal-nobudgets": ("terastal", {"budgets": False}),
-    "terastal-nodrops": ("terastal", {"drops": False}),
-    # Extra context (not in the default set): baselines with earliest-finish mapping.
-    "fcfs-ef": ("fcfs", {"mapping": "earliest_finish"}),
-    "edf-ef": ("edf", {"mapping": "earliest_finish"}),
+    label: family.config(label) for label in family.labels(full=True)
 }
-#: Labels run by default: the paper's baselines, terastal and its ablations.
-DEFAULT_SCHEDULERS = tuple(s for s in SCHEDULERS if not s.endswith("-ef"))
+#: Labels run by default: the default baseline family, DREAM, Terastal and its ablations.
+DEFAULT_SCHEDULERS = family.labels()
 
 
 def run_point(
@@ -68,6 +61,7 @@ def run_point(
     cost = cost_model or "analytical"
     base_tables = prepare(Case(base, platform, cost)).tables()
     scenario = scale_to_utilization(base, base_tables, utilization, mix.shares)
+    scenario = keep_deadline_periods(scenario, mix)  # random mixes: deadlines in periods
     prepared = prepare(Case(scenario, platform, cost))
     # The work guard on the point, once its rates are known (after utilization scaling).
     check_work(
@@ -78,7 +72,7 @@ def run_point(
     density = max_density(scenario, prepared.tables())
     rows = []
     for label in schedulers:
-        name, opts = SCHEDULERS[label]
+        name, opts = family.config(label)
         for seed in seeds:
             spec = RunSpec(
                 scenario, platform, name, opts, cost_model=cost, late=late, seed=seed,
@@ -101,6 +95,7 @@ def run_point(
                         "in_time": mm["in_time"],
                         "late": mm["late"],
                         "dropped": mm["dropped"],
+                        "unreleased": mm["unreleased"],
                         "miss_rate": mm["miss_rate"],
                         "accuracy_loss": mm["accuracy_loss_mean"],
                         "has_variants": mm["has_variants"],
@@ -113,6 +108,19 @@ def run_point(
                     }
                 )
     return rows
+
+
+def point_cost(mix: Mix, platform_spec: str, utilization: float) -> float:
+    """A relative estimate of a point's CPU, to start the costliest points first.
+
+    Dispatches grow with the tasks and cores a point keeps busy and its utilization; past
+    saturation the backlog of the no-drop runs makes each decision dearer too, hence the
+    square. Points of one suite share their seeds, horizon and schedulers, which drop out.
+    On the profiled suites this orders the dearest points first (docs/benchmarks.md).
+    """
+    tasks = len(build_mix(mix).tasks)
+    cores = len(resolve_platform(platform_spec).accelerators)
+    return tasks * cores * utilization**2
 
 
 def _point_args(
@@ -145,7 +153,7 @@ def run_suite(
     suite : Suite
         What to run.
     schedulers : sequence of str
-        Labels from :data:`SCHEDULERS`.
+        Labels (:func:`terastal.reproduce.family.config`).
     workers : int, optional
         Worker processes (default: CPU count); 1 runs in this process.
     late : str
@@ -162,15 +170,10 @@ def run_suite(
         which points may run, not their rows).
     """
     from terastal.cost import resolve_cost_model
-    from terastal.errors import InputError
     from terastal.experiment import check_max_jobs
 
-    unknown = [s for s in schedulers if s not in SCHEDULERS]
-    if unknown:
-        raise InputError(
-            f"unknown scheduler label(s) {', '.join(unknown)} (known: {', '.join(SCHEDULERS)})",
-            field="schedulers",
-        )
+    for label in schedulers:
+        family.config(label)  # an unknown label fails here, naming the scheme
     spec = cost_model if cost_model is not None else suite.cost_model
     resolve_cost_model(spec)  # a bad spec fails here, before any worker starts
     check_max_jobs(max_jobs)
@@ -195,9 +198,12 @@ def run_suite(
         for i in todo:
             finish(i, run_point(*args[i], max_jobs=max_jobs))
     else:
+        # Costliest first, so that the last points to finish are short ones; rows are put
+        # back in the suite's order, so the order of submission changes no result.
+        order = sorted(todo, key=lambda i: -point_cost(*args[i][:3]))
         pool = make_pool(workers)
         try:
-            futures = {pool.submit(run_point, *args[i], max_jobs=max_jobs): i for i in todo}
+            futures = {pool.submit(run_point, *args[i], max_jobs=max_jobs): i for i in order}
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result())
         except BaseException:

@@ -30,6 +30,8 @@ class Mix:
     scenario: str | None = None
     shares: str = "equal"
     platforms: tuple[str, ...] | None = None  # None: every platform of the suite
+    # Drawn tasks of a random mix (``terastal.reproduce.random_mixes.DrawnTask``).
+    drawn: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -228,4 +230,9 @@ def build_mix(mix: Mix) -> Scenario:
             name, k = f"{spec}#{k}", k + 1
         names.add(name)
         tasks.append(Task(name, model, fps))
+    for d in mix.drawn:
+        tasks.append(
+            Task(d.name, load_model(d.model), d.fps, deadline_s=d.deadline_periods / d.fps,
+                 depends_on=d.depends_on, probability=d.probability)
+        )  # fmt: skip
     return Scenario(mix.name, tuple(tasks))

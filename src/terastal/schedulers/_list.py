@@ -1,11 +1,12 @@
-"""The shape shared by the priority-list schedulers (fcfs, edf, rm, lst): a priority key and
-a layer-to-accelerator mapping."""
+"""The shape shared by the priority-list schedulers (fcfs, edf, rm, lst, heft): a priority
+key, a layer-to-accelerator mapping and a drop rule."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
+from terastal.schedulers._hopeless import DROP_RULES, DropQueue
 from terastal.schedulers._mapping import MAPPINGS, PreferredQueues, mapper
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
@@ -22,15 +23,23 @@ class ListScheduler(Scheduler):
     -------
     mapping : {"preferred", "earliest_finish"}
         Layer-to-accelerator mapping (see :mod:`terastal.schedulers._mapping`).
+    drop : {"never", "deadline", "hopeless"}
+        Which ready jobs to drop when the late policy allows it: none; those already past
+        their deadline; or those that cannot end in time even on their fastest remaining
+        path (the test Terastal uses; see :mod:`terastal.schedulers._hopeless`).
     """
 
-    options: ClassVar[dict[str, Any]] = {"mapping": Option("preferred", choices=MAPPINGS)}
+    options: ClassVar[dict[str, Any]] = {
+        "mapping": Option("preferred", choices=MAPPINGS, help="layer-to-accelerator mapping"),
+        "drop": Option("never", choices=DROP_RULES, help="which ready jobs to drop"),
+    }
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._map = mapper(self.mapping)
         # The preferred mapping keeps per-eligible-set heaps once many jobs are ready.
         self._queues = PreferredQueues(self.priority) if self.mapping == "preferred" else None
+        self._drops: DropQueue | None = None
 
     def priority(self, job: Any) -> Any:
         """The job's priority (smaller first); set by each subclass."""
@@ -40,9 +49,21 @@ class ListScheduler(Scheduler):
         """Start a run with empty queues."""
         if self._queues is not None:
             self._queues.reset(view)
+        self._drops = None
+        if self.drop != "never" and view.may_drop:
+            self._drops = DropQueue(self.drop)
+            self._drops.reset(view)
 
     def decide(self, view: SimView) -> list[tuple]:
-        """Map the ready jobs in priority order."""
+        """Drop what the drop rule drops, then map the other ready jobs in priority order."""
+        dropped = self._drops.due(view) if self._drops is not None else None
+        if dropped:
+            skip = set(dropped)
+            out: list[tuple] = [(job,) for job in dropped]
+            if self._queues is not None:
+                return out + self._queues.decide(view, skip)
+            ready = [job for job in view.ready_jobs if job not in skip]
+            return out + self._map(view, sorted(ready, key=self.priority))
         if self._queues is not None:
             return self._queues.decide(view)
         ready = view.ready_jobs

@@ -172,8 +172,11 @@ class PreferredQueues:
                 self._groups.append((mask, heap))
             heappush(heap, entry)
 
-    def decide(self, view: SimView) -> list[tuple]:
-        """The decisions of ``map_preferred(view, sorted(view.ready_jobs, key=key))``."""
+    def decide(self, view: SimView, skip: frozenset[Job] | set[Job] = frozenset()) -> list[tuple]:
+        """The decisions of ``map_preferred(view, sorted(view.ready_jobs, key=key))``.
+
+        Jobs in ``skip`` (being dropped in this call) get nothing and leave the queues.
+        """
         ready = view.ready_jobs
         idle = view.idle_flags
         free = self._idle_mask.get(idle)
@@ -184,6 +187,8 @@ class PreferredQueues:
             if self._active:  # back to few jobs: drop the heaps
                 self._clear()
             eligible = self._eligible
+            if skip:
+                ready = [job for job in ready if job not in skip]
             for job in ready if len(ready) == 1 else sorted(ready, key=self.key):
                 layer = job.next_layer
                 mask, acc = eligible[job.task_index][layer]
@@ -221,6 +226,8 @@ class PreferredQueues:
             self._active = True
             self._enqueue(ready)
         entries = self._entry
+        for job in skip:
+            entries.pop(job, None)  # its heap entries go stale and are skipped
         groups = self._groups
         while free:
             best = best_heap = None

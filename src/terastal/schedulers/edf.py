@@ -14,6 +14,9 @@ class EDF(ListScheduler):
     -------
     mapping : {"preferred", "earliest_finish"}
         Layer-to-accelerator mapping (see :mod:`terastal.schedulers._mapping`).
+    drop : {"never", "deadline", "hopeless"}
+        Drop rule for ready jobs when the late policy allows drops (see
+        :mod:`terastal.schedulers._hopeless`); ``never`` by default.
     """
 
     name = "edf"

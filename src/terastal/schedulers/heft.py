@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from terastal.model.contract import SimView
-from terastal.schedulers._mapping import map_earliest_finish
-from terastal.schedulers.base import Scheduler
+from typing import Any, ClassVar
+
+from terastal.schedulers._hopeless import DROP_RULES
+from terastal.schedulers._list import ListScheduler
+from terastal.schedulers._mapping import MAPPINGS
+from terastal.schedulers.options import Option
 
 
 def _rank_key(job):
@@ -13,15 +16,26 @@ def _rank_key(job):
     return (-job.costs.rem_mean[job.next_layer], job.id)
 
 
-class HEFT(Scheduler):
+class HEFT(ListScheduler):
     """Ready jobs by decreasing upward rank, each layer on its earliest-finish accelerator.
 
     Earliest finish counts the accelerator's busy time, the activation transfer and the
     layer's latency; a job whose best accelerator is busy waits for it.
+
+    Options
+    -------
+    mapping : {"earliest_finish", "preferred"}
+        Layer-to-accelerator mapping; HEFT's own is ``earliest_finish`` (the default).
+    drop : {"never", "deadline", "hopeless"}
+        Drop rule for ready jobs when the late policy allows drops (see
+        :mod:`terastal.schedulers._hopeless`); ``never`` by default.
     """
 
     name = "heft"
-
-    def decide(self, view: SimView) -> list[tuple]:
-        """Map ready jobs by rank."""
-        return map_earliest_finish(view, sorted(view.ready_jobs, key=_rank_key))
+    options: ClassVar[dict[str, Any]] = {
+        "mapping": Option(
+            "earliest_finish", choices=MAPPINGS, help="layer-to-accelerator mapping"
+        ),
+        "drop": Option("never", choices=DROP_RULES, help="which ready jobs to drop"),
+    }
+    priority = staticmethod(_rank_key)

@@ -17,6 +17,9 @@ class RM(ListScheduler):
     -------
     mapping : {"preferred", "earliest_finish"}
         Layer-to-accelerator mapping (see :mod:`terastal.schedulers._mapping`).
+    drop : {"never", "deadline", "hopeless"}
+        Drop rule for ready jobs when the late policy allows drops (see
+        :mod:`terastal.schedulers._hopeless`); ``never`` by default.
     """
 
     name = "rm"

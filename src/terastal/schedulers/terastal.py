@@ -24,6 +24,12 @@ from typing import Any, ClassVar
 from terastal.model.contract import SimView
 from terastal.model.costs import IDENTICAL_REL_TOL
 from terastal.model.job import Job
+from terastal.schedulers._hopeless import (
+    best_remaining,
+    fastest_s,
+    is_hopeless,
+    remaining_of,
+)
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
 
@@ -85,18 +91,10 @@ class _TaskState:
         else:
             self.bits = [0] * n
             self.admissible = frozenset({0})
-        # Best-case time from the start of a layer to the job's end: longest path of the
-        # fastest option per layer (variants included: optimistic, so drops are safe).
-        best = []
-        for i in range(n):
-            b = min(lat[i])
-            if self.bits[i]:
-                b = min(b, min(costs.var_lat[i]))
-            best.append(b)
-        rem = [0.0] * n
-        for i in range(n - 1, -1, -1):
-            tail = max((rem[s] for s in costs.succs[i]), default=0.0)
-            rem[i] = best[i] + tail
+        # Best-case time from the start of a layer to the job's end (the shared hopeless
+        # test's; variants included where the plan allows them: optimistic, so drops are safe).
+        best = fastest_s(costs, self.bits)
+        rem = best_remaining(costs, self.bits)
         self.rem_best = rem
         # check="remaining": a layer's latest finish leaves the best-case time of what follows.
         self.rem_after = None
@@ -232,9 +230,7 @@ class Terastal(Scheduler):
                 continue
             layer = job.next_layer
             st = tasks[job.task_index]
-            rem = st.rem_best[layer]
-            if st.dag:
-                rem = max(st.rem_best[i] for i in job.ready_layers)
+            rem = remaining_of(job, st.rem_best, not st.dag)
             release = job.release
             if st.chain:
                 # Only the previous layer's output may move, and where it ran is fixed now.
@@ -243,7 +239,7 @@ class Terastal(Scheduler):
             else:
                 src, move = None, 0.0
             entry = (release + st.prio[layer], job.id, job, layer, st, rem * slack,
-                     job.deadline + _EPS, release + st.vd_off[layer] + _EPS, src, move)  # fmt: skip
+                     job.deadline, release + st.vd_off[layer] + _EPS, src, move)  # fmt: skip
             entries[job] = entry
             fresh.append(entry)
         order = []
@@ -276,7 +272,7 @@ class Terastal(Scheduler):
         masks = self._mask
         accs = range(len(free))
         for _, jid, job, layer, st, drop_rem, deadline, vde, src, move in order:
-            if may_drop and now + drop_rem > deadline:
+            if may_drop and is_hopeless(now, drop_rem, deadline):
                 out.append((job,))
                 continue
             if not left:

@@ -1,0 +1,221 @@
+"""The on-disk cache of plans and cost tables, shared by every process of a user.
+
+Entries live under :func:`cache_dir` (``$TERASTAL_CACHE_DIR``, else ``$XDG_CACHE_HOME/terastal``,
+else ``~/.cache/terastal``), one file per content key (:func:`~terastal.experiment.cache_key`,
+which hashes the content of every input and the package version)::
+
+    <dir>/plan/<digest>.json      a plan, in the JSON form of ``terastal plan --out``
+    <dir>/tables/<digest>.npz     cost tables, float64 arrays (no pickle)
+
+Writers write a temporary file in the entry's directory and rename it over the entry, so a
+reader sees either no entry or a whole one, and concurrent writers of one key (which write the
+same content) simply replace each other. A file that cannot be read back (truncated, edited,
+from another format) counts as a miss: the artefact is rebuilt and the entry rewritten. The
+cache is best effort: a directory that cannot be written leaves runs uncached, never failed.
+``TERASTAL_NO_CACHE=1`` (the commands' ``--no-cache``) bypasses it; ``terastal cache clear``
+empties it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from terastal.experiment.cache import MEMORY, CaseCache, MemoryCache
+
+__all__ = [
+    "ENV_DIR",
+    "ENV_OFF",
+    "DiskCache",
+    "TieredCache",
+    "cache_dir",
+    "default_cache",
+    "disabled",
+]
+
+ENV_DIR = "TERASTAL_CACHE_DIR"
+ENV_OFF = "TERASTAL_NO_CACHE"
+_TABLE_FIELDS = ("latency_s", "energy_j", "out_bytes", "var_latency_s", "var_energy_j")
+
+
+def cache_dir() -> Path:
+    """Where entries are kept: ``$TERASTAL_CACHE_DIR``, else the user's XDG cache directory."""
+    given = os.environ.get(ENV_DIR)
+    if given:
+        return Path(given).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "terastal"
+
+
+def disabled() -> bool:
+    """Whether ``TERASTAL_NO_CACHE`` turns the on-disk cache off (any value but ``""``/``0``)."""
+    return os.environ.get(ENV_OFF, "").strip() not in ("", "0")
+
+
+def _plan_bytes(plan: Any) -> bytes:
+    from terastal.planner.serialize import plan_to_dict
+
+    return (json.dumps(plan_to_dict(plan), allow_nan=False) + "\n").encode("utf-8")
+
+
+def _plan_from(data: bytes) -> Any:
+    from terastal.planner.serialize import load_json_text
+
+    return load_json_text(data.decode("utf-8"))
+
+
+def _tables_bytes(tables: dict) -> bytes:
+    import numpy as np
+
+    arrays = {"tasks": np.array(list(tables), dtype=str)}
+    for i, t in enumerate(tables.values()):
+        for f in _TABLE_FIELDS:
+            arrays[f"{i}.{f}"] = getattr(t, f)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _tables_from(data: bytes) -> dict:
+    import numpy as np
+
+    from terastal.cost.tables import TaskCostTable
+
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        names = [str(t) for t in z["tasks"]]
+        return {
+            name: TaskCostTable(name, *(np.array(z[f"{i}.{f}"]) for f in _TABLE_FIELDS))
+            for i, name in enumerate(names)
+        }
+
+
+# kind -> (file suffix, encode, decode). Other kinds (load figures) stay in memory.
+_FORMATS = {
+    "plan": (".json", _plan_bytes, _plan_from),
+    "tables": (".npz", _tables_bytes, _tables_from),
+}
+
+
+class DiskCache:
+    """A :class:`~terastal.experiment.CaseCache` of files under ``root`` (plans and tables).
+
+    Parameters
+    ----------
+    root : path
+        The cache directory (created on the first write).
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path | None:
+        """The file of ``key``, or ``None`` for a kind that is not kept on disk."""
+        kind, _, digest = key.partition(":")
+        fmt = _FORMATS.get(kind)
+        if fmt is None or not digest.isalnum():
+            return None
+        return self.root / kind / f"{digest}{fmt[0]}"
+
+    def get(self, key: str) -> Any | None:
+        """The entry of ``key``; ``None`` when absent or unreadable (it is then rebuilt)."""
+        p = self.path(key)
+        if p is None:
+            return None
+        try:
+            data = p.read_bytes()
+        except OSError:
+            return None
+        try:
+            return _FORMATS[key.partition(":")[0]][2](data)
+        except Exception:  # a damaged entry is a miss, never an error
+            return None
+
+    def put(self, key: str, value: Any) -> None:
+        """Write the entry of ``key`` atomically (temporary file, then a rename)."""
+        p = self.path(key)
+        if p is None:
+            return
+        data = _FORMATS[key.partition(":")[0]][1](value)
+        tmp = None
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, p)
+        except OSError:  # read-only or full disk: the run goes on uncached
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+
+    def entries(self) -> list[Path]:
+        """Every entry file (temporary files of writers in progress excluded)."""
+        out: list[Path] = []
+        for kind, (suffix, _, _) in sorted(_FORMATS.items()):
+            d = self.root / kind
+            if d.is_dir():
+                out.extend(sorted(p for p in d.glob(f"*{suffix}") if not p.name.startswith(".")))
+        return out
+
+    def info(self) -> dict[str, Any]:
+        """The directory, and entries and bytes per kind."""
+        kinds: dict[str, dict[str, int]] = {k: {"entries": 0, "bytes": 0} for k in _FORMATS}
+        for p in self.entries():
+            agg = kinds[p.parent.name]
+            agg["entries"] += 1
+            with contextlib.suppress(OSError):  # removed meanwhile by a clear
+                agg["bytes"] += p.stat().st_size
+        return {"dir": str(self.root), "kinds": kinds}
+
+    def clear(self) -> int:
+        """Remove every entry and left-over temporary file; the number of entries removed."""
+        removed = 0
+        for kind in _FORMATS:
+            d = self.root / kind
+            if not d.is_dir():
+                continue
+            for p in d.iterdir():
+                if p.is_file():
+                    p.unlink(missing_ok=True)
+                    removed += not p.name.startswith(".")
+        return removed
+
+
+class TieredCache:
+    """The process's memory cache in front of a :class:`DiskCache`.
+
+    A disk hit is kept in memory too, so the runs of a process share one object.
+    """
+
+    def __init__(self, memory: MemoryCache, disk: DiskCache) -> None:
+        self.memory = memory
+        self.disk = disk
+
+    def get(self, key: str) -> Any | None:
+        """From memory, else from disk."""
+        value = self.memory.get(key)
+        if value is None:
+            value = self.disk.get(key)
+            if value is not None:
+                self.memory.put(key, value)
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        """Into memory and onto disk."""
+        self.memory.put(key, value)
+        self.disk.put(key, value)
+
+
+def default_cache() -> CaseCache:
+    """The cache a run uses when given none: memory, plus the disk unless it is turned off.
+
+    Read from the environment on every call, so ``--no-cache`` (which sets
+    ``TERASTAL_NO_CACHE``) and ``TERASTAL_CACHE_DIR`` also reach worker processes.
+    """
+    if disabled():
+        return MEMORY
+    return TieredCache(MEMORY, DiskCache(cache_dir()))

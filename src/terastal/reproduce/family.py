@@ -1,0 +1,132 @@
+"""The configurations ``terastal reproduce`` runs, by label: the baseline family, DREAM,
+Terastal and its ablations.
+
+Every list policy (``fcfs``, ``edf``, ``rm``, ``lst``, ``heft``) takes two levers, the
+mapping and the drop rule (:mod:`terastal.schedulers._hopeless`). A baseline's label is the
+policy followed by the levers that differ from the policy's own defaults::
+
+    edf                 preferred mapping, never drops (the paper's EDF)
+    edf-ef              earliest-finish mapping
+    edf-deadline        drops ready jobs past their deadline
+    edf-ef-hopeless     earliest finish + drops provably hopeless jobs
+    heft                HEFT's own earliest-finish mapping
+    heft-pref-hopeless  preferred mapping + hopeless drops
+
+:func:`config` turns any label into ``(registered scheduler, options)`` and
+:func:`baseline_label` builds the label of a configuration, so the two directions cannot
+disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from terastal.errors import InputError
+
+POLICIES = ("fcfs", "edf", "rm", "lst", "heft")
+MAPPINGS = ("preferred", "earliest_finish")
+DROPS = ("never", "deadline", "hopeless")
+_MAP_TAG = {"preferred": "pref", "earliest_finish": "ef"}
+_TAG_MAP = {v: k for k, v in _MAP_TAG.items()}
+
+#: Labels that are not list-policy baselines: DREAM, Terastal and its ablations.
+OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
+    # DREAM as the paper protocol ran it, and with its tuned defaults (docs/design.md, "DREAM").
+    "dream": ("dream", {"preset": "paper"}),
+    "dream-tuned": ("dream", {}),
+    "terastal": ("terastal", {}),
+    "terastal-novariants": ("terastal", {"variants": False}),
+    "terastal-nobudgets": ("terastal", {"budgets": False}),
+    "terastal-nodrops": ("terastal", {"drops": False}),
+}
+
+#: The paper's protocol: the baselines as the paper ran them.
+PAPER_BASELINES = ("fcfs", "edf", "dream")
+
+#: What each of Terastal's mechanisms adds, cumulatively, starting from plain EDF.
+LADDER: tuple[tuple[str, str], ...] = (
+    ("edf", "EDF (preferred core, no drops)"),
+    ("edf-deadline", "+ drops at the deadline"),
+    ("edf-ef-deadline", "+ earliest-finish mapping"),
+    ("edf-ef-hopeless", "+ hopeless drops"),
+    ("terastal-novariants", "+ plan (virtual budgets, home cores)"),
+    ("terastal", "+ layer variants (Terastal)"),
+)
+
+
+def _default_mapping(policy: str) -> str:
+    return "earliest_finish" if policy == "heft" else "preferred"
+
+
+def baseline_label(policy: str, mapping: str | None = None, drop: str = "never") -> str:
+    """The label of ``policy`` with ``mapping`` (default: the policy's own) and ``drop``."""
+    if policy not in POLICIES or drop not in DROPS:
+        raise InputError(f"no baseline {policy!r} with drop {drop!r}", field="schedulers")
+    mapping = mapping or _default_mapping(policy)
+    parts = [policy]
+    if mapping != _default_mapping(policy):
+        parts.append(_MAP_TAG[mapping])
+    if drop != "never":
+        parts.append(drop)
+    return "-".join(parts)
+
+
+def config(label: str) -> tuple[str, dict[str, Any]]:
+    """``(registered scheduler, options)`` of a label; unknown labels are an InputError."""
+    if label in OTHERS:
+        name, opts = OTHERS[label]
+        return name, dict(opts)
+    policy, *tags = label.split("-")
+    opts: dict[str, Any] = {}
+    if policy in POLICIES and len(tags) <= 2:
+        mapping, drop = _default_mapping(policy), "never"
+        if tags and tags[0] in _TAG_MAP:
+            mapping = _TAG_MAP[tags.pop(0)]
+        if tags and tags[0] in DROPS[1:]:
+            drop = tags.pop(0)
+        if not tags and baseline_label(policy, mapping, drop) == label:
+            if mapping != _default_mapping(policy):
+                opts["mapping"] = mapping
+            if drop != "never":
+                opts["drop"] = drop
+            return policy, opts
+    raise InputError(
+        f"unknown scheduler label {label!r} (a baseline is POLICY[-ef|-pref][-deadline|-hopeless]"
+        f" with POLICY in {', '.join(POLICIES)}; others: {', '.join(OTHERS)})",
+        field="schedulers",
+    )
+
+
+def full_family() -> tuple[str, ...]:
+    """Every policy x mapping x drop rule (30 baselines)."""
+    return tuple(baseline_label(p, m, d) for p in POLICIES for m in MAPPINGS for d in DROPS)
+
+
+def default_family() -> tuple[str, ...]:
+    """The 13 baselines run by default.
+
+    fcfs and edf with every lever (the paper's baselines and the ladder's rungs) except
+    earliest finish without drops, and rm, lst and heft with their strongest levers
+    (earliest finish, hopeless drops). Earliest finish without drops scans an unbounded
+    backlog at every call under overload (quadratic in simulated time) and is dominated by
+    the same mapping with drops; it stays in the full family (30 configurations).
+    """
+    out = [
+        baseline_label(p, m, d)
+        for p in ("fcfs", "edf")
+        for m in MAPPINGS
+        for d in DROPS
+        if (m, d) != ("earliest_finish", "never")
+    ]
+    out += [baseline_label(p, "earliest_finish", "hopeless") for p in ("rm", "lst", "heft")]
+    return tuple(out)
+
+
+def labels(full: bool = False) -> tuple[str, ...]:
+    """Labels ``terastal reproduce`` runs: the baselines, DREAM, Terastal and its ablations."""
+    return (*(full_family() if full else default_family()), *OTHERS)
+
+
+def is_baseline(label: str) -> bool:
+    """Whether ``label`` is a baseline (anything but Terastal and its ablations)."""
+    return config(label)[0] != "terastal"

@@ -1,0 +1,152 @@
+"""The drop rules every policy shares, and the one provable "hopeless" test behind them.
+
+A job is *hopeless* at time ``now`` when even its fastest remaining path cannot end by its
+deadline: ``now + best remaining time > deadline``. The best remaining time of a layer is
+the longest path, from that layer to the job's end, of the fastest option of every layer
+(the lowest latency over accelerators, or the layer's variant where the policy may run it),
+ignoring transfers and contention. It is optimistic, so a hopeless job is one that no
+schedule could still finish in time: dropping it only frees cores for jobs that can.
+
+Drop rules (option ``drop`` of the list schedulers; Terastal always uses ``hopeless``):
+
+``never``
+    Keep every job (late work runs to completion unless the late policy drops it).
+``deadline``
+    Drop a ready job once its deadline has passed: the hopeless test with no remaining work.
+``hopeless``
+    Drop a ready job as soon as the hopeless test holds.
+
+Drops need the late policy to allow them (:attr:`SimView.may_drop`); jobs are tested at
+scheduling points, when they have a ready layer (a job with a layer in flight is tested
+again once that layer completes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from heapq import heappop, heappush
+
+from terastal.model.contract import SimView
+from terastal.model.job import Job
+
+DROP_RULES = ("never", "deadline", "hopeless")
+#: Tolerance of the test: a job whose best case ends exactly at its deadline is kept.
+EPS = 1e-12
+
+
+def is_hopeless(now: float, remaining_s: float, deadline_s: float) -> bool:
+    """Whether a job with best-case ``remaining_s`` left cannot end by ``deadline_s``."""
+    return now + remaining_s > deadline_s + EPS
+
+
+def fastest_s(costs, variant_bits: Sequence[int] | None = None) -> list[float]:
+    """Per layer, its fastest option: the lowest latency of the original or, where
+    ``variant_bits[layer]`` is nonzero and the layer has one, of its variant."""
+    lat, var_lat = costs.lat, costs.var_lat
+    best = []
+    for i in range(costs.num_layers):
+        b = min(lat[i])
+        if variant_bits is not None and variant_bits[i] and var_lat[i] is not None:
+            b = min(b, min(var_lat[i]))
+        best.append(b)
+    return best
+
+
+def best_remaining(costs, variant_bits: Sequence[int] | None = None) -> list[float]:
+    """Per layer, the best-case time from its start to the job's end.
+
+    Parameters
+    ----------
+    costs : TaskCosts
+        The task's cost tuples.
+    variant_bits : sequence of int, optional
+        Per layer, nonzero where the policy may run the layer's variant (then the faster of
+        the original and the variant counts). None: originals only.
+
+    Returns
+    -------
+    list of float
+        ``rem[i]`` = fastest option of layer ``i`` plus the longest best-case path of its
+        successors (for a chain, the suffix sum of the fastest latencies).
+    """
+    best = fastest_s(costs, variant_bits)
+    n = costs.num_layers
+    rem = [0.0] * n
+    for i in range(n - 1, -1, -1):
+        tail = max((rem[s] for s in costs.succs[i]), default=0.0)
+        rem[i] = best[i] + tail
+    return rem
+
+
+def remaining_of(job: Job, rem: Sequence[float], chain: bool) -> float:
+    """Best-case remaining time of a ready job: ``rem`` at its ready layer(s)."""
+    if chain:
+        return rem[job.next_layer]
+    return max(rem[i] for i in job.ready_layers)
+
+
+class DropQueue:
+    """Ready jobs ordered by when a drop rule starts to hold, kept up to date incrementally.
+
+    ``due(view)`` returns the ready jobs the rule drops now. The jobs sit in one heap keyed by
+    ``deadline - remaining`` (the latest start that keeps them feasible) and are updated from
+    :attr:`SimView.ready_changes`, so a call costs O((changes + drops) log n) rather than a
+    scan of every ready job; stale entries (jobs that left the ready set or whose ready
+    layers changed) are skipped when they surface. The heap only orders the candidates: the
+    decision is :func:`is_hopeless` itself.
+
+    Parameters
+    ----------
+    rule : {"deadline", "hopeless"}
+        The drop rule.
+    """
+
+    def __init__(self, rule: str) -> None:
+        if rule not in DROP_RULES[1:]:
+            raise ValueError(f"no drop queue for rule {rule!r}")
+        self.rule = rule
+        self._rem: list[list[float] | None] = []
+        self._chain: list[bool] = []
+        self._heap: list[tuple] = []
+        self._entry: dict[Job, tuple] = {}
+
+    def reset(self, view: SimView) -> None:
+        """Per task, the best remaining times (none under the ``deadline`` rule)."""
+        hopeless = self.rule == "hopeless"
+        self._rem = [best_remaining(c) if hopeless else None for c in view.costs]
+        self._chain = [c.is_chain for c in view.costs]
+        self._heap, self._entry = [], {}
+
+    def due(self, view: SimView) -> list[Job]:
+        """The ready jobs to drop now, most urgent first."""
+        ready = view.ready_jobs
+        heap, entries = self._heap, self._entry
+        rems, chains = self._rem, self._chain
+        for job in view.ready_changes:
+            if job not in ready:
+                continue
+            ti = job.task_index
+            key = job.next_layer if chains[ti] else job.ready_layers
+            old = entries.get(job)
+            if old is not None and old[3] == key:
+                continue
+            rem = rems[ti]
+            r = 0.0 if rem is None else remaining_of(job, rem, chains[ti])
+            entry = entries[job] = (job.deadline - r, job.id, job, key, r)
+            heappush(heap, entry)
+        now = view.now
+        out = []
+        while heap:
+            entry = heap[0]
+            job = entry[2]
+            if entries.get(job) is not entry or job not in ready:
+                heappop(heap)  # stale, or the job has no ready layer: it returns as a change
+                if entries.get(job) is entry:
+                    del entries[job]
+                continue
+            if not is_hopeless(now, entry[4], job.deadline):
+                break
+            heappop(heap)
+            del entries[job]
+            out.append(job)
+        return out

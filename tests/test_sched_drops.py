@@ -1,0 +1,129 @@
+"""Drop rules of the list schedulers and the shared hopeless test."""
+
+import pytest
+
+from terastal.model import Scenario, Task
+from terastal.schedulers import make_scheduler
+from terastal.schedulers._hopeless import (
+    DropQueue,
+    best_remaining,
+    is_hopeless,
+    remaining_of,
+)
+from terastal.sim import check_invariants, simulate
+from terastal.sim.synthetic import make_tables, random_case, tiny_model, tiny_platform
+from terastal.testing.conformance import check_scheduler
+
+MS = 1e-3
+POLICIES = ("fcfs", "edf", "rm", "lst", "heft")
+
+
+def case(specs, latency, num_acc=1):
+    tasks = tuple(Task(name, tiny_model(name, n), **kw) for name, n, kw in specs)
+    lat = {k: [[x * MS for x in row] for row in v] for k, v in latency.items()}
+    return Scenario("s", tasks), tiny_platform(num_acc, 1e9), make_tables(tasks, lat)
+
+
+def outcome(c, name, late="scheduler", **options):
+    r = simulate(*c, make_scheduler(name, **options), duration_s=10 * MS, late=late)
+    check_invariants(r)
+    return {j.task.name: j.status for j in r.jobs}
+
+
+def test_hopeless_drops_a_job_that_cannot_make_it_and_deadline_waits_for_the_deadline():
+    # One core. b (deadline 6) runs 0-5; then a (4 ms left, deadline 7) cannot end by 7.
+    spec = [
+        ("a", 1, {"fps": 100, "deadline_s": 7 * MS}),
+        ("b", 1, {"fps": 100, "deadline_s": 6 * MS}),
+    ]
+    c = case(spec, {"a": [[4]], "b": [[5]]})
+    assert outcome(c, "edf") == {"a": "late", "b": "in_time"}
+    assert outcome(c, "edf", drop="deadline") == {"a": "late", "b": "in_time"}
+    assert outcome(c, "edf", drop="hopeless") == {"a": "dropped", "b": "in_time"}
+    # Drops need the late policy's consent.
+    assert outcome(c, "edf", late="keep", drop="hopeless") == {"a": "late", "b": "in_time"}
+
+
+def test_deadline_rule_drops_a_ready_job_already_past_its_deadline():
+    spec = [
+        ("a", 1, {"fps": 100, "deadline_s": 4.5 * MS}),
+        ("b", 1, {"fps": 100, "deadline_s": 4 * MS}),
+    ]
+    c = case(spec, {"a": [[1]], "b": [[5]]})
+    assert outcome(c, "edf") == {"a": "late", "b": "late"}
+    assert outcome(c, "edf", drop="deadline") == {"a": "dropped", "b": "late"}
+
+
+def test_best_remaining_is_the_suffix_of_fastest_latencies_on_a_chain():
+    sc, platform, tables = random_case(3)
+    from terastal.sim.costs import build_task_costs
+
+    for costs in build_task_costs(sc, platform, tables):
+        rem = best_remaining(costs)
+        if costs.is_chain:
+            assert rem == pytest.approx(list(costs.rem_min[:-1]), rel=1e-12)
+        # every layer's best remaining covers its own fastest latency and its successors'
+        for i, succ in enumerate(costs.succs):
+            for s in succ:
+                assert rem[i] >= rem[s] + min(costs.lat[i]) - 1e-15
+
+
+class _Brute:
+    """Wraps a DropQueue and checks every answer against a scan of all ready jobs."""
+
+    name = "brute"
+
+    def __init__(self, rule):
+        self.q = DropQueue(rule)
+        self.rule = rule
+        self.calls = self.drops = 0
+
+    def reset(self, view):
+        self.q.reset(view)
+        self.rem = [best_remaining(c) for c in view.costs]
+
+    def decide(self, view):
+        due = self.q.due(view)
+        expect = []
+        for job in view.ready_jobs:
+            r = 0.0
+            if self.rule == "hopeless":
+                r = remaining_of(job, self.rem[job.task_index], job.costs.is_chain)
+            if is_hopeless(view.now, r, job.deadline):
+                expect.append(job)
+        assert set(due) == set(expect)
+        self.calls += 1
+        self.drops += len(due)
+        out = [(j,) for j in due]
+        idle = list(view.idle_flags)
+        for job in sorted(view.ready_jobs, key=lambda j: (j.deadline, j.id)):
+            if job in due:
+                continue
+            acc = job.costs.preferred[job.next_layer]
+            if idle[acc]:
+                idle[acc] = False
+                out.append((job, job.next_layer, acc, False))
+        return out
+
+
+@pytest.mark.parametrize("rule", ["deadline", "hopeless"])
+@pytest.mark.parametrize("seed", range(4))
+def test_drop_queue_matches_a_scan_of_every_ready_job(rule, seed):
+    sched = _Brute(rule)
+    sc, platform, tables = random_case(seed, load=1.8)
+    simulate(sc, platform, tables, sched, duration_s=0.5, seed=seed, late="scheduler")
+    assert sched.calls > 10 and sched.drops > 0
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_every_policy_takes_every_lever_and_conforms(name):
+    other = "earliest_finish" if name != "heft" else "preferred"
+    check_scheduler(lambda: make_scheduler(name, mapping=other, drop="hopeless"))
+    check_scheduler(lambda: make_scheduler(name, drop="deadline"))
+
+
+def test_bad_drop_rule_is_rejected():
+    from terastal.errors import InputError
+
+    with pytest.raises(InputError, match="option drop: must be one of"):
+        make_scheduler("edf", drop="sometimes")
