@@ -1,8 +1,9 @@
 """The CLI's one vocabulary: flags that mean the same thing, with the same default, everywhere.
 
-``--out/-o`` is always the output; ``--option/-O KEY=VALUE`` a scheduler option; ``--plan FILE``
-a plan from ``terastal plan``; ``--cost-model`` defaults to ``analytical``; ``--seed``,
-``--seeds``, ``--duration-ms`` and ``--late`` mean what they mean in ``terastal simulate``;
+``--scenario/-s`` and ``--platform/-p`` name the case; ``--out/-o`` is always the output;
+``--option/-O KEY=VALUE`` a scheduler option; ``--plan FILE`` a plan from ``terastal plan``;
+``--cost-model`` defaults to ``analytical``; ``--seed``, ``--seeds``, ``--duration-ms``,
+``--late`` and ``--compat`` mean what they mean in ``terastal simulate``;
 ``--max-jobs`` raises the work guard's ceiling (:func:`terastal.experiment.check_work`).
 """
 
@@ -24,7 +25,33 @@ COST_MODEL_HELP = (
 )
 
 CostModelOpt = Annotated[str, typer.Option("--cost-model", help=COST_MODEL_HELP)]
-DurationOpt = Annotated[float, typer.Option("--duration-ms", help="Release horizon in ms.")]
+ScenarioOpt = Annotated[
+    str,
+    typer.Option("--scenario", "-s", help="Bundled scenario (e.g. VR_gaming) or a YAML / .m file."),
+]
+PlatformOpt = Annotated[
+    str,
+    typer.Option(
+        "--platform",
+        "-p",
+        help="Bundled platform HW/DATAFLOW (e.g. Dual_4K/WS_OS) or a YAML / .m:dataflow file.",
+    ),
+]
+DurationOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--duration-ms",
+        help="Release horizon in ms (default 1000; under --compat xrbench, XRBench's 700).",
+    ),
+]
+CompatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--compat",
+        help="xrbench: XRBench-MAESTRO's engine, policy and scores on its own inputs; "
+        "there --cost-model analytical (the default) means XRBench's own cost table.",
+    ),
+]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of jitter and cascades.")]
 SeedsOpt = Annotated[str, typer.Option("--seeds", help="Seeds, e.g. 0-4 or 0,3.")]
 LateOpt = Annotated[str, typer.Option("--late", help="Late work: keep, drop or scheduler.")]

@@ -14,6 +14,8 @@ from terastal.commands._vocab import (
     DurationOpt,
     MaxJobsOpt,
     NoCacheOpt,
+    PlatformOpt,
+    ScenarioOpt,
     SeedOpt,
     apply_no_cache,
     console,
@@ -74,8 +76,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("bound")
     def bound_cmd(
-        scenario: Annotated[str, typer.Option("--scenario", help="Bundled name or YAML path.")],
-        platform: Annotated[str, typer.Option("--platform", help="Bundled name or YAML path.")],
+        scenario: ScenarioOpt,
+        platform: PlatformOpt,
         out: Annotated[
             Path, typer.Option("--out", "-o", help="Write bound.json (and jobs.csv) here.")
         ],

@@ -9,6 +9,9 @@ plan source (``"auto"``, a plan file, or none), the late policy, seed, horizon a
     outcome = run(RunSpec("VR_gaming", "Dual_4K/WS_OS", "terastal", seed=0, duration_s=0.5))
     outcome.metrics["mean_miss_rate"]
 
+A spec with ``compat="xrbench"`` runs XRBench-MAESTRO's compatibility profile instead of
+terastal's engine (:mod:`terastal.experiment.compat`); everything else is the same call.
+
 Tables and plans are cached by the content of their inputs (:mod:`terastal.experiment.cache`),
 so the seeds and schedulers of one case share one plan and one set of tables, in memory and on
 disk across processes (:mod:`terastal.experiment.diskcache`; ``TERASTAL_NO_CACHE=1`` bypasses
@@ -27,6 +30,12 @@ from terastal.experiment.cache import (
 )
 from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, cost_model_key, prepare
 from terastal.experiment.compare import check_specs, compare
+from terastal.experiment.compat import (
+    COMPAT_PROFILES,
+    check_profile,
+    default_duration_s,
+    profile_scheduler,
+)
 from terastal.experiment.diskcache import DiskCache, TieredCache, cache_dir, default_cache
 from terastal.experiment.plans import check_plan, load_plan_file
 from terastal.experiment.run import (
@@ -37,11 +46,13 @@ from terastal.experiment.run import (
     make_policy,
     plan_source,
     run,
+    write_outcome,
 )
 from terastal.experiment.work import check_max_jobs, check_work, estimate_spec
 
 __all__ = [
     "AUTO",
+    "COMPAT_PROFILES",
     "MEMORY",
     "Case",
     "CaseCache",
@@ -57,6 +68,7 @@ __all__ = [
     "cache_key",
     "check_max_jobs",
     "check_plan",
+    "check_profile",
     "check_spec",
     "check_specs",
     "check_work",
@@ -64,11 +76,14 @@ __all__ = [
     "compare",
     "cost_model_key",
     "default_cache",
+    "default_duration_s",
     "estimate_spec",
     "fingerprint",
     "load_plan_file",
     "make_policy",
     "plan_source",
     "prepare",
+    "profile_scheduler",
     "run",
+    "write_outcome",
 ]

@@ -7,6 +7,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from terastal.errors import InputError
@@ -15,7 +16,15 @@ from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, prepa
 from terastal.experiment.work import check_max_jobs, check_work
 from terastal.model.work import MAX_JOBS
 
-__all__ = ["Policy", "RunOutcome", "RunSpec", "check_spec", "make_policy", "run"]
+__all__ = [
+    "Policy",
+    "RunOutcome",
+    "RunSpec",
+    "check_spec",
+    "make_policy",
+    "run",
+    "write_outcome",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,11 @@ class RunSpec:
     max_jobs : float
         The work guard's ceiling on the jobs of the run (the dispatch ceiling follows); a run
         estimated above it is refused before it starts (:func:`check_work`).
+    compat : str, optional
+        A compatibility profile (``"xrbench"``): the run is the profile's, on its own engine
+        and policy (:mod:`terastal.experiment.compat`); ``scheduler`` is then only a label,
+        ``duration_s`` the profile's horizon, and options, plan, late policy and load scale
+        must keep their defaults. ``None``: terastal's engine.
     """
 
     scenario: Any
@@ -68,6 +82,7 @@ class RunSpec:
     label: str | None = None
     planner: PlannerOptions = field(default_factory=PlannerOptions)
     max_jobs: float = MAX_JOBS
+    compat: str | None = None
 
     @property
     def case(self) -> Case:
@@ -89,18 +104,26 @@ class Policy(NamedTuple):
 class RunOutcome(NamedTuple):
     """What a run produced: the engine's result, its metrics and the offered load.
 
-    ``load`` is ``None`` unless asked for (see :func:`run`).
+    ``load`` is ``None`` unless asked for (see :func:`run`) and under a compatibility
+    profile. ``files`` are the run's output files beyond those of every run (``metrics.json``,
+    ``jobs.csv``, ``trace.json``), as ``{name: text}``: XRBench's ``schedule.csv`` and
+    ``summary.csv`` under ``compat="xrbench"``, none otherwise (see :func:`write_outcome`).
     """
 
     result: Any
     metrics: dict
     load: dict | None
+    files: Mapping[str, str] = MappingProxyType({})
 
 
 def check_spec(spec: RunSpec) -> None:
     """Raise :class:`InputError` (naming the flag) for a spec no run can use."""
     from terastal.sim import LATE_POLICIES
 
+    if spec.compat is not None:
+        from terastal.experiment.compat import check_compat
+
+        check_compat(spec)
     d = spec.duration_s
     if not (isinstance(d, int | float) and math.isfinite(d) and d > 0):
         got = f"{d * 1e3:g} ms" if isinstance(d, int | float) else repr(d)
@@ -186,6 +209,10 @@ def run(
     from terastal.sim import simulate
 
     check_spec(spec)
+    if spec.compat is not None:  # the profile's own engine, policy and scores
+        from terastal.experiment.compat import run_profile
+
+        return run_profile(spec)
     prepared = prepared if prepared is not None else prepare(spec.case, cache)
     check_work(spec, prepared)
     policy = make_policy(spec, prepared)
@@ -199,3 +226,19 @@ def run(
         metrics["scheduler"] = spec.label
     load = prepared.load(policy.plan) if with_load else None
     return RunOutcome(result, metrics, load)
+
+
+def write_outcome(out_dir: str | os.PathLike[str], outcome: RunOutcome, *, trace: bool = True):
+    """Write a run's files into ``out_dir`` (atomically; what ``terastal simulate --out`` does).
+
+    ``metrics.json``, ``jobs.csv`` and (if ``trace``) ``trace.json`` of terastal's engine
+    (:func:`terastal.metrics.write_run`), or ``metrics.json`` and the profile's files of a
+    compatibility profile; plus ``outcome.files``. Outputs of an earlier run in the same
+    directory that this one does not write are removed.
+    """
+    from terastal.metrics import write_run
+
+    files = dict(outcome.files)
+    if outcome.metrics.get("profile") is not None:
+        return write_run(out_dir, None, outcome.metrics, extra_files=files)
+    return write_run(out_dir, outcome.result, outcome.metrics, trace=trace, extra_files=files)

@@ -16,7 +16,7 @@ from terastal.metrics.trace import trace_events
 from terastal.sim.result import SimResult
 
 #: What ``write_run`` writes; a rerun without the trace removes an earlier trace.json.
-RUN_FILES = ("metrics.json", "jobs.csv", "trace.json")
+RUN_FILES = ("metrics.json", "jobs.csv", "trace.json", "schedule.csv", "summary.csv")
 
 JOB_COLUMNS = (
     "job",
@@ -129,10 +129,23 @@ def _remove_stale(out: Path, owned: Iterable[str], written: set[str]) -> None:
 
 
 def write_run(
-    out_dir: str | os.PathLike[str], result: SimResult, metrics: dict, *, trace: bool = True
+    out_dir: str | os.PathLike[str],
+    result: SimResult | None,
+    metrics: dict,
+    *,
+    trace: bool = True,
+    extra_files: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write ``metrics.json``, ``jobs.csv`` and (if ``trace``) ``trace.json`` into ``out_dir``."""
-    files = {"metrics.json": to_json(metrics), "jobs.csv": jobs_csv(result)}
-    if trace:
-        files["trace.json"] = json.dumps(trace_events(result), separators=(",", ":")) + "\n"
+    """Write ``metrics.json``, ``jobs.csv`` and (if ``trace``) ``trace.json`` into ``out_dir``.
+
+    ``result`` ``None`` (a run of another engine, such as a compatibility profile) writes no
+    ``jobs.csv`` nor ``trace.json``; ``extra_files`` (``{name: text}``) are written beside.
+    Outputs of an earlier run (:data:`RUN_FILES`) not written now are removed.
+    """
+    files = {"metrics.json": to_json(metrics)}
+    if result is not None:
+        files["jobs.csv"] = jobs_csv(result)
+        if trace:
+            files["trace.json"] = json.dumps(trace_events(result), separators=(",", ":")) + "\n"
+    files.update(extra_files or {})
     return write_atomic(out_dir, files, owned=RUN_FILES)

@@ -290,7 +290,7 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
     root = r.root
     keys = r.entries(root, None, REQUIRED + OPTIONAL)
     if "compat" in keys:  # a compatibility profile validates its own grid
-        from terastal.xrbench.compat import parse_compat_grid
+        from terastal.sweep.compat import parse_compat_grid
 
         return parse_compat_grid(r, file, keys)
     for key in REQUIRED:

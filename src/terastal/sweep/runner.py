@@ -42,7 +42,8 @@ def point_spec(
 
     Relative scenario, platform and plan paths are resolved against ``base_dir`` (default:
     the working directory); a point without a ``plan`` runs without one. ``max_jobs`` is the
-    work guard's ceiling (``sweep --max-jobs``).
+    work guard's ceiling (``sweep --max-jobs``). A point of a ``compat:`` grid gives a spec of
+    that compatibility profile (``duration_ms`` is its horizon).
     """
     from terastal.experiment import RunSpec
 
@@ -59,6 +60,7 @@ def point_spec(
         duration_s=float(point["duration_ms"]) / 1e3,
         load_scale=float(point.get("load_scale", 1.0)),
         max_jobs=max_jobs,
+        compat=point.get("compat") or None,
     )
 
 
@@ -118,19 +120,14 @@ def run_point(
     """
     t0 = time.perf_counter()
     try:
-        if point.get("compat"):  # a compatibility profile: its own engine (terastal.xrbench)
-            from terastal.xrbench.compat import sweep_metrics
-
-            metrics, load = sweep_metrics(point, base_dir), {}
-        else:
-            _, metrics, load = simulate_point(point, base_dir, max_jobs)
+        outcome = simulate_point(point, base_dir, max_jobs)
     except Exception as exc:
         row = error_row(point, exc, grid)
     else:
         row = {**point, "status": "ok", "error": None, "grid": grid, "host": socket.gethostname()}
         row["finished_at"] = _now()
-        row.update(load)
-        row.update(flatten_metrics(metrics))
+        row.update(outcome.load or {})
+        row.update(flatten_metrics(outcome.metrics))
     row["point_wall_s"] = time.perf_counter() - t0
     return row
 
