@@ -21,7 +21,8 @@ from terastal.model.work import DISPATCHES_PER_JOB, MAX_JOBS
 
 COST_MODEL_HELP = (
     "Cost backend: analytical, analytical:mode=xrbench, table:path=FILE.csv, zigzag, "
-    "or module:attr of another package."
+    "or module:attr of another package. Under --compat xrbench (and in xrbench-check) "
+    "analytical means XRBench's own per-model cost table."
 )
 
 CostModelOpt = Annotated[str, typer.Option("--cost-model", help=COST_MODEL_HELP)]
@@ -41,7 +42,8 @@ DurationOpt = Annotated[
     float | None,
     typer.Option(
         "--duration-ms",
-        help="Release horizon in ms (default 1000; under --compat xrbench, XRBench's 700).",
+        help="Release horizon in ms (default 1000; bound: 100; under --compat xrbench: "
+        "XRBench's 700).",
     ),
 ]
 CompatOpt = Annotated[
@@ -63,6 +65,7 @@ PlanOpt = Annotated[
         "platform); default: plan automatically for schedulers that need a plan.",
     ),
 ]
+WorkersOpt = Annotated[int, typer.Option("--workers", help="Worker processes (0: one per core).")]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar.")]
 MaxJobsOpt = Annotated[
     float,

@@ -23,6 +23,9 @@ from terastal.commands._vocab import (
 from terastal.errors import InputError
 from terastal.model.work import MAX_JOBS
 
+#: ``--duration-ms`` of ``terastal bound`` when none is given (an exact bound, not a run).
+BOUND_DURATION_MS = 100.0
+
 
 def load_bound_case(
     scenario: str,
@@ -81,7 +84,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[
             Path, typer.Option("--out", "-o", help="Write bound.json (and jobs.csv) here.")
         ],
-        duration_ms: DurationOpt = 100.0,
+        duration_ms: DurationOpt = None,
         seed: SeedOpt = 0,
         time_limit: Annotated[
             float, typer.Option("--time-limit", help="Solver time limit in seconds.")
@@ -107,6 +110,8 @@ def register(app: typer.Typer) -> None:
         from terastal.bound.report import solution_metrics
         from terastal.metrics import jobs_csv, to_json, write_atomic
 
+        if duration_ms is None:  # the exact bound's work grows fast with the horizon
+            duration_ms = BOUND_DURATION_MS
         _positive_finite(duration_ms, "--duration-ms")
         _positive_finite(time_limit, "--time-limit")
         at_least(seed, 0, "--seed")

@@ -18,6 +18,7 @@ from terastal.commands._vocab import (
     LateOpt,
     MaxJobsOpt,
     NoCacheOpt,
+    WorkersOpt,
     apply_no_cache,
 )
 from terastal.commands._vocab import console as make_console
@@ -61,7 +62,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 0,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the --random mixes.")] = 0,
-        workers: Annotated[int, typer.Option("--workers", help="Processes (0: CPU count).")] = 0,
+        workers: WorkersOpt = 0,
         cost_model: Annotated[
             str | None,
             typer.Option(

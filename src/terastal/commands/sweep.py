@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from terastal.commands._args import output_dir
-from terastal.commands._vocab import MaxJobsOpt, NoCacheOpt, ProgressOpt, apply_no_cache
+from terastal.commands._vocab import (
+    MaxJobsOpt,
+    NoCacheOpt,
+    ProgressOpt,
+    WorkersOpt,
+    apply_no_cache,
+)
 from terastal.errors import InputError, Interrupted
 from terastal.model.work import MAX_JOBS
 
@@ -26,13 +32,7 @@ def register(app: typer.Typer) -> None:
                 "--scheduler-address", help="Existing Dask scheduler, e.g. tcp://host:8786."
             ),
         ] = None,
-        workers: Annotated[
-            int | None,
-            typer.Option(
-                "--workers",
-                help="Worker processes of the embedded cluster (default: one per core).",
-            ),
-        ] = None,
+        workers: WorkersOpt = 0,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Validate and count points; run nothing.")
         ] = False,
@@ -46,8 +46,8 @@ def register(app: typer.Typer) -> None:
         from terastal.sweep.checks import check_grid_work
         from terastal.sweep.lock import sweep_lock
 
-        if workers is not None and workers < 1:
-            raise InputError(f"--workers must be >= 1, got {workers}")
+        if workers < 0:
+            raise InputError(f"--workers must be >= 0, got {workers}")
         output_dir(out)
         g = load_grid(grid)
         check_grid_work(g, max_jobs)
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         try:
             with sweep_lock(out):
                 s = run_sweep(
-                    g, out, scheduler_address=scheduler_address, workers=workers,
+                    g, out, scheduler_address=scheduler_address, workers=workers or None,
                     progress=progress, max_jobs=max_jobs,
                 )  # fmt: skip
         except (Interrupted, KeyboardInterrupt) as exc:

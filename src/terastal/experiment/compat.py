@@ -24,6 +24,7 @@ __all__ = [
     "COMPAT_PROFILES",
     "check_compat",
     "default_duration_s",
+    "profile_cost_model",
     "profile_scheduler",
     "run_profile",
     "summarize_profile",
@@ -76,13 +77,16 @@ def check_compat(spec) -> None:
         raise InputError(f"does not apply under --compat {spec.compat}", field="load_scale")
 
 
-def _cost_source(spec) -> str:
+def profile_cost_model(cost_model: Any) -> Any:
+    """The cost source of an XRBench-profile run for a spec's ``cost_model``.
+
+    The profile's default is XRBench's own per-model table (``"xrbench"``); the default spec
+    of every command (``"analytical"``) therefore means that table here. Any other spec
+    (``"analytical:mode=xrbench"``, ``"table:path=..."``) is used as given.
+    """
     from terastal.xrbench.costs import TABLE_SOURCE
 
-    # The profile's default cost source is XRBench's own table; the default spec of every
-    # command ("analytical") therefore means "the profile's default" here.
-    cost = spec.cost_model
-    return TABLE_SOURCE if cost in (None, "", "analytical") else cost
+    return TABLE_SOURCE if cost_model in (None, "", "analytical") else cost_model
 
 
 def _name(value: Any) -> Any:
@@ -108,7 +112,7 @@ def run_profile(spec):
         _name(spec.scenario),
         _name(spec.platform),
         seed=spec.seed,
-        cost_model=_cost_source(spec),
+        cost_model=profile_cost_model(spec.cost_model),
         horizon_ms=spec.duration_s * 1e3,
     )
     metrics = to_metrics(run)
