@@ -119,7 +119,12 @@ def register(app: typer.Typer) -> None:
         seed: SeedOpt = 0,
         out: Annotated[
             Path | None,
-            typer.Option("--out", "-o", help="Write metrics.json, jobs.csv, trace.json here."),
+            typer.Option(
+                "--out",
+                "-o",
+                help="Write metrics.json, jobs.csv, trace.json here (--compat xrbench: "
+                "metrics.json, schedule.csv, summary.csv).",
+            ),
         ] = None,
         late: LateOpt = "scheduler",
         option: option_flag("Scheduler option KEY=VALUE (repeatable).") = None,
