@@ -266,3 +266,19 @@ def test_compat_run_over_a_default_run_removes_its_files(tmp_path):
     assert (tmp_path / "schedule.csv").exists()
     assert main(["simulate", *base, "--duration-ms", "50", "--no-progress"]) == 0
     assert not (tmp_path / "schedule.csv").exists() and (tmp_path / "jobs.csv").exists()
+
+
+def test_compat_run_is_the_same_from_every_entry_point(tmp_path):
+    from terastal.experiment import RunSpec, run
+
+    case = ["-s", "VR_gaming_50p", "-p", "Dual_4K/WS_OS", "--compat", "xrbench", "--no-progress"]
+    assert main(["simulate", *case, "--seed", "42", "-o", str(tmp_path / "s")]) == 0
+    assert main(["compare", *case, "--seeds", "42", "-o", str(tmp_path / "c")]) == 0
+    simulated = json.loads((tmp_path / "s" / "metrics.json").read_text())
+    compared = json.loads(
+        (tmp_path / "c" / "runs" / "xrbench_latency_greedy-seed42.json").read_text()
+    )
+    spec = RunSpec("VR_gaming_50p", "Dual_4K/WS_OS", compat="xrbench", seed=42, duration_s=0.7)
+    row = run_point(parse_grid(COMPAT_GRID, "grid.yaml").points()[1])
+    assert simulated == compared == run(spec).metrics
+    assert row["xrbench_score"] == simulated["xrbench_score"]
