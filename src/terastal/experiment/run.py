@@ -64,8 +64,9 @@ class RunSpec:
     compat : str, optional
         A compatibility profile (``"xrbench"``): the run is the profile's, on its own engine
         and policy (:mod:`terastal.experiment.compat`); ``scheduler`` is then only a label,
-        ``duration_s`` the profile's horizon, and options, plan, late policy and load scale
-        must keep their defaults. ``None``: terastal's engine.
+        ``duration_s`` the profile's horizon (XRBench's own is 0.7 s, not this field's 1 s
+        default: ``default_duration_s("xrbench")``, as the commands use), and options,
+        plan, late policy and load scale must keep their defaults. ``None``: terastal's engine.
     """
 
     scenario: Any
