@@ -110,3 +110,25 @@ def test_compare_with_bound_adds_a_row(tmp_path):
             run = json.loads((out / "runs" / f"{name}-seed{seed}.json").read_text())
             missed = sum(m["late"] + m["dropped"] for m in run["models"].values())
             assert bound["bounds"][seed]["missed_lower_bound"] <= missed
+
+
+def _nothing_found(bm, time_limit_s, *, workers, random_seed, label="misses"):
+    """A solve stopped by its time limit before any solution."""
+    return {"status": "UNKNOWN", "found": False, "lower_bound": 0, "missed": None,
+            "placements": [], "loss": None, "solver": None}  # fmt: skip
+
+
+@pytest.mark.parametrize("hint", [True, False])
+def test_bound_is_never_worse_than_the_online_schedules(case, monkeypatch, hint):
+    import terastal.bound.solve as solve
+    from terastal.bound.replay import missed_count
+
+    sc, pf, tb = case
+    monkeypatch.setattr(solve, "_solve_lexicographic", _nothing_found)
+    sol = solve.solve_bound(sc, pf, tb, 0.02, 3, time_limit_s=1, hint=hint, relax=False)
+    s = sol.summary
+    online = {n: missed_count(simulate(sc, pf, tb, make_scheduler(n), duration_s=0.02, seed=3))
+              for n in ("edf", "fcfs", "dream")}  # fmt: skip
+    assert s["missed_best"] is not None and s["released"] == len(sol.result.jobs)
+    assert s["missed_best"] <= min(online.values())
+    assert s["best_source"] == s["hint"]["scheduler"] and s["missed_best"] == s["hint"]["missed"]

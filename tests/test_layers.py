@@ -23,6 +23,14 @@ RULES = {
     "schedulers": ("terastal.sim", "terastal.experiment"),
     "sim": ("terastal.io", "terastal.planner", "terastal.schedulers", "terastal.experiment"),
     "metrics": ("terastal.experiment",),
+    # the XRBench profile's engine: reached through a spec's compat, never reaching up
+    "xrbench": (
+        "terastal.experiment",
+        "terastal.schedulers",
+        "terastal.sim",
+        "terastal.sweep",
+        "terastal.commands",
+    ),
 }
 
 

@@ -68,10 +68,10 @@ def test_bad_scenario_gives_error_rows_and_resume_runs_only_the_rest(tmp_path, c
     grid = write_grid(tmp_path, WITH_BAD)
     out = tmp_path / "results"
     args = ["sweep", str(grid), "--out", str(out), "--scheduler-address", cluster, "--no-progress"]
-    assert main(args) == 0
+    assert main(args) == 1  # any failed point fails the sweep
     captured = capsys.readouterr()
     assert "4 point(s): 0 already done, 2 ok, 2 error(s)" in captured.out
-    assert "status = 'error'" in captured.err
+    assert "2 point(s) failed" in captured.err
     store = ResultStore(out)
     df = store.to_pandas().set_index("scenario")
     assert sorted(df["status"]) == ["error", "error", "ok", "ok"]
@@ -80,7 +80,7 @@ def test_bad_scenario_gives_error_rows_and_resume_runs_only_the_rest(tmp_path, c
 
     # An interrupted sweep: one finished point lost; the rerun does it and retries the errors.
     next(p for p in store.files() if p.stem in set(df.loc["mixed.yaml", "point_id"])).unlink()
-    assert main(args) == 0
+    assert main(args) == 1
     assert "4 point(s): 1 already done, 1 ok, 2 error(s)" in capsys.readouterr().out
     assert len(store.files()) == 4 and len(store.done()) == 2
 

@@ -228,5 +228,57 @@ def test_sweep_store_and_report_of_compat_points(tmp_path):
         store.write_row(run_point(p))
     assert len(store.done()) == 2
     build_report(tmp_path / "r", tmp_path / "report.html", trace=False)
+    build_report(tmp_path / "r", tmp_path / "report.html", trace=True)
     html = (tmp_path / "report.html").read_text()
     assert "xrbench_latency_greedy" in html
+    assert "could not re-simulate" not in html and 'id="schedule-link"' in html
+    schedule = (tmp_path / "report.schedule.csv").read_text()
+    assert schedule.startswith("AcceleratorID,Model Name,")
+
+
+def test_compat_is_a_field_of_the_run_spec():
+    from terastal.experiment import RunSpec, compare, run
+
+    spec = RunSpec("VR_gaming", "Dual_4K/WS_OS", compat="xrbench", duration_s=0.7)
+    outcome = run(spec)
+    assert outcome.metrics["xrbench_score"] == pytest.approx(62.121647, abs=1e-5)
+    assert outcome.files["schedule.csv"] == (REF / f"schedule__{CASE}.csv").read_text()
+    assert outcome.files["summary.csv"] == (REF / f"summary__{CASE}.csv").read_text()
+    summary = compare({"p": spec}, [0, 1])
+    assert summary["profile"] == "xrbench" and set(summary["xrbench_score"]) == {"0", "1"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"options": {"block": 4}}, "--option"), ({"late": "drop"}, "--late")],
+)
+def test_compat_spec_refuses_what_the_profile_does_not_use(change, field):
+    from terastal.experiment import RunSpec, run
+
+    with pytest.raises(InputError) as info:
+        run(RunSpec("VR_gaming", "Dual_4K/WS_OS", compat="xrbench", **change))
+    assert info.value.field == field
+
+
+def test_compat_run_over_a_default_run_removes_its_files(tmp_path):
+    base = ["--scenario", "VR_gaming", "--platform", "Dual_4K/WS_OS", "--out", str(tmp_path)]
+    assert main(["simulate", *base, "--compat", "xrbench"]) == 0
+    assert (tmp_path / "schedule.csv").exists()
+    assert main(["simulate", *base, "--duration-ms", "50", "--no-progress"]) == 0
+    assert not (tmp_path / "schedule.csv").exists() and (tmp_path / "jobs.csv").exists()
+
+
+def test_compat_run_is_the_same_from_every_entry_point(tmp_path):
+    from terastal.experiment import RunSpec, run
+
+    case = ["-s", "VR_gaming_50p", "-p", "Dual_4K/WS_OS", "--compat", "xrbench", "--no-progress"]
+    assert main(["simulate", *case, "--seed", "42", "-o", str(tmp_path / "s")]) == 0
+    assert main(["compare", *case, "--seeds", "42", "-o", str(tmp_path / "c")]) == 0
+    simulated = json.loads((tmp_path / "s" / "metrics.json").read_text())
+    compared = json.loads(
+        (tmp_path / "c" / "runs" / "xrbench_latency_greedy-seed42.json").read_text()
+    )
+    spec = RunSpec("VR_gaming_50p", "Dual_4K/WS_OS", compat="xrbench", seed=42, duration_s=0.7)
+    row = run_point(parse_grid(COMPAT_GRID, "grid.yaml").points()[1])
+    assert simulated == compared == run(spec).metrics
+    assert row["xrbench_score"] == simulated["xrbench_score"]

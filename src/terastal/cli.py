@@ -8,14 +8,16 @@ command runs (or ``--help`` lists it): the command ``xrbench-check`` lives in
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
+import signal
 import sys
 
 import typer
 from typer.core import TyperGroup
 
-from terastal.errors import TerastalError
+from terastal.errors import Interrupted, TerastalError
 
 
 def _modules() -> dict[str, str]:
@@ -81,22 +83,76 @@ def _root() -> None:
     """Soft real-time scheduling of multi-DNN workloads on heterogeneous accelerators."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; user errors print one line and exit with status 2."""
+@contextlib.contextmanager
+def signals_as_interrupts():
+    """While active, SIGINT and SIGTERM raise :class:`~terastal.errors.Interrupted`.
+
+    One exception for both signals lets every command clean up the same way (cancel workers,
+    keep finished points, write nothing final) and the CLI exit with 130 or 143. Yields the
+    signals received: a handler that happens to run inside a finalizer cannot raise (Python
+    reports the exception as unraisable and goes on), so the CLI checks this record too.
+    """
+    received: list[int] = []
+
+    def handler(signum, frame):
+        received.append(signum)
+        raise Interrupted(signum)
+
+    def unraisable(info) -> None:  # the swallowed interrupt: no "Exception ignored" traceback
+        if not isinstance(info.exc_value, Interrupted):
+            default_unraisable(info)
+
+    default_unraisable = sys.unraisablehook
+    sys.unraisablehook = unraisable
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, handler)
+        except ValueError:  # not the main thread: leave signals alone
+            break
     try:
-        rv = app(args=argv, standalone_mode=False)
+        yield received
+    finally:
+        sys.unraisablehook = default_unraisable
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user errors print one line and exit with status 2.
+
+    SIGINT and SIGTERM print one line and exit with 130 and 143.
+    """
+    try:
+        with signals_as_interrupts() as received:
+            rv = app(args=argv, standalone_mode=False)
+        if received:  # the interrupt was swallowed on the way (see signals_as_interrupts)
+            raise Interrupted(received[0], "the command finished before it could stop")
     except TerastalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:
+        print(f"interrupted ({exc.name}){': ' + exc.note if exc.note else ''}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     except typer.Exit as exc:
         return exc.exit_code
-    except typer.Abort:
+    except typer.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            print("interrupted", file=sys.stderr)
+            return 130
         print("aborted", file=sys.stderr)
         return 1
     except Exception as exc:
         # Usage errors (bad option, missing argument) carry their own message and exit code.
-        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
-            exc.show()
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            cmd = getattr(getattr(exc, "ctx", None), "command_path", None)
+            hint = f" (see {cmd} --help)" if cmd else ""
+            message = exc.format_message()
+            if message:  # empty after no_args_is_help printed the help
+                print(f"error: {message}{hint}", file=sys.stderr)
             return exc.exit_code
         raise
     # Without standalone mode, click returns typer.Exit's code instead of raising it.

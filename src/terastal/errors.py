@@ -53,3 +53,20 @@ class InputError(TerastalError):
 
 class ContractError(TerastalError):
     """A scheduler returned a decision that violates the scheduler contract."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived; the CLI stops and exits with status ``128 + signum``.
+
+    A ``BaseException`` so that no ``except Exception`` (a failing point, a lost warm start)
+    swallows it.
+    """
+
+    def __init__(self, signum: int, note: str = "") -> None:
+        import signal
+
+        self.note = note  # what was kept, e.g. "12 point(s) stored in out/; rerun to resume"
+        self.signum = int(signum)
+        self.exit_code = 128 + self.signum
+        self.name = signal.Signals(self.signum).name
+        super().__init__(self.name)

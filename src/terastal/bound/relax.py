@@ -33,6 +33,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
+from terastal.bound import interruptible
 from terastal.bound.grouping import make_blocks
 from terastal.bound.model import VariantSpec, task_data
 from terastal.bound.trace import Trace
@@ -290,7 +291,7 @@ def window_bound(
                 keys.add(key)
         left = time_limit_s - (time.perf_counter() - t_start)
         solver.parameters.max_time_in_seconds = max(0.5, left)
-        status = solver.solve(cp)
+        status = interruptible.solve(solver, cp, "relaxation")
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         ip_bound = max(ip_bound, math.ceil(solver.best_objective_bound - 1e-6))

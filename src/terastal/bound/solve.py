@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from terastal.bound import interruptible
 from terastal.bound.model import LOSS_SCALE, BoundModel, VariantSpec
 from terastal.bound.replay import Placement, missed_count, replay
 from terastal.bound.trace import Trace, build_trace
@@ -210,7 +211,7 @@ def solve_bound(
         gm = BoundModel(trace, costs, platform, safe=True, variants=specs, group_layers=k,
                         unit_s=unit_s, cuts=False)  # fmt: skip
         warm = _solve_lexicographic(
-            gm, 0.2 * time_limit_s, workers=workers, random_seed=random_seed
+            gm, 0.2 * time_limit_s, workers=workers, random_seed=random_seed, label="warm start"
         )
         if warm["found"]:
             runs[f"grouped (K={k})"] = replay(trace, costs, platform, warm["placements"], unit_s)
@@ -256,13 +257,27 @@ def solve_bound(
         safe = BoundModel(trace, costs, platform, safe=True, **kw)
         hint_from_solver(safe, out["solver"], bm)
         left = max(budget - timing["solve_s"], 0.1 * time_limit_s)
-        rep = _solve_lexicographic(safe, left, **params)
+        rep = _solve_lexicographic(safe, left, **params, label="repair")
         timing["repair_s"] = time.perf_counter() - t0
         if rep["found"]:
             again = replay(trace, costs, platform, rep["placements"], unit_s)
             repaired = {"status": rep["status"], "missed": missed_count(again)}
             if missed_count(again) < best:
                 result, best = again, missed_count(again)
+    best_source = "solver" if result is not None else None
+    if result is None and not runs:
+        # Nothing found in time and no warm start ran: the online schedules still bound it.
+        runs, errors = _online_runs(
+            scenario, platform, tables, duration_s, seed, plan, hint_schedulers
+        )
+        hint_errors.update(errors)
+        if runs:
+            name = min(runs, key=lambda k: (missed_count(runs[k]), k))
+            hinted = (name, missed_count(runs[name]))
+    if hinted is not None and (best is None or hinted[1] < best):
+        # The warm start is a real schedule on this trace: the bound is never worse than it
+        # (a short time limit can stop the solver before it gets back there).
+        result, best, best_source = runs[hinted[0]], hinted[1], hinted[0]
     lower = out["lower_bound"] if exact else 0
     source = "model" if exact else None
     if relaxation is not None and relaxation["lower_bound"] > lower:
@@ -278,6 +293,7 @@ def solve_bound(
         "unit_s": unit_s,
         "workers": workers,
         "missed_best": best,
+        "best_source": best_source,
         "released": len(result.jobs) if result is not None else None,
         "missed_lower_bound": lower,
         "optimal": best is not None and best == lower,
@@ -297,7 +313,9 @@ def solve_bound(
     return BoundSolution(summary, result, trace)
 
 
-def _solve_lexicographic(bm: BoundModel, time_limit_s: float, *, workers: int, random_seed: int):
+def _solve_lexicographic(
+    bm: BoundModel, time_limit_s: float, *, workers: int, random_seed: int, label: str = "misses"
+):
     """Minimize missed jobs, then (variants, time left) accuracy loss at that many misses.
 
     The second phase gets what is left of the limit, at most half of it.
@@ -311,7 +329,7 @@ def _solve_lexicographic(bm: BoundModel, time_limit_s: float, *, workers: int, r
     # Core-based search on the miss literals proves bounds far faster than LP branching here.
     solver.parameters.optimize_with_core = True
     t0 = time.perf_counter()
-    status = solver.solve(bm.cp)
+    status = interruptible.solve(solver, bm.cp, label)
     used = time.perf_counter() - t0
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     out = {
@@ -332,7 +350,7 @@ def _solve_lexicographic(bm: BoundModel, time_limit_s: float, *, workers: int, r
         bm.cp.minimize(bm.loss)
         solver.parameters.max_time_in_seconds = float(min(left, 0.5 * time_limit_s))
         solver.parameters.optimize_with_core = False
-        status2 = solver.solve(bm.cp)
+        status2 = interruptible.solve(solver, bm.cp, "accuracy")
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             out["placements"] = extract(bm, solver)
             out["loss"] = solver.objective_value / LOSS_SCALE

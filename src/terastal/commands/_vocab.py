@@ -1,8 +1,10 @@
 """The CLI's one vocabulary: flags that mean the same thing, with the same default, everywhere.
 
-``--out/-o`` is always the output; ``--option/-O KEY=VALUE`` a scheduler option; ``--plan FILE``
-a plan from ``terastal plan``; ``--cost-model`` defaults to ``analytical``; ``--seed``,
-``--seeds``, ``--duration-ms`` and ``--late`` mean what they mean in ``terastal simulate``.
+``--scenario/-s`` and ``--platform/-p`` name the case; ``--out/-o`` is always the output;
+``--option/-O KEY=VALUE`` a scheduler option; ``--plan FILE`` a plan from ``terastal plan``;
+``--cost-model`` defaults to ``analytical``; ``--seed``, ``--seeds``, ``--duration-ms``,
+``--late`` and ``--compat`` mean what they mean in ``terastal simulate``;
+``--max-jobs`` raises the work guard's ceiling (:func:`terastal.experiment.check_work`).
 """
 
 from __future__ import annotations
@@ -15,14 +17,43 @@ import typer
 from typer.core import TyperCommand
 
 from terastal.errors import InputError
+from terastal.model.work import DISPATCHES_PER_JOB, MAX_JOBS
 
 COST_MODEL_HELP = (
     "Cost backend: analytical, analytical:mode=xrbench, table:path=FILE.csv, zigzag, "
-    "or module:attr of another package."
+    "or module:attr of another package. Under --compat xrbench (and in xrbench-check) "
+    "analytical means XRBench's own per-model cost table."
 )
 
 CostModelOpt = Annotated[str, typer.Option("--cost-model", help=COST_MODEL_HELP)]
-DurationOpt = Annotated[float, typer.Option("--duration-ms", help="Release horizon in ms.")]
+ScenarioOpt = Annotated[
+    str,
+    typer.Option("--scenario", "-s", help="Bundled scenario (e.g. VR_gaming) or a YAML / .m file."),
+]
+PlatformOpt = Annotated[
+    str,
+    typer.Option(
+        "--platform",
+        "-p",
+        help="Bundled platform HW/DATAFLOW (e.g. Dual_4K/WS_OS) or a YAML / .m:dataflow file.",
+    ),
+]
+DurationOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--duration-ms",
+        help="Release horizon in ms (default 1000; bound: 100; under --compat xrbench: "
+        "XRBench's 700).",
+    ),
+]
+CompatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--compat",
+        help="xrbench: XRBench-MAESTRO's engine, policy and scores on its own inputs; "
+        "there --cost-model analytical (the default) means XRBench's own cost table.",
+    ),
+]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of jitter and cascades.")]
 SeedsOpt = Annotated[str, typer.Option("--seeds", help="Seeds, e.g. 0-4 or 0,3.")]
 LateOpt = Annotated[str, typer.Option("--late", help="Late work: keep, drop or scheduler.")]
@@ -34,7 +65,16 @@ PlanOpt = Annotated[
         "platform); default: plan automatically for schedulers that need a plan.",
     ),
 ]
+WorkersOpt = Annotated[int, typer.Option("--workers", help="Worker processes (0: one per core).")]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar.")]
+MaxJobsOpt = Annotated[
+    float,
+    typer.Option(
+        "--max-jobs",
+        help=f"Refuse runs estimated above this many jobs (default {MAX_JOBS:.0e}; the "
+        f"dispatch ceiling is {DISPATCHES_PER_JOB}x this).",
+    ),
+]
 NoCacheOpt = Annotated[
     bool,
     typer.Option(
@@ -65,8 +105,11 @@ def parse_options(items: list[str]) -> dict[str, Any]:
     """``["mapping=earliest_finish", "block=4"]`` -> ``{"mapping": "earliest_finish", "block": 4}``.
 
     Values are read as YAML scalars, so numbers and booleans get their types; the scheduler
-    then checks each against its declared type and range.
+    then checks each against its declared type and range. ``1e3`` is a number, as in scenario
+    and grid files (YAML 1.1 alone would read it as a string).
     """
+    import re
+
     import yaml
 
     out: dict[str, Any] = {}
@@ -75,10 +118,17 @@ def parse_options(items: list[str]) -> dict[str, Any]:
         if not sep or not key.strip():
             raise InputError(f"scheduler option must be KEY=VALUE, got {item!r}", field="--option")
         try:
-            out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+            parsed = yaml.safe_load(value) if value.strip() else ""
         except yaml.YAMLError:
-            out[key.strip()] = value
+            parsed = value
+        if isinstance(parsed, str) and re.fullmatch(_EXPONENT, parsed.strip()):
+            parsed = float(parsed)
+        out[key.strip()] = parsed
     return out
+
+
+#: A number in exponent form without a dot (``1e3``, ``-2E-4``), which YAML 1.1 reads as text.
+_EXPONENT = r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+"
 
 
 def parse_seeds(spec: str) -> list[int]:

@@ -7,22 +7,46 @@ from typing import Annotated
 
 import typer
 
+from terastal.commands._args import at_least, output_dir
+from terastal.commands._args import positive_finite as _positive_finite
 from terastal.commands._vocab import (
     CostModelOpt,
     DurationOpt,
+    MaxJobsOpt,
     NoCacheOpt,
+    PlatformOpt,
+    ScenarioOpt,
     SeedOpt,
     apply_no_cache,
     console,
 )
 from terastal.errors import InputError
+from terastal.model.work import MAX_JOBS
+
+#: ``--duration-ms`` of ``terastal bound`` when none is given (an exact bound, not a run).
+BOUND_DURATION_MS = 100.0
 
 
-def load_bound_case(scenario: str, platform: str, plan_path: Path | None, cost_model: str):
-    """Scenario, platform, cost tables (with the plan's variant shapes) and the plan."""
-    from terastal.experiment import Case, prepare
+def load_bound_case(
+    scenario: str,
+    platform: str,
+    plan_path: Path | None,
+    cost_model: str,
+    duration_s: float,
+    max_jobs: float = MAX_JOBS,
+):
+    """Scenario, platform, cost tables (with the plan's variant shapes) and the plan.
 
-    prepared = prepare(Case(scenario, platform, cost_model))
+    The trace the bound solves is a run of the simulator: the work guard applies to it.
+    """
+    from terastal.experiment import RunSpec, check_spec, check_work, prepare
+
+    spec = RunSpec(
+        scenario, platform, cost_model=cost_model, duration_s=duration_s, max_jobs=max_jobs
+    )
+    check_spec(spec)
+    prepared = prepare(spec.case)
+    check_work(spec, prepared)
     plan = prepared.plan(str(plan_path)) if plan_path is not None else None
     return prepared.scenario, prepared.platform, prepared.tables(plan), plan
 
@@ -55,12 +79,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("bound")
     def bound_cmd(
-        scenario: Annotated[str, typer.Option("--scenario", help="Bundled name or YAML path.")],
-        platform: Annotated[str, typer.Option("--platform", help="Bundled name or YAML path.")],
+        scenario: ScenarioOpt,
+        platform: PlatformOpt,
         out: Annotated[
             Path, typer.Option("--out", "-o", help="Write bound.json (and jobs.csv) here.")
         ],
-        duration_ms: DurationOpt = 100.0,
+        duration_ms: DurationOpt = None,
         seed: SeedOpt = 0,
         time_limit: Annotated[
             float, typer.Option("--time-limit", help="Solver time limit in seconds.")
@@ -77,6 +101,7 @@ def register(app: typer.Typer) -> None:
         hint: Annotated[
             bool, typer.Option("--hint/--no-hint", help="Warm-start from online schedulers.")
         ] = True,
+        max_jobs: MaxJobsOpt = MAX_JOBS,
         no_cache: NoCacheOpt = False,
     ) -> None:
         """Fewest deadline misses any schedule can achieve on the simulator's trace."""
@@ -85,15 +110,19 @@ def register(app: typer.Typer) -> None:
         from terastal.bound.report import solution_metrics
         from terastal.metrics import jobs_csv, to_json, write_atomic
 
-        if not duration_ms > 0:
-            raise InputError(f"--duration-ms must be > 0, got {duration_ms}")
-        if not time_limit > 0:
-            raise InputError(f"--time-limit must be > 0, got {time_limit}")
+        if duration_ms is None:  # the exact bound's work grows fast with the horizon
+            duration_ms = BOUND_DURATION_MS
+        _positive_finite(duration_ms, "--duration-ms")
+        _positive_finite(time_limit, "--time-limit")
+        at_least(seed, 0, "--seed")
+        output_dir(out)
         if group_layers < 1:
             raise InputError(f"--group-layers must be >= 1, got {group_layers}")
         if workers < 1:
             raise InputError(f"--workers must be >= 1, got {workers}")
-        sc, pf, tables, the_plan = load_bound_case(scenario, platform, plan, cost_model)
+        sc, pf, tables, the_plan = load_bound_case(
+            scenario, platform, plan, cost_model, duration_ms / 1e3, max_jobs
+        )
         solution = solve_bound(
             sc, pf, tables, duration_ms / 1e3, seed, plan=the_plan, time_limit_s=time_limit,
             group_layers=group_layers, workers=workers, hint=hint,
@@ -107,6 +136,7 @@ def register(app: typer.Typer) -> None:
         files = {"bound.json": to_json(summary)}
         if solution.result is not None:
             files["jobs.csv"] = jobs_csv(solution.result)
-        write_atomic(out, files)
+        # Written only once the solve has finished: an interrupt leaves nothing behind.
+        write_atomic(out, files, owned=("bound.json", "jobs.csv"))
         print_bound(summary)
         typer.echo(f"wrote {out}")

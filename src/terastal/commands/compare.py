@@ -7,13 +7,18 @@ from typing import Annotated, Any
 
 import typer
 
+from terastal.commands._args import output_dir, positive_finite
 from terastal.commands._vocab import (
+    CompatOpt,
     CostModelOpt,
     DurationOpt,
     LateOpt,
+    MaxJobsOpt,
     NoCacheOpt,
     PlanOpt,
+    PlatformOpt,
     ProgressOpt,
+    ScenarioOpt,
     SchedulerHelpCommand,
     SeedsOpt,
     apply_no_cache,
@@ -23,6 +28,7 @@ from terastal.commands._vocab import (
     parse_seeds,
 )
 from terastal.errors import InputError
+from terastal.model.work import MAX_JOBS
 
 
 def scheduler_options(names: list[str], items: list[str]) -> dict[str, dict[str, Any]]:
@@ -50,6 +56,9 @@ def scheduler_options(names: list[str], items: list[str]) -> dict[str, dict[str,
 def print_summary(summary: dict) -> None:
     """Print one row per scheduler: miss rates (mean and per model), energy, score."""
     from rich.table import Table
+
+    if summary.get("profile") is not None:
+        return print_profile_summary(summary)
 
     def f(x, fmt):
         return "-" if x is None else format(x, fmt)
@@ -83,17 +92,30 @@ def print_summary(summary: dict) -> None:
     console().print(table)
 
 
+def print_profile_summary(summary: dict) -> None:
+    """Print a compatibility profile's comparison: XRBench's score per seed, and the mean."""
+    from rich.table import Table
+
+    table = Table(title=f"XRBench profile: {summary['scenario']} / {summary['platform']}")
+    table.add_column("seed", justify="right")
+    table.add_column("score", justify="right")
+    for seed, score in summary["xrbench_score"].items():
+        table.add_row(seed, f"{score:.4f}")
+    table.add_row("mean", f"{summary['xrbench_score_mean']:.4f}")
+    console().print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
 
     @app.command("compare", cls=SchedulerHelpCommand)
     def compare_cmd(
-        scenario: Annotated[str, typer.Option("--scenario", help="Bundled name or YAML path.")],
-        platform: Annotated[str, typer.Option("--platform", help="Bundled name or YAML path.")],
+        scenario: ScenarioOpt,
+        platform: PlatformOpt,
         schedulers: Annotated[
             str, typer.Option("--schedulers", help="Comma-separated scheduler names.")
         ] = "fcfs,edf,dream",
-        duration_ms: DurationOpt = 1000.0,
+        duration_ms: DurationOpt = None,
         seeds: SeedsOpt = "0",
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="Write summary.json and runs/ here.")
@@ -109,29 +131,23 @@ def register(app: typer.Typer) -> None:
         bound_time_limit: Annotated[
             float, typer.Option("--bound-time-limit", help="Bound solver limit per seed (s).")
         ] = 60.0,
-        compat: Annotated[
-            str | None,
-            typer.Option("--compat", help="xrbench: XRBench-MAESTRO's engine, policy, scores."),
-        ] = None,
+        max_jobs: MaxJobsOpt = MAX_JOBS,
+        compat: CompatOpt = None,
         no_cache: NoCacheOpt = False,
     ) -> None:
         """Run several schedulers on identical arrivals and print a comparison table."""
+        output_dir(out)  # a file in the way fails now, not after every run
         apply_no_cache(no_cache)
-        if compat is not None:  # a compatibility profile has its own engine and policy
-            from terastal.xrbench.compat import check_profile, compare_compat
-
-            check_profile(compat)
-            compare_compat(
-                scenario, platform, seeds=parse_seeds(seeds), cost_model=cost_model, out=out
-            )
-            return
         from terastal.experiment import check_specs, compare
         from terastal.metrics import to_json, write_atomic
 
+        positive_finite(bound_time_limit, "--bound-time-limit")
+        if compat is not None and with_bound:
+            raise InputError("does not apply under --compat", field="--with-bound")
         specs = _specs(scenario, platform, schedulers, option or [], plan, cost_model, late,
-                       duration_ms)  # fmt: skip
+                       duration_ms, max_jobs, compat)  # fmt: skip
         seed_list = parse_seeds(seeds)
-        check_specs(specs)  # bad options and plans fail before any simulation runs
+        check_specs(specs)  # runs too big, bad options and plans fail before any simulation
         runs: dict[str, str] = {}
 
         def save(label: str, seed: int, metrics: dict) -> None:
@@ -152,14 +168,30 @@ def register(app: typer.Typer) -> None:
             summary["schedulers"]["bound"] = _bound_row(specs, seed_list, bound_time_limit)
         print_summary(summary)
         if out is not None:
-            write_atomic(out, {"summary.json": to_json(summary), **runs})
+            # summary.json and runs/ are this command's: runs of an earlier compare go.
+            files = {"summary.json": to_json(summary), **runs}
+            write_atomic(out, files, owned=("summary.json", "runs"))
             typer.echo(f"wrote {out}")
 
 
-def _specs(scenario, platform, schedulers, option, plan, cost_model, late, duration_ms) -> dict:
-    """One run spec per scheduler of ``--schedulers`` (``--plan`` goes to those that use one)."""
-    from terastal.experiment import AUTO, RunSpec, check_spec
+def _specs(
+    scenario, platform, schedulers, option, plan, cost_model, late, duration_ms, max_jobs, compat
+) -> dict:
+    """One run spec per scheduler of ``--schedulers`` (``--plan`` goes to those that use one);
+    under ``--compat``, the one spec of the profile's own policy."""
+    from terastal.experiment import AUTO, RunSpec, check_spec, default_duration_s
+    from terastal.experiment import profile_scheduler as policy
     from terastal.schedulers import scheduler_info
+
+    duration_s = default_duration_s(compat) if duration_ms is None else duration_ms / 1e3
+    if compat is not None:
+        spec = RunSpec(
+            scenario, platform, policy(compat), parse_options(option),
+            plan=str(plan) if plan is not None else AUTO, cost_model=cost_model, late=late,
+            duration_s=duration_s, max_jobs=max_jobs, compat=compat,
+        )  # fmt: skip
+        check_spec(spec)
+        return {spec.scheduler: spec}
 
     names = [n.strip() for n in schedulers.split(",") if n.strip()]
     if not names:
@@ -173,7 +205,7 @@ def _specs(scenario, platform, schedulers, option, plan, cost_model, late, durat
         uses_plan = scheduler_info(n).needs_plan
         specs[n] = RunSpec(
             scenario, platform, n, opts[n], plan=source if uses_plan else None,
-            cost_model=cost_model, late=late, duration_s=duration_ms / 1e3,
+            cost_model=cost_model, late=late, duration_s=duration_s, max_jobs=max_jobs,
         )  # fmt: skip
         check_spec(specs[n])
     return specs

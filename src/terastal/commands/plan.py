@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._vocab import CostModelOpt, NoCacheOpt, apply_no_cache
+from terastal.commands._vocab import (
+    CostModelOpt,
+    NoCacheOpt,
+    PlatformOpt,
+    ScenarioOpt,
+    apply_no_cache,
+)
 from terastal.commands._vocab import console as make_console
 from terastal.errors import InputError
 
@@ -137,10 +143,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("plan")
     def plan(
-        scenario: Annotated[str, typer.Option("--scenario", "-s", help="Bundled name or file.")],
-        platform: Annotated[
-            str, typer.Option("--platform", "-p", help="Bundled HW/DATAFLOW or file.")
-        ],
+        scenario: ScenarioOpt,
+        platform: PlatformOpt,
         out: Annotated[Path, typer.Option("--out", "-o", help="Plan file to write (JSON).")],
         accuracy_loss: Annotated[
             float,

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from terastal.commands._vocab import CostModelOpt, PlatformOpt, ScenarioOpt
 from terastal.errors import InputError
 from terastal.model import Platform, Scenario
 
@@ -137,28 +138,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("profile")
     def profile(
-        scenario: Annotated[
-            str,
-            typer.Option(
-                "--scenario", "-s", help="Bundled scenario (e.g. VR_gaming) or .m/.yaml path."
-            ),
-        ],
-        platform: Annotated[
-            str,
-            typer.Option(
-                "--platform",
-                "-p",
-                help="Bundled platform HW/DATAFLOW (e.g. Dual_4K/WS_OS), .yaml path, "
-                "or hw.m:dataflow.m.",
-            ),
-        ],
+        scenario: ScenarioOpt,
+        platform: PlatformOpt,
         out: Annotated[
             Path | None,
             typer.Option("--out", "-o", help="Write per-layer costs to this CSV file."),
         ] = None,
-        cost_model: Annotated[
-            str, typer.Option("--cost-model", help="Cost backend name.")
-        ] = "analytical",
+        cost_model: CostModelOpt = "analytical",
         cost_table: Annotated[
             Path | None,
             typer.Option(
@@ -173,6 +159,8 @@ def register(app: typer.Typer) -> None:
 
         if out is not None and not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise InputError("output directory does not exist", file=str(out), field="--out")
+        if out is not None and out.is_dir():
+            raise InputError("is a directory; give a .csv file name", file=str(out), field="--out")
         scen = load_scenario(scenario)
         plat = load_platform(platform)
         result = profile_scenario(scen, plat, _cost_model(cost_model, cost_table))

@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     def report_cmd(
         results: Annotated[Path, typer.Argument(help="Results directory of a sweep.")],
-        out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path(
+        out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
             "report.html"
         ),
         trace: Annotated[

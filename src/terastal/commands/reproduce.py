@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -11,9 +12,18 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._vocab import COST_MODEL_HELP, LateOpt, NoCacheOpt, apply_no_cache
+from terastal.commands._args import at_least, output_dir
+from terastal.commands._vocab import (
+    COST_MODEL_HELP,
+    LateOpt,
+    MaxJobsOpt,
+    NoCacheOpt,
+    WorkersOpt,
+    apply_no_cache,
+)
 from terastal.commands._vocab import console as make_console
 from terastal.errors import InputError
+from terastal.model.work import MAX_JOBS
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +62,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 0,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the --random mixes.")] = 0,
-        workers: Annotated[int, typer.Option("--workers", help="Processes (0: CPU count).")] = 0,
+        workers: WorkersOpt = 0,
         cost_model: Annotated[
             str | None,
             typer.Option(
@@ -61,6 +71,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         late: LateOpt = "scheduler",
+        max_jobs: MaxJobsOpt = MAX_JOBS,
         no_cache: NoCacheOpt = False,
     ) -> None:
         """Run the suite x schedulers x seeds; write summary.json, runs.csv, plots, report.md."""
@@ -68,12 +79,19 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress
         from rich.table import Table
 
+        from terastal.experiment import check_max_jobs
         from terastal.reproduce import DEFAULT_SCHEDULERS, family, load_suite, run_suite
+        from terastal.reproduce.checkpoint import POINTS_DIR, Checkpoint
         from terastal.reproduce.random_mixes import random_suite
         from terastal.reproduce.report import report_md, write_plots
         from terastal.reproduce.summary import rows_csv, summarize
         from terastal.sim import LATE_POLICIES
 
+        at_least(workers, 0, "--workers")
+        at_least(random, 0, "--random")
+        at_least(seed, 0, "--seed")
+        check_max_jobs(max_jobs)
+        output_dir(out)  # before any point runs, not after the whole suite
         if late not in LATE_POLICIES:
             raise InputError(
                 f"must be one of {', '.join(LATE_POLICIES)}, got {late!r}", field="--late"
@@ -91,9 +109,11 @@ def register(app: typer.Typer) -> None:
                 bar.update(task, completed=done, total=total)
 
             spec = cost_model if cost_model is not None else st.cost_model
+            checkpoint = Checkpoint(out)  # finished points survive an interrupt
             rows = run_suite(
-                st, labels, workers=workers or None, late=late, progress=progress, cost_model=spec
-            )
+                st, labels, workers=workers or None, late=late, progress=progress,
+                cost_model=spec, checkpoint=checkpoint, max_jobs=max_jobs,
+            )  # fmt: skip
         summary = summarize(rows)
         summary["cost_model"] = spec or "analytical"
         summary["suite"] = st.name
@@ -106,6 +126,9 @@ def register(app: typer.Typer) -> None:
         tmp = Path(
             tempfile.mkdtemp(prefix=".reproduce-", dir=out.parent if out.parent.exists() else None)
         )
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # like mkdir, not mkdtemp's private 0700
         try:
             (tmp / "runs.csv").write_text(rows_csv(rows))
             (tmp / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
@@ -114,6 +137,10 @@ def register(app: typer.Typer) -> None:
             if spec:
                 title += f", cost model {spec}"
             (tmp / "report.md").write_text(report_md(rows, summary, plots, title))
+            # The new outputs replace the old as a whole; the points of this run move along.
+            checkpoint.prune()
+            if checkpoint.dir.is_dir():
+                checkpoint.dir.rename(tmp / POINTS_DIR)
             if out.exists():
                 shutil.rmtree(out)
             tmp.rename(out)

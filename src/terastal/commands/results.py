@@ -19,6 +19,11 @@ SELECT scheduler,
 FROM runs GROUP BY scheduler ORDER BY scheduler
 """
 
+ERRORS_QUERY = """
+SELECT point_id, scenario, platform, scheduler, seed, error
+FROM runs WHERE status = 'error' ORDER BY scenario, scheduler, seed
+"""
+
 
 def _cell(value) -> str:
     if value is None:
@@ -39,7 +44,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--query", "-q", help="DuckDB SQL over the view 'runs'."),
         ] = None,
-        limit: Annotated[int, typer.Option("--limit", help="Rows printed at most.")] = 200,
+        limit: Annotated[
+            int, typer.Option("--limit", min=1, help="Rows printed at most (>= 1).")
+        ] = 200,
     ) -> None:
         """Print a DuckDB query over the results (default: a per-scheduler summary)."""
         import duckdb
@@ -48,6 +55,9 @@ def register(app: typer.Typer) -> None:
         from terastal.sweep import ResultStore
 
         con = ResultStore(results).connect()
+        columns = {row[0] for row in con.execute("DESCRIBE runs").fetchall()}
+        if query is None and "mean_miss_rate" not in columns:
+            query = ERRORS_QUERY  # no point ran: the errors are the result
         try:
             rel = con.execute(query or DEFAULT_QUERY)
         except duckdb.Error as exc:

@@ -7,13 +7,18 @@ from typing import Annotated
 
 import typer
 
+from terastal.commands._args import output_dir
 from terastal.commands._vocab import (
+    CompatOpt,
     CostModelOpt,
     DurationOpt,
     LateOpt,
+    MaxJobsOpt,
     NoCacheOpt,
     PlanOpt,
+    PlatformOpt,
     ProgressOpt,
+    ScenarioOpt,
     SchedulerHelpCommand,
     SeedOpt,
     apply_no_cache,
@@ -21,6 +26,7 @@ from terastal.commands._vocab import (
     option_flag,
     parse_options,
 )
+from terastal.model.work import MAX_JOBS
 
 
 def run_with_progress(label: str, duration_s: float, fn, *, show: bool = True):
@@ -48,6 +54,9 @@ def run_with_progress(label: str, duration_s: float, fn, *, show: bool = True):
 def print_metrics(metrics: dict) -> None:
     """Print the per-model table and the overall line of a run."""
     from rich.table import Table
+
+    if metrics.get("profile") == "xrbench":
+        return print_xrbench(metrics)
 
     def f(x, fmt):
         return "-" if x is None else format(x, fmt)
@@ -79,19 +88,43 @@ def print_metrics(metrics: dict) -> None:
     )
 
 
+def print_xrbench(metrics: dict) -> None:
+    """Print a run of the XRBench profile: request counts and XRBench's scores per model."""
+    from rich.table import Table
+
+    title = f"XRBench profile: {metrics['scenario']} / {metrics['platform']}, seed "
+    table = Table(title=title + str(metrics["seed"]))
+    for col in ("model", "released", "done", "dropped", "unlogged", "RT", "energy", "UX", "score"):
+        table.add_column(col, justify="left" if col == "model" else "right", no_wrap=True)
+    for name, c in metrics["models"].items():
+        m = metrics["xrbench"].get(name)
+        scores = [f"{m[k]:.4f}" for k in ("rt", "energy", "ux", "score")] if m else ["-"] * 4
+        counts = (c["released"], c["completed"], c["dropped"], c["unlogged"])
+        table.add_row(name, *map(str, counts), *scores)
+    out = console()
+    out.print(table)
+    score, stop = metrics["xrbench_score"], metrics["stop_ms"]
+    out.print(f"XRBench score {score:.6f}  (stopped at {stop:.3f} ms)")
+
+
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
 
     @app.command("simulate", cls=SchedulerHelpCommand)
     def simulate_cmd(
-        scenario: Annotated[str, typer.Option("--scenario", help="Bundled name or YAML path.")],
-        platform: Annotated[str, typer.Option("--platform", help="Bundled name or YAML path.")],
+        scenario: ScenarioOpt,
+        platform: PlatformOpt,
         scheduler: Annotated[str, typer.Option("--scheduler", help="Scheduler name.")] = "edf",
-        duration_ms: DurationOpt = 1000.0,
+        duration_ms: DurationOpt = None,
         seed: SeedOpt = 0,
         out: Annotated[
             Path | None,
-            typer.Option("--out", "-o", help="Write metrics.json, jobs.csv, trace.json here."),
+            typer.Option(
+                "--out",
+                "-o",
+                help="Write metrics.json, jobs.csv, trace.json here (--compat xrbench: "
+                "metrics.json, schedule.csv, summary.csv).",
+            ),
         ] = None,
         late: LateOpt = "scheduler",
         option: option_flag("Scheduler option KEY=VALUE (repeatable).") = None,
@@ -99,39 +132,46 @@ def register(app: typer.Typer) -> None:
         cost_model: CostModelOpt = "analytical",
         trace: Annotated[bool, typer.Option("--trace/--no-trace", help="Write trace.json.")] = True,
         progress: ProgressOpt = True,
-        compat: Annotated[
-            str | None,
-            typer.Option("--compat", help="xrbench: XRBench-MAESTRO's engine, policy, scores."),
-        ] = None,
+        max_jobs: MaxJobsOpt = MAX_JOBS,
+        compat: CompatOpt = None,
         no_cache: NoCacheOpt = False,
     ) -> None:
         """Simulate one scheduler and print per-model metrics."""
+        output_dir(out)  # a file in the way fails now, not after the run
         apply_no_cache(no_cache)
-        if compat is not None:  # a compatibility profile has its own engine and policy
-            from terastal.xrbench.compat import check_profile, simulate_compat
-
-            check_profile(compat)
-            simulate_compat(scenario, platform, seed=seed, cost_model=cost_model, out=out)
-            return
-        from terastal.experiment import AUTO, RunSpec, check_spec, make_policy, prepare, run
-        from terastal.metrics import write_run
+        from terastal.experiment import (
+            AUTO,
+            RunSpec,
+            check_spec,
+            check_work,
+            default_duration_s,
+            make_policy,
+            prepare,
+            profile_scheduler,
+            run,
+            write_outcome,
+        )
 
         spec = RunSpec(
-            scenario, platform, scheduler, parse_options(option or []),
-            plan=str(plan) if plan is not None else AUTO, cost_model=cost_model, late=late,
-            seed=seed, duration_s=duration_ms / 1e3,
+            scenario, platform, profile_scheduler(compat) if compat else scheduler,
+            parse_options(option or []), plan=str(plan) if plan is not None else AUTO,
+            cost_model=cost_model, late=late, seed=seed, max_jobs=max_jobs, compat=compat,
+            duration_s=default_duration_s(compat) if duration_ms is None else duration_ms / 1e3,
         )  # fmt: skip
         check_spec(spec)
-        prepared = prepare(spec.case)
-        make_policy(spec, prepared)  # bad options or plan fail before the progress bar
+        prepared = None
+        if compat is None:
+            prepared = prepare(spec.case)
+            check_work(spec, prepared)  # a run too big, bad options or plan fail before the bar
+            make_policy(spec, prepared)
 
         def go(cb):
             return run(spec, prepared=prepared, progress=cb)
 
         outcome = run_with_progress(
-            f"{scheduler} {prepared.scenario.name}", spec.duration_s, go, show=progress
+            f"{spec.scheduler} {scenario}", spec.duration_s, go, show=progress and not compat
         )
         print_metrics(outcome.metrics)
         if out is not None:
-            write_run(out, outcome.result, outcome.metrics, trace=trace)
+            write_outcome(out, outcome, trace=trace)
             typer.echo(f"wrote {out}")

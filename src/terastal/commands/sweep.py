@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from terastal.commands._vocab import NoCacheOpt, apply_no_cache
-from terastal.errors import InputError
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """While active, SIGTERM stops the sweep like Ctrl-C (rows already written are kept)."""
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        previous = None
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+from terastal.commands._args import output_dir
+from terastal.commands._vocab import (
+    MaxJobsOpt,
+    NoCacheOpt,
+    ProgressOpt,
+    WorkersOpt,
+    apply_no_cache,
+)
+from terastal.errors import InputError, Interrupted
+from terastal.model.work import MAX_JOBS
 
 
 def register(app: typer.Typer) -> None:
@@ -45,52 +32,48 @@ def register(app: typer.Typer) -> None:
                 "--scheduler-address", help="Existing Dask scheduler, e.g. tcp://host:8786."
             ),
         ] = None,
-        workers: Annotated[
-            int | None,
-            typer.Option(
-                "--workers",
-                help="Worker processes of the embedded cluster (default: one per core).",
-            ),
-        ] = None,
+        workers: WorkersOpt = 0,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Validate and count points; run nothing.")
         ] = False,
-        progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+        progress: ProgressOpt = True,
+        max_jobs: MaxJobsOpt = MAX_JOBS,
         no_cache: NoCacheOpt = False,
     ) -> None:
         """Run a parameter sweep (resumable: points already stored as ok are skipped)."""
         apply_no_cache(no_cache)
         from terastal.sweep import ResultStore, load_grid, run_sweep
+        from terastal.sweep.checks import check_grid_work
+        from terastal.sweep.lock import sweep_lock
 
-        if workers is not None and workers < 1:
-            raise InputError(f"--workers must be >= 1, got {workers}")
-        if out.exists() and not out.is_dir():
-            raise InputError(f"--out {str(out)!r} exists and is not a directory")
+        if workers < 0:
+            raise InputError(f"--workers must be >= 0, got {workers}")
+        output_dir(out)
         g = load_grid(grid)
+        check_grid_work(g, max_jobs)
         if dry_run:
             done = ResultStore(out).done()
             todo = sum(1 for p in g.points() if p["point_id"] not in done)
             typer.echo(f"{len(g)} point(s), {len(g) - todo} already done, {todo} to run")
             return
         try:
-            with _sigterm_as_interrupt():
+            with sweep_lock(out):
                 s = run_sweep(
-                    g, out, scheduler_address=scheduler_address, workers=workers, progress=progress
-                )
-        except KeyboardInterrupt:
+                    g, out, scheduler_address=scheduler_address, workers=workers or None,
+                    progress=progress, max_jobs=max_jobs,
+                )  # fmt: skip
+        except (Interrupted, KeyboardInterrupt) as exc:
             done = len(ResultStore(out).done())
-            typer.echo(
-                f"interrupted: {done} point(s) stored in {out}; run the same command to resume",
-                err=True,
-            )
-            sys.exit(130)  # SystemExit passes through the CLI wrapper with its status
+            note = f"{done} point(s) stored in {out}; run the same command to resume"
+            raise Interrupted(getattr(exc, "signum", 2), note) from None
         typer.echo(
             f"{s.total} point(s): {s.skipped} already done, {s.ok} ok, {s.failed} error(s) "
             f"in {s.wall_s:.1f} s -> {out}"
         )
         if s.failed:
             typer.echo(
-                f"see the errors with: terastal results {out} --query "
-                "\"SELECT point_id, scenario, scheduler, error FROM runs WHERE status = 'error'\"",
+                f"error: {s.failed} point(s) failed; see them with: terastal results {out} "
+                "(rerun the same command to retry them)",
                 err=True,
             )
+            raise typer.Exit(1)

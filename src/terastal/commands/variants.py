@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
 
     @sub.command("train")
     def train(
-        out: Annotated[Path, typer.Option("--out", help="Run directory (created).")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Run directory (created).")],
         model: Annotated[str, typer.Option(help="Bundled model name.")] = "fmnist_vgg",
         layers: Annotated[
             str | None, typer.Option(help="Comma-separated layers (default: the model's).")
@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
     def evaluate(
         run: Annotated[Path, typer.Argument(help="Run directory of `variants train`.")],
         out: Annotated[
-            Path | None, typer.Option(help="Table path (default RUN/accuracy.csv).")
+            Path | None, typer.Option("--out", "-o", help="Table path (default RUN/accuracy.csv).")
         ] = None,
         samples: Annotated[int, typer.Option(help="Combinations sampled beyond 8 layers.")] = 256,
         seed: Annotated[int, typer.Option(help="Seed of the sampling.")] = 0,
@@ -110,7 +110,9 @@ def register(app: typer.Typer) -> None:
     @sub.command("export")
     def export(
         run: Annotated[Path, typer.Argument(help="Run directory of `variants train`.")],
-        out: Annotated[Path | None, typer.Option(help="Directory (default RUN/exports).")] = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", "-o", help="Directory (default RUN/exports).")
+        ] = None,
     ) -> None:
         """Write MAESTRO .m layer files of the base model and its variant models."""
         _require_torch()

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from terastal.commands._vocab import CostModelOpt
+
 
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.6f}"
@@ -46,9 +48,7 @@ def register(app: typer.Typer) -> None:
             list[Path],
             typer.Argument(help="XRBench schedule__*.csv / summary__*.csv files or directories."),
         ],
-        cost_model: Annotated[
-            str, typer.Option("--cost-model", help="xrbench (XRBench's cost table) or a spec.")
-        ] = "xrbench",
+        cost_model: CostModelOpt = "analytical",
         max_rows: Annotated[
             int, typer.Option("--max-rows", help="Differing schedule rows shown per case.")
         ] = 5,
@@ -58,12 +58,13 @@ def register(app: typer.Typer) -> None:
         Exit 0 when every case matches (per-model RT/energy/UX within 0.01, overall within
         0.1, identical schedule rows with times within 1e-3 ms), 1 otherwise, 2 on bad input.
         """
+        from terastal.experiment.compat import profile_cost_model
         from terastal.xrbench.check import check_case, collect_cases
 
         cases = collect_cases(paths)
         bad = 0
         for case, files in cases.items():
-            check = check_case(case, files, cost_model)
+            check = check_case(case, files, profile_cost_model(cost_model))
             _report(check, max(0, max_rows))
             bad += not check.ok
         typer.echo(f"{len(cases) - bad}/{len(cases)} case(s) match")

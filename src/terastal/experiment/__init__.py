@@ -9,10 +9,15 @@ plan source (``"auto"``, a plan file, or none), the late policy, seed, horizon a
     outcome = run(RunSpec("VR_gaming", "Dual_4K/WS_OS", "terastal", seed=0, duration_s=0.5))
     outcome.metrics["mean_miss_rate"]
 
+A spec with ``compat="xrbench"`` runs XRBench-MAESTRO's compatibility profile instead of
+terastal's engine (:mod:`terastal.experiment.compat`); everything else is the same call.
+
 Tables and plans are cached by the content of their inputs (:mod:`terastal.experiment.cache`),
 so the seeds and schedulers of one case share one plan and one set of tables, in memory and on
 disk across processes (:mod:`terastal.experiment.diskcache`; ``TERASTAL_NO_CACHE=1`` bypasses
-it). Every command, study (sweep, reproduce, bound) and benchmark goes through here.
+it). Every command, study (sweep, reproduce, bound) and benchmark goes through here, and so
+through one work guard (:func:`check_work`: a run estimated above ``RunSpec.max_jobs`` is
+refused before it starts).
 """
 
 from terastal.experiment.cache import (
@@ -25,6 +30,12 @@ from terastal.experiment.cache import (
 )
 from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, cost_model_key, prepare
 from terastal.experiment.compare import check_specs, compare
+from terastal.experiment.compat import (
+    COMPAT_PROFILES,
+    check_profile,
+    default_duration_s,
+    profile_scheduler,
+)
 from terastal.experiment.diskcache import DiskCache, TieredCache, cache_dir, default_cache
 from terastal.experiment.plans import check_plan, load_plan_file
 from terastal.experiment.run import (
@@ -35,10 +46,13 @@ from terastal.experiment.run import (
     make_policy,
     plan_source,
     run,
+    write_outcome,
 )
+from terastal.experiment.work import check_max_jobs, check_work, estimate_spec
 
 __all__ = [
     "AUTO",
+    "COMPAT_PROFILES",
     "MEMORY",
     "Case",
     "CaseCache",
@@ -52,17 +66,24 @@ __all__ = [
     "TieredCache",
     "cache_dir",
     "cache_key",
+    "check_max_jobs",
     "check_plan",
+    "check_profile",
     "check_spec",
     "check_specs",
+    "check_work",
     "code_stamp",
     "compare",
     "cost_model_key",
     "default_cache",
+    "default_duration_s",
+    "estimate_spec",
     "fingerprint",
     "load_plan_file",
     "make_policy",
     "plan_source",
     "prepare",
+    "profile_scheduler",
     "run",
+    "write_outcome",
 ]

@@ -7,13 +7,24 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from terastal.errors import InputError
 from terastal.experiment.cache import CaseCache
 from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, prepare
+from terastal.experiment.work import check_max_jobs, check_work
+from terastal.model.work import MAX_JOBS
 
-__all__ = ["Policy", "RunOutcome", "RunSpec", "check_spec", "make_policy", "run"]
+__all__ = [
+    "Policy",
+    "RunOutcome",
+    "RunSpec",
+    "check_spec",
+    "make_policy",
+    "run",
+    "write_outcome",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,15 @@ class RunSpec:
         Name of the run in its metrics (default: the scheduler's name).
     planner : PlannerOptions
         Options of the automatic plan.
+    max_jobs : float
+        The work guard's ceiling on the jobs of the run (the dispatch ceiling follows); a run
+        estimated above it is refused before it starts (:func:`check_work`).
+    compat : str, optional
+        A compatibility profile (``"xrbench"``): the run is the profile's, on its own engine
+        and policy (:mod:`terastal.experiment.compat`); ``scheduler`` is then only a label,
+        ``duration_s`` the profile's horizon (XRBench's own is 0.7 s, not this field's 1 s
+        default: ``default_duration_s("xrbench")``, as the commands use), and options,
+        plan, late policy and load scale must keep their defaults. ``None``: terastal's engine.
     """
 
     scenario: Any
@@ -62,6 +82,8 @@ class RunSpec:
     record: bool = True
     label: str | None = None
     planner: PlannerOptions = field(default_factory=PlannerOptions)
+    max_jobs: float = MAX_JOBS
+    compat: str | None = None
 
     @property
     def case(self) -> Case:
@@ -83,22 +105,30 @@ class Policy(NamedTuple):
 class RunOutcome(NamedTuple):
     """What a run produced: the engine's result, its metrics and the offered load.
 
-    ``load`` is ``None`` unless asked for (see :func:`run`).
+    ``load`` is ``None`` unless asked for (see :func:`run`) and under a compatibility
+    profile. ``files`` are the run's output files beyond those of every run (``metrics.json``,
+    ``jobs.csv``, ``trace.json``), as ``{name: text}``: XRBench's ``schedule.csv`` and
+    ``summary.csv`` under ``compat="xrbench"``, none otherwise (see :func:`write_outcome`).
     """
 
     result: Any
     metrics: dict
     load: dict | None
+    files: Mapping[str, str] = MappingProxyType({})
 
 
 def check_spec(spec: RunSpec) -> None:
     """Raise :class:`InputError` (naming the flag) for a spec no run can use."""
     from terastal.sim import LATE_POLICIES
 
-    if not (isinstance(spec.duration_s, int | float) and math.isfinite(spec.duration_s)) or not (
-        spec.duration_s > 0
-    ):
-        raise InputError(f"must be > 0, got {spec.duration_s * 1e3:g} ms", field="--duration-ms")
+    if spec.compat is not None:
+        from terastal.experiment.compat import check_compat
+
+        check_compat(spec)
+    d = spec.duration_s
+    if not (isinstance(d, int | float) and math.isfinite(d) and d > 0):
+        got = f"{d * 1e3:g} ms" if isinstance(d, int | float) else repr(d)
+        raise InputError(f"must be a finite number > 0, got {got}", field="--duration-ms")
     if spec.late not in LATE_POLICIES:
         raise InputError(
             f"must be one of {', '.join(LATE_POLICIES)}, got {spec.late!r}", field="--late"
@@ -107,6 +137,7 @@ def check_spec(spec: RunSpec) -> None:
         raise InputError(f"must be a non-negative integer, got {spec.seed!r}", field="--seed")
     if not spec.load_scale > 0:
         raise InputError(f"must be > 0, got {spec.load_scale}", field="load_scale")
+    check_max_jobs(spec.max_jobs)
 
 
 def plan_source(spec: RunSpec) -> tuple[dict[str, Any], Any]:
@@ -168,12 +199,23 @@ def run(
     -------
     RunOutcome
         ``metrics`` is what ``terastal simulate --out`` writes to ``metrics.json``.
+
+    Raises
+    ------
+    InputError
+        A spec no run can use (:func:`check_spec`), or a run above the work guard's ceilings
+        (:func:`~terastal.experiment.work.check_work`), before anything is simulated.
     """
     from terastal.metrics import compute_metrics
     from terastal.sim import simulate
 
     check_spec(spec)
+    if spec.compat is not None:  # the profile's own engine, policy and scores
+        from terastal.experiment.compat import run_profile
+
+        return run_profile(spec)
     prepared = prepared if prepared is not None else prepare(spec.case, cache)
+    check_work(spec, prepared)
     policy = make_policy(spec, prepared)
     result = simulate(
         prepared.scenario, prepared.platform, prepared.tables(policy.plan), policy.scheduler,
@@ -185,3 +227,19 @@ def run(
         metrics["scheduler"] = spec.label
     load = prepared.load(policy.plan) if with_load else None
     return RunOutcome(result, metrics, load)
+
+
+def write_outcome(out_dir: str | os.PathLike[str], outcome: RunOutcome, *, trace: bool = True):
+    """Write a run's files into ``out_dir`` (atomically; what ``terastal simulate --out`` does).
+
+    ``metrics.json``, ``jobs.csv`` and (if ``trace``) ``trace.json`` of terastal's engine
+    (:func:`terastal.metrics.write_run`), or ``metrics.json`` and the profile's files of a
+    compatibility profile; plus ``outcome.files``. Outputs of an earlier run in the same
+    directory that this one does not write are removed.
+    """
+    from terastal.metrics import write_run
+
+    files = dict(outcome.files)
+    if outcome.metrics.get("profile") is not None:
+        return write_run(out_dir, None, outcome.metrics, extra_files=files)
+    return write_run(out_dir, outcome.result, outcome.metrics, trace=trace, extra_files=files)

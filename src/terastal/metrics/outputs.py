@@ -8,12 +8,15 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from terastal.errors import InputError
 from terastal.metrics.trace import trace_events
 from terastal.sim.result import SimResult
+
+#: What ``write_run`` writes; a rerun without the trace removes an earlier trace.json.
+RUN_FILES = ("metrics.json", "jobs.csv", "trace.json", "schedule.csv", "summary.csv")
 
 JOB_COLUMNS = (
     "job",
@@ -65,12 +68,17 @@ def to_json(obj: object) -> str:
     return json.dumps(obj, indent=2, allow_nan=False) + "\n"
 
 
-def write_atomic(out_dir: str | os.PathLike[str], files: Mapping[str, str]) -> Path:
+def write_atomic(
+    out_dir: str | os.PathLike[str], files: Mapping[str, str], *, owned: Iterable[str] = ()
+) -> Path:
     """Write ``{relative_path: text}`` into ``out_dir`` so that no reader sees a partial file.
 
     A new directory is written in full next to its final place and renamed into it. In an
     existing directory each file is written to a temporary name and renamed over the old
-    one; other files in the directory are left alone. Paths may contain ``/``.
+    one; then the files and directories named in ``owned`` (what the writing command
+    produces) that are not among ``files`` are removed, so that no output of an earlier run
+    is left beside the new one. Other files in the directory are left alone. Paths may
+    contain ``/``.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -95,6 +103,7 @@ def write_atomic(out_dir: str | os.PathLike[str], files: Mapping[str, str]) -> P
             for name in files:
                 (out / name).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp / name, out / name)
+            _remove_stale(out, owned, set(files))
         else:
             os.replace(tmp, out)
     finally:
@@ -103,11 +112,40 @@ def write_atomic(out_dir: str | os.PathLike[str], files: Mapping[str, str]) -> P
     return out
 
 
+def _remove_stale(out: Path, owned: Iterable[str], written: set[str]) -> None:
+    """Remove the ``owned`` outputs under ``out`` that this run did not write."""
+    for name in owned:
+        path = out / name
+        if path.is_dir() and not path.is_symlink():
+            for f in sorted(path.rglob("*"), reverse=True):
+                rel = f.relative_to(out).as_posix()
+                if f.is_dir():
+                    if not any(f.iterdir()):
+                        f.rmdir()
+                elif rel not in written:
+                    f.unlink()
+        elif path.is_file() and name not in written:
+            path.unlink()
+
+
 def write_run(
-    out_dir: str | os.PathLike[str], result: SimResult, metrics: dict, *, trace: bool = True
+    out_dir: str | os.PathLike[str],
+    result: SimResult | None,
+    metrics: dict,
+    *,
+    trace: bool = True,
+    extra_files: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write ``metrics.json``, ``jobs.csv`` and (if ``trace``) ``trace.json`` into ``out_dir``."""
-    files = {"metrics.json": to_json(metrics), "jobs.csv": jobs_csv(result)}
-    if trace:
-        files["trace.json"] = json.dumps(trace_events(result), separators=(",", ":")) + "\n"
-    return write_atomic(out_dir, files)
+    """Write ``metrics.json``, ``jobs.csv`` and (if ``trace``) ``trace.json`` into ``out_dir``.
+
+    ``result`` ``None`` (a run of another engine, such as a compatibility profile) writes no
+    ``jobs.csv`` nor ``trace.json``; ``extra_files`` (``{name: text}``) are written beside.
+    Outputs of an earlier run (:data:`RUN_FILES`) not written now are removed.
+    """
+    files = {"metrics.json": to_json(metrics)}
+    if result is not None:
+        files["jobs.csv"] = jobs_csv(result)
+        if trace:
+            files["trace.json"] = json.dumps(trace_events(result), separators=(",", ":")) + "\n"
+    files.update(extra_files or {})
+    return write_atomic(out_dir, files, owned=RUN_FILES)

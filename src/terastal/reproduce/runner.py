@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from typing import Any
 
+from terastal.model.work import MAX_JOBS
 from terastal.reproduce import family
+from terastal.reproduce.checkpoint import Checkpoint
+from terastal.reproduce.pool import make_pool, stop_pool
 from terastal.reproduce.random_mixes import keep_deadline_periods
 from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
 
@@ -36,18 +39,21 @@ def run_point(
     schedulers: Sequence[str],
     late: str = "scheduler",
     cost_model: str | None = None,
+    *,
+    max_jobs: float = MAX_JOBS,
 ) -> list[dict]:
     """Run one suite point; one row per (scheduler, seed, model).
 
     ``cost_model`` is a backend spec (:func:`terastal.cost.resolve_cost_model`); None is the
-    default analytical model.
+    default analytical model. ``max_jobs`` is the work guard's ceiling of each run
+    (:func:`terastal.experiment.check_work`); a point above it fails before any run.
 
     Returns
     -------
     list of dict
         Rows with the point's configuration, the run's summary metrics and the model's.
     """
-    from terastal.experiment import Case, RunSpec, prepare, run
+    from terastal.experiment import Case, RunSpec, check_work, prepare, run
     from terastal.workloads import max_density, scale_to_utilization
 
     platform = resolve_platform(platform_spec)
@@ -57,6 +63,11 @@ def run_point(
     scenario = scale_to_utilization(base, base_tables, utilization, mix.shares)
     scenario = keep_deadline_periods(scenario, mix)  # random mixes: deadlines in periods
     prepared = prepare(Case(scenario, platform, cost))
+    # The work guard on the point, once its rates are known (after utilization scaling).
+    check_work(
+        RunSpec(scenario, platform, duration_s=duration_s, max_jobs=max_jobs), prepared,
+        what=f"point {mix.name} / {platform_spec} / utilization {utilization:g}",
+    )  # fmt: skip
     load = prepared.load()
     density = max_density(scenario, prepared.tables())
     rows = []
@@ -65,7 +76,7 @@ def run_point(
         for seed in seeds:
             spec = RunSpec(
                 scenario, platform, name, opts, cost_model=cost, late=late, seed=seed,
-                duration_s=duration_s, record=False, label=label,
+                duration_s=duration_s, record=False, label=label, max_jobs=max_jobs,
             )  # fmt: skip
             m = run(spec, prepared=prepared).metrics
             for model, mm in m["models"].items():
@@ -132,6 +143,8 @@ def run_suite(
     late: str = "scheduler",
     progress: Callable[[int, int], None] | None = None,
     cost_model: str | None = None,
+    checkpoint: Checkpoint | None = None,
+    max_jobs: float = MAX_JOBS,
 ) -> list[dict]:
     """Run every point of ``suite``; rows are returned in the suite's order.
 
@@ -150,29 +163,51 @@ def run_suite(
     cost_model : str, optional
         Backend spec for every point, e.g. ``"analytical:mode=xrbench"`` or ``"zigzag"``
         (default: the suite's ``cost_model``, else the default analytical model).
+    checkpoint : Checkpoint, optional
+        Points stored there are not run again; finished points are stored as they finish.
+    max_jobs : float
+        The work guard's job ceiling of every run (not part of a point's key: it changes
+        which points may run, not their rows).
     """
     from terastal.cost import resolve_cost_model
+    from terastal.experiment import check_max_jobs
 
     for label in schedulers:
         family.config(label)  # an unknown label fails here, naming the scheme
     spec = cost_model if cost_model is not None else suite.cost_model
     resolve_cost_model(spec)  # a bad spec fails here, before any worker starts
+    check_max_jobs(max_jobs)
     args = _point_args(suite, schedulers, late, spec)
     workers = workers or os.cpu_count() or 1
     results: list[list[dict] | None] = [None] * len(args)
-    if workers <= 1:
-        for i, a in enumerate(args):
-            results[i] = run_point(*a)
-            if progress:
-                progress(i + 1, len(args))
+    if checkpoint is not None:
+        results = [checkpoint.load(a) for a in args]
+    todo = [i for i, r in enumerate(results) if r is None]
+    done = len(args) - len(todo)
+
+    def finish(i: int, rows: list[dict]) -> None:
+        nonlocal done
+        results[i] = rows
+        if checkpoint is not None:
+            checkpoint.save(args[i], rows)
+        done += 1
+        if progress:
+            progress(done, len(args))
+
+    if workers <= 1 or len(todo) <= 1:
+        for i in todo:
+            finish(i, run_point(*args[i], max_jobs=max_jobs))
     else:
         # Costliest first, so that the last points to finish are short ones; rows are put
         # back in the suite's order, so the order of submission changes no result.
-        order = sorted(range(len(args)), key=lambda i: -point_cost(*args[i][:3]))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(run_point, *args[i]): i for i in order}
-            for done, fut in enumerate(as_completed(futures), 1):
-                results[futures[fut]] = fut.result()
-                if progress:
-                    progress(done, len(args))
+        order = sorted(todo, key=lambda i: -point_cost(*args[i][:3]))
+        pool = make_pool(workers)
+        try:
+            futures = {pool.submit(run_point, *args[i], max_jobs=max_jobs): i for i in order}
+            for fut in as_completed(futures):
+                finish(futures[fut], fut.result())
+        except BaseException:
+            stop_pool(pool)  # an interrupt or a failed point: do not wait for the others
+            raise
+        pool.shutdown()
     return [row for rows in results for row in rows or ()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from importlib.resources import files
@@ -57,9 +58,24 @@ def _list(data: dict, key: str, source: str, kind: type) -> tuple:
         raise _fail("must be a non-empty list", source, key)
     try:
         out = tuple(kind(x) for x in v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _fail(f"every entry must be a {kind.__name__}", source, key) from None
+    if kind is not str and any(_bad_number(x, kind) for x in v):
+        what = "a non-negative integer" if kind is int else "a finite number"
+        raise _fail(f"every entry must be {what}", source, key)
     return out
+
+
+def _bad_number(x: object, kind: type) -> bool:
+    """True unless ``x`` is a finite number (for ``int``: a whole number >= 0)."""
+    if isinstance(x, str):  # YAML 1.1 reads 1e3 as a string; accept it like scenario files
+        try:
+            x = float(x)
+        except ValueError:
+            return True
+    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+        return True
+    return kind is int and (x < 0 or x != int(x))
 
 
 def _parse(data: object, source: str, quick: bool) -> Suite:
@@ -69,17 +85,23 @@ def _parse(data: object, source: str, quick: bool) -> Suite:
     if unknown:
         raise _fail(f"unknown key(s) {', '.join(unknown)}", source, unknown[0])
     mixes = []
+    if not isinstance(data.get("mixes") or [], list):
+        raise _fail("must be a non-empty list", source, "mixes")
     for i, m in enumerate(data.get("mixes") or []):
         if not isinstance(m, dict) or "name" not in m:
             raise _fail("each mix needs a name", source, f"mixes[{i}]")
         bad = sorted(set(m) - _MIX_KEYS)
         if bad:
             raise _fail(f"unknown key(s) {', '.join(bad)}", source, f"mixes[{i}].{bad[0]}")
+        if m.get("scenario") is not None and not isinstance(m["scenario"], str):
+            raise _fail("must be a scenario name or path", source, f"mixes[{i}].scenario")
         if not m.get("models") and not m.get("scenario"):
             raise _fail("a mix needs models and/or a scenario", source, f"mixes[{i}]")
         shares = m.get("shares", "equal")
         if shares not in SHARES:
             raise _fail(f"must be one of {', '.join(SHARES)}", source, f"mixes[{i}].shares")
+        if not isinstance(m.get("models") or [], list):
+            raise _fail("must be a list of model names", source, f"mixes[{i}].models")
         models = tuple(str(x) for x in m.get("models") or ())
         plats = m.get("platforms")
         if plats is not None and (not isinstance(plats, list) or not plats):
@@ -96,6 +118,8 @@ def _parse(data: object, source: str, quick: bool) -> Suite:
         fields.update(q)
         names = {m.name for m in mixes}
         chosen = q.get("mixes", [m.name for m in mixes])
+        if not isinstance(chosen, list):
+            raise _fail("must be a list of mix names", source, "quick.mixes")
         missing = [n for n in chosen if n not in names]
         if missing:
             raise _fail(f"unknown mix(es) {', '.join(missing)}", source, "quick.mixes")
@@ -104,7 +128,7 @@ def _parse(data: object, source: str, quick: bool) -> Suite:
     if any(u <= 0 for u in utils):
         raise _fail("utilizations must be > 0", source, "utilizations")
     duration = fields.get("duration_ms", 1000)
-    if not isinstance(duration, int | float) or duration <= 0:
+    if _bad_number(duration, float) or float(duration) <= 0:
         raise _fail("must be a positive number", source, "duration_ms")
     return Suite(
         name=str(data.get("name", Path(source).stem)),

@@ -26,6 +26,7 @@ every axis. Errors are :class:`~terastal.errors.InputError` naming file, line an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -36,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from terastal.errors import InputError
+from terastal.errors import InputError, TerastalError
 from terastal.io.located import LocatedYaml, read_text
 
 REQUIRED = ("scenarios", "platforms", "schedulers", "seeds", "duration_ms")
@@ -178,6 +179,9 @@ def _string(r: _Reader):
 
 def _number(r: _Reader, *, integer: bool = False, positive: bool = True):
     def convert(v, node, where):
+        if isinstance(v, str):  # YAML 1.1 reads 1e12 as a string; scenarios accept it too
+            with contextlib.suppress(ValueError):
+                v = float(v)
         ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
         if not ok:
             raise r.error(f"expected a number, got {v!r}", node, where)
@@ -250,6 +254,18 @@ def _options(r: _Reader, node: yaml.Node, schedulers: list[str]) -> dict[str, di
     return out
 
 
+def _check_cost_model(r: _Reader, spec: str, node: yaml.Node) -> None:
+    """A grid's cost model must resolve now, not fail at every point later."""
+    from terastal.cost import resolve_cost_model
+
+    try:
+        resolve_cost_model(spec)
+    except InputError as exc:
+        raise r.error(exc.message, node, "cost_model") from None
+    except TerastalError as exc:
+        raise r.error(str(exc), node, "cost_model") from None
+
+
 def parse_grid(text: str, file: str = "<grid>") -> Grid:
     """Validate grid YAML text.
 
@@ -274,7 +290,7 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
     root = r.root
     keys = r.entries(root, None, REQUIRED + OPTIONAL)
     if "compat" in keys:  # a compatibility profile validates its own grid
-        from terastal.xrbench.compat import parse_compat_grid
+        from terastal.sweep.compat import parse_compat_grid
 
         return parse_compat_grid(r, file, keys)
     for key in REQUIRED:
@@ -303,6 +319,7 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
         axes["cost_model"] = _string(r)(
             r.value(node["cost_model"], "cost_model"), node["cost_model"], "cost_model"
         )
+        _check_cost_model(r, axes["cost_model"], node["cost_model"])
     if "plan" in node:
         axes["plan"] = r.axis(node["plan"], "plan", _plan(r, Path(file).resolve().parent))
     return Grid(Path(file), axes)

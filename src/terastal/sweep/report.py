@@ -155,7 +155,7 @@ def _timeline(row, out: Path, rep: Report) -> str:
     from terastal.metrics import trace_events, write_atomic
     from terastal.sweep.runner import simulate_point
 
-    config = {k: row[k] for k in ("point_id", *CONFIG_COLUMNS) if k in row.index}
+    config = {k: row[k] for k in ("point_id", *CONFIG_COLUMNS, "compat") if k in row.index}
     for k, v in list(config.items()):
         if isinstance(v, float) and math.isnan(v):
             config[k] = None
@@ -163,10 +163,20 @@ def _timeline(row, out: Path, rep: Report) -> str:
     base = Path(grid).parent if isinstance(grid, str) and grid else None
     desc = ", ".join(f"{k}={config[k]}" for k in CONFIG_COLUMNS if config.get(k) is not None)
     try:
-        result, _, _ = simulate_point(config, base)
+        outcome = simulate_point(config, base)
     except Exception as exc:
         msg = f"could not re-simulate point {config['point_id']} ({desc}): {exc}"
         return f'<p class="note">{_e(msg)}</p>'
+    if "schedule.csv" in outcome.files:  # a compatibility profile: its engine's schedule
+        name = f"{out.stem}.schedule.csv"
+        write_atomic(out.parent, {name: outcome.files["schedule.csv"]})
+        return (
+            f"<p>Point <code>{_e(config['point_id'])}</code> ({_e(desc)}), the run with the "
+            f"median mean miss rate, re-simulated under compat: {_e(config['compat'])}. "
+            f'Its schedule in the profile\'s format: <a id="schedule-link" href="{_e(name)}">'
+            f"{_e(name)}</a>.</p>"
+        )
+    result = outcome.result
     name = f"{out.stem}.trace.json"
     text = json.dumps(trace_events(result), separators=(",", ":")) + "\n"
     write_atomic(out.parent, {name: text})

@@ -7,10 +7,12 @@ workers need no shared filesystem with the driver, only terastal and the input f
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import logging
 import os
+import signal
 import socket
 import time
 import uuid
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from terastal.errors import InputError
+from terastal.model.work import MAX_JOBS
 from terastal.sweep.grid import Grid, resolve_spec
 from terastal.sweep.store import ResultStore, flatten_metrics
 
@@ -30,11 +33,17 @@ def _plan_source(plan: str | None, base: Path) -> str | None:
     return plan if plan == "auto" else resolve_spec(plan, base)
 
 
-def point_spec(point: dict[str, Any], base_dir: str | os.PathLike[str] | None = None):
+def point_spec(
+    point: dict[str, Any],
+    base_dir: str | os.PathLike[str] | None = None,
+    max_jobs: float = MAX_JOBS,
+):
     """The :class:`~terastal.experiment.RunSpec` of a sweep point.
 
     Relative scenario, platform and plan paths are resolved against ``base_dir`` (default:
-    the working directory); a point without a ``plan`` runs without one.
+    the working directory); a point without a ``plan`` runs without one. ``max_jobs`` is the
+    work guard's ceiling (``sweep --max-jobs``). A point of a ``compat:`` grid gives a spec of
+    that compatibility profile (``duration_ms`` is its horizon).
     """
     from terastal.experiment import RunSpec
 
@@ -50,10 +59,16 @@ def point_spec(point: dict[str, Any], base_dir: str | os.PathLike[str] | None = 
         seed=int(point["seed"]),
         duration_s=float(point["duration_ms"]) / 1e3,
         load_scale=float(point.get("load_scale", 1.0)),
+        max_jobs=max_jobs,
+        compat=point.get("compat") or None,
     )
 
 
-def simulate_point(point: dict[str, Any], base_dir: str | os.PathLike[str] | None = None):
+def simulate_point(
+    point: dict[str, Any],
+    base_dir: str | os.PathLike[str] | None = None,
+    max_jobs: float = MAX_JOBS,
+):
     """Simulate one point through :func:`terastal.experiment.run`.
 
     Parameters
@@ -62,6 +77,8 @@ def simulate_point(point: dict[str, Any], base_dir: str | os.PathLike[str] | Non
         A point's configuration (see :meth:`terastal.sweep.grid.Grid.points`).
     base_dir : str or path, optional
         Directory against which relative scenario/platform/plan paths are resolved.
+    max_jobs : float
+        The work guard's job ceiling (see :func:`terastal.experiment.check_work`).
 
     Returns
     -------
@@ -71,7 +88,7 @@ def simulate_point(point: dict[str, Any], base_dir: str | os.PathLike[str] | Non
     """
     from terastal.experiment import run
 
-    return run(point_spec(point, base_dir), with_load=True)
+    return run(point_spec(point, base_dir, max_jobs), with_load=True)
 
 
 def _now() -> str:
@@ -91,26 +108,26 @@ def error_row(point: dict[str, Any], exc: BaseException, grid: str | None = None
     }
 
 
-def run_point(point: dict[str, Any], base_dir: str | None = None, grid: str | None = None) -> dict:
+def run_point(
+    point: dict[str, Any],
+    base_dir: str | None = None,
+    grid: str | None = None,
+    max_jobs: float = MAX_JOBS,
+) -> dict:
     """Run one point and return its row (configuration + metrics, or an error row).
 
     Never raises for a failing simulation: the exception is recorded in the row.
     """
     t0 = time.perf_counter()
     try:
-        if point.get("compat"):  # a compatibility profile: its own engine (terastal.xrbench)
-            from terastal.xrbench.compat import sweep_metrics
-
-            metrics, load = sweep_metrics(point, base_dir), {}
-        else:
-            _, metrics, load = simulate_point(point, base_dir)
+        outcome = simulate_point(point, base_dir, max_jobs)
     except Exception as exc:
         row = error_row(point, exc, grid)
     else:
         row = {**point, "status": "ok", "error": None, "grid": grid, "host": socket.gethostname()}
         row["finished_at"] = _now()
-        row.update(load)
-        row.update(flatten_metrics(metrics))
+        row.update(outcome.load or {})
+        row.update(flatten_metrics(outcome.metrics))
     row["point_wall_s"] = time.perf_counter() - t0
     return row
 
@@ -147,17 +164,60 @@ def _client(address: str | None, workers: int | None):
         except OSError as exc:
             raise InputError(f"cannot connect to Dask scheduler {address!r}: {exc}") from None
     n = workers if workers else os.cpu_count() or 1
-    cluster = LocalCluster(
-        n_workers=n,
+    cluster = _local_cluster(LocalCluster)
+    _spawn_workers(cluster, n)
+    return Client(cluster), cluster
+
+
+@contextlib.contextmanager
+def _workers_ignore_sigint():
+    """Processes started while active inherit an ignored SIGINT.
+
+    Ctrl-C reaches the whole process group; the driver alone stops the sweep and closes the
+    cluster, so the workers must not each die with a traceback of their own. Kept short (see
+    :func:`_spawn_workers`): a Ctrl-C meanwhile is lost.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _spawn_workers(cluster, n: int, timeout_s: float = 60.0) -> None:
+    """Scale ``cluster`` to ``n`` worker processes, ignoring SIGINT only until they exist.
+
+    The processes inherit the ignored SIGINT when they are spawned; waiting for them to
+    start (and register) happens afterwards, with Ctrl-C working again.
+    """
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    with _workers_ignore_sigint():
+        cluster.scale(n)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            new = [p for p in multiprocessing.active_children() if p.pid not in before]
+            if len(new) >= n:
+                break
+            time.sleep(0.02)
+
+
+def _local_cluster(LocalCluster):  # the class, imported lazily by the caller
+    return LocalCluster(
+        n_workers=0,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
         # the scheduler's HTTP server always starts: a free local port and no dashboard
         dashboard_address="127.0.0.1:0",
         scheduler_kwargs={"dashboard": False},
-        silence_logs=logging.ERROR,
+        silence_logs=logging.CRITICAL,
     )
-    return Client(cluster), cluster
 
 
 def _bar(total: int, show: bool):
@@ -191,6 +251,7 @@ def run_sweep(
     scheduler_address: str | None = None,
     workers: int | None = None,
     progress: bool = True,
+    max_jobs: float = MAX_JOBS,
 ) -> SweepSummary:
     """Run every point of ``grid`` not yet stored with status ``ok`` in ``out``.
 
@@ -207,6 +268,9 @@ def run_sweep(
         Worker processes of the embedded cluster (one thread each); default: CPU count.
     progress : bool
         Show a progress bar on stderr.
+    max_jobs : float
+        The work guard's job ceiling of every point (check the grid first with
+        :func:`terastal.sweep.checks.check_grid_work`).
 
     Returns
     -------
@@ -230,7 +294,9 @@ def run_sweep(
     client, cluster = _client(scheduler_address, workers)
     try:
         keys = [f"terastal-point-{p['point_id']}-{token}" for p in todo]
-        futures = client.map(run_point, todo, base_dir=base, grid=gpath, key=keys, pure=False)
+        futures = client.map(
+            run_point, todo, base_dir=base, grid=gpath, max_jobs=max_jobs, key=keys, pure=False
+        )
         point_of = {f.key: p for f, p in zip(futures, todo, strict=True)}
         with _bar(len(todo), progress) as bar:
             task = bar.add_task("sweep", total=len(todo), errors=0)

@@ -195,11 +195,25 @@ class ResultStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        tables = [_read_or_fail(pq.read_table, p) for p in self.checked_files()]
+        return pa.concat_tables(tables, promote_options="permissive")
+
+    def checked_files(self) -> list[Path]:
+        """:meth:`files`, each with a readable Parquet footer.
+
+        Raises
+        ------
+        InputError
+            If there are none, or naming the first empty, truncated or corrupt file.
+        """
+        import pyarrow.parquet as pq
+
         files = self.files()
         if not files:
             raise InputError(f"no sweep results in {str(self.root)!r} (expected {RUNS_DIR}/)")
-        tables = [pq.read_table(p) for p in files]
-        return pa.concat_tables(tables, promote_options="permissive")
+        for path in files:
+            _read_or_fail(pq.read_metadata, path)
+        return files
 
     def to_pandas(self):
         """The dataset as a ``pandas.DataFrame``."""
@@ -209,11 +223,22 @@ class ResultStore:
         """A DuckDB connection in which the dataset is the view ``runs``."""
         import duckdb
 
-        if not self.files():
-            raise InputError(f"no sweep results in {str(self.root)!r} (expected {RUNS_DIR}/)")
+        self.checked_files()
         con = duckdb.connect()
         pattern = str(self.runs / "*.parquet").replace("'", "''")
         con.execute(
             f"CREATE VIEW runs AS SELECT * FROM read_parquet('{pattern}', union_by_name = true)"
         )
         return con
+
+
+def _read_or_fail(read, path: Path):
+    """``read(path)``; a damaged file becomes one error naming it (and how to recover)."""
+    try:
+        return read(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for damaged files
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"damaged results file ({reason}); delete it and rerun the sweep to redo its point",
+            file=str(path),
+        ) from None

@@ -1,0 +1,37 @@
+"""Checks of command-line values shared by the commands (one rule, one message each).
+
+The work guard is not here: it belongs to every run, whatever starts it
+(:func:`terastal.experiment.check_work`); the commands only pass ``--max-jobs`` on.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from terastal.errors import InputError
+
+
+def positive_finite(value: float, flag: str) -> float:
+    """``value`` if it is a finite number > 0, else an error naming ``flag``."""
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"{flag} must be a finite number > 0, got {value}")
+    return value
+
+
+def at_least(value: int, low: int, flag: str) -> int:
+    """``value`` if it is >= ``low``, else an error naming ``flag``."""
+    if value < low:
+        raise InputError(f"{flag} must be >= {low}, got {value}")
+    return value
+
+
+def output_dir(out: Path | None, flag: str = "--out") -> Path | None:
+    """``out`` if it can be a directory: not a file, and no file among its parents."""
+    if out is None:
+        return None
+    for p in (out, *out.parents):
+        if p.exists() and not p.is_dir():
+            what = "exists and is not a directory" if p == out else f"is under the file {str(p)!r}"
+            raise InputError(f"{flag} {str(out)!r} {what}")
+    return out
