@@ -234,8 +234,8 @@ def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
     from terastal.workloads import scale_to_utilization
 
     calls = []
-    real = mod._fallback
-    monkeypatch.setattr(mod, "_fallback", lambda *a: calls.append(1) or real(*a))
+    real = mod.fallback
+    monkeypatch.setattr(mod, "fallback", lambda *a: calls.append(1) or real(*a))
     pf = load_platform("Dual_4K/WS_OS")
     names = ("resnet50", "vgg11", "swin_tiny", "sp2dense")
     base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))

@@ -109,6 +109,27 @@ def fitting(starts, lat, idle, vde, var, f_any, any_choice):
     return c_idle or c_busy, f_any, any_choice
 
 
+def fallback(choose, variant, variant_first, job, layer, st, free, src, move, idle) -> tuple:
+    """The mapping rule's choice for a chain layer that nothing gets done by its deadline.
+
+    A chain layer's candidates are ``starts[a] + latency`` over cores, originals and (when
+    the job may run it) the variant, with ``starts`` fixed by the free times, the input's
+    core and the move time; the rule compares them only with the virtual deadline ``vde``
+    and with each other. When every candidate ends after ``vde`` every comparison with it
+    fails, and the rule returns the same choice for every job of the key ``(task, layer,
+    input core, move time, variant allowed)``: what it returns with ``vde = -inf``. Under
+    overload most waiting layers are past their virtual deadline, so most visits become a
+    comparison and a look-up; the floating-point operations are the rule's own, so
+    schedules are unchanged.
+    """
+    if move:
+        starts = [f + move for f in free]
+        starts[src] = free[src]  # the input is already there
+    else:
+        starts = free  # read-only
+    return choose(variant, variant_first, job, layer, st, starts, idle, -_INF)[0]
+
+
 def core_classes(costs, num_accelerators: int) -> list[int]:
     """Class id per accelerator: cores with identical latency columns share a class."""
     cols = [tuple(c.lat[i][a] for c in costs for i in range(c.num_layers)) for a in

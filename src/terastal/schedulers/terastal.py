@@ -25,7 +25,13 @@ from terastal.schedulers._hopeless import (
     remaining_of,
 )
 from terastal.schedulers._terastal_guards import AccuracyBudget, FairnessGuard
-from terastal.schedulers._terastal_map import allowed_variant, core_classes, on_demand, planned
+from terastal.schedulers._terastal_map import (
+    allowed_variant,
+    core_classes,
+    fallback,
+    on_demand,
+    planned,
+)
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
 
@@ -336,7 +342,7 @@ class Terastal(Scheduler):
         variant, variant_first = self._variant, self.variant_first
         # Within one call, between two dispatches (free and idle unchanged): the choice of a
         # chain layer that no option can get done by its virtual deadline, per key (see
-        # _fallback). low + min_opt[layer] bounds every candidate finish from below.
+        # _terastal_map.fallback). low + min_opt[layer] bounds every candidate finish from below.
         memo: dict[tuple, tuple] = {}
         low = min(free)
         for _, jid, job, layer, st, drop_rem, deadline, vde, src, move in order:
@@ -353,7 +359,7 @@ class Terastal(Scheduler):
                 key = (st, layer, src, move, vlat is None)
                 choice = memo.get(key)
                 if choice is None:
-                    choice = memo[key] = _fallback(
+                    choice = memo[key] = fallback(
                         choose, variant, variant_first, job, layer, st, free, src, move, idle
                     )
                 a, use_var, f = choice
@@ -381,24 +387,3 @@ class Terastal(Scheduler):
                 if self._budget is not None:
                     self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
         return out
-
-
-def _fallback(choose, variant, variant_first, job, layer, st, free, src, move, idle) -> tuple:
-    """The mapping rule's choice for a chain layer that nothing gets done by its deadline.
-
-    A chain layer's candidates are ``starts[a] + latency`` over cores, originals and (when
-    the job may run it) the variant, with ``starts`` fixed by the free times, the input's
-    core and the move time; the rule compares them only with the virtual deadline ``vde``
-    and with each other. When every candidate ends after ``vde`` every comparison with it
-    fails, and the rule returns the same choice for every job of the key ``(task, layer,
-    input core, move time, variant allowed)``: what it returns with ``vde = -inf``. Under
-    overload most waiting layers are past their virtual deadline, so most visits become a
-    comparison and a look-up; the floating-point operations are the rule's own, so
-    schedules are unchanged.
-    """
-    if move:
-        starts = [f + move for f in free]
-        starts[src] = free[src]  # the input is already there
-    else:
-        starts = free  # read-only
-    return choose(variant, variant_first, job, layer, st, starts, idle, -_INF)[0]
