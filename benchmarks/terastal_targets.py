@@ -103,17 +103,24 @@ def main() -> None:
         "--plan-option",
         action="append",
         default=[],
-        help="KEY=VALUE passed to make_plan for every point (experiments)",
+        help="KEY=VALUE of the planner options for every point (experiments)",
     )
     args = ap.parse_args()
     if args.plan_option:
-        import functools
+        import dataclasses
 
-        import terastal.planner as planner
+        from terastal.experiment import PlannerOptions
 
         kw = {k: (None if v == "none" else float(v)) for k, v in
               (o.split("=", 1) for o in args.plan_option)}  # fmt: skip
-        planner.make_plan = functools.partial(planner.make_plan, **kw)
+        # Every point's plan comes from the experiment layer with PlannerOptions(): change its
+        # defaults (part of the plan's cache key, so no plan made with others is reused).
+        names = [f.name for f in dataclasses.fields(PlannerOptions)]
+        unknown = sorted(set(kw) - set(names))
+        if unknown:
+            ap.error(f"--plan-option: unknown {', '.join(unknown)} (known: {', '.join(names)})")
+        values = dict(zip(names, PlannerOptions.__init__.__defaults__, strict=True)) | kw
+        PlannerOptions.__init__.__defaults__ = tuple(values[n] for n in names)
     suite = load_suite(args.suite, quick=args.quick)
     if args.duration_ms:
         import dataclasses
