@@ -9,7 +9,8 @@ from one priority queue per *placement class* and compares only the queues' head
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
+from operator import add
 from typing import Any
 
 from terastal.model.contract import SimView
@@ -41,17 +42,26 @@ class FinishQueues:
     operations, hence the same best accelerator; so in a class only its highest-priority job
     can be the next one dispatched.
 
-    Why one pass over the classes per dispatch is the scan. The scan gives each job, in
+    Why visiting the class heads in priority order is the scan. The scan gives each job, in
     priority order, its best accelerator if that one is idle and skips it otherwise. A
     dispatch makes an idle accelerator busy and can only raise its free time, so a skipped
-    job (whose best accelerator is busy, and keeps its free time) stays skipped, and a job
-    whose best accelerator was not the one just taken keeps its best. The next dispatch of
-    the scan is therefore the highest-priority job whose best accelerator is idle: the best
-    head among the classes whose best is idle. After a dispatch on ``b`` only the classes
-    whose best was ``b`` (and the class that lost its head) are scored again.
+    job's best accelerator (busy, its free time unchanged) stays its best: once a class's
+    head is skipped, every later job of the class is skipped too. Visiting the heads in
+    priority order, and putting a class back with its next head after a dispatch from it,
+    therefore meets every job the scan dispatches, in the scan's order and with the same
+    free times, and scores each class at most once per dispatch.
 
-    A call costs O((changes + dispatches) log n + classes x accelerators). Entries of jobs
-    that left the ready set or changed their next layer are skipped when they surface.
+    Why a waiting class need not be scored again while its core stays busy. Free times
+    never go down in a non-preemptive run (a busy core's is its finish time, an idle one's
+    is ``now``), within a call or across calls. If a class's best core ``c`` was busy with
+    free time ``F`` and now is busy with the same ``F``, its finish on ``c`` is the same
+    and on every other core no earlier, so ``c`` is still its best (ties included) and it
+    still waits. The class remembers ``(c, F)``; if free times ever went down between two
+    calls the memo is dropped.
+
+    A call costs O((changes + dispatches) log n + classes) plus classes x accelerators for
+    the classes scored, at worst all of them. Entries of jobs that left the ready set
+    or changed their next layer are skipped when they surface.
     """
 
     def __init__(self, key: Callable[[Job], Any], small: int = 8) -> None:
@@ -59,7 +69,10 @@ class FinishQueues:
         self.small = small
         self._preds: list[tuple[tuple[int, ...], ...] | None] = []
         self._heaps: dict[tuple, list] = {}  # class -> heap of (*priority, layer, job)
+        self._cost: dict[tuple, tuple] = {}  # class -> (per-core transfer, per-core latency)
         self._entry: dict[Job, tuple] = {}
+        self._wait: dict[tuple, tuple[int, float]] = {}  # class -> (busy best core, its free)
+        self._last: list[float] = []  # free times at the end of the previous call
         self._active = False
 
     def reset(self, view: SimView) -> None:
@@ -68,10 +81,11 @@ class FinishQueues:
         self._clear()
 
     def _clear(self) -> None:
-        self._heaps, self._entry = {}, {}
+        self._heaps, self._entry, self._wait, self._last = {}, {}, {}, []
+        self._cost = {}
         self._active = False
 
-    def _push(self, jobs) -> None:
+    def _push(self, view: SimView, jobs) -> None:
         """Queue each ready job whose entry is missing or out of date under its class."""
         key, entries, heaps, preds = self.key, self._entry, self._heaps, self._preds
         for job in jobs:
@@ -90,6 +104,8 @@ class FinishQueues:
             heap = heaps.get(cls)
             if heap is None:
                 heap = heaps[cls] = []
+                if cls not in self._cost:
+                    self._cost[cls] = _class_cost(view, job, layer, src)
             heappush(heap, entry)
 
     def decide(self, view: SimView, skip: frozenset[Job] | set[Job] = frozenset()) -> list[tuple]:
@@ -104,39 +120,52 @@ class FinishQueues:
             jobs = [job for job in ready if job not in skip] if skip else ready
             return map_earliest_finish(view, jobs if len(jobs) == 1 else sorted(jobs, key=self.key))
         if self._active:
-            self._push([job for job in view.ready_changes if job in ready])
+            self._push(view, [job for job in view.ready_changes if job in ready])
         else:
             self._active = True
-            self._push(ready)
+            self._push(view, ready)
         entries = self._entry
         for job in skip:
             entries.pop(job, None)  # its entries go stale and are skipped
         free = list(view.free_at)
         idle = list(view.idle_flags)
         left = sum(idle)
-        # Score every non-empty class once: [head entry, best accelerator, its finish, heap, cls]
-        scored = []
+        wait = self._wait
+        if wait and not all(map(float.__ge__, free, self._last)):
+            wait.clear()  # free times went down (not in a non-preemptive run): no memo
+        self._last = free
+        # The scan over classes instead of jobs: class heads in priority order.
+        heads = []
         heaps = self._heaps
         empty = []
         for cls, heap in heaps.items():
-            head = _live_head(heap, entries, ready)
+            head = heap[0] if heap else None
+            if head is None or entries.get(head[-1]) is not head or head[-1] not in ready:
+                head = _live_head(heap, entries, ready)  # pops the stale entries on top
             if head is None:
                 empty.append(cls)
             else:
-                best, best_f = self._best(view, cls, head[-1], free)
-                scored.append([head, best, best_f, heap, cls])
+                heads.append((head, cls))  # heads are unique: cls is never compared
         for cls in empty:
             del heaps[cls]
+        heapify(heads)
         out: list[tuple] = []
-        while left:
-            pick = None
-            for s in scored:
-                if idle[s[1]] and (pick is None or s[0] < pick[0]):
-                    pick = s
-            if pick is None:
-                break
-            head, b, f, heap, _ = pick
-            heappop(heap)
+        cost = self._cost
+        while heads:
+            head, cls = heappop(heads)
+            w = wait.get(cls)
+            if w is not None and not idle[w[0]] and free[w[0]] == w[1]:
+                continue  # still waiting for the same busy core (see Notes)
+            # map_earliest_finish's (free + transfer) + latency, first minimum on ties
+            xs, lat = cost[cls]
+            fs = list(map(add, map(add, free, xs), lat))
+            f = min(fs)
+            b = fs.index(f)
+            if not idle[b]:
+                wait[cls] = (b, free[b])
+                continue  # the whole class waits: its best core is busy for this call
+            heap = heaps[cls]
+            heappop(heap)  # the head
             job = head[-1]
             del entries[job]
             out.append((job, head[-2], b, False))
@@ -145,42 +174,24 @@ class FinishQueues:
             left -= 1
             if not left:
                 break
-            # Only the classes whose best was b can change their choice (and the picked one
-            # its head); the others' finish times on their best are untouched.
-            keep = []
-            for s in scored:
-                if s[1] == b:
-                    if s is pick:
-                        nxt = _live_head(heap, entries, ready)
-                        if nxt is None:
-                            continue
-                        s[0] = nxt
-                    s[1], s[2] = self._best(view, s[4], s[0][-1], free)
-                keep.append(s)
-            scored = keep
+            nxt = _live_head(heap, entries, ready)
+            if nxt is not None:
+                heappush(heads, (nxt, cls))
         return out
 
-    def _best(self, view: SimView, cls: tuple, job: Job, free: list[float]) -> tuple[int, float]:
-        """The accelerator where the class's next layer finishes first (lowest index on ties),
-        by the same operations as :func:`map_earliest_finish`."""
-        layer = cls[1]
-        costs = job.costs
-        lat = costs.lat[layer]
-        best, best_f = -1, float("inf")
-        if costs.is_chain:
-            src = cls[2]
-            move = costs.chain_move_s[layer]
-            for a in range(len(free)):
-                f = free[a] + (0.0 if a == src else move) + lat[a]
-                if f < best_f:
-                    best, best_f = a, f
-        else:
-            transfer = view.transfer_s
-            for a in range(len(free)):
-                f = free[a] + transfer(job, layer, a) + lat[a]
-                if f < best_f:
-                    best, best_f = a, f
-        return best, best_f
+
+def _class_cost(view: SimView, job: Job, layer: int, src) -> tuple:
+    """Per core, the transfer and the latency of ``layer`` for ``job``'s placement class:
+    the terms :func:`map_earliest_finish` adds to each core's free time."""
+    costs = job.costs
+    accs = range(view.num_accelerators)
+    if costs.is_chain:
+        move = costs.chain_move_s[layer]
+        xs = tuple([0.0 if a == src else move for a in accs])
+    else:
+        transfer = view.transfer_s
+        xs = tuple([transfer(job, layer, a) for a in accs])
+    return xs, costs.lat[layer]
 
 
 def _live_head(heap: list, entries: dict, ready) -> tuple | None:
