@@ -173,9 +173,6 @@ class DREAM(Scheduler):
         self._min_var_energy = [
             tuple(None if row is None else min(row) for row in c.var_energy) for c in view.costs
         ]
-        # What _finish and _score read that does not change with time, filled on first use.
-        self._moves: dict[tuple, tuple] = {}
-        self._thrift: dict[tuple, tuple] = {}
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -188,43 +185,21 @@ class DREAM(Scheduler):
         return float("nan") if acc is None else 1.0 - acc
 
     # ------------------------------------------------------------------------------------------
-    def _finish(self, view: SimView, job: Job, layer: int, now: float, var: bool) -> list[float]:
-        """Per accelerator, when ``layer`` (as its variant if ``var``) would finish if started
-        now: ``now + transfer + latency``."""
+    def _finish(self, view: SimView, job: Job, layer: int, now: float, lat) -> list[float]:
+        """Per accelerator, when ``layer`` (latency row ``lat``) would finish if started now."""
         costs = job.costs
         if costs.is_chain:
-            # Only the previous layer's output may move, so (transfer, latency) per core is
-            # fixed by (task, layer, version, previous core): tabulated once, same sums.
+            # Only the previous layer's output may move: cheaper than asking the view per core.
             src = job.layer_accelerator(layer - 1) if layer else -1
-            key = (costs.index, layer, var, src)
-            pairs = self._moves.get(key)
-            if pairs is None:
-                move = costs.chain_move_s[layer]
-                lat = (costs.var_lat if var else costs.lat)[layer]
-                pairs = self._moves[key] = tuple(
-                    (0.0 if a == src else move, lat[a]) for a in self._accs
-                )
-            return [now + x + t for x, t in pairs]
-        lat = (costs.var_lat if var else costs.lat)[layer]
+            move = costs.chain_move_s[layer]
+            return [now + (0.0 if a == src else move) + lat[a] for a in self._accs]
         transfer = view.transfer_s
         return [now + transfer(job, layer, a) + lat[a] for a in self._accs]
 
-    def _limit(self, gap: list[float], finish: list[float], now: float) -> float:
-        """Latest admissible finish: ``max_slowdown`` times the best finish counting busy time.
-
-        ``gap[a]`` is ``free[a] - now``, computed once per call.
-        """
-        best = min([g + f for g, f in zip(gap, finish, strict=True)])
+    def _limit(self, free: tuple[float, ...], finish: list[float], now: float) -> float:
+        """Latest admissible finish: ``max_slowdown`` times the best finish counting busy time."""
+        best = min([free[a] - now + f for a, f in enumerate(finish)])
         return now + self.max_slowdown * (best - now) + 1e-15
-
-    def _thrift_of(self, costs, layer: int, var: bool, min_energy: float) -> tuple:
-        """Per accelerator, the energy term's ``min_energy / energy`` (1 where energy is 0)."""
-        key = (costs.index, layer, var)
-        out = self._thrift.get(key)
-        if out is None:
-            energy = (costs.var_energy if var else costs.energy)[layer]
-            out = self._thrift[key] = tuple(min_energy / en if en > 0 else 1.0 for en in energy)
-        return out
 
     def _drops(self, view: SimView, now: float) -> list[Job]:
         """Ready jobs that cannot, or (queued) are not expected to, make their deadline.
@@ -260,7 +235,6 @@ class DREAM(Scheduler):
                 taken.add(job)
         idle = list(view.idle_flags)
         free = view.free_at
-        gap = [f - now for f in free]
         chosen = self._chosen
         finish_of, limit_of = self._finish, self._limit
         # Continue open blocks: the block's job keeps its accelerator while layers remain.
@@ -272,8 +246,8 @@ class DREAM(Scheduler):
             ok = block_left[a] > 0 and not job.finished and job not in taken and layer >= 0
             if ok:
                 var = chosen[job.id].flags[layer]
-                finish = finish_of(view, job, layer, now, var)
-                ok = finish[a] <= limit_of(gap, finish, now)
+                finish = finish_of(view, job, layer, now, _row(job, layer, var))
+                ok = finish[a] <= limit_of(free, finish, now)
             if ok:
                 out.append((job, layer, a, var))
                 taken.add(job)
@@ -287,7 +261,7 @@ class DREAM(Scheduler):
         candidates = [j for j in ready if j not in taken] if taken else ready
         if not candidates:
             return out
-        scored = self._score(view, candidates, idle, free, gap, now)
+        scored = self._score(view, candidates, idle, free, now)
         scored.sort()
         for _, _, a, job, layer, combo in scored:
             if idle[a] and job not in taken:
@@ -299,7 +273,7 @@ class DREAM(Scheduler):
                 chosen.setdefault(job.id, combo)
         return out
 
-    def _score(self, view: SimView, candidates, idle, free, gap, now: float) -> list[tuple]:
+    def _score(self, view: SimView, candidates, idle, free, now: float) -> list[tuple]:
         """``(-MapScore, job id, accelerator, job, layer, version)`` of every admissible pair."""
         chosen, versions = self._chosen, self._versions
         w_u, w_f, w_e = self.weights
@@ -308,7 +282,7 @@ class DREAM(Scheduler):
         task_miss = self._task_miss
         threshold = self.switch_urgency
         urgency_of = self._urgency
-        finish_of, limit_of, thrift_of = self._finish, self._limit, self._thrift_of
+        finish_of, limit_of = self._finish, self._limit
         scored = []
         for job in candidates:
             jid = job.id
@@ -325,18 +299,21 @@ class DREAM(Scheduler):
                 fairness = (1.0 - tf) * fairness + tf * task_miss[job.task_index]
             base = w_u * urgency + w_f * fairness
             var = combo.flags[layer]
-            # combo.min_energy[layer] is fixed by (task, layer, var), so the thrift is too
-            thrift = thrift_of(job.costs, layer, var, combo.min_energy[layer])
-            finish = finish_of(view, job, layer, now, var)
-            limit = limit_of(gap, finish, now)
+            c = job.costs
+            energy = (c.var_energy if var else c.energy)[layer]
+            min_energy = combo.min_energy[layer]
+            finish = finish_of(view, job, layer, now, (c.var_lat if var else c.lat)[layer])
+            limit = limit_of(free, finish, now)
             for a, f in enumerate(finish):
                 # admissible: idle, and not much later than the best finish counting busy time
                 if not idle[a] or f > limit or free[a] > now:
                     continue
                 run = f - now
                 speed = min_lat / run if run > 0 else 1.0
+                en = energy[a]
+                thrift = min_energy / en if en > 0 else 1.0
                 # (-score, job id, accelerator) is unique, so the sort never compares jobs
-                scored.append((-(base + half_e * (speed + thrift[a])), jid, a, job, layer, combo))
+                scored.append((-(base + half_e * (speed + thrift)), jid, a, job, layer, combo))
         return scored
 
     # ------------------------------------------------------------------------------------------
@@ -385,3 +362,9 @@ class DREAM(Scheduler):
         self._win_energy = self._win_best = 0.0
         for row in self._win_task:
             row[0] = row[1] = 0
+
+
+def _row(job: Job, layer: int, variant: bool):
+    """Latency row of ``layer`` of ``job`` as the original or the variant."""
+    c = job.costs
+    return (c.var_lat if variant else c.lat)[layer]
