@@ -30,7 +30,9 @@ class FinishQueues:
         ``key(job) -> sortable``: the scheduler's priority (smaller first), unique per job
         (end it with ``job.id``), depending only on the job and its next layer.
     small : int
-        Up to this many ready jobs, sort them and scan; above it, use the queues.
+        Up to this many ready jobs, sort them and scan (the scan usually stops early, and
+        with drops the ready set stays small); above it, use the queues. 32 measured
+        cheaper than 8 on the quick suite for every earliest-finish label.
 
     Notes
     -----
@@ -64,7 +66,7 @@ class FinishQueues:
     or changed their next layer are skipped when they surface.
     """
 
-    def __init__(self, key: Callable[[Job], Any], small: int = 8) -> None:
+    def __init__(self, key: Callable[[Job], Any], small: int = 32) -> None:
         self.key = key
         self.small = small
         self._preds: list[tuple[tuple[int, ...], ...] | None] = []
