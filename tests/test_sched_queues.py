@@ -6,7 +6,9 @@ import pytest
 
 from terastal.cost.tables import TaskCostTable
 from terastal.schedulers import Scheduler, make_scheduler
-from terastal.schedulers._mapping import PreferredQueues, map_preferred
+from terastal.schedulers._finish_queues import FinishQueues
+from terastal.schedulers._hopeless import DropQueue
+from terastal.schedulers._mapping import PreferredQueues, map_earliest_finish, map_preferred
 from terastal.sim import simulate
 from terastal.sim.synthetic import random_case
 
@@ -84,3 +86,67 @@ def test_ready_changes_report_every_newly_ready_job():
             return out
 
     simulate(sc, pf, tb, Probe(), duration_s=0.3)
+
+
+class ScanReference(Scheduler):
+    """The plain earliest-finish algorithm: sort all ready jobs, then scan them all."""
+
+    name = "reference-ef"
+    options: ClassVar[dict] = {"policy": "edf"}
+
+    def reset(self, view):
+        self._key = KEYS_EF[self.policy](view)
+
+    def decide(self, view):
+        return map_earliest_finish(view, sorted(view.ready_jobs, key=self._key))
+
+
+KEYS_EF = {**KEYS, "heft": lambda view: lambda j: (-j.costs.rem_mean[j.next_layer], j.id)}
+
+
+@pytest.mark.parametrize("policy", sorted(KEYS_EF))
+@pytest.mark.parametrize("small", [0, 8])
+def test_finish_queues_match_the_full_scan(policy, small, monkeypatch):
+    # Random chains and fork-join DAGs, cascades, transfers, twin cores; small=0 sends every
+    # decision through the queues.
+    monkeypatch.setattr(FinishQueues.__init__, "__defaults__", (small,))
+    for seed in range(12):
+        sc, pf, tb = random_case(
+            seed, num_tasks=2 + seed % 4, num_accelerators=1 + seed % 4, load=1.6
+        )
+        if seed % 2:
+            tb = _with_twins(tb)
+        for late in ("scheduler", "drop"):
+            got = simulate(
+                sc, pf, tb, make_scheduler(policy, mapping="earliest_finish"),
+                duration_s=0.5, late=late,
+            )  # fmt: skip
+            ref = simulate(sc, pf, tb, ScanReference(policy=policy), duration_s=0.5, late=late)
+            assert _fingerprint(got) == _fingerprint(ref), (policy, seed, late)
+
+
+def test_finish_queues_with_drops_match_the_scan_of_the_kept_jobs(monkeypatch):
+    monkeypatch.setattr(FinishQueues.__init__, "__defaults__", (0,))
+
+    class Reference(Scheduler):
+        name = "reference-ef-hopeless"
+
+        def reset(self, view):
+            self._drops = DropQueue("hopeless")
+            self._drops.reset(view)
+
+        def decide(self, view):
+            dropped = self._drops.due(view) if view.may_drop else []
+            skip = set(dropped)
+            jobs = sorted((j for j in view.ready_jobs if j not in skip), key=lambda j: j.id)
+            return [(j,) for j in dropped] + map_earliest_finish(view, jobs)
+
+    drops = 0
+    for seed in range(8):
+        sc, pf, tb = random_case(seed, num_tasks=3 + seed % 3, num_accelerators=2, load=1.8)
+        sched = make_scheduler("fcfs", mapping="earliest_finish", drop="hopeless")
+        got = simulate(sc, pf, tb, sched, duration_s=0.5)
+        ref = simulate(sc, pf, tb, Reference(), duration_s=0.5)
+        assert _fingerprint(got) == _fingerprint(ref), seed
+        drops += sum(j.status == "dropped" for j in got.jobs)
+    assert drops  # the drop path was exercised

@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--full-family",
                 help="Run all 30 baselines (fcfs, edf, rm, lst, heft x 2 mappings x 3 drop "
-                "rules) instead of the default 13.",
+                "rules) instead of the default 15.",
             ),
         ] = False,
         random: Annotated[

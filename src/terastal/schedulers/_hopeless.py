@@ -93,7 +93,7 @@ class DropQueue:
     :attr:`SimView.ready_changes`, so a call costs O((changes + drops) log n) rather than a
     scan of every ready job; stale entries (jobs that left the ready set or whose ready
     layers changed) are skipped when they surface. The heap only orders the candidates: the
-    decision is :func:`is_hopeless` itself.
+    decision is :func:`is_hopeless` itself (inlined, the same comparison).
 
     Parameters
     ----------
@@ -126,14 +126,18 @@ class DropQueue:
             if job not in ready:
                 continue
             ti = job.task_index
-            key = job.next_layer if chains[ti] else job.ready_layers
+            chain = chains[ti]
+            key = job.next_layer if chain else job.ready_layers
             old = entries.get(job)
             if old is not None and old[3] == key:
                 continue
             rem = rems[ti]
-            r = 0.0 if rem is None else remaining_of(job, rem, chains[ti])
-            entry = entries[job] = (job.deadline - r, job.id, job, key, r)
+            # remaining_of, inlined for chains (the common case; one call per ready change)
+            r = 0.0 if rem is None else rem[key] if chain else remaining_of(job, rem, False)
+            deadline = job.deadline
+            entry = entries[job] = (deadline - r, job.id, job, key, r, deadline)
             heappush(heap, entry)
+        # is_hopeless(now, r, deadline), inlined: the head is tested at every call
         now = view.now
         out = []
         while heap:
@@ -144,7 +148,7 @@ class DropQueue:
                 if entries.get(job) is entry:
                     del entries[job]
                 continue
-            if not is_hopeless(now, entry[4], job.deadline):
+            if not now + entry[4] > entry[5] + EPS:
                 break
             heappop(heap)
             del entries[job]

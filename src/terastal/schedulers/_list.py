@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
+from terastal.schedulers._finish_queues import FinishQueues
 from terastal.schedulers._hopeless import DROP_RULES, DropQueue
 from terastal.schedulers._mapping import MAPPINGS, PreferredQueues, mapper
 from terastal.schedulers.base import Scheduler
@@ -36,9 +37,11 @@ class ListScheduler(Scheduler):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._map = mapper(self.mapping)
-        # The preferred mapping keeps per-eligible-set heaps once many jobs are ready.
-        self._queues = PreferredQueues(self.priority) if self.mapping == "preferred" else None
+        mapper(self.mapping)  # checks the name
+        # Both mappings keep priority queues once many jobs are ready, so that a call does
+        # not walk the whole backlog (per eligible set / per placement class).
+        queues = PreferredQueues if self.mapping == "preferred" else FinishQueues
+        self._queues = queues(self.priority)
         self._drops: DropQueue | None = None
 
     def priority(self, job: Any) -> Any:
@@ -47,8 +50,7 @@ class ListScheduler(Scheduler):
 
     def reset(self, view: SimView) -> None:
         """Start a run with empty queues."""
-        if self._queues is not None:
-            self._queues.reset(view)
+        self._queues.reset(view)
         self._drops = None
         if self.drop != "never" and view.may_drop:
             self._drops = DropQueue(self.drop)
@@ -58,14 +60,6 @@ class ListScheduler(Scheduler):
         """Drop what the drop rule drops, then map the other ready jobs in priority order."""
         dropped = self._drops.due(view) if self._drops is not None else None
         if dropped:
-            skip = set(dropped)
             out: list[tuple] = [(job,) for job in dropped]
-            if self._queues is not None:
-                return out + self._queues.decide(view, skip)
-            ready = [job for job in view.ready_jobs if job not in skip]
-            return out + self._map(view, sorted(ready, key=self.priority))
-        if self._queues is not None:
-            return self._queues.decide(view)
-        ready = view.ready_jobs
-        # One ready job (the common case below saturation) needs no sort.
-        return self._map(view, ready if len(ready) == 1 else sorted(ready, key=self.priority))
+            return out + self._queues.decide(view, set(dropped))
+        return self._queues.decide(view)

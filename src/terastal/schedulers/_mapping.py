@@ -9,6 +9,8 @@ O(jobs x accelerators); the loop stops as soon as no accelerator is left idle.
 ready (an overloaded platform builds an unbounded backlog), it keeps them in one heap per
 *eligible set* (the accelerators a layer may use under the preferred mapping) and updates
 the heaps from :attr:`~terastal.model.SimView.ready_changes`.
+:class:`~terastal.schedulers._finish_queues.FinishQueues` does the same for
+:func:`map_earliest_finish`.
 """
 
 from __future__ import annotations
