@@ -262,7 +262,7 @@ def test_cost_models_without_a_stable_key_stay_in_memory(tmp_path):
 
 
 def test_planner_options_default_to_make_plans():
-    from terastal.planner import plan as planmod
+    from terastal.planner import make as planmod
 
     opts = PlannerOptions()
     assert opts.accuracy_ceiling == planmod.DEFAULT_ACCURACY_CEILING

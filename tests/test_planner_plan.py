@@ -6,8 +6,8 @@ import pytest
 from terastal.cost.tables import build_cost_tables
 from terastal.errors import InputError
 from terastal.model import Model, Scenario, Task
+from terastal.planner import PLAN_VERSION, Plan, make_plan
 from terastal.planner.paper import PAPER_MODELS, load_paper_model
-from terastal.planner.plan import PLAN_VERSION, Plan, make_plan
 from test_planner_support import FakeCost, conv, scenario_of, ws_os
 
 

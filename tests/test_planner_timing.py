@@ -11,8 +11,8 @@ import pytest
 import terastal.planner.make  # noqa: F401  (imports scipy up front: timings exclude it)
 from terastal.io import list_scenarios, load_platform, load_scenario
 from terastal.model import Scenario, Task
+from terastal.planner import Plan, make_plan
 from terastal.planner.paper import load_paper_model
-from terastal.planner.plan import Plan, make_plan
 from test_planner_support import FakeCost
 
 

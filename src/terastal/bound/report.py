@@ -22,8 +22,7 @@ def accuracy_loss_fn(plan: Any = None, admissible: Mapping | None = None):
             return 0.0
         if admissible is not None and task in admissible:
             return float(admissible[task].get(frozenset(layers), float("nan")))
-        acc = plan.task(task).accuracy_of(layers) if plan is not None else None
-        return float("nan") if acc is None else 1.0 - acc
+        return float("nan") if plan is None else plan.loss_of(task, layers)
 
     return loss
 

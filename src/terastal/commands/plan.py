@@ -185,7 +185,7 @@ def register(app: typer.Typer) -> None:
         apply_no_cache(no_cache)
         from terastal.cost import resolve_cost_model
         from terastal.io import load_platform, load_scenario
-        from terastal.planner.plan import make_plan
+        from terastal.planner.make import make_plan
 
         if show not in ("variants", "all", "none"):
             raise InputError(f"must be variants, all or none, got {show!r}", field="--show")

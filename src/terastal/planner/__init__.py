@@ -11,6 +11,7 @@ from terastal.planner.accuracy import (
     parse_combination_csv,
     parse_summary,
 )
+from terastal.planner.make import make_plan
 from terastal.planner.paper import (
     PAPER_MODELS,
     PaperModel,
@@ -18,7 +19,7 @@ from terastal.planner.paper import (
     load_paper_model,
     paper_accuracy_table,
 )
-from terastal.planner.plan import PLAN_VERSION, LayerPlan, Plan, TaskPlan, make_plan
+from terastal.planner.plan import PLAN_VERSION, LayerPlan, Plan, TaskPlan
 from terastal.planner.variants import VariantError, is_eligible, variant_factor, variant_shape
 
 __all__ = [

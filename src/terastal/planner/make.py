@@ -17,7 +17,7 @@ from terastal.planner.budgets import BUDGET_POLICIES, compute_budgets
 from terastal.planner.design import design_task, resolve_accuracy
 from terastal.planner.plan import LayerPlan, Plan, TaskPlan
 
-__all__ = ["build_plan"]
+__all__ = ["DEFAULT_ACCURACY_CEILING", "DEFAULT_TARGET_UTILIZATION", "build_plan", "make_plan"]
 
 
 def _opt(x: float) -> float | None:
@@ -138,3 +138,64 @@ def _short_source(source: str | None) -> str | None:
         if k > 0 and parts[k - 1] == "terastal":
             return "terastal/" + "/".join(parts[k:])
     return source
+
+
+#: Default hard per-job loss ceiling of the combinations a plan gives layers for (8 %: the
+#: paper's single VGG11 variants lose 7.0-7.6 %, ResNet50 and Swin-Tiny pairs 2-6 %).
+DEFAULT_ACCURACY_CEILING = 0.08
+
+#: Default bottleneck utilization the budget LP balances down to (and no further).
+DEFAULT_TARGET_UTILIZATION = 0.9
+
+
+def make_plan(
+    scenario: Scenario,
+    platform: Platform,
+    cost_model,
+    accuracy_loss: float = 0.02,
+    budgets: str = "lp",
+    accuracy_tables=None,
+    *,
+    use_bundled: bool = True,
+    accuracy_ceiling: float | None = DEFAULT_ACCURACY_CEILING,
+    target_utilization: float | None = DEFAULT_TARGET_UTILIZATION,
+) -> Plan:
+    """Plan ``scenario`` on ``platform``: variants, admissible combinations and budgets.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Tasks to plan.
+    platform : Platform
+        Accelerators.
+    cost_model : CostModel
+        Backend that costs layers and variant shapes.
+    accuracy_loss : float
+        Largest admissible normalized accuracy loss of a variant combination (0.02 = 2 %).
+    budgets : {"lp", "preferred", "mean"}
+        Budget policy (see :mod:`terastal.planner.budgets`).
+    accuracy_tables : mapping of str to AccuracyTable, or path, optional
+        User accuracy tables keyed by model or task name (or a file for
+        :func:`terastal.planner.accuracy.load_accuracy_tables`); they take precedence over
+        the bundled paper tables.
+    use_bundled : bool
+        Whether tasks running a paper model get its bundled accuracy table.
+    accuracy_ceiling : float or None
+        Layers of measured combinations losing up to this much also get variants (for a
+        scheduler that spends an accuracy *budget*: single jobs above ``accuracy_loss``, the
+        mean within it); admissible combinations are still those within ``accuracy_loss``.
+        ``None``: variants only for admissible combinations.
+    target_utilization : float or None
+        The budget LP balances the bottleneck accelerator down to this utilization and no
+        further, so that a lightly loaded mix plans no variants (``None``: as low as it
+        goes, the paper's objective).
+
+    Returns
+    -------
+    Plan
+    """
+    return build_plan(
+        scenario, platform, cost_model, accuracy_loss=accuracy_loss, budgets=budgets,
+        accuracy_tables=accuracy_tables, use_bundled=use_bundled,
+        accuracy_ceiling=accuracy_ceiling, target_utilization=target_utilization,
+    )  # fmt: skip

@@ -22,7 +22,7 @@ from terastal.errors import InputError
 from terastal.model import IDENTICAL_REL_TOL, Layer, Platform, Scenario
 from terastal.planner.frozen import FrozenDict
 
-__all__ = ["PLAN_VERSION", "LayerPlan", "Plan", "TaskPlan", "make_plan"]
+__all__ = ["PLAN_VERSION", "LayerPlan", "Plan", "TaskPlan"]
 
 #: Version written to and accepted from plan files.
 PLAN_VERSION = 1
@@ -290,6 +290,17 @@ class Plan:
                 return t
         raise KeyError(name)
 
+    def loss_of(self, task: str, variant_layers: Iterable[int]) -> float:
+        """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
+
+        0 for no variant; ``nan`` for a combination the accuracy table does not measure.
+        """
+        layers = frozenset(variant_layers)
+        if not layers:
+            return 0.0
+        acc = self.task(task).accuracy_of(layers)
+        return float("nan") if acc is None else 1.0 - acc
+
     def variant_shapes(self) -> dict[str, dict[int, Layer]]:
         """``{task: {layer index: variant shape}}`` for :func:`terastal.cost.build_cost_tables`."""
         return {
@@ -352,65 +363,3 @@ class Plan:
 
         return cls.from_json(read_text(path, "plan"), str(path))
 
-
-#: Default hard per-job loss ceiling of the combinations a plan gives layers for (8 %: the
-#: paper's single VGG11 variants lose 7.0-7.6 %, ResNet50 and Swin-Tiny pairs 2-6 %).
-DEFAULT_ACCURACY_CEILING = 0.08
-
-#: Default bottleneck utilization the budget LP balances down to (and no further).
-DEFAULT_TARGET_UTILIZATION = 0.9
-
-
-def make_plan(
-    scenario: Scenario,
-    platform: Platform,
-    cost_model,
-    accuracy_loss: float = 0.02,
-    budgets: str = "lp",
-    accuracy_tables=None,
-    *,
-    use_bundled: bool = True,
-    accuracy_ceiling: float | None = DEFAULT_ACCURACY_CEILING,
-    target_utilization: float | None = DEFAULT_TARGET_UTILIZATION,
-) -> Plan:
-    """Plan ``scenario`` on ``platform``: variants, admissible combinations and budgets.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Tasks to plan.
-    platform : Platform
-        Accelerators.
-    cost_model : CostModel
-        Backend that costs layers and variant shapes.
-    accuracy_loss : float
-        Largest admissible normalized accuracy loss of a variant combination (0.02 = 2 %).
-    budgets : {"lp", "preferred", "mean"}
-        Budget policy (see :mod:`terastal.planner.budgets`).
-    accuracy_tables : mapping of str to AccuracyTable, or path, optional
-        User accuracy tables keyed by model or task name (or a file for
-        :func:`terastal.planner.accuracy.load_accuracy_tables`); they take precedence over
-        the bundled paper tables.
-    use_bundled : bool
-        Whether tasks running a paper model get its bundled accuracy table.
-    accuracy_ceiling : float or None
-        Layers of measured combinations losing up to this much also get variants (for a
-        scheduler that spends an accuracy *budget*: single jobs above ``accuracy_loss``, the
-        mean within it); admissible combinations are still those within ``accuracy_loss``.
-        ``None``: variants only for admissible combinations.
-    target_utilization : float or None
-        The budget LP balances the bottleneck accelerator down to this utilization and no
-        further, so that a lightly loaded mix plans no variants (``None``: as low as it
-        goes, the paper's objective).
-
-    Returns
-    -------
-    Plan
-    """
-    from terastal.planner.make import build_plan
-
-    return build_plan(
-        scenario, platform, cost_model, accuracy_loss=accuracy_loss, budgets=budgets,
-        accuracy_tables=accuracy_tables, use_bundled=use_bundled,
-        accuracy_ceiling=accuracy_ceiling, target_utilization=target_utilization,
-    )  # fmt: skip

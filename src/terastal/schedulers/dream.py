@@ -181,8 +181,7 @@ class DREAM(Scheduler):
         """
         if not variant_layers:
             return 0.0
-        acc = None if self.plan is None else self.plan.task(task).accuracy_of(variant_layers)
-        return float("nan") if acc is None else 1.0 - acc
+        return float("nan") if self.plan is None else self.plan.loss_of(task, variant_layers)
 
     # ------------------------------------------------------------------------------------------
     def _finish(self, view: SimView, job: Job, layer: int, now: float, lat) -> list[float]:

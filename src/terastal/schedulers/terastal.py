@@ -254,8 +254,7 @@ class Terastal(Scheduler):
         """
         if not variant_layers:
             return 0.0
-        acc = None if self.plan is None else self.plan.task(task).accuracy_of(variant_layers)
-        return float("nan") if acc is None else 1.0 - acc
+        return float("nan") if self.plan is None else self.plan.loss_of(task, variant_layers)
 
     def on_job_end(self, job: Job, view: SimView) -> None:
         """Forget the ended job's variant mask; a completed job's loss enters the budget."""
