@@ -21,8 +21,7 @@ def case(specs, latency, *, bw=1e9, num_acc=2, **tables_kw):
 
 
 def run(scenario, platform, tables, sched, duration_ms, **kw):
-    if isinstance(sched, str):  # the engine takes policy objects; names go through the registry
-        sched = make_scheduler(sched)
+    sched = make_scheduler(sched) if isinstance(sched, str) else sched  # engine takes objects
     result = simulate(scenario, platform, tables, sched, duration_s=duration_ms * MS, **kw)
     check_invariants(result)
     return result
