@@ -28,8 +28,7 @@ def run(scenario, platform, tables, sched, duration_ms, **kw):
 
 
 def ms(log_row):
-    acc, jid, layer, t_disp, t_start, t_end, _ = log_row
-    return (acc, jid, layer, round(t_disp / MS, 9), round(t_start / MS, 9), round(t_end / MS, 9))
+    return (*log_row[:3], *(round(t / MS, 9) for t in log_row[3:6]))
 
 
 class Scripted(Scheduler):
