@@ -124,6 +124,17 @@ def test_drops_hopeless_jobs_only_when_allowed():
     assert [j.status for j in res.jobs] == ["late", "late"]
 
 
+def test_early_sacrifice_only_of_jobs_that_waited():
+    from terastal.schedulers._terastal_guards import given_up
+
+    # 4 ms of best-case work left, deadline in 5 ms: never provably hopeless now...
+    assert not given_up(now=1.0, since=1.0, wait_rem=5.2e-3, demand_rem=0.0, deadline=1.005)
+    # ...but once it has waited, a 1.3 x margin (5.2 ms) or the queue ahead (6 ms) gives it up
+    assert given_up(now=1.0, since=0.999, wait_rem=5.2e-3, demand_rem=0.0, deadline=1.005)
+    assert given_up(now=1.0, since=0.999, wait_rem=0.0, demand_rem=6e-3, deadline=1.005)
+    assert not given_up(now=1.0, since=0.999, wait_rem=4e-3, demand_rem=4.5e-3, deadline=1.005)
+
+
 def test_plan_for_another_platform_is_a_clear_error():
     sc, _, _, plan = _case([[]], {})
     other = tiny_platform(3)
@@ -134,7 +145,11 @@ def test_plan_for_another_platform_is_a_clear_error():
         simulate(sc, other, tables3, make_scheduler("terastal", plan=plan), duration_s=0.005)
 
 
-@pytest.mark.parametrize("opts", [{}, {"variants": False}, {"budgets": False}, {"drops": False}])
+@pytest.mark.parametrize(
+    "opts",
+    [{}, {"variants": False}, {"budgets": False}, {"drops": False}, {"wait_slack": 1.25},
+     {"demand": True}],
+)  # fmt: skip
 def test_conformance_of_terastal_and_its_ablations(opts):
     check_scheduler(lambda: make_scheduler("terastal", **opts), name=f"terastal{opts}")
 
@@ -176,7 +191,9 @@ def _fingerprint(result):
 
 
 @pytest.mark.parametrize("late", ["scheduler", "keep"])
-@pytest.mark.parametrize("opts", [{}, {"priority": "virtual"}, {"drops": False}])
+@pytest.mark.parametrize(
+    "opts", [{}, {"priority": "virtual"}, {"drops": False}, {"wait_slack": 1.25, "demand": True}]
+)
 def test_kept_order_decides_like_sorting_every_call(late, opts):
     from terastal.sim.synthetic import random_case
 

@@ -12,12 +12,28 @@ overspend; a dropped job's reservation is returned (its loss never counts, as in
 models and the mean plus ``margin`` is *starving*: its jobs sort as if their deadlines were
 ``boost`` x its relative deadline earlier, until it is back in line.
 
+**Early sacrifice** (:func:`given_up`). A ready job that has waited is dropped when it is not
+expected to make its deadline, before it is provably hopeless (options ``wait_slack`` and
+``demand`` of ``terastal``; both off by default, see ``docs/design.md``).
+
 Reasons and measurements: ``docs/design.md``, "Variants on demand and the accuracy budget".
 """
 
 from __future__ import annotations
 
 from collections import deque
+
+from terastal.schedulers._hopeless import EPS
+
+
+def given_up(now: float, since: float, wait_rem: float, demand_rem: float, deadline: float) -> bool:
+    """Whether a job waiting since ``since`` is not expected to end by ``deadline``.
+
+    ``wait_rem``: its best-case remaining time scaled by ``wait_slack``; ``demand_rem``: the
+    best-case remaining time of the jobs ahead of it and its own, spread over every core
+    (0 when the test is off). A job that could still start now (``now == since``) is kept.
+    """
+    return now > since and now + max(wait_rem, demand_rem) > deadline + EPS
 
 
 class AccuracyBudget:

@@ -24,7 +24,7 @@ from terastal.schedulers._hopeless import (
     is_hopeless,
     remaining_of,
 )
-from terastal.schedulers._terastal_guards import AccuracyBudget, FairnessGuard
+from terastal.schedulers._terastal_guards import AccuracyBudget, FairnessGuard, given_up
 from terastal.schedulers._terastal_map import (
     allowed_variant,
     core_classes,
@@ -161,8 +161,11 @@ class Terastal(Scheduler):
         preferred latencies, no variants.
     variants, budgets, drops : bool
         Ablations: no variants; the job's deadline for every layer; no hopeless drops.
-    drop_slack : float
+    drop_slack, wait_slack, demand : float, float, bool
         Hopeless when ``now + drop_slack x best-case remaining time`` passes the deadline.
+        Early sacrifice of a job that has waited (``_terastal_guards.given_up``): dropped when
+        ``now + wait_slack x`` its best-case remaining time, or (``demand``) the jobs' ahead of
+        it and its own spread over every core, pass its deadline (off: 1.0, False).
     priority : {"deadline", "virtual", "laxity"}
         Order: absolute deadline, next layer's virtual deadline, or least laxity.
     check : {"virtual", "remaining"}
@@ -195,6 +198,8 @@ class Terastal(Scheduler):
         "budgets": True,
         "drops": True,
         "drop_slack": Option(1.0, lo=0.0, lo_inclusive=False),
+        "demand": False,
+        "wait_slack": Option(1.0, lo=0.0, lo_inclusive=False),
         "priority": Option("deadline", choices=("deadline", "virtual", "laxity")),
         "check": Option("virtual", choices=("virtual", "remaining")),
         "home": Option("plan", choices=("plan", "fastest")),
@@ -285,7 +290,7 @@ class Terastal(Scheduler):
             self._order, self._entries, changes = [], {}, ready
         entries = self._entries
         tasks = self._tasks
-        slack = self.drop_slack
+        slack, wait = self.drop_slack, self.wait_slack
         boost = self._no_boost if self._fair is None else self._fair.boost
         fresh = []
         for job in changes:
@@ -303,7 +308,8 @@ class Terastal(Scheduler):
                 src, move = None, 0.0
             key = release + st.prio[layer] - boost[job.task_index]
             entry = (key, job.id, job, layer, st, rem * slack,
-                     job.deadline, release + st.vd_off[layer] + _EPS, src, move)  # fmt: skip
+                     job.deadline, release + st.vd_off[layer] + _EPS, src, move,
+                     rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
             entries[job] = entry
             fresh.append(entry)
         order = []
@@ -344,10 +350,15 @@ class Terastal(Scheduler):
         # _terastal_map.fallback). low + min_opt[layer] bounds every candidate finish from below.
         memo: dict[tuple, tuple] = {}
         low = min(free)
-        for _, jid, job, layer, st, drop_rem, deadline, vde, src, move in order:
-            if may_drop and is_hopeless(now, drop_rem, deadline):
+        ahead, cores, demand = 0.0, len(free), self.demand and may_drop  # kept jobs' work
+        for _, jid, job, layer, st, drop_rem, deadline, vde, src, move, rem, wrem, since in order:
+            late = (ahead + rem) / cores if demand else 0.0
+            if may_drop and (
+                is_hopeless(now, drop_rem, deadline) or given_up(now, since, wrem, late, deadline)
+            ):
                 out.append((job,))
                 continue
+            ahead += rem
             if not left:
                 if not may_drop:
                     break
