@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 __all__ = ["parse_compat_grid"]
 
@@ -15,7 +14,7 @@ def parse_compat_grid(r, file: str, keys: dict):
     ``scheduler_options``, ``late`` or ``load_scales``; ``duration_ms`` is the horizon.
     """
     from terastal.experiment.compat import COMPAT_PROFILES, profile_scheduler
-    from terastal.sweep.grid import Grid, _number, _string
+    from terastal.sweep.grid import Grid, shared_axes
 
     knode, vnode = keys["compat"]
     profile = r.value(vnode, "compat")
@@ -35,21 +34,6 @@ def parse_compat_grid(r, file: str, keys: dict):
         if key not in keys:
             raise r.error(f"missing required key {key!r}", knode, key)
     node = {k: v for k, (_, v) in keys.items()}
-    axes: dict[str, Any] = {
-        "scenarios": r.axis(node["scenarios"], "scenarios", _string(r)),
-        "platforms": r.axis(node["platforms"], "platforms", _string(r)),
-        "schedulers": [profile_scheduler(profile)],
-        "seeds": r.axis(node["seeds"], "seeds", _number(r, integer=True)),
-        "duration_ms": r.axis(node["duration_ms"], "duration_ms", _number(r)),
-        "load_scales": [1.0],
-        "late": ["scheduler"],
-        "scheduler_options": {},
-        "cost_model": None,
-        "plan": [None],
-        "compat": profile,
-    }
-    if "cost_model" in node:
-        axes["cost_model"] = _string(r)(
-            r.value(node["cost_model"], "cost_model"), node["cost_model"], "cost_model"
-        )
+    axes = shared_axes(r, node)
+    axes.update(schedulers=[profile_scheduler(profile)], plan=[None], compat=profile)
     return Grid(Path(file), axes)

@@ -297,10 +297,27 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
         if key not in keys:
             raise r.error(f"missing required key {key!r}", root, key)
     node = {k: v for k, (_, v) in keys.items()}
+    axes = shared_axes(r, node)
+    axes["schedulers"] = _schedulers(r, node["schedulers"])
+    if "cost_model" in node:
+        _check_cost_model(r, axes["cost_model"], node["cost_model"])
+    if "load_scales" in node:
+        axes["load_scales"] = r.axis(node["load_scales"], "load_scales", _number(r))
+    if "late" in node:
+        axes["late"] = r.axis(node["late"], "late", _late(r))
+    if "scheduler_options" in node:
+        axes["scheduler_options"] = _options(r, node["scheduler_options"], axes["schedulers"])
+    if "plan" in node:
+        axes["plan"] = r.axis(node["plan"], "plan", _plan(r, Path(file).resolve().parent))
+    return Grid(Path(file), axes)
+
+
+def shared_axes(r: _Reader, node: dict[str, yaml.Node]) -> dict[str, Any]:
+    """The axes every grid reads alike (scenarios, platforms, seeds, duration_ms, cost_model),
+    with the defaults of the others (one point per scheduler, load 1, ``late: scheduler``)."""
     axes: dict[str, Any] = {
         "scenarios": r.axis(node["scenarios"], "scenarios", _string(r)),
         "platforms": r.axis(node["platforms"], "platforms", _string(r)),
-        "schedulers": _schedulers(r, node["schedulers"]),
         "seeds": r.axis(node["seeds"], "seeds", _number(r, integer=True)),
         "duration_ms": r.axis(node["duration_ms"], "duration_ms", _number(r)),
         "load_scales": [1.0],
@@ -309,20 +326,11 @@ def parse_grid(text: str, file: str = "<grid>") -> Grid:
         "cost_model": None,
         "plan": ["auto"],
     }
-    if "load_scales" in node:
-        axes["load_scales"] = r.axis(node["load_scales"], "load_scales", _number(r))
-    if "late" in node:
-        axes["late"] = r.axis(node["late"], "late", _late(r))
-    if "scheduler_options" in node:
-        axes["scheduler_options"] = _options(r, node["scheduler_options"], axes["schedulers"])
     if "cost_model" in node:
         axes["cost_model"] = _string(r)(
             r.value(node["cost_model"], "cost_model"), node["cost_model"], "cost_model"
         )
-        _check_cost_model(r, axes["cost_model"], node["cost_model"])
-    if "plan" in node:
-        axes["plan"] = r.axis(node["plan"], "plan", _plan(r, Path(file).resolve().parent))
-    return Grid(Path(file), axes)
+    return axes
 
 
 def load_grid(path: str | Path) -> Grid:
