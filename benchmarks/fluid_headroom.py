@@ -69,22 +69,17 @@ def point_bounds(suite, mix, plat: str, u: float) -> dict[str, float]:
         runs_var.append(fluid_bound(scenario, platform, var, plan=plan, **kw).mean_miss_rate_lb)
     out["lb_run"] = sum(runs) / len(runs)
     out["lb_run_var"] = sum(runs_var) / len(runs_var)
+    out["lb_run_var_by_seed"] = dict(zip(map(str, suite.seeds), runs_var, strict=True))
     return out
 
 
-def measured(path: Path) -> dict[tuple, dict[str, float]]:
-    """Per (mix, platform, utilization): each configuration's mean over seeds of its run MR."""
-    runs: dict[tuple, dict[tuple, float]] = defaultdict(dict)
+def measured(path: Path) -> dict[tuple, dict[str, dict[str, float]]]:
+    """Per (mix, platform, utilization), per configuration, per seed: the run's mean MR."""
+    out: dict[tuple, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
             key = (r["mix"], r["platform"], round(float(r["utilization"]), 6))
-            runs[key][(r["scheduler"], r["seed"])] = float(r["run_mean_miss_rate"])
-    out: dict[tuple, dict[str, float]] = {}
-    for key, per in runs.items():
-        acc: dict[str, list[float]] = defaultdict(list)
-        for (sched, _seed), v in per.items():
-            acc[sched].append(v)
-        out[key] = {s: sum(v) / len(v) for s, v in acc.items()}
+            out[key][r["scheduler"]][r["seed"]] = float(r["run_mean_miss_rate"])
     return out
 
 
@@ -93,15 +88,22 @@ def study(suite, path: Path) -> list[dict]:
     table = measured(path)
     rows = []
     for mix, plat, u in _points(suite):
-        got = table.get((mix.name, plat, round(u, 6)))
-        if got is None:
+        runs = table.get((mix.name, plat, round(u, 6)))
+        if runs is None:
             continue
+        got = {s: _mean(v.values()) for s, v in runs.items()}
         base = {s: v for s, v in got.items() if not s.startswith("terastal")}
         best = min(base, key=lambda s: (base[s], s))
         row = {"mix": mix.name, "platform": plat, "utilization": u}
         row.update(point_bounds(suite, mix, plat, u))
         row.update(best=best, best_mr=base[best], terastal=got.get("terastal"))
         row["infeasible"] = TARGET * row["best_mr"] < row["lb_run_var"] - 1e-9
+        # Validity on the data: no run of any configuration below its seed's bound.
+        lb = row.pop("lb_run_var_by_seed")
+        row["runs"] = sum(len(v) for v in runs.values())
+        row["below"] = sum(
+            mr < lb[seed] - 1e-9 for v in runs.values() for seed, mr in v.items() if seed in lb
+        )
         rows.append(row)
     return rows
 
@@ -174,7 +176,11 @@ def main(argv=None) -> int:
         ("Random mixes (8, seed 2)", random_suite(suite, 8, 2), args.random),
     ):
         rows = study(s, path)
-        parts.append(f"### {title} ({path})\n\n{aggregate(rows)}")
+        below, runs = sum(r["below"] for r in rows), sum(r["runs"] for r in rows)
+        parts.append(
+            f"### {title} ({path})\n\n{aggregate(rows)}\n"
+            f"Runs below their seed's bound (LB run+var): {below} of {runs}.\n"
+        )
         if args.points:
             parts.append(per_point(rows))
     text = "\n".join(parts)
