@@ -41,17 +41,21 @@ mean miss rate, with two caveats stated exactly:
   a finite run also has the time after its horizon and the release counts of its seed; the
   horizon form with the run's counted frames (:func:`terastal.metrics.accounting.released_counts`)
   is the bound of that run (tasks with no counted frame leave the mean, as in the metrics);
-* the accuracy constraint must itself be a relaxation of the scheduler's rule (the mean
-  normalized loss of a model's completed jobs stays within the limit, the per-job
-  admissible set or ceiling, the window). A job running the combination ``S`` loses
-  ``L(S)``, not the sum of single-layer losses. The linear coefficient is
-  ``c_l = min over combinations S containing l of L(S) / |S|`` (0 for a layer that appears
-  only in unmeasured combinations, which the budget counts as free), so
-  ``sum_{l in S} c_l <= L(S)`` for every combination a job can run. The real rule bounds the
-  loss of all completed jobs by ``limit x completed <= limit x counted``; with losses ``>= 0``
-  the frames of the LP (a subset) lose no more, hence ``<= limit`` per counted frame. A task
-  whose table has a combination with negative loss gets no accuracy constraint. The window
-  and the per-job ceiling are dropped.
+* the accuracy constraint must itself be a relaxation of the schedulers' rules. A job running
+  the combination ``S`` loses ``L(S)``, not the sum of single-layer losses; the linear
+  coefficient is ``c_l = min over measured combinations S containing l of L(S) / |S|`` (0 for
+  a layer met only in unmeasured combinations, which the budget counts as free), so
+  ``sum_{l in S} c_l <= L(S)`` for every combination a job can run. The rules: DREAM's
+  switching and Terastal's static mode run admissible combinations (``L(S) <= limit`` each);
+  Terastal's running budget admits a stronger combination only while the reserved and
+  completed losses stay within ``limit x (completed + in-flight reserved jobs)``. A dropped
+  reservation can leave the completed jobs' mean above the limit, but their *total* loss
+  never exceeds ``limit x counted frames`` (at the last budget check the total held is within
+  ``limit x`` the jobs released so far; later reservations are admissible, each at most the
+  limit, and every in-flight job is a counted frame). With losses ``>= 0`` the frames the LP
+  serves (a subset of the completed ones) lose no more, hence the constraint per counted
+  frame. A task whose table has a combination with negative loss gets no accuracy
+  constraint; the window and the per-job ceiling are dropped.
 """
 
 from __future__ import annotations
