@@ -132,3 +132,31 @@ class FairnessGuard:
                 self.boost[t] = b
                 changed = True
         return changed
+
+
+class OverloadDetector:
+    """Whether the recent past was overloaded: an EWMA of ended jobs' misses, with hysteresis.
+
+    Parameters
+    ----------
+    on, off : float
+        Overloaded once the smoothed miss fraction exceeds ``on``; no longer once it falls
+        below ``off``.
+    window : int
+        Smoothing: each ended job weighs ``1 / window``.
+    """
+
+    __slots__ = ("alpha", "level", "off", "on", "over")
+
+    def __init__(self, on: float, off: float, window: int) -> None:
+        self.on, self.off, self.alpha = on, off, 1.0 / window
+        self.level = 0.0
+        self.over = False
+
+    def end(self, missed: bool) -> bool:
+        """Count an ended job; whether the state changed."""
+        self.level += self.alpha * (float(missed) - self.level)
+        over = self.level > self.on if not self.over else self.level >= self.off
+        changed = over != self.over
+        self.over = over
+        return changed

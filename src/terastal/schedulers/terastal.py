@@ -16,15 +16,17 @@ import functools
 from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
-from terastal.model.costs import IDENTICAL_REL_TOL
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers._hopeless import (
-    best_remaining,
-    fastest_s,
     is_hopeless,
     remaining_of,
 )
-from terastal.schedulers._terastal_guards import AccuracyBudget, FairnessGuard, given_up
+from terastal.schedulers._terastal_guards import (
+    AccuracyBudget,
+    FairnessGuard,
+    OverloadDetector,
+    given_up,
+)
 from terastal.schedulers._terastal_map import (
     allowed_variant,
     core_classes,
@@ -32,123 +34,12 @@ from terastal.schedulers._terastal_map import (
     on_demand,
     planned,
 )
+from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
 
 _INF = float("inf")
 _EPS = 1e-12
-
-
-class _TaskState:
-    """Per-task constants precomputed at reset (plain lists for the hot loop)."""
-
-    __slots__ = (
-        "admissible",
-        "bits",
-        "chain",
-        "dag",
-        "home",
-        "home_var",
-        "lat",
-        "loss",
-        "min_opt",
-        "offset",
-        "prio",
-        "rem_after",
-        "rem_best",
-        "var_lat",
-        "vd_off",
-    )  # fmt: skip
-
-    def __init__(
-        self,
-        costs,
-        plan_task,
-        use_budgets: bool,
-        use_variants: bool,
-        classes: list[int],
-        opts,
-    ) -> None:
-        n = costs.num_layers
-        lat = costs.lat
-        deadline = costs.task.relative_deadline_s
-        if plan_task is not None and use_budgets:
-            offs = [float(v) for v in plan_task.deadline_offsets_s]
-            # Plans are made for one deadline; rescale if the task's deadline differs.
-            scale = deadline / offs[-1] if offs[-1] > 0 else 1.0
-            self.offset = [o * scale for o in offs]
-        elif use_budgets:
-            # No plan: budgets proportional to the preferred (lowest) latency.
-            total = sum(costs.min_lat) or 1.0
-            acc, self.offset = 0.0, []
-            for v in costs.min_lat:
-                acc += v
-                self.offset.append(deadline * acc / total)
-        else:
-            self.offset = [deadline] * n
-        if plan_task is not None and use_variants and plan_task.variant_layers:
-            self.bits = [
-                b if costs.var_lat[i] is not None else 0
-                for i, b in enumerate(plan_task.variant_bits)
-            ]
-            self.admissible = plan_task.admissible_masks
-            # Every measured combination of the plan's variant layers within the per-job
-            # ceiling, by bitmask -> normalized loss (for the accuracy budget).
-            pos = {layer: k for k, layer in enumerate(plan_task.variant_layers)}
-            self.loss = {}
-            for combo, acc in plan_task.accuracy.items():
-                usable = combo and all(i in pos and self.bits[i] for i in combo)
-                if usable and 1.0 - acc <= opts.job_ceiling + 1e-12:
-                    self.loss[sum(1 << pos[i] for i in combo)] = 1.0 - acc
-        else:
-            self.bits = [0] * n
-            self.admissible = frozenset({0})
-            self.loss = {}
-        # Best-case time from the start of a layer to the job's end (the shared hopeless
-        # test's). It counts the variants every job may run, those of admissible
-        # combinations (optimistic, so drops are safe); the budget's stronger ones are not
-        # always available.
-        static = set().union(*plan_task.admissible) if self.loss else set()
-        drop_bits = [b if i in static else 0 for i, b in enumerate(self.bits)]
-        best = fastest_s(costs, drop_bits)
-        rem = best_remaining(costs, drop_bits)
-        self.rem_best = rem
-        # check="remaining": a layer's latest finish leaves the best-case time of what follows.
-        self.rem_after = None
-        if opts.check == "remaining":
-            self.rem_after = [deadline - (rem[i] - best[i]) for i in range(n)]
-        self.prio = self.offset if opts.priority == "virtual" else [deadline] * n
-        if opts.priority == "laxity":
-            # least laxity first: the deadline less the best-case time still needed
-            self.prio = [deadline - r for r in rem]
-        # A layer's virtual deadline, relative to the job's release.
-        self.vd_off = self.offset if self.rem_after is None else self.rem_after
-        self.dag = any(len(s) > 1 for s in costs.succs)
-        self.chain = costs.is_chain
-        self.lat, self.var_lat = lat, costs.var_lat
-        # Per layer, the lowest latency of any option the mapping may consider.
-        self.min_opt = [
-            min(min(row), min(costs.var_lat[i])) if self.bits[i] else min(row)
-            for i, row in enumerate(lat)
-        ]
-        # Home class of each layer: where the plan's load-balanced mapping runs it most
-        # (all cores of that class), else the fastest class. The home variant flag says
-        # whether the plan runs the layer mostly as its variant.
-        self.home, self.home_var = [], []
-        for i, row in enumerate(lat):
-            fast = tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + IDENTICAL_REL_TOL))
-            home, var = fast, False
-            if plan_task is not None and opts.home == "plan":
-                lp = plan_task.layers[i]
-                per_class: dict[int, float] = {}
-                for a, sh in enumerate(lp.share):
-                    per_class[classes[a]] = per_class.get(classes[a], 0.0) + sh
-                if per_class and max(per_class.values()) > 0:
-                    top = max(per_class, key=per_class.__getitem__)
-                    home = tuple(a for a in range(len(row)) if classes[a] == top)
-                    var = bool(self.bits[i]) and lp.variant_share > 0.5
-            self.home.append(home)
-            self.home_var.append(var)
 
 
 class Terastal(Scheduler):
@@ -168,6 +59,11 @@ class Terastal(Scheduler):
         it and its own spread over every core, pass its deadline (off: 1.0, False).
     priority : {"deadline", "virtual", "laxity"}
         Order: absolute deadline, next layer's virtual deadline, or least laxity.
+    overload_scale, overload_on, overload_off, overload_window : float, float, float, int
+        Overload order (``overload_scale=1``: off): once the miss fraction of ended jobs,
+        smoothed over about ``overload_window`` of them, passes ``overload_on`` (until it falls
+        below ``overload_off``), the order's deadline term is scaled by ``overload_scale``
+        (0: first come, first served).
     check : {"virtual", "remaining"}
         Layer test: its virtual deadline, or the deadline less the best case after it.
     home : {"plan", "fastest"}
@@ -201,6 +97,10 @@ class Terastal(Scheduler):
         "demand": False,
         "wait_slack": Option(1.0, lo=0.0, lo_inclusive=False),
         "priority": Option("deadline", choices=("deadline", "virtual", "laxity")),
+        "overload_scale": Option(0.5, lo=0.0),
+        "overload_on": Option(0.1, lo=0.0, hi=1.0),
+        "overload_off": Option(0.05, lo=0.0, hi=1.0),
+        "overload_window": Option(50, lo=1),
         "check": Option("virtual", choices=("virtual", "remaining")),
         "home": Option("plan", choices=("plan", "fastest")),
         "variant_first": False,
@@ -223,7 +123,7 @@ class Terastal(Scheduler):
             plan.check(view.scenario, view.platform)
         classes = core_classes(view.costs, view.num_accelerators)
         self._tasks = [
-            _TaskState(
+            TaskState(
                 c,
                 plan.task(c.task.name) if plan is not None else None,
                 self.budgets,
@@ -246,6 +146,9 @@ class Terastal(Scheduler):
             )
         self._no_boost = [0.0] * len(deadlines)
         self._rekey = False
+        self._over = None
+        if self.overload_scale != 1.0:
+            self._over = OverloadDetector(self.overload_on, self.overload_off, self.overload_window)
         self._budget = None
         if self.accuracy == "budget" and plan is not None:
             limit = plan.accuracy_loss if self.accuracy_limit is None else self.accuracy_limit
@@ -268,6 +171,8 @@ class Terastal(Scheduler):
             self._budget.end(job.task_index, job.id, job.status != DROPPED)
         if self._fair is not None and self._fair.end(job.task_index, job.status != IN_TIME):
             self._rekey = True  # priorities changed: every ready job gets a new entry
+        if self._over is not None and self._over.end(job.status != IN_TIME):
+            self._rekey = True  # the order switched between deadline and overload keys
 
     def _ordered(self, view: SimView) -> list[tuple]:
         """Ready jobs as sorted tuples ``(priority, id, job, layer, state, ...)``.
@@ -292,6 +197,7 @@ class Terastal(Scheduler):
         tasks = self._tasks
         slack, wait = self.drop_slack, self.wait_slack
         boost = self._no_boost if self._fair is None else self._fair.boost
+        over = self._over is not None and self._over.over
         fresh = []
         for job in changes:
             if job not in ready:
@@ -306,7 +212,7 @@ class Terastal(Scheduler):
                 move = job.costs.chain_move_s[layer]
             else:
                 src, move = None, 0.0
-            key = release + st.prio[layer] - boost[job.task_index]
+            key = release + (st.prio_over if over else st.prio)[layer] - boost[job.task_index]
             entry = (key, job.id, job, layer, st, rem * slack,
                      job.deadline, release + st.vd_off[layer] + _EPS, src, move,
                      rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
