@@ -98,3 +98,18 @@ def test_under_overload_the_order_switches_and_stops_starving_long_deadlines(mix
 def test_bad_overload_options_are_clear_errors(opts, match):
     with pytest.raises(InputError, match=match):
         make_scheduler("terastal", **opts)
+
+
+def _wasted_s(res):
+    """Compute time spent on jobs that missed their deadline."""
+    jobs = res.jobs
+    return sum(r.end_s - r.start_s for r in res.log if jobs[r.job_id].status != "in_time")
+
+
+def test_committing_to_started_jobs_wastes_less_work(mix):
+    # under overload a started job preempted at a layer boundary by newer jobs may end up
+    # dropped, and the work it received is lost; with overload_commit started jobs go first
+    _, commit = _run(mix[1.0])
+    _, loose = _run(mix[1.0], overload_commit=False)
+    assert _schedule(commit) != _schedule(loose)
+    assert _wasted_s(commit) < _wasted_s(loose)

@@ -40,6 +40,8 @@ from terastal.schedulers.options import Option
 
 _INF = float("inf")
 _EPS = 1e-12
+#: Longer than any relative deadline: subtracted from a started job's key under overload.
+_COMMIT_S = 1e3
 
 
 class Terastal(Scheduler):
@@ -64,6 +66,8 @@ class Terastal(Scheduler):
         smoothed over about ``overload_window`` of them, passes ``overload_on`` (until it falls
         below ``overload_off``), the order's deadline term is scaled by ``overload_scale``
         (0: first come, first served).
+    overload_commit : bool
+        Under overload, jobs already started go ahead of every job not started yet.
     check : {"virtual", "remaining"}
         Layer test: its virtual deadline, or the deadline less the best case after it.
     home : {"plan", "fastest"}
@@ -101,6 +105,7 @@ class Terastal(Scheduler):
         "overload_on": Option(0.1, lo=0.0, hi=1.0),
         "overload_off": Option(0.05, lo=0.0, hi=1.0),
         "overload_window": Option(50, lo=1),
+        "overload_commit": True,
         "check": Option("virtual", choices=("virtual", "remaining")),
         "home": Option("plan", choices=("plan", "fastest")),
         "variant_first": False,
@@ -198,6 +203,7 @@ class Terastal(Scheduler):
         slack, wait = self.drop_slack, self.wait_slack
         boost = self._no_boost if self._fair is None else self._fair.boost
         over = self._over is not None and self._over.over
+        commit = self.overload_commit
         fresh = []
         for job in changes:
             if job not in ready:
@@ -213,6 +219,8 @@ class Terastal(Scheduler):
             else:
                 src, move = None, 0.0
             key = release + (st.prio_over if over else st.prio)[layer] - boost[job.task_index]
+            if over and commit and job.done_count:
+                key -= _COMMIT_S  # a started job ahead of every job not started
             entry = (key, job.id, job, layer, st, rem * slack,
                      job.deadline, release + st.vd_off[layer] + _EPS, src, move,
                      rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
