@@ -117,20 +117,22 @@ class TokenStream:
         """The current token, or ``None`` at end of input."""
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
+    # at, next and accept run once or twice per token: they index the list themselves
+    # instead of calling peek (a scenario file is parsed at the start of most commands).
     def at(self, value: str) -> bool:
         """Whether the current token is ``value`` (keywords compare case-insensitively)."""
-        tok = self.peek()
-        return tok is not None and tok.value.lower() == value.lower()
+        pos = self.pos
+        return pos < len(self.tokens) and self.tokens[pos].value.lower() == value.lower()
 
     def next(self, what: str) -> Token:
         """Consume and return the current token; ``what`` names it in the end-of-file error."""
-        tok = self.peek()
-        if tok is None:
+        pos = self.pos
+        if pos >= len(self.tokens):
             raise InputError(
                 f"unexpected end of file, expected {what}", file=self.file, line=self.last_line
             )
-        self.pos += 1
-        return tok
+        self.pos = pos + 1
+        return self.tokens[pos]
 
     def expect(self, value: str, context: str = "") -> Token:
         """Consume the token ``value`` or raise a located error."""
@@ -142,8 +144,9 @@ class TokenStream:
 
     def accept(self, value: str) -> bool:
         """Consume the token ``value`` if it is next."""
-        if self.at(value):
-            self.pos += 1
+        pos = self.pos
+        if pos < len(self.tokens) and self.tokens[pos].value.lower() == value.lower():
+            self.pos = pos + 1
             return True
         return False
 
