@@ -165,19 +165,24 @@ def register(app: typer.Typer) -> None:
             RunSpec,
             check_spec,
             check_work,
-            default_duration_s,
             make_policy,
             prepare,
-            profile_scheduler,
             run,
             write_outcome,
         )
 
+        duration_s = None if duration_ms is None else duration_ms / 1e3
+        if compat is not None or duration_s is None:  # the profiles' module only if needed
+            from terastal.experiment import default_duration_s, profile_scheduler
+
+            if compat is not None:
+                scheduler = profile_scheduler(compat)
+            if duration_s is None:
+                duration_s = default_duration_s(compat)
         spec = RunSpec(
-            scenario, platform, profile_scheduler(compat) if compat else scheduler,
-            parse_options(option or []), plan=str(plan) if plan is not None else AUTO,
-            cost_model=cost_model, late=late, seed=seed, max_jobs=max_jobs, compat=compat,
-            duration_s=default_duration_s(compat) if duration_ms is None else duration_ms / 1e3,
+            scenario, platform, scheduler, parse_options(option or []),
+            plan=str(plan) if plan is not None else AUTO, cost_model=cost_model, late=late,
+            seed=seed, max_jobs=max_jobs, compat=compat, duration_s=duration_s,
         )  # fmt: skip
         check_spec(spec)
         prepared = None
