@@ -31,8 +31,14 @@ from terastal.model.work import MAX_JOBS
 
 
 def run_with_progress(label: str, duration_s: float, fn, *, show: bool = True):
-    """Call ``fn(progress_callback)`` under a rich progress bar over simulated time."""
-    if not show:
+    """Call ``fn(progress_callback)`` under a rich progress bar over simulated time.
+
+    Only on a terminal: to a file or pipe rich would draw nothing (a transient bar leaves one
+    empty line), and importing it costs start-up.
+    """
+    from terastal.commands._table import plain_wanted
+
+    if not show or plain_wanted(sys.stderr):
         return fn(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
