@@ -15,14 +15,15 @@ from typing import NamedTuple
 
 from terastal.errors import InputError
 
-# Leading white space belongs to the token that follows (one match per token, not two);
-# ``space`` only matches white space at the end of the text.
+# One group per kind, so that ``findall`` returns one tuple per match, made in C; newlines
+# are matched one by one to count lines, other white space in runs (not captured).
 _TOKEN = re.compile(
-    r"\s*(?:(?P<comment>//[^\n]*|/\*.*?\*/)"
-    r"|(?P<punct>[{}():;,])"
-    r"|(?P<word>(?:[^\s{}():;,/]|/(?![/*]))+)"
-    r"|(?P<other>\S))"
-    r"|(?P<space>\s+)",
+    r"(\n)"
+    r"|[^\S\n]+"
+    r"|(//[^\n]*|/\*.*?\*/)"
+    r"|([{}():;,])"
+    r"|((?:[^\s{}():;,/]|/(?![/*]))+)"
+    r"|(.)",
     re.S,
 )
 
@@ -69,26 +70,22 @@ def tokenize(text: str, file: str) -> tuple[list[Token], list[Comment]]:
     """
     raw: list[tuple[str, int, bool]] = []  # made into Tokens at the end, in C (see Token)
     comments: list[Comment] = []
-    line, seen = 1, 0  # the line of text[seen]
-    count = text.count
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind == "space":
-            continue
-        start = m.start(kind)
-        line += count("\n", seen, start)
-        seen = start
-        value = m.group(kind)
-        if kind == "word":
-            raw.append((value, line, False))
-        elif kind == "punct":
-            raw.append((value, line, True))
-        elif kind == "comment":
-            comments.append(Comment(value[2:-2] if value.startswith("/*") else value[2:], line))
-        elif value == "/":
+    line = 1
+    for newline, comment, punct, word, other in _TOKEN.findall(text):
+        if word:
+            raw.append((word, line, False))
+        elif punct:
+            raw.append((punct, line, True))
+        elif newline:
+            line += 1
+        elif comment:
+            text_ = comment[2:-2] if comment.startswith("/*") else comment[2:]
+            comments.append(Comment(text_, line))
+            line += comment.count("\n")  # a block comment may span lines
+        elif other == "/":
             raise InputError("unterminated '/*' comment", file=file, line=line)
-        else:  # pragma: no cover - the word pattern accepts every other character
-            raise InputError(f"unexpected character {value!r}", file=file, line=line)
+        elif other:  # pragma: no cover - the word pattern accepts every other character
+            raise InputError(f"unexpected character {other!r}", file=file, line=line)
     tokens = list(map(_make_token, raw))
     return tokens, comments
 
