@@ -86,7 +86,8 @@ def test_planner_modules_import_the_lp_solver_only_to_build_a_plan():
 def test_warm_simulate_to_a_pipe_imports_no_rich_yaml_or_numpy_ma(tmp_path):
     """Printing to a file or pipe, the warm path needs no rich (the table is drawn without it),
     no yaml (no options, bundled MAESTRO inputs), no numpy.ma (percentiles without numpy)
-    and no importlib.metadata (bundled schedulers are found without entry points)."""
+    no importlib.metadata (bundled schedulers are found without entry points), no numpy.random
+    (arrivals in pure Python) and no planner.make (the plan is read, not made)."""
     code = f"""
 import contextlib, io, os, sys
 os.environ["TERASTAL_CACHE_DIR"] = {str(tmp_path)!r}
@@ -107,5 +108,14 @@ assert "terastal on VR_gaming" in out.getvalue()
     ]
     assert all(r.returncode == 0 for r in runs), runs[-1].stderr
     loaded = set(json.loads(runs[1].stdout.strip().splitlines()[-1]))
-    unwanted = {"rich", "yaml", "numpy.ma", "importlib.metadata", "scipy", "pydantic"}
+    unwanted = {
+        "rich",
+        "yaml",
+        "numpy.ma",
+        "numpy.random",
+        "importlib.metadata",
+        "scipy",
+        "pydantic",
+        "terastal.planner.make",
+    }
     assert not loaded & unwanted, loaded & unwanted

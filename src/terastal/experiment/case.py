@@ -182,12 +182,12 @@ class Prepared:
 
     def auto_plan(self) -> Any:
         """The plan :func:`terastal.planner.make_plan` makes for this case (cached)."""
-        from terastal.planner import make_plan
-
         opts = self.case.planner
-        return self._memo(
-            "plan",
-            lambda: make_plan(
+
+        def build() -> Any:
+            from terastal.planner import make_plan  # only on a miss (its imports: start-up)
+
+            return make_plan(
                 self.scenario,
                 self.platform,
                 self.cost_model,
@@ -195,7 +195,11 @@ class Prepared:
                 budgets=opts.budgets,
                 accuracy_ceiling=opts.accuracy_ceiling,
                 target_utilization=opts.target_utilization,
-            ),
+            )
+
+        return self._memo(
+            "plan",
+            build,
             planner=[
                 opts.accuracy_loss,
                 opts.budgets,
