@@ -49,3 +49,15 @@ def test_bad_input():
         percentile([], 50)
     with pytest.raises(ValueError):
         percentile([1.0], 101)
+
+
+def test_several_at_once_are_each_alone():
+    from terastal.metrics.quantile import percentiles
+
+    xs = [random.Random(3).random() for _ in range(501)]
+    assert percentiles(xs, QS) == [percentile(xs, q) for q in QS]
+    assert all(math.isnan(v) for v in percentiles([1.0, math.nan], (5, 50)))
+    inf_pair = [math.inf, -math.inf, 0.0]  # the sum is nan, yet no value is
+    with np.errstate(invalid="ignore"):
+        want = [float(np.percentile(inf_pair, q)) for q in QS]
+    assert all(_same(a, b) for a, b in zip(percentiles(inf_pair, QS), want, strict=True))

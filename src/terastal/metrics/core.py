@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 
 from terastal.metrics.accounting import released_counts
-from terastal.metrics.quantile import percentile
+from terastal.metrics.quantile import percentile, percentiles
 from terastal.metrics.xrbench import model_score
 from terastal.model.job import DROPPED, IN_TIME, LATE
 from terastal.sim.result import SimResult
@@ -153,13 +153,14 @@ def _accelerators(result: SimResult) -> dict[str, dict]:
 def _sim_stats(result: SimResult) -> dict:
     ns = result.decision_ns
     us = [x / 1e3 for x in ns] if ns else None
+    p50, p99 = percentiles(us, (50, 99)) if us is not None else (0.0, 0.0)
     return {
         "dispatches": result.dispatches,
         "jobs": len(result.jobs),
         "decisions": len(ns),
         "wall_s": result.wall_s,
         "dispatches_per_s": result.dispatches / result.wall_s if result.wall_s > 0 else None,
-        "decision_us_p50": percentile(us, 50) if us is not None else 0.0,
-        "decision_us_p99": percentile(us, 99) if us is not None else 0.0,
+        "decision_us_p50": p50,
+        "decision_us_p99": p99,
         "decision_us_mean": math.fsum(us) / len(us) if us is not None else 0.0,
     }

@@ -9,7 +9,7 @@ float: ``tests/test_metrics_quantile.py`` compares the two on random, tied and e
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def percentile(values: Iterable[float], q: float) -> float:
@@ -27,14 +27,26 @@ def percentile(values: Iterable[float], q: float) -> float:
     float
         ``nan`` if any value is nan (numpy sorts nan last and returns it).
     """
+    return percentiles(values, (q,))[0]
+
+
+def percentiles(values: Iterable[float], qs: Sequence[float]) -> list[float]:
+    """:func:`percentile` of ``values`` for each of ``qs``, sorting the values once."""
     xs = sorted(values)
     n = len(xs)
     if n == 0:
         raise ValueError("percentile of no values")
-    if not 0 <= q <= 100:
-        raise ValueError(f"percentile must be in [0, 100], got {q}")
-    if any(x != x for x in xs):  # nan does not sort: numpy's answer is nan
-        return math.nan
+    for q in qs:
+        if not 0 <= q <= 100:
+            raise ValueError(f"percentile must be in [0, 100], got {q}")
+    total = sum(xs)  # nan if any value is nan (or if inf meets -inf: then look closer)
+    if total != total and any(x != x for x in xs):  # nan does not sort: numpy's answer
+        return [math.nan] * len(qs)
+    return [_linear(xs, n, q) for q in qs]
+
+
+def _linear(xs: list[float], n: int, q: float) -> float:
+    """numpy's ``linear`` method on the sorted ``xs``."""
     # numpy: virtual index (n - 1) * (q / 100); its floor and floor + 1, both clipped to the
     # last value at or above n - 1; the weight is the distance from the (clipped) floor.
     virtual = (n - 1) * (q / 100)
