@@ -183,6 +183,29 @@ class TokenStream:
     def key_values(self, context: str, field_prefix: str = "") -> list[tuple[str, int, Token]]:
         """Parse ``{ K: 1, C: 2, ... }`` (after the ``{``) up to and including the ``}``."""
         out: list[tuple[str, int, Token]] = []
+        # Fast path over well-formed pairs (every layer of a scenario file has two of these
+        # blocks): plain indexing instead of a method call per token. At the first token it
+        # is not sure of, it hands over to the loop below from the start of that pair, so
+        # values and errors are the loop's.
+        toks, pos, n = self.tokens, self.pos, len(self.tokens)
+        while pos + 3 < n:
+            key, colon, value, sep = toks[pos], toks[pos + 1], toks[pos + 2], toks[pos + 3]
+            if key.punct or colon.value != ":" or value.punct:
+                break
+            try:
+                number = int(value.value)
+            except ValueError:
+                break
+            out.append((key.value, number, key))
+            if sep.value == "," or sep.value == ";":
+                pos += 4
+            elif sep.value == "}":
+                pos += 3
+                break
+            else:
+                del out[-1]
+                break
+        self.pos = pos
         while not self.accept("}"):
             key = self.word(f"a dimension name in {context}")
             self.expect(":", f"after '{key.value}' in {context}")
