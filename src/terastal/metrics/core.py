@@ -136,9 +136,7 @@ def compute_metrics(result: SimResult, accuracy_loss: AccuracyLoss | None = None
 
 def _accelerators(result: SimResult) -> dict[str, dict]:
     span = result.end_s
-    counts = [0] * len(result.platform.accelerators)
-    for rec in result.log:
-        counts[rec.accelerator] += 1
+    counts = result.log.accelerator_counts(len(result.platform.accelerators))
     out = {}
     for i, acc in enumerate(result.platform.accelerators):
         out[acc.name] = {
