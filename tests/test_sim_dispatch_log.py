@@ -2,7 +2,11 @@
 
 from terastal.sim.result import DispatchLog, DispatchRecord
 
-ROWS = [(1, 0, 0, 0.0, 0.0, 1.0, False), (0, 1, 0, 0.0, 0.5, 2.0, True), (1, 0, 1, 1.0, 1.0, 3.0, False)]
+ROWS = [
+    (1, 0, 0, 0.0, 0.0, 1.0, False),
+    (0, 1, 0, 0.0, 0.5, 2.0, True),
+    (1, 0, 1, 1.0, 1.0, 3.0, False),
+]
 
 
 def test_counts_and_length_before_and_after_records_are_made():
