@@ -15,15 +15,14 @@ from typing import NamedTuple
 
 from terastal.errors import InputError
 
-# One group per kind, so that ``findall`` returns one tuple per match, made in C; newlines
-# are matched one by one to count lines, other white space in runs (not captured).
+# One match per token (its leading white space captured, to count lines), one group per
+# kind, so that ``findall`` returns one tuple per token, made in C. ``\Z`` takes white space
+# at the end of the text in one match.
 _TOKEN = re.compile(
-    r"(\n)"
-    r"|[^\S\n]+"
-    r"|(//[^\n]*|/\*.*?\*/)"
+    r"(\s*)(?:(//[^\n]*|/\*.*?\*/)"
     r"|([{}():;,])"
     r"|((?:[^\s{}():;,/]|/(?![/*]))+)"
-    r"|(.)",
+    r"|(\S)|\Z)",
     re.S,
 )
 
@@ -71,13 +70,13 @@ def tokenize(text: str, file: str) -> tuple[list[Token], list[Comment]]:
     raw: list[tuple[str, int, bool]] = []  # made into Tokens at the end, in C (see Token)
     comments: list[Comment] = []
     line = 1
-    for newline, comment, punct, word, other in _TOKEN.findall(text):
+    for space, comment, punct, word, other in _TOKEN.findall(text):
+        if space:
+            line += space.count("\n")
         if word:
             raw.append((word, line, False))
         elif punct:
             raw.append((punct, line, True))
-        elif newline:
-            line += 1
         elif comment:
             text_ = comment[2:-2] if comment.startswith("/*") else comment[2:]
             comments.append(Comment(text_, line))
