@@ -10,7 +10,10 @@ Medians over the rounds are printed and written as JSON.
 Usage (from the repository root)::
 
     python benchmarks/whole_stages.py --rounds 5
-    python benchmarks/whole_stages.py --scheduler edf --src /tmp/before/src   # another checkout
+    python benchmarks/whole_stages.py --rounds 7 --before /tmp/before/src   # two checkouts
+
+With ``--before`` the rounds alternate between that checkout and this one (each with its
+own cache), so that a slow spell of the machine hits both alike, and both are reported.
 """
 
 from __future__ import annotations
@@ -83,44 +86,63 @@ def imports_by_package(stderr: str) -> dict[str, float]:
     return out
 
 
+def _round(src: str, scheduler: str, env: dict) -> tuple[list, dict[str, float]]:
+    """One fresh process through the stages, one under ``-X importtime``."""
+    cli = [sys.executable, "-m", "terastal.cli", *SIM_ARGS, "--scheduler", scheduler]
+    probe = PROBE.replace("SCHEDULER", repr(scheduler))
+    run = subprocess.run([sys.executable, "-c", probe], env=env, check=True,
+                         capture_output=True, text=True)  # fmt: skip
+    stages = json.loads(run.stdout.strip().splitlines()[-1])
+    timed = subprocess.run([sys.executable, "-X", "importtime", *cli[1:], "--no-progress"],
+                           env=env, check=True, capture_output=True, text=True)  # fmt: skip
+    return stages, imports_by_package(timed.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Time the stages and imports of warm simulate processes; print and write medians."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--scheduler", default="terastal")
     ap.add_argument("--src", default=SRC, help="src directory of the checkout to measure")
+    ap.add_argument("--before", default=None, help="src of another checkout, alternated")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "whole_stages.json"))
     args = ap.parse_args(argv)
-    cli = [sys.executable, "-m", "terastal.cli", *SIM_ARGS, "--scheduler", args.scheduler]
-    stages: dict[str, list[float]] = {}
-    imports: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**cache_env(cache), "PYTHONPATH": args.src}
-        subprocess.run([*cli, "--no-progress"], env=env, check=True, capture_output=True)
-        probe = PROBE.replace("SCHEDULER", repr(args.scheduler))
+    sides = {"after": args.src} if args.before is None else {"before": args.before,
+                                                              "after": args.src}  # fmt: skip
+    stages = {side: {} for side in sides}
+    imports = {side: {} for side in sides}
+    with tempfile.TemporaryDirectory() as caches:
+        envs = {}
+        for side, src in sides.items():
+            envs[side] = {**cache_env(str(Path(caches) / side)), "PYTHONPATH": src}
+            cli = [sys.executable, "-m", "terastal.cli", *SIM_ARGS, "--scheduler", args.scheduler]
+            subprocess.run([*cli, "--no-progress"], env=envs[side], check=True,
+                           capture_output=True)  # fmt: skip
         for r in range(args.rounds):
-            run = subprocess.run([sys.executable, "-c", probe], env=env, check=True,
-                                 capture_output=True, text=True)  # fmt: skip
-            for name, s in json.loads(run.stdout.strip().splitlines()[-1]):
-                stages.setdefault(name, []).append(s * 1e3)
-            timed = subprocess.run([sys.executable, "-X", "importtime", *cli[1:], "--no-progress"],
-                                   env=env, check=True, capture_output=True, text=True)  # fmt: skip
-            for key, ms in imports_by_package(timed.stderr).items():
-                imports.setdefault(key, []).append(ms)
+            order = list(sides) if r % 2 == 0 else list(reversed(sides))
+            for side in order:
+                marks, by_package = _round(sides[side], args.scheduler, envs[side])
+                for name, s in marks:
+                    stages[side].setdefault(name, []).append(s * 1e3)
+                for key, ms in by_package.items():
+                    imports[side].setdefault(key, []).append(ms)
             print(f"round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
-    med_stages = {k: statistics.median(v) for k, v in stages.items()}
-    med_imports = {k: statistics.median(v) for k, v in imports.items()}
+    med = {side: {k: statistics.median(v) for k, v in stages[side].items()} for side in sides}
+    imp = {side: {k: statistics.median(v) for k, v in imports[side].items()} for side in sides}
     print(f"stages of a warm simulate --scheduler {args.scheduler} (ms, median of {args.rounds})")
-    for name, ms in med_stages.items():
-        print(f"  {ms:7.1f}  {name}")
-    print(f"  {sum(med_stages.values()):7.1f}  total (interpreter start-up not included)")
+    print("  " + "".join(f"{side:>9s}" for side in sides))
+    for name in med["after"]:
+        print("  " + "".join(f"{med[side].get(name, 0.0):9.1f}" for side in sides) + f"  {name}")
+    totals = "".join(f"{sum(med[side].values()):9.1f}" for side in sides)
+    print(f"  {totals}  total (interpreter start-up not included)")
     print("self import time by package under -X importtime (ms, median; inflated by the timer)")
-    top = sorted(med_imports.items(), key=lambda kv: -kv[1])
-    for key, ms in top[:15]:
-        print(f"  {ms:7.1f}  {key}")
-    print(f"  {sum(med_imports.values()):7.1f}  all imports")
-    res = {"scheduler": args.scheduler, "src": args.src, "rounds": args.rounds,
-           "stages_ms": med_stages, "imports_ms": med_imports}  # fmt: skip
+    keys = sorted(imp["after"], key=lambda k: -imp["after"][k])[:15]
+    for key in keys:
+        print("  " + "".join(f"{imp[side].get(key, 0.0):9.1f}" for side in sides) + f"  {key}")
+    all_imports = "".join(f"{sum(imp[side].values()):9.1f}" for side in sides)
+    print(f"  {all_imports}  all imports")
+    res = {"scheduler": args.scheduler, "sides": sides, "rounds": args.rounds,
+           "stages_ms": med, "imports_ms": imp}  # fmt: skip
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
     return 0
