@@ -52,6 +52,34 @@ def _refuse(*args, **kwargs):
     raise AssertionError("rebuilt although the disk cache holds it")
 
 
+def _refuse_scenario(kind, spec, cls):
+    if kind == "scenario":
+        raise AssertionError("parsed although the disk cache holds it")
+    return _original_resolve(kind, spec, cls)
+
+
+_original_resolve = terastal.experiment.case._resolve
+
+
+def test_every_bundled_scenario_reads_back_identical():
+    from terastal.experiment.diskcache import _scenario_bytes, _scenario_from, scenario_round_trips
+    from terastal.io import list_scenarios, load_scenario
+
+    for name in list_scenarios():
+        sc = load_scenario(name)
+        assert scenario_round_trips(sc), name
+        back = _scenario_from(_scenario_bytes(sc))
+        assert back == sc and repr(back) == repr(sc) and back.source == sc.source
+
+
+def test_a_damaged_scenario_entry_is_parsed_again(tmp_path):
+    p = prepare(Case(SC, PF), _tiered(tmp_path))
+    (entry,) = [e for e in DiskCache(tmp_path).entries() if e.parent.name == "scenario"]
+    entry.write_text('{"fields": ["name"], "tasks": []}')
+    q = prepare(Case(SC, PF), _tiered(tmp_path))
+    assert repr(q.scenario) == repr(p.scenario)
+
+
 def _strip(metrics: dict) -> str:
     m = json.loads(json.dumps(metrics))
     for k in WALL_CLOCK_KEYS:
@@ -63,10 +91,12 @@ def test_a_second_process_reads_the_plan_and_tables_instead_of_building_them(tmp
     p = prepare(Case(SC, PF), _tiered(tmp_path))
     plan, tables = p.auto_plan(), p.tables()
     files = sorted(x.relative_to(tmp_path).parts[0] for x in DiskCache(tmp_path).entries())
-    assert files == ["plan", "tables"]
+    assert files == ["plan", "scenario", "tables"]  # a bundled scenario is kept parsed
     monkeypatch.setattr(terastal.planner, "make_plan", _refuse)
     monkeypatch.setattr(terastal.experiment.case, "build_cost_tables", _refuse)
+    monkeypatch.setattr(terastal.experiment.case, "_resolve", _refuse_scenario)
     q = prepare(Case(SC, PF), _tiered(tmp_path))
+    assert q.scenario == p.scenario and repr(q.scenario) == repr(p.scenario)
     assert plan_to_dict(q.auto_plan()) == plan_to_dict(plan)
     again = q.tables()
     assert list(again) == list(tables)
@@ -210,7 +240,7 @@ def test_concurrent_writers_leave_whole_entries(tmp_path):
         assert proc.returncode == 0 and out.strip() == "ok", err
     d = DiskCache(tmp_path)
     entries = d.entries()
-    assert len(entries) == 4  # two plans, two sets of tables
+    assert len(entries) == 5  # two plans, two sets of tables, the parsed scenario
     assert not [p for p in tmp_path.rglob(".*") if p.is_file()]  # no temporary file left
     keys = _keys(Case(SC, PF)) + _keys(Case(SC, PF, "analytical:mode=xrbench"))
     assert all(d.get(k) is not None for k in keys)
@@ -228,7 +258,7 @@ def test_no_cache_flag_and_environment_bypass_the_disk(tmp_path, monkeypatch, ca
     monkeypatch.setenv(ENV_OFF, "0")
     MEMORY.clear()  # a memory hit is not written to disk again
     assert main(args) == 0
-    assert len(DiskCache(tmp_path).entries()) == 2
+    assert len(DiskCache(tmp_path).entries()) == 3  # plan, tables, scenario
 
 
 def test_cache_info_and_clear(tmp_path, monkeypatch, capsys):
@@ -240,7 +270,7 @@ def test_cache_info_and_clear(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert str(tmp_path) in out and "plan: 1 entries" in out
     assert main(["cache", "clear"]) == 0
-    assert "removed 1 entries" in capsys.readouterr().out
+    assert "removed 2 entries" in capsys.readouterr().out  # the plan and the scenario
     assert not DiskCache(tmp_path).entries()
 
 
@@ -258,7 +288,8 @@ def test_cost_models_without_a_stable_key_stay_in_memory(tmp_path):
     assert not isinstance(getattr(model, "fingerprint", None), str)
     p = prepare(Case(SC, PF, model), _tiered(tmp_path))
     p.auto_plan()
-    assert not DiskCache(tmp_path).entries()
+    # only the parsed scenario, which does not depend on the cost model, is on disk
+    assert [e.parent.name for e in DiskCache(tmp_path).entries()] == ["scenario"]
 
 
 def test_planner_options_default_to_make_plans():

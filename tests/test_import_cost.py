@@ -81,3 +81,41 @@ def test_planner_modules_import_the_lp_solver_only_to_build_a_plan():
         "resolve_cost_model('analytical'))"
     )
     assert "scipy" in built  # the check above would pass vacuously if nothing ever did
+
+
+def test_warm_simulate_to_a_pipe_imports_no_rich_yaml_or_numpy_ma(tmp_path):
+    """Printing to a file or pipe, the warm path needs no rich (the table is drawn without it),
+    no yaml (no options, bundled MAESTRO inputs), no numpy.ma (percentiles without numpy)
+    no importlib.metadata (bundled schedulers are found without entry points), no numpy.random
+    (arrivals in pure Python) and no planner.make (the plan is read, not made)."""
+    code = f"""
+import contextlib, io, os, sys
+os.environ["TERASTAL_CACHE_DIR"] = {str(tmp_path)!r}
+from terastal.cli import main
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    rc = main(["simulate", "--scenario", "VR_gaming", "--platform", "Dual_4K/WS_OS",
+               "--scheduler", "terastal", "--duration-ms", "100", "--no-progress",
+               "--cost-model", "analytical:mode=xrbench"])
+assert rc == 0, rc
+assert "terastal on VR_gaming" in out.getvalue()
+"""
+    probe = code + "\nimport json\nprint(json.dumps(sorted(sys.modules)))\n"
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {k: v for k, v in env.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    runs = [
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+        for _ in range(2)  # the first fills the cache
+    ]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    loaded = set(json.loads(runs[1].stdout.strip().splitlines()[-1]))
+    unwanted = {
+        "rich",
+        "yaml",
+        "numpy.ma",
+        "numpy.random",
+        "importlib.metadata",
+        "scipy",
+        "pydantic",
+        "terastal.planner.make",
+    }
+    assert not loaded & unwanted, loaded & unwanted

@@ -108,11 +108,13 @@ def parse_options(items: list[str]) -> dict[str, Any]:
     then checks each against its declared type and range. ``1e3`` is a number, as in scenario
     and grid files (YAML 1.1 alone would read it as a string).
     """
+    out: dict[str, Any] = {}
+    if not items:  # the usual case: no YAML parser to import (start-up)
+        return out
     import re
 
     import yaml
 
-    out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():

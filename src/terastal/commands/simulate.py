@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -30,8 +31,14 @@ from terastal.model.work import MAX_JOBS
 
 
 def run_with_progress(label: str, duration_s: float, fn, *, show: bool = True):
-    """Call ``fn(progress_callback)`` under a rich progress bar over simulated time."""
-    if not show:
+    """Call ``fn(progress_callback)`` under a rich progress bar over simulated time.
+
+    Only on a terminal: to a file or pipe rich would draw nothing (a transient bar leaves one
+    empty line), and importing it costs start-up.
+    """
+    from terastal.commands._table import plain_wanted
+
+    if not show or plain_wanted(sys.stderr):
         return fn(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -51,22 +58,44 @@ def run_with_progress(label: str, duration_s: float, fn, *, show: bool = True):
         return fn(update)
 
 
-def print_metrics(metrics: dict) -> None:
-    """Print the per-model table and the overall line of a run."""
+def print_table(title: str, columns: list[tuple[str, str]], rows: list, footer: str) -> None:
+    """Print a table (columns as ``(header, justify)``) and a line under it.
+
+    To a terminal through rich; to a file or pipe as the same characters without importing
+    rich (:mod:`terastal.commands._table`), unless the text needs rich to come out right.
+    """
+    from terastal.commands._table import plain_line, plain_table, plain_wanted
+
+    if plain_wanted():
+        table, line = plain_table(title, columns, rows), plain_line(footer)
+        if table is not None and line is not None:
+            sys.stdout.write(table + line)
+            return
     from rich.table import Table
 
+    out = Table(title=title)
+    for header, justify in columns:
+        out.add_column(header, justify=justify, no_wrap=True)
+    for row in rows:
+        out.add_row(*row)
+    con = console()
+    con.print(out)
+    con.print(footer)
+
+
+def print_metrics(metrics: dict) -> None:
+    """Print the per-model table and the overall line of a run."""
     if metrics.get("profile") == "xrbench":
         return print_xrbench(metrics)
 
     def f(x, fmt):
         return "-" if x is None else format(x, fmt)
 
-    table = Table(title=f"{metrics['scheduler']} on {metrics['scenario']} / {metrics['platform']}")
-    table.add_column("model", no_wrap=True)
-    for col in ("released", "in time", "late", "dropped", "miss", "p50 ms", "p99 ms", "mJ"):
-        table.add_column(col, justify="right", no_wrap=True)
-    for name, m in metrics["models"].items():
-        table.add_row(
+    title = f"{metrics['scheduler']} on {metrics['scenario']} / {metrics['platform']}"
+    heads = ("released", "in time", "late", "dropped", "miss", "p50 ms", "p99 ms", "mJ")
+    columns = [("model", "left"), *((h, "right") for h in heads)]
+    rows = [
+        (
             name,
             str(m["released"]),
             str(m["in_time"]),
@@ -77,34 +106,32 @@ def print_metrics(metrics: dict) -> None:
             f(m["p99_ms"], ".2f"),
             f(m["energy_mj"], ".2f"),
         )
-    out = console()
-    out.print(table)
+        for name, m in metrics["models"].items()
+    ]
     sim = metrics["sim"]
-    out.print(
+    footer = (
         f"mean miss rate {metrics['mean_miss_rate']:.2%}  XRBench score "
         f"{metrics['xrbench_score']:.2f}  energy {metrics['energy_mj']:.1f} mJ  |  "
         f"{sim['dispatches']} dispatches in {sim['wall_s']:.2f} s, decision p50 "
         f"{sim['decision_us_p50']:.1f} µs p99 {sim['decision_us_p99']:.1f} µs"
     )
+    print_table(title, columns, rows, footer)
 
 
 def print_xrbench(metrics: dict) -> None:
     """Print a run of the XRBench profile: request counts and XRBench's scores per model."""
-    from rich.table import Table
-
     title = f"XRBench profile: {metrics['scenario']} / {metrics['platform']}, seed "
-    table = Table(title=title + str(metrics["seed"]))
-    for col in ("model", "released", "done", "dropped", "unlogged", "RT", "energy", "UX", "score"):
-        table.add_column(col, justify="left" if col == "model" else "right", no_wrap=True)
+    heads = ("model", "released", "done", "dropped", "unlogged", "RT", "energy", "UX", "score")
+    columns = [(h, "left" if h == "model" else "right") for h in heads]
+    rows = []
     for name, c in metrics["models"].items():
         m = metrics["xrbench"].get(name)
         scores = [f"{m[k]:.4f}" for k in ("rt", "energy", "ux", "score")] if m else ["-"] * 4
         counts = (c["released"], c["completed"], c["dropped"], c["unlogged"])
-        table.add_row(name, *map(str, counts), *scores)
-    out = console()
-    out.print(table)
+        rows.append((name, *map(str, counts), *scores))
     score, stop = metrics["xrbench_score"], metrics["stop_ms"]
-    out.print(f"XRBench score {score:.6f}  (stopped at {stop:.3f} ms)")
+    footer = f"XRBench score {score:.6f}  (stopped at {stop:.3f} ms)"
+    print_table(title + str(metrics["seed"]), columns, rows, footer)
 
 
 def register(app: typer.Typer) -> None:
@@ -144,19 +171,24 @@ def register(app: typer.Typer) -> None:
             RunSpec,
             check_spec,
             check_work,
-            default_duration_s,
             make_policy,
             prepare,
-            profile_scheduler,
             run,
             write_outcome,
         )
 
+        duration_s = None if duration_ms is None else duration_ms / 1e3
+        if compat is not None or duration_s is None:  # the profiles' module only if needed
+            from terastal.experiment import default_duration_s, profile_scheduler
+
+            if compat is not None:
+                scheduler = profile_scheduler(compat)
+            if duration_s is None:
+                duration_s = default_duration_s(compat)
         spec = RunSpec(
-            scenario, platform, profile_scheduler(compat) if compat else scheduler,
-            parse_options(option or []), plan=str(plan) if plan is not None else AUTO,
-            cost_model=cost_model, late=late, seed=seed, max_jobs=max_jobs, compat=compat,
-            duration_s=default_duration_s(compat) if duration_ms is None else duration_ms / 1e3,
+            scenario, platform, scheduler, parse_options(option or []),
+            plan=str(plan) if plan is not None else AUTO, cost_model=cost_model, late=late,
+            seed=seed, max_jobs=max_jobs, compat=compat, duration_s=duration_s,
         )  # fmt: skip
         check_spec(spec)
         prepared = None

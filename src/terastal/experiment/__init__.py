@@ -30,12 +30,6 @@ from terastal.experiment.cache import (
 )
 from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, cost_model_key, prepare
 from terastal.experiment.compare import check_specs, compare
-from terastal.experiment.compat import (
-    COMPAT_PROFILES,
-    check_profile,
-    default_duration_s,
-    profile_scheduler,
-)
 from terastal.experiment.diskcache import DiskCache, TieredCache, cache_dir, default_cache
 from terastal.experiment.plans import check_plan, load_plan_file
 from terastal.experiment.run import (
@@ -49,6 +43,32 @@ from terastal.experiment.run import (
     write_outcome,
 )
 from terastal.experiment.work import check_max_jobs, check_work, estimate_spec
+
+# Imported on first use (PEP 562): a single run (``terastal simulate``) does not need the
+# compatibility profiles, and start-up pays per module. (``compare`` stays eager: a lazy
+# name equal to its submodule's would be shadowed by the submodule once it is imported.)
+_LAZY = {
+    "COMPAT_PROFILES": "terastal.experiment.compat",
+    "check_profile": "terastal.experiment.compat",
+    "default_duration_s": "terastal.experiment.compat",
+    "profile_scheduler": "terastal.experiment.compat",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "AUTO",

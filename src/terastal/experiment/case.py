@@ -15,10 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import terastal
 from terastal.cost import BACKENDS, build_cost_tables, parse_cost_spec, resolve_cost_model
 from terastal.errors import InputError
 from terastal.experiment.cache import CaseCache, cache_key, fingerprint
-from terastal.experiment.diskcache import TieredCache, default_cache
+from terastal.experiment.diskcache import TieredCache, default_cache, scenario_round_trips
 from terastal.experiment.plans import check_plan, load_plan_file
 from terastal.model import Platform, Scenario
 
@@ -91,6 +92,30 @@ def _resolve(kind: str, spec: Any, cls: type) -> Any:
     return _load(kind, os.fspath(spec), _stamp(os.fspath(spec)))
 
 
+def _bundled_scenario(spec: Any, cache: CaseCache) -> Scenario | None:
+    """A bundled scenario (a name, not a path) through the on-disk cache, or ``None``.
+
+    Parsing its MAESTRO file is most of a warm run's set-up (about 20 ms); the entry is keyed
+    by the name, the package's code stamp (which covers its data files) and its directory
+    (the scenario records its file's path). Paths and objects are not cached here: a YAML
+    scenario may name other files, which the key would have to cover.
+    """
+    if not isinstance(cache, TieredCache) or not isinstance(spec, str) or _is_path(spec):
+        return None
+    key = cache_key("scenario", name=spec, package=os.path.dirname(terastal.__file__))
+    scenario = cache.get(key)
+    if scenario is None:
+        scenario = _resolve("scenario", spec, Scenario)  # an unknown name fails here
+        if scenario_round_trips(scenario):
+            cache.put(key, scenario)
+    return scenario
+
+
+def _is_path(spec: str) -> bool:
+    # As terastal.io.resolve tells names from paths: a name has no separator and no suffix.
+    return "/" in spec or os.sep in spec or bool(Path(spec).suffix)
+
+
 @lru_cache(maxsize=8)
 def _backend(spec: str) -> Any:
     """One backend per spec and process, so that its caches serve every run of the process."""
@@ -144,7 +169,9 @@ class Prepared:
     """
 
     def __init__(self, case: Case, cache: CaseCache) -> None:
-        sc = _resolve("scenario", case.scenario, Scenario)
+        sc = _bundled_scenario(case.scenario, cache)
+        if sc is None:
+            sc = _resolve("scenario", case.scenario, Scenario)
         if case.load_scale != 1.0:
             from terastal.workloads import scale_rates
 
@@ -182,12 +209,12 @@ class Prepared:
 
     def auto_plan(self) -> Any:
         """The plan :func:`terastal.planner.make_plan` makes for this case (cached)."""
-        from terastal.planner import make_plan
-
         opts = self.case.planner
-        return self._memo(
-            "plan",
-            lambda: make_plan(
+
+        def build() -> Any:
+            from terastal.planner import make_plan  # only on a miss (its imports: start-up)
+
+            return make_plan(
                 self.scenario,
                 self.platform,
                 self.cost_model,
@@ -195,7 +222,11 @@ class Prepared:
                 budgets=opts.budgets,
                 accuracy_ceiling=opts.accuracy_ceiling,
                 target_utilization=opts.target_utilization,
-            ),
+            )
+
+        return self._memo(
+            "plan",
+            build,
             planner=[
                 opts.accuracy_loss,
                 opts.budgets,

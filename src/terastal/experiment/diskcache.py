@@ -6,6 +6,7 @@ which hashes the content of every input and the package version)::
 
     <dir>/plan/<digest>.json      a plan, in the JSON form of ``terastal plan --out``
     <dir>/tables/<digest>.npz     cost tables, float64 arrays (no pickle)
+    <dir>/scenario/<digest>.json  a bundled scenario, parsed (its fields as JSON)
 
 Writers write a temporary file in the entry's directory and rename it over the entry, so a
 reader sees either no entry or a whole one, and concurrent writers of one key (which write the
@@ -23,6 +24,7 @@ import io
 import json
 import os
 import tempfile
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +96,66 @@ def _tables_from(data: bytes) -> dict:
         }
 
 
+def _scenario_bytes(scenario: Any) -> bytes:
+    from terastal.model import Layer
+
+    names = [f.name for f in fields(Layer) if f.init]
+
+    def model(m: Any) -> dict:
+        edges = None if m.edges is None else [list(e) for e in m.edges]
+        layers = [[getattr(ly, n) for n in names] for ly in m.layers]
+        return {"name": m.name, "layers": layers, "edges": edges, "source": m.source}
+
+    tasks = [
+        {"name": t.name, "model": model(t.model), "fps": t.fps, "deadline_s": t.deadline_s,
+         "phase_s": t.phase_s, "jitter_s": t.jitter_s, "depends_on": t.depends_on,
+         "probability": t.probability}
+        for t in scenario.tasks
+    ]  # fmt: skip
+    body = {"fields": names, "name": scenario.name, "source": scenario.source, "tasks": tasks}
+    return (json.dumps(body, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _scenario_from(data: bytes) -> Any:
+    from terastal.model import Layer, LayerKind, Model, Scenario, Task
+
+    body = json.loads(data.decode("utf-8"))
+    names = [f.name for f in fields(Layer) if f.init]
+    if body["fields"] != names:  # written by a Layer of other fields: a miss
+        raise ValueError("layer fields differ")
+
+    def layer(values: list) -> Layer:
+        kw = dict(zip(names, values, strict=True))
+        kw["kind"] = LayerKind(kw["kind"])
+        return Layer(**kw)
+
+    def model(m: dict) -> Model:
+        edges = None if m["edges"] is None else tuple(tuple(e) for e in m["edges"])
+        return Model(m["name"], tuple(map(layer, m["layers"])), edges, m["source"])
+
+    tasks = tuple(
+        Task(t["name"], model(t["model"]), t["fps"], t["deadline_s"], t["phase_s"],
+             t["jitter_s"], t["depends_on"], t["probability"])
+        for t in body["tasks"]
+    )  # fmt: skip
+    return Scenario(body["name"], tasks, body["source"])
+
+
+def scenario_round_trips(scenario: Any) -> bool:
+    """Whether the on-disk form of ``scenario`` reads back as an identical object (same
+    fields, same ``repr``, hence the same fingerprint); only such scenarios are stored."""
+    try:
+        back = _scenario_from(_scenario_bytes(scenario))
+    except (TypeError, ValueError):
+        return False
+    return back == scenario and repr(back) == repr(scenario)
+
+
 # kind -> (file suffix, encode, decode). Other kinds (load figures) stay in memory.
 _FORMATS = {
     "plan": (".json", _plan_bytes, _plan_from),
     "tables": (".npz", _tables_bytes, _tables_from),
+    "scenario": (".json", _scenario_bytes, _scenario_from),
 }
 
 

@@ -25,7 +25,6 @@ from terastal.io.maestro import (
     parse_maestro,
     scenario_from_networks,
 )
-from terastal.io.onnx_import import load_onnx
 from terastal.io.resolve import (
     PAPER_MODELS,
     list_models,
@@ -36,12 +35,32 @@ from terastal.io.resolve import (
     load_platform,
     load_scenario,
 )
-from terastal.io.yaml_io import (
-    load_platform_yaml,
-    load_scenario_yaml,
-    platform_to_yaml,
-    scenario_to_yaml,
-)
+
+# Imported on first use (PEP 562): YAML and ONNX support cost start-up (yaml alone ~10 ms)
+# that a command reading bundled MAESTRO files never needs.
+_LAZY = {
+    "load_onnx": "terastal.io.onnx_import",
+    "load_platform_yaml": "terastal.io.yaml_io",
+    "load_scenario_yaml": "terastal.io.yaml_io",
+    "platform_to_yaml": "terastal.io.yaml_io",
+    "scenario_to_yaml": "terastal.io.yaml_io",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "PAPER_MODELS",

@@ -8,19 +8,21 @@ editors that highlight ``Y'``) are therefore harmless.
 
 from __future__ import annotations
 
-import bisect
 import re
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from terastal.errors import InputError
 
+# One match per token (its leading white space captured, to count lines), one group per
+# kind, so that ``findall`` returns one tuple per token, made in C. ``\Z`` takes white space
+# at the end of the text in one match.
 _TOKEN = re.compile(
-    r"(?P<comment>//[^\n]*|/\*.*?\*/)"
-    r"|(?P<punct>[{}():;,])"
-    r"|(?P<word>(?:[^\s{}():;,/]|/(?![/*]))+)"
-    r"|(?P<space>\s+)"
-    r"|(?P<other>.)",
+    r"(\s*)(?:(//[^\n]*|/\*.*?\*/)"
+    r"|([{}():;,])"
+    r"|((?:[^\s{}():;,/]|/(?![/*]))+)"
+    r"|(\S)|\Z)",
     re.S,
 )
 
@@ -35,17 +37,22 @@ def read_text(path: str | Path) -> str:
         raise InputError(f"cannot read file: {exc}", file=str(path)) from None
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word or punctuation mark with its 1-based line."""
+class Token(NamedTuple):
+    """A word or punctuation mark with its 1-based line.
+
+    A named tuple, not a dataclass: a scenario file has tens of thousands of tokens, and a
+    tuple is made in a third of the time of a frozen dataclass (start-up of every command).
+    """
 
     value: str
     line: int
     punct: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+_make_token = partial(tuple.__new__, Token)
+
+
+class Comment(NamedTuple):
     """A comment's text (without the markers) and its 1-based line."""
 
     text: str
@@ -60,25 +67,25 @@ def tokenize(text: str, file: str) -> tuple[list[Token], list[Comment]]:
     InputError
         On an unterminated block comment.
     """
-    starts = [i for i, ch in enumerate(text) if ch == "\n"]
-    tokens: list[Token] = []
+    raw: list[tuple[str, int, bool]] = []  # made into Tokens at the end, in C (see Token)
     comments: list[Comment] = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind == "space":
-            continue
-        line = bisect.bisect_left(starts, m.start()) + 1
-        value = m.group()
-        if kind == "comment":
-            comments.append(Comment(value[2:-2] if value.startswith("/*") else value[2:], line))
-        elif kind == "punct":
-            tokens.append(Token(value, line, punct=True))
-        elif kind == "word":
-            tokens.append(Token(value, line))
-        elif value == "/":
+    line = 1
+    for space, comment, punct, word, other in _TOKEN.findall(text):
+        if space:
+            line += space.count("\n")
+        if word:
+            raw.append((word, line, False))
+        elif punct:
+            raw.append((punct, line, True))
+        elif comment:
+            text_ = comment[2:-2] if comment.startswith("/*") else comment[2:]
+            comments.append(Comment(text_, line))
+            line += comment.count("\n")  # a block comment may span lines
+        elif other == "/":
             raise InputError("unterminated '/*' comment", file=file, line=line)
-        else:  # pragma: no cover - the word pattern accepts every other character
-            raise InputError(f"unexpected character {value!r}", file=file, line=line)
+        elif other:  # pragma: no cover - the word pattern accepts every other character
+            raise InputError(f"unexpected character {other!r}", file=file, line=line)
+    tokens = list(map(_make_token, raw))
     return tokens, comments
 
 
@@ -106,20 +113,22 @@ class TokenStream:
         """The current token, or ``None`` at end of input."""
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
+    # at, next and accept run once or twice per token: they index the list themselves
+    # instead of calling peek (a scenario file is parsed at the start of most commands).
     def at(self, value: str) -> bool:
         """Whether the current token is ``value`` (keywords compare case-insensitively)."""
-        tok = self.peek()
-        return tok is not None and tok.value.lower() == value.lower()
+        pos = self.pos
+        return pos < len(self.tokens) and self.tokens[pos].value.lower() == value.lower()
 
     def next(self, what: str) -> Token:
         """Consume and return the current token; ``what`` names it in the end-of-file error."""
-        tok = self.peek()
-        if tok is None:
+        pos = self.pos
+        if pos >= len(self.tokens):
             raise InputError(
                 f"unexpected end of file, expected {what}", file=self.file, line=self.last_line
             )
-        self.pos += 1
-        return tok
+        self.pos = pos + 1
+        return self.tokens[pos]
 
     def expect(self, value: str, context: str = "") -> Token:
         """Consume the token ``value`` or raise a located error."""
@@ -131,8 +140,9 @@ class TokenStream:
 
     def accept(self, value: str) -> bool:
         """Consume the token ``value`` if it is next."""
-        if self.at(value):
-            self.pos += 1
+        pos = self.pos
+        if pos < len(self.tokens) and self.tokens[pos].value.lower() == value.lower():
+            self.pos = pos + 1
             return True
         return False
 
@@ -172,6 +182,29 @@ class TokenStream:
     def key_values(self, context: str, field_prefix: str = "") -> list[tuple[str, int, Token]]:
         """Parse ``{ K: 1, C: 2, ... }`` (after the ``{``) up to and including the ``}``."""
         out: list[tuple[str, int, Token]] = []
+        # Fast path over well-formed pairs (every layer of a scenario file has two of these
+        # blocks): plain indexing instead of a method call per token. At the first token it
+        # is not sure of, it hands over to the loop below from the start of that pair, so
+        # values and errors are the loop's.
+        toks, pos, n = self.tokens, self.pos, len(self.tokens)
+        while pos + 3 < n:
+            key, colon, value, sep = toks[pos], toks[pos + 1], toks[pos + 2], toks[pos + 3]
+            if key.punct or colon.value != ":" or value.punct:
+                break
+            try:
+                number = int(value.value)
+            except ValueError:
+                break
+            out.append((key.value, number, key))
+            if sep.value == "," or sep.value == ";":
+                pos += 4
+            elif sep.value == "}":
+                pos += 3
+                break
+            else:
+                del out[-1]
+                break
+        self.pos = pos
         while not self.accept("}"):
             key = self.word(f"a dimension name in {context}")
             self.expect(":", f"after '{key.value}' in {context}")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import numpy as np
-
 from terastal.metrics.accounting import released_counts
+from terastal.metrics.quantile import percentile, percentiles
 from terastal.metrics.xrbench import model_score
 from terastal.model.job import DROPPED, IN_TIME, LATE
 from terastal.sim.result import SimResult
@@ -30,7 +29,7 @@ def _no_accuracy(task: str, variants: frozenset[int]) -> float:
 
 
 def _pct(values: list[float], q: float) -> float | None:
-    return float(np.percentile(values, q)) if values else None
+    return percentile(values, q) if values else None
 
 
 def _clean(x: float | None) -> float | None:
@@ -137,9 +136,7 @@ def compute_metrics(result: SimResult, accuracy_loss: AccuracyLoss | None = None
 
 def _accelerators(result: SimResult) -> dict[str, dict]:
     span = result.end_s
-    counts = [0] * len(result.platform.accelerators)
-    for rec in result.log:
-        counts[rec.accelerator] += 1
+    counts = result.log.accelerator_counts(len(result.platform.accelerators))
     out = {}
     for i, acc in enumerate(result.platform.accelerators):
         out[acc.name] = {
@@ -153,14 +150,15 @@ def _accelerators(result: SimResult) -> dict[str, dict]:
 
 def _sim_stats(result: SimResult) -> dict:
     ns = result.decision_ns
-    us = np.asarray(ns, dtype=float) / 1e3 if ns else None
+    us = [x / 1e3 for x in ns] if ns else None
+    p50, p99 = percentiles(us, (50, 99)) if us is not None else (0.0, 0.0)
     return {
         "dispatches": result.dispatches,
         "jobs": len(result.jobs),
         "decisions": len(ns),
         "wall_s": result.wall_s,
         "dispatches_per_s": result.dispatches / result.wall_s if result.wall_s > 0 else None,
-        "decision_us_p50": float(np.percentile(us, 50)) if us is not None else 0.0,
-        "decision_us_p99": float(np.percentile(us, 99)) if us is not None else 0.0,
-        "decision_us_mean": float(us.mean()) if us is not None else 0.0,
+        "decision_us_p50": p50,
+        "decision_us_p99": p99,
+        "decision_us_mean": math.fsum(us) / len(us) if us is not None else 0.0,
     }

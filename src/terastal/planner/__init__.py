@@ -11,7 +11,6 @@ from terastal.planner.accuracy import (
     parse_combination_csv,
     parse_summary,
 )
-from terastal.planner.make import make_plan
 from terastal.planner.paper import (
     PAPER_MODELS,
     PaperModel,
@@ -21,6 +20,18 @@ from terastal.planner.paper import (
 )
 from terastal.planner.plan import PLAN_VERSION, LayerPlan, Plan, TaskPlan
 from terastal.planner.variants import VariantError, is_eligible, variant_factor, variant_shape
+
+
+def __getattr__(name: str):
+    # make_plan on first use (PEP 562): reading a stored plan (a warm ``simulate``) needs
+    # neither the planner's design and budget modules nor their imports.
+    if name == "make_plan":
+        from terastal.planner.make import make_plan
+
+        globals()["make_plan"] = make_plan
+        return make_plan
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PAPER_MODELS",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any, NamedTuple
 
 from terastal.errors import InputError
@@ -47,6 +46,14 @@ def _load(target: str) -> Callable[..., Any]:
 def _builtin_available(name: str) -> bool:
     module = _BUILTIN[name].partition(":")[0]
     return importlib.util.find_spec(module) is not None
+
+
+def entry_points(**select: Any) -> Any:
+    """:func:`importlib.metadata.entry_points`, imported on first use: a bundled scheduler
+    is found without it, and its import costs a ``simulate`` about 10 ms of start-up."""
+    from importlib.metadata import entry_points as found
+
+    return found(**select)
 
 
 def _entry_points() -> dict[str, Any]:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from terastal.model import Scenario
+from terastal.sim._pcg64 import spawn
 
 
 @dataclass(frozen=True)
@@ -58,9 +57,10 @@ def _num_frames(phase: float, fps: float, horizon: float) -> int:
 def draw_arrivals(scenario: Scenario, horizon_s: float, seed: int) -> Arrivals:
     """Draw every random number of a run.
 
-    One child stream per task (``SeedSequence(seed).spawn``) keeps each task's draws
-    independent of the other tasks; within a stream the jitter of all frames is drawn first,
-    then the trigger uniforms.
+    One child stream per task (numpy's ``SeedSequence(seed).spawn``, drawn with
+    :mod:`terastal.sim._pcg64`, the same numbers without importing numpy) keeps each task's
+    draws independent of the other tasks; within a stream the jitter of all frames is drawn
+    first, then the trigger uniforms.
 
     Parameters
     ----------
@@ -77,23 +77,22 @@ def draw_arrivals(scenario: Scenario, horizon_s: float, seed: int) -> Arrivals:
     """
     tasks = scenario.tasks
     index = {t.name: i for i, t in enumerate(tasks)}
-    streams = np.random.SeedSequence(seed).spawn(len(tasks))
+    streams = spawn(seed, len(tasks))
     frames = {t.name: _num_frames(t.phase_s, t.fps, horizon_s) for t in tasks}
     releases: list[tuple[tuple[float, int], ...]] = []
     triggers: list[tuple[float, ...]] = []
-    for task, stream in zip(tasks, streams, strict=True):
-        rng = np.random.default_rng(stream)
+    for task, rng in zip(tasks, streams, strict=True):
         n = frames[_root(scenario, task.name)]
         if task.depends_on is None:
-            jitter = rng.random(n) * task.jitter_s if task.jitter_s > 0 else np.zeros(n)
-            times = [(task.phase_s + f / task.fps + float(jitter[f]), f) for f in range(n)]
+            jitter = [u * task.jitter_s for u in rng.random(n)] if task.jitter_s > 0 else [0.0] * n
+            times = [(task.phase_s + f / task.fps + jitter[f], f) for f in range(n)]
             # Jitter can push a release past the horizon (or, when larger than a period,
             # past the next frame's release): keep only releases before the horizon, in time
             # order, so that each task's next release is never earlier than the current one.
             releases.append(tuple(sorted(r for r in times if r[0] < horizon_s)))
         else:
             releases.append(())
-        triggers.append(tuple(float(u) for u in rng.random(n)))
+        triggers.append(tuple(rng.random(n)))
     dependents: list[list[int]] = [[] for _ in tasks]
     for i, t in enumerate(tasks):
         if t.depends_on is not None:

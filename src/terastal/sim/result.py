@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from terastal.model import Job, Platform, Scenario, TaskCosts
@@ -53,8 +54,23 @@ class DispatchLog(Sequence[DispatchRecord]):
             self._rows = None
         return records
 
+    def _plain(self) -> Sequence[tuple] | None:
+        """The rows, if they are still a plain list or tuple (not yet made into records)."""
+        rows = self._rows
+        return rows if self._records is None and isinstance(rows, list | tuple) else None
+
     def __len__(self) -> int:
-        return len(self._get())
+        rows = self._plain()
+        return len(rows) if rows is not None else len(self._get())
+
+    def accelerator_counts(self, num_accelerators: int) -> list[int]:
+        """Dispatches per accelerator, counted from the rows without making records (the
+        metrics of every run need these counts; a whole log's records cost milliseconds)."""
+        rows = self._plain()
+        counts = [0] * num_accelerators
+        for acc in map(itemgetter(0), self._get() if rows is None else rows):
+            counts[acc] += 1
+        return counts
 
     def __getitem__(self, index: Any) -> Any:
         return self._get()[index]
