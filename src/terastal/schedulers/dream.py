@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from terastal.errors import InputError
 from terastal.model.contract import SimView
 from terastal.model.job import IN_TIME, Job
+from terastal.schedulers._dream_due import DueQueue
 from terastal.schedulers._dream_models import Combo, TaskVersions
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
@@ -173,6 +174,7 @@ class DREAM(Scheduler):
         self._min_var_energy = [
             tuple(None if row is None else min(row) for row in c.var_energy) for c in view.costs
         ]
+        self._due = DueQueue(self.drop_slack)
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -208,6 +210,8 @@ class DREAM(Scheduler):
         """
         chosen, versions, k = self._chosen, self._versions, self.drop_slack
         out = []
+        if not self._due.due(view, now, chosen, versions):
+            return out
         for job in view.ready_jobs:
             combo = chosen.get(job.id) or versions[job.task_index].lightest
             rem = combo.rem[job.next_layer]
@@ -273,7 +277,11 @@ class DREAM(Scheduler):
         return out
 
     def _score(self, view: SimView, candidates, idle, free, now: float) -> list[tuple]:
-        """``(-MapScore, job id, accelerator, job, layer, version)`` of every admissible pair."""
+        """``(-MapScore, job id, accelerator, job, layer, version)`` of every admissible pair.
+
+        :meth:`_finish` and :meth:`_limit` are inlined for chains (one call per candidate
+        each otherwise), with the same floating-point operations in the same order.
+        """
         chosen, versions = self._chosen, self._versions
         w_u, w_f, w_e = self.weights
         half_e = w_e * 0.5
@@ -282,6 +290,10 @@ class DREAM(Scheduler):
         threshold = self.switch_urgency
         urgency_of = self._urgency
         finish_of, limit_of = self._finish, self._limit
+        accs = self._accs
+        slow = self.max_slowdown
+        # free[a] - now, the busy time of each core (the first term of _limit's sum)
+        busy = [f - now for f in free]
         scored = []
         for job in candidates:
             jid = job.id
@@ -301,8 +313,16 @@ class DREAM(Scheduler):
             c = job.costs
             energy = (c.var_energy if var else c.energy)[layer]
             min_energy = combo.min_energy[layer]
-            finish = finish_of(view, job, layer, now, (c.var_lat if var else c.lat)[layer])
-            limit = limit_of(free, finish, now)
+            lat = (c.var_lat if var else c.lat)[layer]
+            if c.is_chain:
+                src = job.layer_accelerator(layer - 1) if layer else -1
+                move = c.chain_move_s[layer]
+                finish = [now + (0.0 if a == src else move) + lat[a] for a in accs]
+                best = min([busy[a] + f for a, f in enumerate(finish)])
+                limit = now + slow * (best - now) + 1e-15
+            else:
+                finish = finish_of(view, job, layer, now, lat)
+                limit = limit_of(free, finish, now)
             for a, f in enumerate(finish):
                 # admissible: idle, and not much later than the best finish counting busy time
                 if not idle[a] or f > limit or free[a] > now:
