@@ -209,7 +209,9 @@ def _outcome(result):
     return result.log, jobs, len(result.decision_ns)
 
 
-@pytest.mark.parametrize("opts", [{}, {"preset": "paper"}, {"drop_slack": 0.5}, {"drop_slack": 3.0}], ids=str)
+@pytest.mark.parametrize(
+    "opts", [{}, {"preset": "paper"}, {"drop_slack": 0.5}, {"drop_slack": 3.0}], ids=str
+)
 def test_filtered_drops_match_the_scan_at_every_call(opts, monkeypatch):
     calls = {"due": 0, "skipped": 0}
     real = DueQueue.due
