@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heapify, heappop, heappush
-from operator import add
 from typing import Any
 
 from terastal.model.contract import SimView
@@ -153,16 +152,20 @@ class FinishQueues:
         heapify(heads)
         out: list[tuple] = []
         cost = self._cost
+        others = range(1, len(free))
         while heads:
             head, cls = heappop(heads)
             w = wait.get(cls)
             if w is not None and not idle[w[0]] and free[w[0]] == w[1]:
                 continue  # still waiting for the same busy core (see Notes)
-            # map_earliest_finish's (free + transfer) + latency, first minimum on ties
+            # map_earliest_finish's (free + transfer) + latency, first minimum on ties (a
+            # plain loop: cheaper than map/min/index over a few cores)
             xs, lat = cost[cls]
-            fs = list(map(add, map(add, free, xs), lat))
-            f = min(fs)
-            b = fs.index(f)
+            b, f = 0, free[0] + xs[0] + lat[0]
+            for a in others:
+                fa = free[a] + xs[a] + lat[a]
+                if fa < f:
+                    b, f = a, fa
             if not idle[b]:
                 wait[cls] = (b, free[b])
                 continue  # the whole class waits: its best core is busy for this call
