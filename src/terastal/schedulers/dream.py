@@ -294,6 +294,8 @@ class DREAM(Scheduler):
         slow = self.max_slowdown
         # free[a] - now, the busy time of each core (the first term of _limit's sum)
         busy = [f - now for f in free]
+        # the cores a pair may use: idle, and free (the first two admissibility tests)
+        usable = [a for a in accs if idle[a] and not free[a] > now]
         scored = []
         for job in candidates:
             jid = job.id
@@ -317,15 +319,22 @@ class DREAM(Scheduler):
             if c.is_chain:
                 src = job.layer_accelerator(layer - 1) if layer else -1
                 move = c.chain_move_s[layer]
-                finish = [now + (0.0 if a == src else move) + lat[a] for a in accs]
-                best = min([busy[a] + f for a, f in enumerate(finish)])
+                finish = []
+                best = _INF  # min() of the sums, as a loop (cheaper over a few cores)
+                for a in accs:
+                    f = now + (0.0 if a == src else move) + lat[a]
+                    finish.append(f)
+                    f = busy[a] + f
+                    if f < best:
+                        best = f
                 limit = now + slow * (best - now) + 1e-15
             else:
                 finish = finish_of(view, job, layer, now, lat)
                 limit = limit_of(free, finish, now)
-            for a, f in enumerate(finish):
+            for a in usable:
                 # admissible: idle, and not much later than the best finish counting busy time
-                if not idle[a] or f > limit or free[a] > now:
+                f = finish[a]
+                if f > limit:
                     continue
                 run = f - now
                 speed = min_lat / run if run > 0 else 1.0
