@@ -67,7 +67,7 @@ def test_under_overload_the_order_switches_and_stops_starving_long_deadlines(mix
     # the deadline order serves the short-deadline model and starves the long ones (vgg11,
     # deadline 13x swin_tiny's); the overload order spreads the misses: a lower mean and a
     # lower worst model
-    assert dl["vgg11"] > 0.9 and on["vgg11"] < 0.5
+    assert dl["vgg11"] > 0.8 and on["vgg11"] < 0.5
     assert sum(on.values()) < sum(dl.values())
     assert max(on.values()) < max(dl.values())
 
@@ -98,3 +98,23 @@ def test_committing_to_started_jobs_wastes_less_work(mix):
     _, loose = _run(mix[1.0], overload_commit=False)
     assert _schedule(commit) != _schedule(loose)
     assert _wasted_s(commit) < _wasted_s(loose)
+
+
+def test_long_jobs_sort_by_laxity_and_meet_more_deadlines():
+    # the bound suite's `tight` instance: a classifier whose best case takes most of its
+    # deadline next to a keypoint task with half its deadline; by deadline the classifier's
+    # layers wait behind every keypoint job (docs/results.md, "Offline bound")
+    from pathlib import Path
+
+    from terastal.bound.replay import missed_count
+    from terastal.experiment import Case, prepare
+
+    data = Path(__file__).parent / "data" / "bound"
+    prep = prepare(Case(str(data / "tight.yaml"), str(data / "ws_os.yaml")))
+    missed = {}
+    for above in (0.5, 0.0):
+        sched = make_scheduler("terastal", laxity_above=above)
+        res = simulate(prep.scenario, prep.platform, prep.tables(), sched, duration_s=0.03)
+        check_invariants(res)
+        missed[above] = missed_count(res)
+    assert missed[0.5] < missed[0.0]

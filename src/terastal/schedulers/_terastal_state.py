@@ -96,6 +96,14 @@ class TaskState:
         # Under overload (OverloadDetector) the order's deadline term shrinks towards first
         # come, first served: docs/design.md, "Overload order".
         self.prio_over = [v * opts.overload_scale for v in self.prio]
+        if opts.priority == "deadline" and opts.laxity_above > 0:
+            # a long job (best case left above a share of its deadline) sorts by least laxity,
+            # or the short jobs' deadlines delay each of its layers: docs/design.md, "Overload
+            # order", long jobs
+            self.prio = [
+                deadline - r if r > opts.laxity_above * deadline else p
+                for p, r in zip(self.prio, rem, strict=True)
+            ]
         # A layer's virtual deadline, relative to the job's release.
         self.vd_off = self.offset if self.rem_after is None else self.rem_after
         self.dag = any(len(s) > 1 for s in costs.succs)

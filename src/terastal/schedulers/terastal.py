@@ -61,6 +61,10 @@ class Terastal(Scheduler):
         it and its own spread over every core, pass its deadline (off: 1.0, False).
     priority : {"deadline", "virtual", "laxity"}
         Order: absolute deadline, next layer's virtual deadline, or least laxity.
+    laxity_above : float
+        With ``priority="deadline"``, a layer whose job still needs more than this share of
+        its relative deadline at best sorts by least laxity (deadline less that best case)
+        instead (0: never).
     overload_scale, overload_on, overload_off, overload_window : float, float, float, int
         Overload order (``overload_scale=1``: off): once the miss fraction of ended jobs,
         smoothed over about ``overload_window`` of them, passes ``overload_on`` (until it falls
@@ -107,6 +111,7 @@ class Terastal(Scheduler):
         "overload_off": Option(0.05, lo=0.0, hi=1.0),
         "overload_window": Option(50, lo=1),
         "overload_commit": True,
+        "laxity_above": Option(0.5, lo=0.0),
         "check": Option("virtual", choices=("virtual", "remaining")),
         "home": Option("plan", choices=("plan", "fastest")),
         "variant_first": False,
