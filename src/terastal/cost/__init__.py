@@ -9,7 +9,6 @@ from terastal.cost.registry import (
     parse_cost_spec,
     resolve_cost_model,
 )
-from terastal.cost.table_backend import TableCostModel
 from terastal.cost.tables import TaskCostTable, build_cost_tables
 
 __all__ = [
@@ -25,3 +24,12 @@ __all__ = [
     "parse_cost_spec",
     "resolve_cost_model",
 ]
+
+
+def __getattr__(name: str):
+    # The CSV backend imports numpy; a run that does not use it does not load it (PEP 562).
+    if name == "TableCostModel":
+        from terastal.cost.table_backend import TableCostModel
+
+        return TableCostModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
