@@ -9,28 +9,13 @@ from terastal.model import Scenario, Task
 from terastal.schedulers import make_scheduler
 from terastal.schedulers._terastal_guards import AccuracyBudget, FairnessGuard
 from terastal.sim import check_invariants, simulate
+from terastal.testing import cases
 
 
 @pytest.fixture(scope="module")
 def paper_mix():
     """Four paper models with variants on Dual_4K/WS_OS at utilization 1.0, and a 0.5 twin."""
-    from terastal.cost import build_cost_tables, default_cost_model
-    from terastal.experiment import Case, prepare
-    from terastal.io import load_model, load_model_fps, load_platform
-    from terastal.workloads import scale_to_utilization
-
-    pf = load_platform("Dual_4K/WS_OS")
-    names = ("resnet50", "vgg11", "swin_tiny", "sp2dense")
-    base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))
-    tables = build_cost_tables(base, pf, default_cost_model())
-    out = {}
-    for u in (0.5, 1.0):
-        sc = scale_to_utilization(base, tables, u, "equal")
-        prep = prepare(Case(sc, pf))
-        plan = prep.auto_plan()
-        tb = prep.tables(plan)
-        out[u] = (sc, pf, tb, plan)
-    return out
+    return cases.paper_mix(("resnet50", "vgg11", "swin_tiny", "sp2dense"), (0.5, 1.0))
 
 
 def _losses(res, sched):

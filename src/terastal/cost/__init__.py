@@ -1,5 +1,6 @@
 """Cost models: analytical (default), table (CSV) and optional ZigZag backends."""
 
+from terastal._lazy import lazy_exports
 from terastal.cost.analytical import AnalyticalCostModel
 from terastal.cost.base import CostModel, LayerCosts
 from terastal.cost.registry import (
@@ -10,6 +11,10 @@ from terastal.cost.registry import (
     resolve_cost_model,
 )
 from terastal.cost.tables import TaskCostTable, build_cost_tables
+
+# The CSV backend imports numpy at its top; a run that does not use it does not load it.
+_LAZY = {"TableCostModel": "terastal.cost.table_backend"}
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 __all__ = [
     "BACKENDS",
@@ -24,12 +29,3 @@ __all__ = [
     "parse_cost_spec",
     "resolve_cost_model",
 ]
-
-
-def __getattr__(name: str):
-    # The CSV backend imports numpy; a run that does not use it does not load it (PEP 562).
-    if name == "TableCostModel":
-        from terastal.cost.table_backend import TableCostModel
-
-        return TableCostModel
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

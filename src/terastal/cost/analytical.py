@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from terastal._lazy import lazy_exports
 from terastal.cost.base import LayerCosts
 from terastal.cost.cache import ShapeCache
 from terastal.model import Accelerator, Layer, LayerKind
@@ -113,12 +114,12 @@ class AnalyticalCostModel:
         return layer_parts(layers, acc, self.mode, self.bytes_per_elem)
 
 
-def __getattr__(name: str):
-    # The vectorised engine lives in _analytical_np (numpy), imported when costs are first
-    # computed: a run whose tables are stored keys and builds this model without numpy.
-    if name in ("_shape_arrays", "_ceil_div", "_wraps", "_Engine", "_channel_parallelism",
-                "_operands", "_dram_elems"):  # fmt: skip
-        from terastal.cost import _analytical_np
-
-        return getattr(_analytical_np, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The vectorised engine lives in _analytical_np (numpy), imported when costs are first
+# computed: a run whose tables are stored keys and builds this model without numpy. Its
+# helpers are still reachable here under their old names.
+_ENGINE = "terastal.cost._analytical_np"
+_LAZY = dict.fromkeys(
+    ("_Engine", "_ceil_div", "_channel_parallelism", "_dram_elems", "_operands",
+     "_shape_arrays", "_wraps"), _ENGINE,
+)  # fmt: skip
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

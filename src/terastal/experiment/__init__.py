@@ -20,6 +20,7 @@ through one work guard (:func:`check_work`: a run estimated above ``RunSpec.max_
 refused before it starts).
 """
 
+from terastal._lazy import lazy_exports
 from terastal.experiment.cache import (
     MEMORY,
     CaseCache,
@@ -55,20 +56,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 __all__ = [
     "AUTO",

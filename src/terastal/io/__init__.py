@@ -11,6 +11,7 @@ Most callers need only the resolvers, which accept bundled names or paths:
 Every user error is a :class:`terastal.errors.InputError` naming file, line and field.
 """
 
+from terastal._lazy import lazy_exports
 from terastal.io.hardware import (
     classify_directives,
     load_maestro_platform,
@@ -47,20 +48,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 __all__ = [
     "PAPER_MODELS",

@@ -5,6 +5,7 @@
 >>> plan.to_json("plan.json"); Plan.load("plan.json")          # doctest: +SKIP
 """
 
+from terastal._lazy import lazy_exports
 from terastal.planner.accuracy import (
     AccuracyTable,
     load_accuracy_tables,
@@ -21,16 +22,9 @@ from terastal.planner.paper import (
 from terastal.planner.plan import PLAN_VERSION, LayerPlan, Plan, TaskPlan
 from terastal.planner.variants import VariantError, is_eligible, variant_factor, variant_shape
 
-
-def __getattr__(name: str):
-    # make_plan on first use (PEP 562): reading a stored plan (a warm ``simulate``) needs
-    # neither the planner's design and budget modules nor their imports.
-    if name == "make_plan":
-        from terastal.planner.make import make_plan
-
-        globals()["make_plan"] = make_plan
-        return make_plan
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# make_plan on first use: reading a stored plan (a warm ``simulate``) needs neither the
+# planner's design and budget modules nor their imports.
+__getattr__, __dir__ = lazy_exports(__name__, globals(), {"make_plan": "terastal.planner.make"})
 
 
 __all__ = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heapify, heappop, heappush
-from operator import add
 from typing import Any
 
 from terastal.model.contract import SimView
@@ -70,10 +69,8 @@ class FinishQueues:
         self.key = key
         self.small = small
         self._preds: list[tuple[tuple[int, ...], ...] | None] = []
-        self._heaps: dict[tuple, list] = {}  # class -> heap of (*priority, layer, job)
-        self._cost: dict[tuple, tuple] = {}  # class -> (per-core transfer, per-core latency)
+        self._classes: dict[tuple, _Class] = {}  # the classes with a heap
         self._entry: dict[Job, tuple] = {}
-        self._wait: dict[tuple, tuple[int, float]] = {}  # class -> (busy best core, its free)
         self._last: list[float] = []  # free times at the end of the previous call
         self._active = False
 
@@ -83,13 +80,12 @@ class FinishQueues:
         self._clear()
 
     def _clear(self) -> None:
-        self._heaps, self._entry, self._wait, self._last = {}, {}, {}, []
-        self._cost = {}
+        self._classes, self._entry, self._last = {}, {}, []
         self._active = False
 
     def _push(self, view: SimView, jobs) -> None:
         """Queue each ready job whose entry is missing or out of date under its class."""
-        key, entries, heaps, preds = self.key, self._entry, self._heaps, self._preds
+        key, entries, classes, preds = self.key, self._entry, self._classes, self._preds
         for job in jobs:
             layer = job.next_layer
             old = entries.get(job)
@@ -103,12 +99,10 @@ class FinishQueues:
             cls = (job.task_index, layer, src)
             k = key(job)
             entry = entries[job] = (*k, layer, job) if type(k) is tuple else (k, layer, job)
-            heap = heaps.get(cls)
-            if heap is None:
-                heap = heaps[cls] = []
-                if cls not in self._cost:
-                    self._cost[cls] = _class_cost(view, job, layer, src)
-            heappush(heap, entry)
+            c = classes.get(cls)
+            if c is None:
+                c = classes[cls] = _Class(*_class_cost(view, job, layer, src))
+            heappush(c.heap, entry)
 
     def decide(self, view: SimView, skip: frozenset[Job] | set[Job] = frozenset()) -> list[tuple]:
         """The decisions of ``map_earliest_finish(view, sorted(view.ready_jobs, key=key))``.
@@ -132,41 +126,46 @@ class FinishQueues:
         free = list(view.free_at)
         idle = list(view.idle_flags)
         left = sum(idle)
-        wait = self._wait
-        if wait and not all(map(float.__ge__, free, self._last)):
-            wait.clear()  # free times went down (not in a non-preemptive run): no memo
+        classes = self._classes
+        if not all(map(float.__ge__, free, self._last)):
+            # free times went down (not in a non-preemptive run): no memo
+            for c in classes.values():
+                c.wait_core = -1
         self._last = free
         # The scan over classes instead of jobs: class heads in priority order.
         heads = []
-        heaps = self._heaps
         empty = []
-        for cls, heap in heaps.items():
+        for cls, c in classes.items():
+            heap = c.heap
             head = heap[0] if heap else None
             if head is None or entries.get(head[-1]) is not head or head[-1] not in ready:
                 head = _live_head(heap, entries, ready)  # pops the stale entries on top
             if head is None:
                 empty.append(cls)
             else:
-                heads.append((head, cls))  # heads are unique: cls is never compared
+                heads.append((head, c))  # heads are unique: c is never compared
         for cls in empty:
-            del heaps[cls]
+            del classes[cls]
         heapify(heads)
         out: list[tuple] = []
-        cost = self._cost
+        others = range(1, len(free))
         while heads:
-            head, cls = heappop(heads)
-            w = wait.get(cls)
-            if w is not None and not idle[w[0]] and free[w[0]] == w[1]:
+            head, c = heappop(heads)
+            w = c.wait_core
+            if w >= 0 and not idle[w] and free[w] == c.wait_free:
                 continue  # still waiting for the same busy core (see Notes)
-            # map_earliest_finish's (free + transfer) + latency, first minimum on ties
-            xs, lat = cost[cls]
-            fs = list(map(add, map(add, free, xs), lat))
-            f = min(fs)
-            b = fs.index(f)
+            # map_earliest_finish's (free + transfer) + latency, first minimum on ties (a
+            # plain loop: cheaper than map/min/index over a few cores)
+            xs, lat = c.xs, c.lat
+            b, f = 0, free[0] + xs[0] + lat[0]
+            for a in others:
+                fa = free[a] + xs[a] + lat[a]
+                if fa < f:
+                    b, f = a, fa
             if not idle[b]:
-                wait[cls] = (b, free[b])
+                c.wait_core, c.wait_free = b, free[b]
                 continue  # the whole class waits: its best core is busy for this call
-            heap = heaps[cls]
+            heap = c.heap
             heappop(heap)  # the head
             job = head[-1]
             del entries[job]
@@ -178,8 +177,21 @@ class FinishQueues:
                 break
             nxt = _live_head(heap, entries, ready)
             if nxt is not None:
-                heappush(heads, (nxt, cls))
+                heappush(heads, (nxt, c))
         return out
+
+
+class _Class:
+    """One placement class: its heap of ``(*priority, layer, job)`` entries, the per-core
+    transfer ``xs`` and latency ``lat`` of its layer, and the busy core it waits for
+    (``wait_core``, -1 for none) with that core's free time then (``wait_free``)."""
+
+    __slots__ = ("heap", "lat", "wait_core", "wait_free", "xs")
+
+    def __init__(self, xs: tuple, lat: tuple) -> None:
+        self.heap: list[tuple] = []
+        self.xs, self.lat = xs, lat
+        self.wait_core, self.wait_free = -1, 0.0
 
 
 def _class_cost(view: SimView, job: Job, layer: int, src) -> tuple:

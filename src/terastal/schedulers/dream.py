@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from terastal.errors import InputError
 from terastal.model.contract import SimView
 from terastal.model.job import IN_TIME, Job
+from terastal.schedulers._dream_due import DueQueue
 from terastal.schedulers._dream_models import Combo, TaskVersions
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
@@ -173,6 +174,7 @@ class DREAM(Scheduler):
         self._min_var_energy = [
             tuple(None if row is None else min(row) for row in c.var_energy) for c in view.costs
         ]
+        self._due = DueQueue(self.drop_slack)
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -184,21 +186,33 @@ class DREAM(Scheduler):
         return float("nan") if self.plan is None else self.plan.loss_of(task, variant_layers)
 
     # ------------------------------------------------------------------------------------------
-    def _finish(self, view: SimView, job: Job, layer: int, now: float, lat) -> list[float]:
-        """Per accelerator, when ``layer`` (latency row ``lat``) would finish if started now."""
+    def _reach(self, view: SimView, job: Job, layer: int, now: float, lat, busy) -> tuple:
+        """``(finish, limit)`` of ``layer`` (latency row ``lat``) started now.
+
+        ``finish[a]``: when it would finish on accelerator ``a``. ``limit``: the latest
+        admissible finish, ``max_slowdown`` times the best finish counting busy time
+        (``busy[a]`` = the accelerator's free time - now). For a chain the minimum is taken
+        in the loop that fills ``finish`` (cheaper than ``min`` of a second list over a few
+        accelerators; the same sums, the same minimum).
+        """
         costs = job.costs
         if costs.is_chain:
             # Only the previous layer's output may move: cheaper than asking the view per core.
             src = job.layer_accelerator(layer - 1) if layer else -1
             move = costs.chain_move_s[layer]
-            return [now + (0.0 if a == src else move) + lat[a] for a in self._accs]
-        transfer = view.transfer_s
-        return [now + transfer(job, layer, a) + lat[a] for a in self._accs]
-
-    def _limit(self, free: tuple[float, ...], finish: list[float], now: float) -> float:
-        """Latest admissible finish: ``max_slowdown`` times the best finish counting busy time."""
-        best = min([free[a] - now + f for a, f in enumerate(finish)])
-        return now + self.max_slowdown * (best - now) + 1e-15
+            finish = []
+            best = _INF
+            for a in self._accs:
+                f = now + (0.0 if a == src else move) + lat[a]
+                finish.append(f)
+                f = busy[a] + f
+                if f < best:
+                    best = f
+        else:
+            transfer = view.transfer_s
+            finish = [now + transfer(job, layer, a) + lat[a] for a in self._accs]
+            best = min([busy[a] + f for a, f in enumerate(finish)])
+        return finish, now + self.max_slowdown * (best - now) + 1e-15
 
     def _drops(self, view: SimView, now: float) -> list[Job]:
         """Ready jobs that cannot, or (queued) are not expected to, make their deadline.
@@ -208,6 +222,8 @@ class DREAM(Scheduler):
         """
         chosen, versions, k = self._chosen, self._versions, self.drop_slack
         out = []
+        if not self._due.due(view, now, chosen, versions):
+            return out
         for job in view.ready_jobs:
             combo = chosen.get(job.id) or versions[job.task_index].lightest
             rem = combo.rem[job.next_layer]
@@ -234,8 +250,9 @@ class DREAM(Scheduler):
                 taken.add(job)
         idle = list(view.idle_flags)
         free = view.free_at
+        busy = [f - now for f in free]
         chosen = self._chosen
-        finish_of, limit_of = self._finish, self._limit
+        reach = self._reach
         # Continue open blocks: the block's job keeps its accelerator while layers remain.
         block_job, block_left = self._block_job, self._block_left
         for a, job in enumerate(block_job):
@@ -245,8 +262,8 @@ class DREAM(Scheduler):
             ok = block_left[a] > 0 and not job.finished and job not in taken and layer >= 0
             if ok:
                 var = chosen[job.id].flags[layer]
-                finish = finish_of(view, job, layer, now, _row(job, layer, var))
-                ok = finish[a] <= limit_of(free, finish, now)
+                finish, limit = reach(view, job, layer, now, _row(job, layer, var), busy)
+                ok = finish[a] <= limit
             if ok:
                 out.append((job, layer, a, var))
                 taken.add(job)
@@ -260,7 +277,7 @@ class DREAM(Scheduler):
         candidates = [j for j in ready if j not in taken] if taken else ready
         if not candidates:
             return out
-        scored = self._score(view, candidates, idle, free, now)
+        scored = self._score(view, candidates, idle, free, busy, now)
         scored.sort()
         for _, _, a, job, layer, combo in scored:
             if idle[a] and job not in taken:
@@ -272,7 +289,7 @@ class DREAM(Scheduler):
                 chosen.setdefault(job.id, combo)
         return out
 
-    def _score(self, view: SimView, candidates, idle, free, now: float) -> list[tuple]:
+    def _score(self, view: SimView, candidates, idle, free, busy, now: float) -> list[tuple]:
         """``(-MapScore, job id, accelerator, job, layer, version)`` of every admissible pair."""
         chosen, versions = self._chosen, self._versions
         w_u, w_f, w_e = self.weights
@@ -281,7 +298,9 @@ class DREAM(Scheduler):
         task_miss = self._task_miss
         threshold = self.switch_urgency
         urgency_of = self._urgency
-        finish_of, limit_of = self._finish, self._limit
+        reach = self._reach
+        # the cores a pair may use: idle, and free (the first two admissibility tests)
+        usable = [a for a in self._accs if idle[a] and not free[a] > now]
         scored = []
         for job in candidates:
             jid = job.id
@@ -301,11 +320,11 @@ class DREAM(Scheduler):
             c = job.costs
             energy = (c.var_energy if var else c.energy)[layer]
             min_energy = combo.min_energy[layer]
-            finish = finish_of(view, job, layer, now, (c.var_lat if var else c.lat)[layer])
-            limit = limit_of(free, finish, now)
-            for a, f in enumerate(finish):
+            finish, limit = reach(view, job, layer, now, (c.var_lat if var else c.lat)[layer], busy)
+            for a in usable:
                 # admissible: idle, and not much later than the best finish counting busy time
-                if not idle[a] or f > limit or free[a] > now:
+                f = finish[a]
+                if f > limit:
                     continue
                 run = f - now
                 speed = min_lat / run if run > 0 else 1.0

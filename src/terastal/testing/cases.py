@@ -1,0 +1,48 @@
+"""Small planned cases of bundled paper models, for tests of planned schedulers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+
+class PlannedCase(NamedTuple):
+    """A scenario scaled to a utilization, its platform, cost tables (with the plan's
+    variants) and automatic plan."""
+
+    scenario: object
+    platform: object
+    tables: dict
+    plan: object
+
+
+def paper_mix(
+    names: Sequence[str], utilizations: Sequence[float], platform: str = "Dual_4K/WS_OS"
+) -> dict[float, PlannedCase]:
+    """Bundled paper models with equal shares, planned at each utilization.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Bundled models (each a task at its bundled fps, else 30 fps).
+    utilizations : sequence of float
+        Utilizations to scale the mix to (:func:`terastal.workloads.scale_to_utilization`).
+    platform : str
+        A bundled platform.
+    """
+    from terastal.cost import build_cost_tables, default_cost_model
+    from terastal.experiment import Case, prepare
+    from terastal.io import load_model, load_model_fps, load_platform
+    from terastal.model import Scenario, Task
+    from terastal.workloads import scale_to_utilization
+
+    pf = load_platform(platform)
+    base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))
+    tables = build_cost_tables(base, pf, default_cost_model())
+    out = {}
+    for u in utilizations:
+        sc = scale_to_utilization(base, tables, u, "equal")
+        prep = prepare(Case(sc, pf))
+        plan = prep.auto_plan()
+        out[u] = PlannedCase(sc, pf, prep.tables(plan), plan)
+    return out
