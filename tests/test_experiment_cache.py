@@ -105,6 +105,7 @@ def test_a_second_process_reads_the_plan_and_tables_instead_of_building_them(tmp
             a, b = getattr(t, f), getattr(again[name], f)
             assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
         assert not again[name].latency_s.flags.writeable
+        assert repr(again[name].rows) == repr(t.rows)  # what the engine reads
 
 
 def test_a_miss_builds_and_stores(tmp_path):
@@ -176,7 +177,10 @@ def test_an_edited_scenario_file_changes_the_key(tmp_path):
     assert not set(_keys(Case(str(path), PF))) & first
 
 
-@pytest.mark.parametrize("damage", [b"", b"{not json", b"PK\x03\x04 truncated zip"])
+BAD_ROWS = b'[{"task": "t", "accelerators": 2, "latency_s": [[1.0]], "energy_j": [["x"]]}]'
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b"PK\x03\x04 truncated zip", BAD_ROWS])
 def test_a_damaged_entry_is_rebuilt_and_rewritten(tmp_path, damage):
     p = prepare(Case(SC, PF), _tiered(tmp_path))
     plan, tables = p.auto_plan(), p.tables()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from terastal.model import Accelerator, Layer
+
+if TYPE_CHECKING:  # numpy is imported by the backends that compute costs, not by their users
+    import numpy as np
 
 
 @dataclass(frozen=True)

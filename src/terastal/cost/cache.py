@@ -9,16 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 from threading import Lock
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from terastal.cost.base import LayerCosts
 from terastal.model import Accelerator, Layer
 
+if TYPE_CHECKING:  # imported where costs are computed (a warm run reads stored tables)
+    import numpy as np
+
 __all__ = ["ShapeCache", "shape_key"]
 
 #: ``compute(layers) -> (latency_s, energy_j, compute_cycles, dram_bytes)`` arrays.
-Compute = Callable[[list[Layer]], tuple[np.ndarray, ...]]
+Compute = Callable[[list[Layer]], "tuple[np.ndarray, ...]"]
 
 
 _SHAPE = attrgetter(
@@ -54,6 +56,8 @@ class ShapeCache:
 
     def evaluate(self, layers: Sequence[Layer], acc: Accelerator, compute: Compute) -> LayerCosts:
         """Costs of ``layers`` on ``acc``, computing only shapes not seen before (in one call)."""
+        import numpy as np
+
         seq_key = (id(layers), acc) if isinstance(layers, tuple) else None
         if seq_key is not None:
             hit = self._sequences.get(seq_key)

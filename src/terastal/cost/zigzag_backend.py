@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from terastal.cost.analytical import MAC_ENERGY_J, AnalyticalCostModel, _dram_elems
+from terastal.cost._analytical_np import _dram_elems
+from terastal.cost.analytical import MAC_ENERGY_J, AnalyticalCostModel
 from terastal.cost.base import LayerCosts
 from terastal.cost.cache import shape_key
 from terastal.errors import TerastalError

@@ -5,7 +5,7 @@ else ``~/.cache/terastal``), one file per content key (:func:`~terastal.experime
 which hashes the content of every input and the package version)::
 
     <dir>/plan/<digest>.json      a plan, in the JSON form of ``terastal plan --out``
-    <dir>/tables/<digest>.npz     cost tables, float64 arrays (no pickle)
+    <dir>/tables/<digest>.json    cost tables, their rows of floats as JSON (no pickle)
     <dir>/scenario/<digest>.json  a bundled scenario, parsed (its fields as JSON)
 
 Writers write a temporary file in the entry's directory and rename it over the entry, so a
@@ -20,7 +20,6 @@ empties it.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import tempfile
@@ -28,6 +27,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from terastal.cost.tables import TABLE_FIELDS
 from terastal.experiment.cache import MEMORY, CaseCache, MemoryCache
 
 __all__ = [
@@ -42,7 +42,6 @@ __all__ = [
 
 ENV_DIR = "TERASTAL_CACHE_DIR"
 ENV_OFF = "TERASTAL_NO_CACHE"
-_TABLE_FIELDS = ("latency_s", "energy_j", "out_bytes", "var_latency_s", "var_energy_j")
 
 
 def cache_dir() -> Path:
@@ -72,28 +71,45 @@ def _plan_from(data: bytes) -> Any:
 
 
 def _tables_bytes(tables: dict) -> bytes:
-    import numpy as np
+    # The rows (the arrays' tolist()) as JSON: Python's shortest-repr floats read back as the
+    # same floats (nan and infinities as JSON's NaN / Infinity), and reading them needs no numpy.
+    body = [
+        {"task": name, "accelerators": t.shape[1], **{f: getattr(t.rows, f) for f in TABLE_FIELDS}}
+        for name, t in tables.items()
+    ]
+    return (json.dumps(body) + "\n").encode("utf-8")
 
-    arrays = {"tasks": np.array(list(tables), dtype=str)}
-    for i, t in enumerate(tables.values()):
-        for f in _TABLE_FIELDS:
-            arrays[f"{i}.{f}"] = getattr(t, f)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
+
+def _floats(values: Any, width: int | None = None) -> tuple[float, ...]:
+    """``values`` as a tuple of floats (of ``width`` of them, if given)."""
+    if not isinstance(values, list) or not all(type(v) is float for v in values):
+        raise ValueError("expected a list of floats")
+    if width is not None and len(values) != width:
+        raise ValueError("a row of another width")
+    return tuple(values)
+
+
+def _rows(values: Any, width: int) -> tuple[tuple[float, ...], ...]:
+    if not isinstance(values, list):
+        raise ValueError("expected a list of rows")
+    return tuple(_floats(row, width) for row in values)
 
 
 def _tables_from(data: bytes) -> dict:
-    import numpy as np
+    from terastal.cost.tables import TableRows, TaskCostTable
 
-    from terastal.cost.tables import TaskCostTable
-
-    with np.load(io.BytesIO(data), allow_pickle=False) as z:
-        names = [str(t) for t in z["tasks"]]
-        return {
-            name: TaskCostTable(name, *(np.array(z[f"{i}.{f}"]) for f in _TABLE_FIELDS))
-            for i, name in enumerate(names)
-        }
+    out = {}
+    for entry in json.loads(data.decode("utf-8")):
+        width = entry["accelerators"]
+        if type(width) is not int or width < 0:
+            raise ValueError("bad accelerator count")
+        rows = TableRows(*(_rows(entry[f], width) if f != "out_bytes" else _floats(entry[f])
+                           for f in TABLE_FIELDS))  # fmt: skip
+        n = len(rows.latency_s)
+        if any(len(r) != n for r in rows):
+            raise ValueError("tables of unequal lengths")
+        out[str(entry["task"])] = TaskCostTable.from_rows(entry["task"], rows, width)
+    return out
 
 
 def _scenario_bytes(scenario: Any) -> bytes:
@@ -154,7 +170,7 @@ def scenario_round_trips(scenario: Any) -> bool:
 # kind -> (file suffix, encode, decode). Other kinds (load figures) stay in memory.
 _FORMATS = {
     "plan": (".json", _plan_bytes, _plan_from),
-    "tables": (".npz", _tables_bytes, _tables_from),
+    "tables": (".json", _tables_bytes, _tables_from),
     "scenario": (".json", _scenario_bytes, _scenario_from),
 }
 

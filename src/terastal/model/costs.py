@@ -2,9 +2,10 @@
 
 A cost table (:class:`~terastal.cost.tables.TaskCostTable`) holds numpy arrays; indexing a
 numpy array from Python costs far more than indexing a tuple, so the engine and the
-schedulers read these tuple copies instead. They are immutable, so sharing them with
-schedulers is safe. This module only needs the table's shape (:class:`CostTable`), so the
-run contract does not depend on the cost layer.
+schedulers read tuples instead (the table's ``rows``, which a table read back from the on-disk
+cache holds without numpy). They are immutable, so sharing them with schedulers is safe. This
+module only needs the table's shape (:class:`CostTable`), so the run contract does not depend
+on the cost layer.
 """
 
 from __future__ import annotations
@@ -21,17 +22,14 @@ IDENTICAL_REL_TOL = 1e-9
 
 
 class CostTable(Protocol):
-    """What :class:`TaskCosts` reads of a cost table: ``(layers, accelerators)`` arrays.
+    """What :class:`TaskCosts` reads of a cost table: its ``rows``, tuples of floats.
 
-    ``var_latency_s`` and ``var_energy_j`` are nan in rows of layers without a variant;
-    ``out_bytes`` has one entry per layer.
+    ``rows.latency_s[layer][acc]`` (likewise ``energy_j``, ``var_latency_s`` and
+    ``var_energy_j``, nan in rows of layers without a variant) and ``rows.out_bytes``, one
+    entry per layer (:class:`~terastal.cost.tables.TableRows`).
     """
 
-    latency_s: Any
-    energy_j: Any
-    var_latency_s: Any
-    var_energy_j: Any
-    out_bytes: Any
+    rows: Any
 
 
 class TaskCosts:
@@ -118,20 +116,21 @@ class TaskCosts:
         # The table's shape and values are checked by whoever builds the costs (the engine's
         # ``build_task_costs``), which can raise the package's input errors.
         n = len(task.model.layers)
-        lat = table.latency_s.tolist()
+        rows = table.rows
+        lat = rows.latency_s
         self.task = task
         self.index = index
         self.num_layers = n
         self.latency_s = self.lat = tuple(tuple(row) for row in lat)
-        self.energy_j = self.energy = tuple(tuple(row) for row in table.energy_j.tolist())
+        self.energy_j = self.energy = tuple(tuple(row) for row in rows.energy_j)
         self.var_latency_s = self.var_lat = tuple(
-            None if math.isnan(row[0]) else tuple(row) for row in table.var_latency_s.tolist()
+            None if math.isnan(row[0]) else tuple(row) for row in rows.var_latency_s
         )
         self.var_energy_j = self.var_energy = tuple(
-            None if math.isnan(row[0]) else tuple(row) for row in table.var_energy_j.tolist()
+            None if math.isnan(row[0]) else tuple(row) for row in rows.var_energy_j
         )
         self.has_variants = any(v is not None for v in self.var_latency_s)
-        self.out_bytes = tuple(float(b) for b in table.out_bytes.tolist())
+        self.out_bytes = tuple(float(b) for b in rows.out_bytes)
         self.preferred = tuple(min(range(num_accelerators), key=row.__getitem__) for row in lat)
         self.min_latency_s = self.min_lat = tuple(min(row) for row in lat)
         self.min_energy_j = self.min_energy = tuple(min(row) for row in self.energy_j)

@@ -12,15 +12,18 @@ Fast queries for the scheduler: every layer with a variant owns one bit
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from terastal.errors import InputError
 from terastal.model import IDENTICAL_REL_TOL, Layer, Platform, Scenario
 from terastal.planner.frozen import FrozenDict
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["PLAN_VERSION", "LayerPlan", "Plan", "TaskPlan"]
 
@@ -97,6 +100,14 @@ class LayerPlan:
         return tuple(a for a, v in enumerate(self.latency_s) if v <= tie)
 
 
+def _is_int(value: object) -> bool:
+    """Whether ``value`` is an int or a numpy integer (numpy is not imported to tell)."""
+    if isinstance(value, int):
+        return True
+    np_ = sys.modules.get("numpy")  # without numpy loaded, no value is a numpy integer
+    return np_ is not None and isinstance(value, np_.integer)
+
+
 def _key(s: frozenset[int]) -> tuple[int, list[int]]:
     return (len(s), sorted(s))
 
@@ -141,7 +152,7 @@ class TaskPlan:
     _masks: frozenset[int] = field(init=False, repr=False, compare=False)
     _admissible_sets: frozenset[frozenset[int]] = field(init=False, repr=False, compare=False)
     _acc_mask: Mapping[int, float] = field(init=False, repr=False, compare=False)
-    _arrays: Mapping[str, np.ndarray] = field(init=False, repr=False, compare=False)
+    _arrays: Mapping[str, np.ndarray] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.layers)
@@ -165,15 +176,24 @@ class TaskPlan:
         setattr_(self, "_masks", frozenset(self.mask(s) for s in adm))
         setattr_(self, "_admissible_sets", frozenset(adm))
         setattr_(self, "_acc_mask", {self.mask(s): v for s, v in acc.items() if s <= known})
-        arrays = {
-            "budget_s": np.array([lp.budget_s for lp in self.layers], dtype=float),
-            "deadline_offset_s": np.array([lp.deadline_offset_s for lp in self.layers]),
-            "expected_latency_s": np.array([lp.expected_latency_s for lp in self.layers]),
-            "preferred": np.array([lp.preferred for lp in self.layers], dtype=int),
-        }
-        for a in arrays.values():
-            a.setflags(write=False)
-        setattr_(self, "_arrays", FrozenDict(arrays))
+        setattr_(self, "_arrays", None)  # made on first access: a run reads the layers
+
+    def _array(self, name: str) -> np.ndarray:
+        arrays = self._arrays
+        if arrays is None:
+            import numpy as np
+
+            arrays = {
+                "budget_s": np.array([lp.budget_s for lp in self.layers], dtype=float),
+                "deadline_offset_s": np.array([lp.deadline_offset_s for lp in self.layers]),
+                "expected_latency_s": np.array([lp.expected_latency_s for lp in self.layers]),
+                "preferred": np.array([lp.preferred for lp in self.layers], dtype=int),
+            }
+            for a in arrays.values():
+                a.setflags(write=False)
+            arrays = FrozenDict(arrays)
+            object.__setattr__(self, "_arrays", arrays)
+        return arrays[name]
 
     # ------------------------------------------------------------------ fast queries
     @property
@@ -202,7 +222,7 @@ class TaskPlan:
 
     def is_admissible(self, combo: int | Iterable[int]) -> bool:
         """Whether a combination (bitmask or layer indices) is admissible."""
-        if isinstance(combo, int | np.integer):
+        if _is_int(combo):
             return int(combo) in self._masks
         return frozenset(combo) in self._admissible_sets
 
@@ -216,7 +236,7 @@ class TaskPlan:
 
         The empty combination is 1.0 even without accuracy data.
         """
-        if isinstance(combo, int | np.integer):
+        if _is_int(combo):
             m = int(combo)
             return 1.0 if m == 0 else self._acc_mask.get(m)
         s = frozenset(combo)
@@ -226,22 +246,22 @@ class TaskPlan:
     @property
     def budgets_s(self) -> np.ndarray:
         """Per-layer budgets (read-only array)."""
-        return self._arrays["budget_s"]
+        return self._array("budget_s")
 
     @property
     def deadline_offsets_s(self) -> np.ndarray:
         """Per-layer virtual deadline offsets from release (read-only array)."""
-        return self._arrays["deadline_offset_s"]
+        return self._array("deadline_offset_s")
 
     @property
     def expected_latencies_s(self) -> np.ndarray:
         """Per-layer expected latencies (read-only array)."""
-        return self._arrays["expected_latency_s"]
+        return self._array("expected_latency_s")
 
     @property
     def preferred(self) -> np.ndarray:
         """Per-layer preferred accelerator index (read-only array)."""
-        return self._arrays["preferred"]
+        return self._array("preferred")
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ class TaskState:
         lat = costs.lat
         deadline = costs.task.relative_deadline_s
         if plan_task is not None and use_budgets:
-            offs = [float(v) for v in plan_task.deadline_offsets_s]
+            offs = [float(lp.deadline_offset_s) for lp in plan_task.layers]
             # Plans are made for one deadline; rescale if the task's deadline differs.
             scale = deadline / offs[-1] if offs[-1] > 0 else 1.0
             self.offset = [o * scale for o in offs]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-
-import numpy as np
 
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
@@ -31,13 +30,12 @@ def build_task_costs(
             raise InputError(f"no cost table for task {task.name!r}")
         table = tables[task.name]
         shape = (len(task.model.layers), num_acc)
-        if table.latency_s.shape != shape:
+        if table.shape != shape:
             raise InputError(
-                f"cost table of task {task.name!r} has shape {table.latency_s.shape}, "
-                f"expected {shape}"
+                f"cost table of task {task.name!r} has shape {table.shape}, expected {shape}"
             )
-        lat = np.asarray(table.latency_s, dtype=float)
-        if not (np.isfinite(lat).all() and (lat >= 0).all()):
+        # on the rows (tuples of floats): a table read from the on-disk cache needs no numpy
+        if not all(math.isfinite(v) and v >= 0 for row in table.rows.latency_s for v in row):
             raise InputError(f"cost table of task {task.name!r}: latencies must be >= 0")
         out.append(TaskCosts(task, i, table, num_acc, bw))
     return tuple(out)
