@@ -1,13 +1,15 @@
 """Terastal: joint accelerator and layer-variant choice under virtual deadlines.
 
 At every scheduling point: drop hopeless jobs (:func:`_hopeless`, when the late policy allows
-it); order ready jobs by absolute deadline (a starving model's jobs earlier, see
-:class:`~terastal.schedulers._terastal_guards.FairnessGuard`); map each job's next layer to an
+it); order ready jobs by absolute deadline, a long job (best case left above half its
+deadline) by least laxity, and under overload
+(:class:`~terastal.schedulers._terastal_guards.OverloadDetector`) towards first come, first
+served with started jobs first; map each job's next layer to an
 ``(accelerator, original | variant)`` option that meets its virtual deadline
 (:mod:`terastal.schedulers._terastal_map`): originals first and variants on demand, or the
 plan's variants when a backlog builds up; variants within the admissible combinations or the
 model's accuracy budget. Reasons and measurements: ``docs/design.md``, "Terastal online
-scheduler" and "Variants on demand and the accuracy budget".
+scheduler", "Variants on demand and the accuracy budget" and "Overload order".
 """
 
 from __future__ import annotations
