@@ -42,11 +42,11 @@ def _schedule(res):
 
 def test_without_misses_the_order_is_the_deadline_order(mix):
     # nothing misses at U 0.4: the detector never fires and the schedule is the one of the
-    # deadline order (overload_scale=1 turns the mechanism off)
+    # deadline order (overload_scale=1, overload_commit=False turn the mechanism off)
     sched, res = _run(mix[0.4])
     assert all(j.status == "in_time" for j in res.jobs)
     assert not sched._over.over
-    _, off = _run(mix[0.4], overload_scale=1.0)
+    _, off = _run(mix[0.4], overload_scale=1.0, overload_commit=False)
     assert _schedule(res) == _schedule(off)
 
 
@@ -61,7 +61,7 @@ def _rates(res):
 def test_under_overload_the_order_switches_and_stops_starving_long_deadlines(mix):
     sched, res = _run(mix[1.0])
     assert sched._over.level > 0.05
-    _, off = _run(mix[1.0], overload_scale=1.0)
+    _, off = _run(mix[1.0], overload_scale=1.0, overload_commit=False)
     assert _schedule(res) != _schedule(off)
     on, dl = _rates(res), _rates(off)
     # the deadline order serves the short-deadline model and starves the long ones (vgg11,

@@ -39,7 +39,7 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     "terastal-nobudgets": ("terastal", {"budgets": False}),
     "terastal-nodrops": ("terastal", {"drops": False}),
     # The deadline order under overload too (docs/design.md, "Overload order").
-    "terastal-nooverload": ("terastal", {"overload_scale": 1.0}),
+    "terastal-nooverload": ("terastal", {"overload_scale": 1.0, "overload_commit": False}),
     # Mechanisms of docs/design.md "Variants on demand and the accuracy budget".
     "terastal-static": ("terastal", {"accuracy": "static"}),
     "terastal-planned": ("terastal", {"on_demand": False, "accuracy": "static"}),

@@ -160,7 +160,7 @@ class Terastal(Scheduler):
         self._no_boost = [0.0] * len(deadlines)
         self._rekey = False
         self._over = None
-        if self.overload_scale != 1.0:
+        if self.overload_scale != 1.0 or self.overload_commit:
             self._over = OverloadDetector(self.overload_on, self.overload_off, self.overload_window)
         self._budget = None
         if self.accuracy == "budget" and plan is not None:
