@@ -15,6 +15,7 @@ scheduler", "Variants on demand and the accuracy budget" and "Overload order".
 from __future__ import annotations
 
 import functools
+from bisect import bisect_left, insort
 from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
@@ -151,6 +152,8 @@ class Terastal(Scheduler):
         # The ready jobs' order, kept between calls (see _ordered).
         self._order: list[tuple] = []
         self._entries: dict[Job, tuple] = {}
+        # Jobs that may have left the ready set since the last call: dispatched, ended.
+        self._gone: list[Job] = []
         deadlines = [c.task.relative_deadline_s for c in view.costs]
         self._fair = None
         if self.fair_ratio > 0:
@@ -180,6 +183,7 @@ class Terastal(Scheduler):
     def on_job_end(self, job: Job, view: SimView) -> None:
         """Forget the ended job's variant mask; a completed job's loss enters the budget."""
         self._mask.pop(job.id, None)
+        self._gone.append(job)
         if self._budget is not None:
             self._budget.end(job.task_index, job.id, job.status != DROPPED)
         if self._fair is not None and self._fair.end(job.task_index, job.status != IN_TIME):
@@ -194,27 +198,30 @@ class Terastal(Scheduler):
         waits: the drop test's terms, the layer's virtual deadline and, for chains, where
         its input is and how long moving it takes.
 
-        The order is kept between calls: entries of jobs that left the ready set or changed
-        are filtered out, the changed jobs (:attr:`SimView.ready_changes`) get new entries at
-        the end, and the sort (Timsort) merges that short tail into the long sorted run with
-        O(n) work for n ready jobs, instead of sorting from scratch. ``(priority, id)`` is
-        unique, so entries never compare beyond it.
+        The order is kept sorted between calls and updated in place: a changed job
+        (:attr:`SimView.ready_changes`) loses its old entry and gets a new one, and the jobs
+        that may have left the ready set (dispatched or dropped here, or ended) lose theirs,
+        each by bisection (O(log n) compares and one memmove, instead of re-filtering all n
+        entries). If the count still disagrees with the ready set (a job left it otherwise),
+        the old entries are filtered as a whole. ``(priority, id)`` is
+unique, so entries never compare beyond it.
         """
         ready = view.ready_jobs
         changes = view.ready_changes
         if self._rekey:
             # priorities changed (fairness guard): every ready job gets a new entry
             self._rekey = False
-            self._order, self._entries, changes = [], {}, ready
+            self._order, self._entries, self._gone, changes = [], {}, [], ready
         entries = self._entries
         tasks = self._tasks
         slack, wait = self.drop_slack, self.wait_slack
         boost = self._no_boost if self._fair is None else self._fair.boost
         over = self._over is not None and self._over.over
         commit = self.overload_commit
-        fresh = []
+        fresh, renewed = [], set()
         for job in changes:
             if job not in ready:
+                self._gone.append(job)
                 continue
             layer = job.next_layer
             st = tasks[job.task_index]
@@ -232,18 +239,23 @@ class Terastal(Scheduler):
             entry = (key, job.id, job, layer, st, rem * slack,
                      job.deadline, release + st.vd_off[layer] + _EPS, src, move,
                      rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
+            _remove(self._order, entries.get(job))
             entries[job] = entry
             fresh.append(entry)
-        order = []
-        for entry in self._order:
-            job = entry[2]
+            renewed.add(job)
+        order = self._order
+        gone, self._gone = self._gone, []
+        for job in gone:
             if job not in ready:
-                entries.pop(job, None)
-            elif entries[job] is entry:
-                order.append(entry)
-        if fresh:
-            order += fresh
-            order.sort()
+                _remove(order, entries.pop(job, None))
+        if len(order) + len(renewed) != len(ready):
+            # a job left the ready set unreported (neither dispatched here nor ended): filter
+            order = [e for e in order if e[2] in ready and entries.get(e[2]) is e]
+            self._entries = entries = {e[2]: e for e in order}
+            for entry in fresh:
+                entries[entry[2]] = entry
+        for entry in fresh:
+            insort(order, entry)
         self._order = order
         return order
 
@@ -279,6 +291,7 @@ class Terastal(Scheduler):
                 is_hopeless(now, drop_rem, deadline) or given_up(now, since, wrem, late, deadline)
             ):
                 out.append((job,))
+                self._gone.append(job)
                 continue
             ahead += rem
             if not left:
@@ -309,6 +322,7 @@ class Terastal(Scheduler):
             if not idle[a]:
                 continue  # wait for the chosen core; its completion is a scheduling point
             out.append((job, layer, a, use_var))
+            self._gone.append(job)
             idle[a] = False
             free[a] = f
             left -= 1
@@ -319,3 +333,11 @@ class Terastal(Scheduler):
                 if self._budget is not None:
                     self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
         return out
+
+
+def _remove(order: list[tuple], entry: tuple | None) -> None:
+    """Delete ``entry`` from the sorted ``order`` (``(priority, id)`` is unique)."""
+    if entry is not None:
+        i = bisect_left(order, entry)
+        if i < len(order) and order[i] is entry:
+            del order[i]
