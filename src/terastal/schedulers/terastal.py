@@ -203,8 +203,8 @@ class Terastal(Scheduler):
         that may have left the ready set (dispatched or dropped here, or ended) lose theirs,
         each by bisection (O(log n) compares and one memmove, instead of re-filtering all n
         entries). If the count still disagrees with the ready set (a job left it otherwise),
-        the old entries are filtered as a whole. ``(priority, id)`` is
-unique, so entries never compare beyond it.
+        the old entries are filtered as a whole. ``(priority, id)`` is unique, so entries
+        never compare beyond it.
         """
         ready = view.ready_jobs
         changes = view.ready_changes
