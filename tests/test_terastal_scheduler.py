@@ -250,9 +250,14 @@ def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
     from terastal.io import load_model, load_model_fps, load_platform
     from terastal.workloads import scale_to_utilization
 
-    calls = []
+    import terastal.schedulers._terastal_groups as groups_mod
+
+    calls, queued = [], []
     real = mod.fallback
     monkeypatch.setattr(mod, "fallback", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(groups_mod, "fallback", lambda *a: calls.append(1) or real(*a))
+    add = groups_mod.FallbackGroups.add
+    monkeypatch.setattr(groups_mod.FallbackGroups, "add", lambda *a: queued.append(1) or add(*a))
     pf = load_platform("Dual_4K/WS_OS")
     names = ("resnet50", "vgg11", "swin_tiny", "sp2dense")
     base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))
@@ -266,4 +271,6 @@ def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
     ]
     assert _fingerprint(runs[0]) == _fingerprint(runs[1])
     assert calls  # the memo's path was taken
+    # without drops, layers past their virtual deadline wait in their key's group
+    assert bool(queued) == (opts.get("drops") is False)
     assert any(j.variants for j in runs[0].jobs)

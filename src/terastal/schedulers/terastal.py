@@ -24,6 +24,7 @@ from terastal.schedulers._hopeless import (
     is_hopeless,
     remaining_of,
 )
+from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
 from terastal.schedulers._terastal_guards import (
     AccuracyBudget,
     FairnessGuard,
@@ -154,6 +155,8 @@ class Terastal(Scheduler):
         self._entries: dict[Job, tuple] = {}
         # Jobs that may have left the ready set since the last call: dispatched, ended.
         self._gone: list[Job] = []
+        # Without drops: chain layers past their virtual deadline, out of the order.
+        self._groups = None if self.drops else FallbackGroups()
         deadlines = [c.task.relative_deadline_s for c in view.costs]
         self._fair = None
         if self.fair_ratio > 0:
@@ -212,6 +215,8 @@ class Terastal(Scheduler):
             # priorities changed (fairness guard): every ready job gets a new entry
             self._rekey = False
             self._order, self._entries, self._gone, changes = [], {}, [], ready
+            if self._groups is not None:
+                self._groups.drain()
         entries = self._entries
         tasks = self._tasks
         slack, wait = self.drop_slack, self.wait_slack
@@ -239,7 +244,7 @@ class Terastal(Scheduler):
             entry = (key, job.id, job, layer, st, rem * slack,
                      job.deadline, release + st.vd_off[layer] + _EPS, src, move,
                      rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
-            _remove(self._order, entries.get(job))
+            self._unlink(job, entries.get(job))
             entries[job] = entry
             fresh.append(entry)
             renewed.add(job)
@@ -247,9 +252,13 @@ class Terastal(Scheduler):
         gone, self._gone = self._gone, []
         for job in gone:
             if job not in ready:
-                _remove(order, entries.pop(job, None))
-        if len(order) + len(renewed) != len(ready):
+                self._unlink(job, entries.pop(job, None))
+        groups = self._groups
+        if len(order) + len(renewed) + (groups.size if groups else 0) != len(ready):
             # a job left the ready set unreported (neither dispatched here nor ended): filter
+            if groups is not None:
+                order += groups.drain()
+                order.sort()
             order = [e for e in order if e[2] in ready and entries.get(e[2]) is e]
             self._entries = entries = {e[2]: e for e in order}
             for entry in fresh:
@@ -259,6 +268,11 @@ class Terastal(Scheduler):
         self._order = order
         return order
 
+    def _unlink(self, job: Job, entry: tuple | None) -> None:
+        """Take ``job``'s old ``entry`` out of the order or its group."""
+        if entry is not None and (self._groups is None or not self._groups.discard(job, entry)):
+            _remove(self._order, entry)
+
     def decide(self, view: SimView) -> list[tuple]:
         """Drop hopeless jobs, then map ready layers in deadline order."""
         idle = list(view.idle_flags)
@@ -267,17 +281,20 @@ class Terastal(Scheduler):
         # The order is brought up to date even when nothing can be decided, so that the
         # changes reported to this call are not lost.
         order = self._ordered(view)
+        waiting = len(order) + (self._groups.size if self._groups is not None else 0)
         out: list[tuple] = []
-        if not order or (not left and not may_drop):
+        if not waiting or (not left and not may_drop):
             return out
         now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
         accs = range(len(free))
         choose = planned
-        if self.on_demand and (not self.backlog or len(order) < self.backlog * len(free)):
+        if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
             choose = on_demand
+        if self._groups is not None:
+            return scan_grouped(self, order, idle, left, free, transfer, choose, out)
         variant, variant_first = self._variant, self.variant_first
         # Within one call, between two dispatches (free and idle unchanged): the choice of a
         # chain layer that no option can get done by its virtual deadline, per key (see
