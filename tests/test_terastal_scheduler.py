@@ -244,13 +244,12 @@ class _NoFallbackMemo(Terastal):
 
 @pytest.mark.parametrize("opts", [{"drops": False}, {}, {"on_demand": False}])
 def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
+    import terastal.schedulers._terastal_groups as groups_mod
     import terastal.schedulers.terastal as mod
     from terastal.cost import build_cost_tables, default_cost_model
     from terastal.experiment import Case, prepare
     from terastal.io import load_model, load_model_fps, load_platform
     from terastal.workloads import scale_to_utilization
-
-    import terastal.schedulers._terastal_groups as groups_mod
 
     calls, queued = [], []
     real = mod.fallback
