@@ -20,10 +20,7 @@ from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
-from terastal.schedulers._hopeless import (
-    is_hopeless,
-    remaining_of,
-)
+from terastal.schedulers._hopeless import EPS, remaining_of
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
 from terastal.schedulers._terastal_guards import (
     AccuracyBudget,
@@ -46,6 +43,8 @@ _INF = float("inf")
 _EPS = 1e-12
 #: Longer than any relative deadline: subtracted from a started job's key under overload.
 _COMMIT_S = 1e3
+#: Up to this many entries, the order is filtered and re-sorted rather than edited in place.
+_SMALL = 32
 
 
 class Terastal(Scheduler):
@@ -218,12 +217,56 @@ class Terastal(Scheduler):
             if self._groups is not None:
                 self._groups.drain()
         entries = self._entries
+        fresh, old = self._renew(changes, ready) if changes else ((), ())
+        order = self._order
+        groups = self._groups
+        if groups is None and len(order) <= _SMALL:
+            # a short order: filtering it costs less than finding each entry
+            self._gone = []
+            kept = []
+            for entry in order:
+                job = entry[2]
+                if job not in ready:
+                    entries.pop(job, None)
+                elif entries[job] is entry:
+                    kept.append(entry)
+            if fresh:
+                kept += fresh
+                kept.sort()
+            self._order = kept
+            return kept
+        for entry in old:
+            self._unlink(entry[2], entry)
+        # a job listed twice in the changes has two fresh entries (the full scan's behaviour)
+        renewed = len(fresh) if len(fresh) < 2 else len({e[1] for e in fresh})
+        if self._gone:
+            gone, self._gone = self._gone, []
+            for job in gone:
+                if job not in ready:
+                    self._unlink(job, entries.pop(job, None))
+        if len(order) + renewed + (groups.size if groups else 0) != len(ready):
+            # a job left the ready set unreported (neither dispatched here nor ended): filter
+            if groups is not None:
+                order += groups.drain()
+                order.sort()
+            order = [e for e in order if e[2] in ready and entries.get(e[2]) is e]
+            self._entries = entries = {e[2]: e for e in order}
+            for entry in fresh:
+                entries[entry[2]] = entry
+        for entry in fresh:
+            insort(order, entry)
+        self._order = order
+        return order
+
+    def _renew(self, changes, ready) -> tuple[list[tuple], list[tuple]]:
+        """New entries of the changed jobs still ready, and the old entries they replace."""
+        entries = self._entries
         tasks = self._tasks
         slack, wait = self.drop_slack, self.wait_slack
         boost = self._no_boost if self._fair is None else self._fair.boost
         over = self._over is not None and self._over.over
         commit = self.overload_commit
-        fresh, renewed = [], set()
+        fresh, old = [], []
         for job in changes:
             if job not in ready:
                 self._gone.append(job)
@@ -242,31 +285,14 @@ class Terastal(Scheduler):
             if over and commit and job.done_count:
                 key -= _COMMIT_S  # a started job ahead of every job not started
             entry = (key, job.id, job, layer, st, rem * slack,
-                     job.deadline, release + st.vd_off[layer] + _EPS, src, move,
+                     job.deadline + EPS, release + st.vd_off[layer] + _EPS, src, move,
                      rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
-            self._unlink(job, entries.get(job))
+            prev = entries.get(job)
+            if prev is not None:
+                old.append(prev)
             entries[job] = entry
             fresh.append(entry)
-            renewed.add(job)
-        order = self._order
-        gone, self._gone = self._gone, []
-        for job in gone:
-            if job not in ready:
-                self._unlink(job, entries.pop(job, None))
-        groups = self._groups
-        if len(order) + len(renewed) + (groups.size if groups else 0) != len(ready):
-            # a job left the ready set unreported (neither dispatched here nor ended): filter
-            if groups is not None:
-                order += groups.drain()
-                order.sort()
-            order = [e for e in order if e[2] in ready and entries.get(e[2]) is e]
-            self._entries = entries = {e[2]: e for e in order}
-            for entry in fresh:
-                entries[entry[2]] = entry
-        for entry in fresh:
-            insort(order, entry)
-        self._order = order
-        return order
+        return fresh, old
 
     def _unlink(self, job: Job, entry: tuple | None) -> None:
         """Take ``job``'s old ``entry`` out of the order or its group."""
@@ -302,15 +328,22 @@ class Terastal(Scheduler):
         memo: dict[tuple, tuple] = {}
         low = min(free)
         ahead, cores, demand = 0.0, len(free), self.demand and may_drop  # kept jobs' work
-        for _, jid, job, layer, st, drop_rem, deadline, vde, src, move, rem, wrem, since in order:
-            late = (ahead + rem) / cores if demand else 0.0
-            if may_drop and (
-                is_hopeless(now, drop_rem, deadline) or given_up(now, since, wrem, late, deadline)
-            ):
-                out.append((job,))
-                self._gone.append(job)
-                continue
-            ahead += rem
+        # With wait_slack 1 and no demand term, given_up holds only once now passes the
+        # deadline, when the hopeless test already holds: it need not run.
+        sacrifice = demand or self.wait_slack != 1.0
+        for _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since in order:
+            if may_drop:
+                # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
+                if now + drop_rem > dl_eps or (
+                    sacrifice
+                    and given_up(
+                        now, since, wrem, (ahead + rem) / cores if demand else 0.0, job.deadline
+                    )
+                ):
+                    out.append((job,))
+                    self._gone.append(job)
+                    continue
+                ahead += rem
             if not left:
                 if not may_drop:
                     break
