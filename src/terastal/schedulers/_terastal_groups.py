@@ -58,8 +58,9 @@ class FallbackGroups:
         if low > self.floor:
             self.floor = low
 
-    def discard(self, job, entry: tuple) -> bool:
-        """Remove ``entry`` of ``job``; whether it was queued here."""
+    def discard(self, entry: tuple) -> bool:
+        """Remove ``entry``; whether it was queued here."""
+        job = entry[2]
         key = self.of.get(job)
         if key is None:
             return False
@@ -152,7 +153,7 @@ def scan_grouped(sched, order, idle, left, free, transfer, choose, out) -> list[
             continue  # wait for the chosen core (a group's head: the whole group waits)
         if queued:
             nxt = groups.after(entry)
-            groups.discard(job, entry)
+            groups.discard(entry)
             if nxt is not None:
                 heappush(heads, nxt)
         out.append((job, layer, a, use_var))

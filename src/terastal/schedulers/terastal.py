@@ -236,14 +236,14 @@ class Terastal(Scheduler):
             self._order = kept
             return kept
         for entry in old:
-            self._unlink(entry[2], entry)
+            self._unlink(entry)
         # a job listed twice in the changes has two fresh entries (the full scan's behaviour)
         renewed = len(fresh) if len(fresh) < 2 else len({e[1] for e in fresh})
         if self._gone:
             gone, self._gone = self._gone, []
             for job in gone:
                 if job not in ready:
-                    self._unlink(job, entries.pop(job, None))
+                    self._unlink(entries.pop(job, None))
         if len(order) + renewed + (groups.size if groups else 0) != len(ready):
             # a job left the ready set unreported (neither dispatched here nor ended): filter
             if groups is not None:
@@ -294,9 +294,9 @@ class Terastal(Scheduler):
             fresh.append(entry)
         return fresh, old
 
-    def _unlink(self, job: Job, entry: tuple | None) -> None:
-        """Take ``job``'s old ``entry`` out of the order or its group."""
-        if entry is not None and (self._groups is None or not self._groups.discard(job, entry)):
+    def _unlink(self, entry: tuple | None) -> None:
+        """Take an old ``entry`` out of the order or its group."""
+        if entry is not None and (self._groups is None or not self._groups.discard(entry)):
             _remove(self._order, entry)
 
     def decide(self, view: SimView) -> list[tuple]:
