@@ -272,16 +272,17 @@ class Terastal(Scheduler):
                 self._gone.append(job)
                 continue
             layer = job.next_layer
-            st = tasks[job.task_index]
-            rem = remaining_of(job, st.rem_best, not st.dag)
+            ti = job.task_index
+            st = tasks[ti]
+            rem = remaining_of(job, st.rem_best, False) if st.dag else st.rem_best[layer]
             release = job.release
             if st.chain:
                 # Only the previous layer's output may move, and where it ran is fixed now.
                 src = job.layer_accelerator(layer - 1) if layer else -1
-                move = job.costs.chain_move_s[layer]
+                move = st.move_s[layer]
             else:
                 src, move = None, 0.0
-            key = release + (st.prio_over if over else st.prio)[layer] - boost[job.task_index]
+            key = release + (st.prio_over if over else st.prio)[layer] - boost[ti]
             if over and commit and job.done_count:
                 key -= _COMMIT_S  # a started job ahead of every job not started
             entry = (key, job.id, job, layer, st, rem * slack,
