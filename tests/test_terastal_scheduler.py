@@ -244,15 +244,19 @@ class _NoFallbackMemo(Terastal):
 
 @pytest.mark.parametrize("opts", [{"drops": False}, {}, {"on_demand": False}])
 def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
+    import terastal.schedulers._terastal_groups as groups_mod
     import terastal.schedulers.terastal as mod
     from terastal.cost import build_cost_tables, default_cost_model
     from terastal.experiment import Case, prepare
     from terastal.io import load_model, load_model_fps, load_platform
     from terastal.workloads import scale_to_utilization
 
-    calls = []
+    calls, queued = [], []
     real = mod.fallback
     monkeypatch.setattr(mod, "fallback", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(groups_mod, "fallback", lambda *a: calls.append(1) or real(*a))
+    add = groups_mod.FallbackGroups.add
+    monkeypatch.setattr(groups_mod.FallbackGroups, "add", lambda *a: queued.append(1) or add(*a))
     pf = load_platform("Dual_4K/WS_OS")
     names = ("resnet50", "vgg11", "swin_tiny", "sp2dense")
     base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))
@@ -266,4 +270,29 @@ def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
     ]
     assert _fingerprint(runs[0]) == _fingerprint(runs[1])
     assert calls  # the memo's path was taken
+    # without drops, layers past their virtual deadline wait in their key's group
+    assert bool(queued) == (opts.get("drops") is False)
     assert any(j.variants for j in runs[0].jobs)
+
+
+def test_fallback_groups_keep_each_key_sorted_and_give_back_every_entry():
+    from terastal.schedulers._terastal_groups import FallbackGroups
+
+    st = object()
+
+    # entries as the order builds them: (priority, id, job, layer, state, ..., src, move, ...)
+    def entry(prio, jid, layer=0, src=-1):
+        return (prio, jid, f"job{jid}", layer, st, 0.0, 1.0, 0.5, src, 0.0, 0.1, 0.0, 0.0)
+
+    groups = FallbackGroups()
+    a, b, c, d = entry(3.0, 1), entry(1.0, 2), entry(2.0, 3), entry(0.5, 4, layer=1)
+    for e, low in ((a, 0.1), (b, 0.2), (c, 0.3), (d, 0.1)):
+        groups.add(e, low)
+    assert groups.size == 4 and groups.floor == 0.3
+    assert sorted(groups.heads()) == [d, b]  # one head per key, the key's first entry
+    assert groups.after(b) is c and groups.after(a) is None
+    assert not groups.discard(entry(0.7, 2))  # an entry of that job not queued: left alone
+    assert groups.discard(b) and groups.size == 3
+    assert sorted(groups.heads()) == [d, c]
+    assert sorted(groups.drain()) == [d, c, a]
+    assert groups.size == 0 and groups.heads() == [] and groups.floor == float("-inf")

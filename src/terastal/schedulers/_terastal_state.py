@@ -23,6 +23,7 @@ class TaskState:
         "lat",
         "loss",
         "min_opt",
+        "move_s",
         "offset",
         "prio",
         "prio_over",
@@ -108,6 +109,7 @@ class TaskState:
         self.vd_off = self.offset if self.rem_after is None else self.rem_after
         self.dag = any(len(s) > 1 for s in costs.succs)
         self.chain = costs.is_chain
+        self.move_s = costs.chain_move_s
         self.lat, self.var_lat = lat, costs.var_lat
         # Per layer, the lowest latency of any option the mapping may consider.
         self.min_opt = [

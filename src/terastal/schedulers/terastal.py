@@ -15,14 +15,13 @@ scheduler", "Variants on demand and the accuracy budget" and "Overload order".
 from __future__ import annotations
 
 import functools
+from bisect import bisect_left, insort
 from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
-from terastal.schedulers._hopeless import (
-    is_hopeless,
-    remaining_of,
-)
+from terastal.schedulers._hopeless import EPS, remaining_of
+from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
 from terastal.schedulers._terastal_guards import (
     AccuracyBudget,
     FairnessGuard,
@@ -44,6 +43,8 @@ _INF = float("inf")
 _EPS = 1e-12
 #: Longer than any relative deadline: subtracted from a started job's key under overload.
 _COMMIT_S = 1e3
+#: Up to this many entries, the order is filtered and re-sorted rather than edited in place.
+_SMALL = 32
 
 
 class Terastal(Scheduler):
@@ -151,6 +152,10 @@ class Terastal(Scheduler):
         # The ready jobs' order, kept between calls (see _ordered).
         self._order: list[tuple] = []
         self._entries: dict[Job, tuple] = {}
+        # Jobs that may have left the ready set since the last call: dispatched, ended.
+        self._gone: list[Job] = []
+        # Without drops: chain layers past their virtual deadline, out of the order.
+        self._groups = None if self.drops else FallbackGroups()
         deadlines = [c.task.relative_deadline_s for c in view.costs]
         self._fair = None
         if self.fair_ratio > 0:
@@ -180,6 +185,7 @@ class Terastal(Scheduler):
     def on_job_end(self, job: Job, view: SimView) -> None:
         """Forget the ended job's variant mask; a completed job's loss enters the budget."""
         self._mask.pop(job.id, None)
+        self._gone.append(job)
         if self._budget is not None:
             self._budget.end(job.task_index, job.id, job.status != DROPPED)
         if self._fair is not None and self._fair.end(job.task_index, job.status != IN_TIME):
@@ -194,58 +200,105 @@ class Terastal(Scheduler):
         waits: the drop test's terms, the layer's virtual deadline and, for chains, where
         its input is and how long moving it takes.
 
-        The order is kept between calls: entries of jobs that left the ready set or changed
-        are filtered out, the changed jobs (:attr:`SimView.ready_changes`) get new entries at
-        the end, and the sort (Timsort) merges that short tail into the long sorted run with
-        O(n) work for n ready jobs, instead of sorting from scratch. ``(priority, id)`` is
-        unique, so entries never compare beyond it.
+        The order is kept sorted between calls and updated in place: a changed job
+        (:attr:`SimView.ready_changes`) loses its old entry and gets a new one, and the jobs
+        that may have left the ready set (dispatched or dropped here, or ended) lose theirs,
+        each by bisection (O(log n) compares and one memmove, instead of re-filtering all n
+        entries). If the count still disagrees with the ready set (a job left it otherwise),
+        the old entries are filtered as a whole. ``(priority, id)`` is unique, so entries
+        never compare beyond it.
         """
         ready = view.ready_jobs
         changes = view.ready_changes
         if self._rekey:
             # priorities changed (fairness guard): every ready job gets a new entry
             self._rekey = False
-            self._order, self._entries, changes = [], {}, ready
+            self._order, self._entries, self._gone, changes = [], {}, [], ready
+            if self._groups is not None:
+                self._groups.drain()
+        entries = self._entries
+        fresh, old = self._renew(changes, ready) if changes else ((), ())
+        order = self._order
+        groups = self._groups
+        if groups is None and len(order) <= _SMALL:
+            # a short order: filtering it costs less than finding each entry
+            self._gone = []
+            kept = []
+            for entry in order:
+                job = entry[2]
+                if job not in ready:
+                    entries.pop(job, None)
+                elif entries[job] is entry:
+                    kept.append(entry)
+            if fresh:
+                kept += fresh
+                kept.sort()
+            self._order = kept
+            return kept
+        for entry in old:
+            self._unlink(entry)
+        # a job listed twice in the changes has two fresh entries (the full scan's behaviour)
+        renewed = len(fresh) if len(fresh) < 2 else len({e[1] for e in fresh})
+        if self._gone:
+            gone, self._gone = self._gone, []
+            for job in gone:
+                if job not in ready:
+                    self._unlink(entries.pop(job, None))
+        if len(order) + renewed + (groups.size if groups else 0) != len(ready):
+            # a job left the ready set unreported (neither dispatched here nor ended): filter
+            if groups is not None:
+                order += groups.drain()
+                order.sort()
+            order = [e for e in order if e[2] in ready and entries.get(e[2]) is e]
+            self._entries = entries = {e[2]: e for e in order}
+            for entry in fresh:
+                entries[entry[2]] = entry
+        for entry in fresh:
+            insort(order, entry)
+        self._order = order
+        return order
+
+    def _renew(self, changes, ready) -> tuple[list[tuple], list[tuple]]:
+        """New entries of the changed jobs still ready, and the old entries they replace."""
         entries = self._entries
         tasks = self._tasks
         slack, wait = self.drop_slack, self.wait_slack
         boost = self._no_boost if self._fair is None else self._fair.boost
         over = self._over is not None and self._over.over
         commit = self.overload_commit
-        fresh = []
+        fresh, old = [], []
         for job in changes:
             if job not in ready:
+                self._gone.append(job)
                 continue
             layer = job.next_layer
-            st = tasks[job.task_index]
-            rem = remaining_of(job, st.rem_best, not st.dag)
+            ti = job.task_index
+            st = tasks[ti]
+            rem = remaining_of(job, st.rem_best, False) if st.dag else st.rem_best[layer]
             release = job.release
             if st.chain:
                 # Only the previous layer's output may move, and where it ran is fixed now.
                 src = job.layer_accelerator(layer - 1) if layer else -1
-                move = job.costs.chain_move_s[layer]
+                move = st.move_s[layer]
             else:
                 src, move = None, 0.0
-            key = release + (st.prio_over if over else st.prio)[layer] - boost[job.task_index]
+            key = release + (st.prio_over if over else st.prio)[layer] - boost[ti]
             if over and commit and job.done_count:
                 key -= _COMMIT_S  # a started job ahead of every job not started
             entry = (key, job.id, job, layer, st, rem * slack,
-                     job.deadline, release + st.vd_off[layer] + _EPS, src, move,
+                     job.deadline + EPS, release + st.vd_off[layer] + _EPS, src, move,
                      rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
+            prev = entries.get(job)
+            if prev is not None:
+                old.append(prev)
             entries[job] = entry
             fresh.append(entry)
-        order = []
-        for entry in self._order:
-            job = entry[2]
-            if job not in ready:
-                entries.pop(job, None)
-            elif entries[job] is entry:
-                order.append(entry)
-        if fresh:
-            order += fresh
-            order.sort()
-        self._order = order
-        return order
+        return fresh, old
+
+    def _unlink(self, entry: tuple | None) -> None:
+        """Take an old ``entry`` out of the order or its group."""
+        if entry is not None and (self._groups is None or not self._groups.discard(entry)):
+            _remove(self._order, entry)
 
     def decide(self, view: SimView) -> list[tuple]:
         """Drop hopeless jobs, then map ready layers in deadline order."""
@@ -255,17 +308,20 @@ class Terastal(Scheduler):
         # The order is brought up to date even when nothing can be decided, so that the
         # changes reported to this call are not lost.
         order = self._ordered(view)
+        waiting = len(order) + (self._groups.size if self._groups is not None else 0)
         out: list[tuple] = []
-        if not order or (not left and not may_drop):
+        if not waiting or (not left and not may_drop):
             return out
         now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
         accs = range(len(free))
         choose = planned
-        if self.on_demand and (not self.backlog or len(order) < self.backlog * len(free)):
+        if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
             choose = on_demand
+        if self._groups is not None:
+            return scan_grouped(self, order, idle, left, free, transfer, choose, out)
         variant, variant_first = self._variant, self.variant_first
         # Within one call, between two dispatches (free and idle unchanged): the choice of a
         # chain layer that no option can get done by its virtual deadline, per key (see
@@ -273,14 +329,22 @@ class Terastal(Scheduler):
         memo: dict[tuple, tuple] = {}
         low = min(free)
         ahead, cores, demand = 0.0, len(free), self.demand and may_drop  # kept jobs' work
-        for _, jid, job, layer, st, drop_rem, deadline, vde, src, move, rem, wrem, since in order:
-            late = (ahead + rem) / cores if demand else 0.0
-            if may_drop and (
-                is_hopeless(now, drop_rem, deadline) or given_up(now, since, wrem, late, deadline)
-            ):
-                out.append((job,))
-                continue
-            ahead += rem
+        # With wait_slack 1 and no demand term, given_up holds only once now passes the
+        # deadline, when the hopeless test already holds: it need not run.
+        sacrifice = demand or self.wait_slack != 1.0
+        for _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since in order:
+            if may_drop:
+                # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
+                if now + drop_rem > dl_eps or (
+                    sacrifice
+                    and given_up(
+                        now, since, wrem, (ahead + rem) / cores if demand else 0.0, job.deadline
+                    )
+                ):
+                    out.append((job,))
+                    self._gone.append(job)
+                    continue
+                ahead += rem
             if not left:
                 if not may_drop:
                     break
@@ -309,6 +373,7 @@ class Terastal(Scheduler):
             if not idle[a]:
                 continue  # wait for the chosen core; its completion is a scheduling point
             out.append((job, layer, a, use_var))
+            self._gone.append(job)
             idle[a] = False
             free[a] = f
             left -= 1
@@ -319,3 +384,11 @@ class Terastal(Scheduler):
                 if self._budget is not None:
                     self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
         return out
+
+
+def _remove(order: list[tuple], entry: tuple | None) -> None:
+    """Delete ``entry`` from the sorted ``order`` (``(priority, id)`` is unique)."""
+    if entry is not None:
+        i = bisect_left(order, entry)
+        if i < len(order) and order[i] is entry:
+            del order[i]
