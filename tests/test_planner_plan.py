@@ -140,11 +140,40 @@ def _corrupt(plan, edit):
             r"field 'tasks\[0\].layers\[0\].variant.kind': missing",
         ),
         (lambda d: d.update(tasks=[d["tasks"][0], d["tasks"][0]]), r"duplicate task names"),
+        # values the reader's fast path (exact types, finite floats) must leave to the checks
+        (
+            lambda d: d["tasks"][0]["layers"][3].update(budget_s=True),
+            r"field 'tasks\[0\].layers\[3\].budget_s': expected a finite number, got bool",
+        ),
+        (
+            lambda d: d["tasks"][0]["layers"][3].update(gap_s=float("inf")),
+            r"field 'tasks\[0\].layers\[3\].gap_s': expected a finite number, got float",
+        ),
+        (
+            lambda d: d["tasks"][0]["layers"][1].update(latency_s=[1.0, float("nan")]),
+            r"field 'tasks\[0\].layers\[1\].latency_s\[1\]': expected a finite number, got float",
+        ),
+        (
+            lambda d: d["tasks"][0]["layers"][2].update(index=2.0),
+            r"field 'tasks\[0\].layers\[2\].index': expected an integer, got float",
+        ),
+        (
+            lambda d: d["tasks"][0].update(name=3.0),
+            r"field 'tasks\[0\].name': expected a string, got float",
+        ),
     ],
 )
 def test_load_errors_name_the_field(plan, edit, match):
     with pytest.raises(InputError, match=match):
         Plan.from_json(_corrupt(plan, edit), "p.json")
+
+
+def test_load_takes_integers_as_floats(plan):
+    d = plan.to_dict()
+    d["tasks"][0]["layers"][0].update(budget_s=1, latency_s=[1, 2.0])
+    lp = Plan.from_dict(d).tasks[0].layers[0]
+    assert type(lp.budget_s) is float and lp.budget_s == 1.0
+    assert [type(x) for x in lp.latency_s] == [float, float] and lp.latency_s == (1.0, 2.0)
 
 
 def test_load_bad_files(tmp_path):

@@ -138,6 +138,13 @@ def load_json_text(text: str, source: str | None = None):
     return plan_from_dict(data, source)
 
 
+_MISSING = object()
+_INF, _NINF = math.inf, -math.inf
+# kind -> the exact type of its valid values (a subclass takes the checks below). For "num", a
+# finite float (nan and infinities fail both comparisons); an int is made a float below.
+_FAST = {"str": str, "int": int, "list": list}
+
+
 class _Reader:
     """Typed access to a JSON tree, raising :class:`InputError` naming the field path."""
 
@@ -153,6 +160,14 @@ class _Reader:
         return v
 
     def get(self, d: Mapping, key: str, where: str, kind: str, *, optional: bool = False):
+        # The common, valid values first, without building the field's path (a stored plan
+        # has some 20 fields per layer); anything else takes the checks below.
+        v = d.get(key, _MISSING)
+        if kind == "num":
+            if type(v) is float and _NINF < v < _INF:
+                return v
+        elif type(v) is _FAST[kind]:
+            return v
         path = f"{where}.{key}" if where else key
         if key not in d:
             if optional:
@@ -187,6 +202,8 @@ class _Reader:
         xs = self.value(v, path, "list")
         if n is not None and len(xs) != n:
             self.fail(path, f"expected {n} values, got {len(xs)}")
+        if all(type(x) is float and _NINF < x < _INF for x in xs):  # finite floats: as they are
+            return tuple(xs)
         return tuple(self.value(x, f"{path}[{i}]", "num") for i, x in enumerate(xs))
 
     def ints(self, v, path: str) -> list[int]:
