@@ -358,3 +358,16 @@ def test_planner_options_default_to_make_plans():
     opts = PlannerOptions()
     assert opts.accuracy_ceiling == planmod.DEFAULT_ACCURACY_CEILING
     assert opts.target_utilization == planmod.DEFAULT_TARGET_UTILIZATION
+
+
+def test_the_keys_digest_is_hashlibs_sha256():
+    import hashlib
+
+    from terastal.experiment.cache import sha256
+
+    for data in (b"", b"abc", bytes(range(256)) * 300):
+        assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+    h = sha256()
+    h.update(b"a")
+    h.update(b"bc")
+    assert h.hexdigest() == hashlib.sha256(b"abc").hexdigest()

@@ -8,7 +8,6 @@ and schedulers of one case share one plan and one set of tables.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,7 +17,7 @@ from typing import Any
 import terastal
 from terastal.cost import BACKENDS, build_cost_tables, parse_cost_spec, resolve_cost_model
 from terastal.errors import InputError
-from terastal.experiment.cache import CaseCache, cache_key, fingerprint
+from terastal.experiment.cache import CaseCache, cache_key, fingerprint, sha256
 from terastal.experiment.diskcache import TieredCache, default_cache, round_trips
 from terastal.experiment.plans import check_plan, load_plan_file
 from terastal.model import Platform, Scenario
@@ -143,7 +142,7 @@ def _file_digest(value: Any) -> str | None:
     p = Path(str(value))
     if not p.is_file():
         return None
-    return hashlib.sha256(p.read_bytes()).hexdigest()
+    return sha256(p.read_bytes()).hexdigest()
 
 
 def cost_model_key(spec: Any, model: Any) -> str:

@@ -141,10 +141,14 @@ def _scenario_from(data: bytes) -> Any:
     if body["fields"] != names:  # written by a Layer of other fields: a miss
         raise ValueError("layer fields differ")
 
+    # Positionally, in the fields' order checked above (a VR scenario has some 300 layers).
+    at, kinds, width = names.index("kind"), {k.value: k for k in LayerKind}, len(names)
+
     def layer(values: list) -> Layer:
-        kw = dict(zip(names, values, strict=True))
-        kw["kind"] = LayerKind(kw["kind"])
-        return Layer(**kw)
+        if len(values) != width:
+            raise ValueError("a layer of another width")
+        values[at] = kinds[values[at]]
+        return Layer(*values)
 
     def model(m: dict) -> Model:
         edges = None if m["edges"] is None else tuple(tuple(e) for e in m["edges"])
