@@ -53,7 +53,7 @@ def _refuse(*args, **kwargs):
 
 
 def _refuse_scenario(kind, spec, cls):
-    if kind == "scenario":
+    if kind in ("scenario", "platform"):
         raise AssertionError("parsed although the disk cache holds it")
     return _original_resolve(kind, spec, cls)
 
@@ -70,6 +70,59 @@ def test_every_bundled_scenario_reads_back_identical():
         assert scenario_round_trips(sc), name
         back = _scenario_from(_scenario_bytes(sc))
         assert back == sc and repr(back) == repr(sc) and back.source == sc.source
+
+
+def test_every_bundled_platform_reads_back_identical():
+    from terastal.experiment.case import _is_name
+    from terastal.experiment.diskcache import _platform_bytes, _platform_from, round_trips
+    from terastal.io import list_platforms, load_platform
+
+    for name in list_platforms():
+        pf = load_platform(name)
+        assert _is_name("platform", name) and round_trips("platform", pf), name
+        back = _platform_from(_platform_bytes(pf))
+        assert back == pf and repr(back) == repr(pf)
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"),
+    [("Dual_4K/WS_OS", True), ("hw/df.yaml", False), ("hw.m:df.m", False), ("a/b/c", False),
+     ("/df", False), ("hw/", False), ("pf.yaml", False), ("Dual_4K", False)],
+)  # fmt: skip
+def test_only_platform_names_are_looked_up_in_the_disk_cache(spec, name):
+    from terastal.experiment.case import _is_name
+
+    assert _is_name("platform", spec) is name
+
+
+def test_a_platform_file_is_parsed_not_cached(tmp_path):
+    from terastal.io import load_platform
+
+    (tmp_path / "pf.yaml").write_text(
+        "name: mine\naccelerators:\n  - {name: a, dataflow: WS, num_pes: 64}\n"
+    )
+    p = prepare(Case(SC, str(tmp_path / "pf.yaml")), _tiered(tmp_path / "cache"))
+    assert p.platform == load_platform(str(tmp_path / "pf.yaml"))
+    kinds = [e.parent.name for e in DiskCache(tmp_path / "cache").entries()]
+    assert "platform" not in kinds
+
+
+def test_an_unknown_platform_name_fails_as_before(tmp_path):
+    from terastal.errors import InputError
+
+    with pytest.raises(InputError, match="unknown hardware 'Nope'"):
+        prepare(Case(SC, "Nope/WS_OS"), _tiered(tmp_path))
+    assert not DiskCache(tmp_path).entries() or all(
+        e.parent.name != "platform" for e in DiskCache(tmp_path).entries()
+    )
+
+
+def test_a_damaged_platform_entry_is_parsed_again(tmp_path):
+    p = prepare(Case(SC, PF), _tiered(tmp_path))
+    (entry,) = [e for e in DiskCache(tmp_path).entries() if e.parent.name == "platform"]
+    entry.write_text('{"fields": {}, "name": "x"}')
+    q = prepare(Case(SC, PF), _tiered(tmp_path))
+    assert repr(q.platform) == repr(p.platform)
 
 
 def test_a_damaged_scenario_entry_is_parsed_again(tmp_path):
@@ -91,12 +144,13 @@ def test_a_second_process_reads_the_plan_and_tables_instead_of_building_them(tmp
     p = prepare(Case(SC, PF), _tiered(tmp_path))
     plan, tables = p.auto_plan(), p.tables()
     files = sorted(x.relative_to(tmp_path).parts[0] for x in DiskCache(tmp_path).entries())
-    assert files == ["plan", "scenario", "tables"]  # a bundled scenario is kept parsed
+    assert files == ["plan", "platform", "scenario", "tables"]  # bundled inputs kept parsed
     monkeypatch.setattr(terastal.planner, "make_plan", _refuse)
     monkeypatch.setattr(terastal.experiment.case, "build_cost_tables", _refuse)
     monkeypatch.setattr(terastal.experiment.case, "_resolve", _refuse_scenario)
     q = prepare(Case(SC, PF), _tiered(tmp_path))
     assert q.scenario == p.scenario and repr(q.scenario) == repr(p.scenario)
+    assert q.platform == p.platform and repr(q.platform) == repr(p.platform)
     assert plan_to_dict(q.auto_plan()) == plan_to_dict(plan)
     again = q.tables()
     assert list(again) == list(tables)
@@ -216,9 +270,10 @@ def test_runs_are_identical_cold_warm_and_uncached(tmp_path, scenario):
     if scenario == "paper":  # the plan has variants: tables with their shapes are cached too
         plan = prepare(Case(sc, PF), _tiered(tmp_path)).auto_plan()
         assert plan.variant_shapes()
-        # the plan and the tables with its variants: the warm run, whose plan was read back,
-        # found the tables under the same key (else a third entry would be there)
-        assert len(DiskCache(tmp_path).entries()) == 2
+        # the parsed platform, the plan and the tables with its variants: the warm run, whose
+        # plan was read back, found the tables under the same key (else a second would be there)
+        kinds = [e.parent.name for e in DiskCache(tmp_path).entries()]
+        assert kinds == ["plan", "platform", "tables"]
 
 
 WRITER = """
@@ -244,7 +299,7 @@ def test_concurrent_writers_leave_whole_entries(tmp_path):
         assert proc.returncode == 0 and out.strip() == "ok", err
     d = DiskCache(tmp_path)
     entries = d.entries()
-    assert len(entries) == 5  # two plans, two sets of tables, the parsed scenario
+    assert len(entries) == 6  # two plans, two sets of tables, the parsed scenario and platform
     assert not [p for p in tmp_path.rglob(".*") if p.is_file()]  # no temporary file left
     keys = _keys(Case(SC, PF)) + _keys(Case(SC, PF, "analytical:mode=xrbench"))
     assert all(d.get(k) is not None for k in keys)
@@ -262,7 +317,7 @@ def test_no_cache_flag_and_environment_bypass_the_disk(tmp_path, monkeypatch, ca
     monkeypatch.setenv(ENV_OFF, "0")
     MEMORY.clear()  # a memory hit is not written to disk again
     assert main(args) == 0
-    assert len(DiskCache(tmp_path).entries()) == 3  # plan, tables, scenario
+    assert len(DiskCache(tmp_path).entries()) == 4  # plan, tables, scenario, platform
 
 
 def test_cache_info_and_clear(tmp_path, monkeypatch, capsys):
@@ -274,7 +329,7 @@ def test_cache_info_and_clear(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert str(tmp_path) in out and "plan: 1 entries" in out
     assert main(["cache", "clear"]) == 0
-    assert "removed 2 entries" in capsys.readouterr().out  # the plan and the scenario
+    assert "removed 3 entries" in capsys.readouterr().out  # the plan, scenario and platform
     assert not DiskCache(tmp_path).entries()
 
 
@@ -292,8 +347,9 @@ def test_cost_models_without_a_stable_key_stay_in_memory(tmp_path):
     assert not isinstance(getattr(model, "fingerprint", None), str)
     p = prepare(Case(SC, PF, model), _tiered(tmp_path))
     p.auto_plan()
-    # only the parsed scenario, which does not depend on the cost model, is on disk
-    assert [e.parent.name for e in DiskCache(tmp_path).entries()] == ["scenario"]
+    # only the parsed scenario and platform, which do not depend on the cost model, are on disk
+    kinds = [e.parent.name for e in DiskCache(tmp_path).entries()]
+    assert kinds == ["platform", "scenario"]
 
 
 def test_planner_options_default_to_make_plans():
@@ -302,3 +358,16 @@ def test_planner_options_default_to_make_plans():
     opts = PlannerOptions()
     assert opts.accuracy_ceiling == planmod.DEFAULT_ACCURACY_CEILING
     assert opts.target_utilization == planmod.DEFAULT_TARGET_UTILIZATION
+
+
+def test_the_keys_digest_is_hashlibs_sha256():
+    import hashlib
+
+    from terastal.experiment.cache import sha256
+
+    for data in (b"", b"abc", bytes(range(256)) * 300):
+        assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+    h = sha256()
+    h.update(b"a")
+    h.update(b"bc")
+    assert h.hexdigest() == hashlib.sha256(b"abc").hexdigest()

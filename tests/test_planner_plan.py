@@ -140,11 +140,40 @@ def _corrupt(plan, edit):
             r"field 'tasks\[0\].layers\[0\].variant.kind': missing",
         ),
         (lambda d: d.update(tasks=[d["tasks"][0], d["tasks"][0]]), r"duplicate task names"),
+        # values the reader's fast path (exact types, finite floats) must leave to the checks
+        (
+            lambda d: d["tasks"][0]["layers"][3].update(budget_s=True),
+            r"field 'tasks\[0\].layers\[3\].budget_s': expected a finite number, got bool",
+        ),
+        (
+            lambda d: d["tasks"][0]["layers"][3].update(gap_s=float("inf")),
+            r"field 'tasks\[0\].layers\[3\].gap_s': expected a finite number, got float",
+        ),
+        (
+            lambda d: d["tasks"][0]["layers"][1].update(latency_s=[1.0, float("nan")]),
+            r"field 'tasks\[0\].layers\[1\].latency_s\[1\]': expected a finite number, got float",
+        ),
+        (
+            lambda d: d["tasks"][0]["layers"][2].update(index=2.0),
+            r"field 'tasks\[0\].layers\[2\].index': expected an integer, got float",
+        ),
+        (
+            lambda d: d["tasks"][0].update(name=3.0),
+            r"field 'tasks\[0\].name': expected a string, got float",
+        ),
     ],
 )
 def test_load_errors_name_the_field(plan, edit, match):
     with pytest.raises(InputError, match=match):
         Plan.from_json(_corrupt(plan, edit), "p.json")
+
+
+def test_load_takes_integers_as_floats(plan):
+    d = plan.to_dict()
+    d["tasks"][0]["layers"][0].update(budget_s=1, latency_s=[1, 2.0])
+    lp = Plan.from_dict(d).tasks[0].layers[0]
+    assert type(lp.budget_s) is float and lp.budget_s == 1.0
+    assert [type(x) for x in lp.latency_s] == [float, float] and lp.latency_s == (1.0, 2.0)
 
 
 def test_load_bad_files(tmp_path):
@@ -237,3 +266,39 @@ def test_plan_pickles_for_worker_processes(plan):
     assert t.admissible_masks == plan.task("ResNet50").admissible_masks
     with pytest.raises(TypeError, match="read-only"):
         t.accuracy[frozenset()] = 0.5
+
+
+_ODD_VALUES = (None, 0, 1, -1, 5, True, 0.5, -0.0, float("nan"), float("inf"), "x", [], [0.5],
+               [0.5, 0.25], [1, 0.5], [0.5, float("nan")], {"name": "v"})  # fmt: skip
+
+
+def test_plain_layer_reader_agrees_with_the_checked_one(plan):
+    """The one-pass reader of a stored plan's layers builds what the checked reader builds,
+    or declines (then the checked reader runs and names the error); on every field of every
+    layer set to odd values, or missing."""
+    from terastal.errors import InputError
+    from terastal.planner.plan import LayerPlan
+    from terastal.planner.serialize import _checked_layer_plan, _plain_layer_plan, _Reader
+
+    def both(ld, li):
+        fast = _plain_layer_plan(LayerPlan, ld, li, 2)
+        try:
+            slow = _checked_layer_plan(LayerPlan, _Reader("p.json"), ld, "l", li, 2)
+        except InputError:
+            slow = "error"
+        if fast is not None:
+            assert slow != "error" and fast == slow and repr(fast) == repr(slow)
+            assert [type(getattr(fast, f)) for f in fast.__dataclass_fields__] == [
+                type(getattr(slow, f)) for f in slow.__dataclass_fields__
+            ]
+        return fast
+
+    taken = 0
+    for t in plan.to_dict()["tasks"]:
+        for li, ld in enumerate(t["layers"]):
+            taken += both(ld, li) is not None
+            for key in ld:
+                both({k: v for k, v in ld.items() if k != key}, li)
+                for odd in _ODD_VALUES:
+                    both({**ld, key: odd}, li)
+    assert taken > 10  # the plain reader does read a made plan's layers

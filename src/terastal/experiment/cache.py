@@ -10,7 +10,6 @@ cost-model objects without a stable ``fingerprint``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import OrderedDict
@@ -19,7 +18,16 @@ from typing import Any, Protocol, runtime_checkable
 
 import terastal
 
-__all__ = ["MEMORY", "CaseCache", "MemoryCache", "cache_key", "code_stamp", "fingerprint"]
+try:  # CPython's own SHA-256, without hashlib's OpenSSL bindings (about 4 ms of start-up)
+    from _sha2 import sha256  # Python 3.12+
+except ImportError:
+    try:
+        from _sha256 import sha256  # Python 3.11
+    except ImportError:  # another interpreter: the same digests through hashlib
+        from hashlib import sha256
+
+__all__ = ["MEMORY", "CaseCache", "MemoryCache", "cache_key", "code_stamp", "fingerprint",
+           "sha256"]  # fmt: skip
 
 
 @runtime_checkable
@@ -84,7 +92,7 @@ def fingerprint(obj: Any) -> str:
     hit = _FINGERPRINTS.get(id(obj))
     if hit is not None and hit[0] is obj:
         return hit[1]
-    digest = hashlib.sha256(repr(obj).encode("utf-8")).hexdigest()
+    digest = sha256(repr(obj).encode("utf-8")).hexdigest()
     _FINGERPRINTS[id(obj)] = (obj, digest)
     while len(_FINGERPRINTS) > 256:
         _FINGERPRINTS.popitem(last=False)
@@ -95,7 +103,7 @@ def _stamp_tree(root: str) -> str:
     # os.scandir rather than os.walk: the same files (symbolic links to directories are not
     # entered), a third of the time (it runs at the start of every command that uses the
     # cache). The digest only has to change when a file does.
-    h = hashlib.sha256()
+    h = sha256()
 
     def visit(path: str, rel: str) -> None:
         try:
@@ -158,4 +166,4 @@ def cache_key(kind: str, **parts: Any) -> str:
     """
     body = {"kind": kind, "version": terastal.__version__, "code": code_stamp(), **parts}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return f"{kind}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
+    return f"{kind}:{sha256(text.encode('utf-8')).hexdigest()[:32]}"

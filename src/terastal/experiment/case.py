@@ -8,7 +8,6 @@ and schedulers of one case share one plan and one set of tables.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,8 +17,8 @@ from typing import Any
 import terastal
 from terastal.cost import BACKENDS, build_cost_tables, parse_cost_spec, resolve_cost_model
 from terastal.errors import InputError
-from terastal.experiment.cache import CaseCache, cache_key, fingerprint
-from terastal.experiment.diskcache import TieredCache, default_cache, scenario_round_trips
+from terastal.experiment.cache import CaseCache, cache_key, fingerprint, sha256
+from terastal.experiment.diskcache import TieredCache, default_cache, round_trips
 from terastal.experiment.plans import check_plan, load_plan_file
 from terastal.model import Platform, Scenario
 
@@ -92,23 +91,40 @@ def _resolve(kind: str, spec: Any, cls: type) -> Any:
     return _load(kind, os.fspath(spec), _stamp(os.fspath(spec)))
 
 
-def _bundled_scenario(spec: Any, cache: CaseCache) -> Scenario | None:
-    """A bundled scenario (a name, not a path) through the on-disk cache, or ``None``.
+def _bundled(kind: str, spec: Any, cache: CaseCache) -> Any:
+    """A bundled scenario or platform (a name, not a path) through the on-disk cache, or
+    ``None`` for anything else.
 
-    Parsing its MAESTRO file is most of a warm run's set-up (about 20 ms); the entry is keyed
-    by the name, the package's code stamp (which covers its data files) and its directory
-    (the scenario records its file's path). Paths and objects are not cached here: a YAML
-    scenario may name other files, which the key would have to cover.
+    Parsing their MAESTRO files is most of a warm run's set-up (about 20 ms for a scenario,
+    5 ms for a platform, with the imports of :mod:`terastal.io`); the entry is keyed by the
+    name, the package's code stamp (which covers its data files) and its directory (a
+    scenario records its file's path). Paths and objects are not cached here: a YAML file may
+    name other files, which the key would have to cover.
     """
-    if not isinstance(cache, TieredCache) or not isinstance(spec, str) or _is_path(spec):
+    if not isinstance(cache, TieredCache) or not _is_name(kind, spec):
         return None
-    key = cache_key("scenario", name=spec, package=os.path.dirname(terastal.__file__))
-    scenario = cache.get(key)
-    if scenario is None:
-        scenario = _resolve("scenario", spec, Scenario)  # an unknown name fails here
-        if scenario_round_trips(scenario):
-            cache.put(key, scenario)
-    return scenario
+    key = cache_key(kind, name=spec, package=os.path.dirname(terastal.__file__))
+    value = cache.get(key)
+    if value is None:
+        value = _resolve(kind, spec, Scenario if kind == "scenario" else Platform)  # may fail
+        if round_trips(kind, value):
+            cache.put(key, value)
+    return value
+
+
+def _is_name(kind: str, spec: Any) -> bool:
+    """Whether ``spec`` can only be a bundled name, as :mod:`terastal.io.resolve` tells them.
+
+    A scenario name has no separator and no suffix. A platform name is ``HW/DATAFLOW``: one
+    ``/`` between two such parts; the resolver takes that form for a bundled platform (or
+    fails) whatever files exist, so a successful load of it is always the bundled one.
+    """
+    if not isinstance(spec, str):
+        return False
+    if kind == "scenario":
+        return not _is_path(spec)
+    hw, sep, df = spec.partition("/")
+    return bool(sep and hw and df) and ":" not in spec and not (_is_path(hw) or _is_path(df))
 
 
 def _is_path(spec: str) -> bool:
@@ -126,7 +142,7 @@ def _file_digest(value: Any) -> str | None:
     p = Path(str(value))
     if not p.is_file():
         return None
-    return hashlib.sha256(p.read_bytes()).hexdigest()
+    return sha256(p.read_bytes()).hexdigest()
 
 
 def cost_model_key(spec: Any, model: Any) -> str:
@@ -169,7 +185,7 @@ class Prepared:
     """
 
     def __init__(self, case: Case, cache: CaseCache) -> None:
-        sc = _bundled_scenario(case.scenario, cache)
+        sc = _bundled("scenario", case.scenario, cache)
         if sc is None:
             sc = _resolve("scenario", case.scenario, Scenario)
         if case.load_scale != 1.0:
@@ -178,7 +194,10 @@ class Prepared:
             sc = scale_rates(sc, float(case.load_scale))
         self.case = case
         self.scenario: Scenario = sc
-        self.platform: Platform = _resolve("platform", case.platform, Platform)
+        pf = _bundled("platform", case.platform, cache)
+        if pf is None:
+            pf = _resolve("platform", case.platform, Platform)
+        self.platform: Platform = pf
         spec = case.cost_model
         self.cost_model = _backend(spec) if isinstance(spec, str) else resolve_cost_model(spec)
         self._parts = {

@@ -7,6 +7,7 @@ which hashes the content of every input and the package version)::
     <dir>/plan/<digest>.json      a plan, in the JSON form of ``terastal plan --out``
     <dir>/tables/<digest>.json    cost tables, their rows of floats as JSON (no pickle)
     <dir>/scenario/<digest>.json  a bundled scenario, parsed (its fields as JSON)
+    <dir>/platform/<digest>.json  a bundled platform, parsed (its fields as JSON)
 
 Writers write a temporary file in the entry's directory and rename it over the entry, so a
 reader sees either no entry or a whole one, and concurrent writers of one key (which write the
@@ -140,10 +141,14 @@ def _scenario_from(data: bytes) -> Any:
     if body["fields"] != names:  # written by a Layer of other fields: a miss
         raise ValueError("layer fields differ")
 
+    # Positionally, in the fields' order checked above (a VR scenario has some 300 layers).
+    at, kinds, width = names.index("kind"), {k.value: k for k in LayerKind}, len(names)
+
     def layer(values: list) -> Layer:
-        kw = dict(zip(names, values, strict=True))
-        kw["kind"] = LayerKind(kw["kind"])
-        return Layer(**kw)
+        if len(values) != width:
+            raise ValueError("a layer of another width")
+        values[at] = kinds[values[at]]
+        return Layer(*values)
 
     def model(m: dict) -> Model:
         edges = None if m["edges"] is None else tuple(tuple(e) for e in m["edges"])
@@ -158,13 +163,56 @@ def _scenario_from(data: bytes) -> Any:
 
 
 def scenario_round_trips(scenario: Any) -> bool:
-    """Whether the on-disk form of ``scenario`` reads back as an identical object (same
-    fields, same ``repr``, hence the same fingerprint); only such scenarios are stored."""
+    """``round_trips("scenario", scenario)``."""
+    return round_trips("scenario", scenario)
+
+
+def _platform_bytes(platform: Any) -> bytes:
+    from terastal.model import Accelerator, Directive, Platform
+
+    names = {c.__name__: [f.name for f in fields(c) if f.init] for c in (Platform, Accelerator,
+                                                                         Directive)}  # fmt: skip
+
+    def acc(a: Any) -> list:
+        values = [getattr(a, n) for n in names["Accelerator"]]
+        return [[[getattr(d, n) for n in names["Directive"]] for d in v] if n == "directives"
+                else v for n, v in zip(names["Accelerator"], values, strict=True)]  # fmt: skip
+
+    body = {"fields": names, **{n: getattr(platform, n) for n in names["Platform"]}}
+    body["accelerators"] = [acc(a) for a in platform.accelerators]
+    return (json.dumps(body, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _platform_from(data: bytes) -> Any:
+    from terastal.model import Accelerator, Dataflow, Directive, Platform
+
+    body = json.loads(data.decode("utf-8"))
+    classes = (Platform, Accelerator, Directive)
+    if body["fields"] != {c.__name__: [f.name for f in fields(c) if f.init] for c in classes}:
+        raise ValueError("platform fields differ")  # written by other model classes: a miss
+    acc_names = body["fields"]["Accelerator"]
+
+    def acc(values: list) -> Accelerator:
+        kw = dict(zip(acc_names, values, strict=True))
+        kw["dataflow"] = Dataflow(kw["dataflow"])
+        kw["directives"] = tuple(Directive(*d) for d in kw["directives"])
+        return Accelerator(**kw)
+
+    kw = {n: body[n] for n in body["fields"]["Platform"]}
+    kw["accelerators"] = tuple(map(acc, kw["accelerators"]))
+    return Platform(**kw)
+
+
+def round_trips(kind: str, value: Any) -> bool:
+    """Whether the on-disk form of a parsed ``kind`` (``"scenario"``, ``"platform"``) reads
+    back as an identical object (same fields, same ``repr``, hence the same fingerprint); only
+    such objects are stored."""
+    _, encode, decode = _FORMATS[kind]
     try:
-        back = _scenario_from(_scenario_bytes(scenario))
+        back = decode(encode(value))
     except (TypeError, ValueError):
         return False
-    return back == scenario and repr(back) == repr(scenario)
+    return back == value and repr(back) == repr(value)
 
 
 # kind -> (file suffix, encode, decode). Other kinds (load figures) stay in memory.
@@ -172,6 +220,7 @@ _FORMATS = {
     "plan": (".json", _plan_bytes, _plan_from),
     "tables": (".json", _tables_bytes, _tables_from),
     "scenario": (".json", _scenario_bytes, _scenario_from),
+    "platform": (".json", _platform_bytes, _platform_from),
 }
 
 

@@ -6,25 +6,34 @@
 """
 
 from terastal._lazy import lazy_exports
-from terastal.planner.accuracy import (
-    AccuracyTable,
-    load_accuracy_tables,
-    parse_combination_csv,
-    parse_summary,
-)
-from terastal.planner.paper import (
-    PAPER_MODELS,
-    PaperModel,
-    bundled_accuracy_tables,
-    load_paper_model,
-    paper_accuracy_table,
-)
 from terastal.planner.plan import PLAN_VERSION, LayerPlan, Plan, TaskPlan
-from terastal.planner.variants import VariantError, is_eligible, variant_factor, variant_shape
 
-# make_plan on first use: reading a stored plan (a warm ``simulate``) needs neither the
-# planner's design and budget modules nor their imports.
-__getattr__, __dir__ = lazy_exports(__name__, globals(), {"make_plan": "terastal.planner.make"})
+# The rest on first use: reading a stored plan (a warm ``simulate``) needs neither the
+# planner's design and budget modules nor the accuracy tables, paper models and variant rules
+# (their imports and dataclasses are start-up of every run).
+_ACCURACY = "terastal.planner.accuracy"
+_PAPER = "terastal.planner.paper"
+_VARIANTS = "terastal.planner.variants"
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    globals(),
+    {
+        "make_plan": "terastal.planner.make",
+        "AccuracyTable": _ACCURACY,
+        "load_accuracy_tables": _ACCURACY,
+        "parse_combination_csv": _ACCURACY,
+        "parse_summary": _ACCURACY,
+        "PAPER_MODELS": _PAPER,
+        "PaperModel": _PAPER,
+        "bundled_accuracy_tables": _PAPER,
+        "load_paper_model": _PAPER,
+        "paper_accuracy_table": _PAPER,
+        "VariantError": _VARIANTS,
+        "is_eligible": _VARIANTS,
+        "variant_factor": _VARIANTS,
+        "variant_shape": _VARIANTS,
+    },
+)
 
 
 __all__ = [

@@ -138,6 +138,13 @@ def load_json_text(text: str, source: str | None = None):
     return plan_from_dict(data, source)
 
 
+_MISSING = object()
+_INF, _NINF = math.inf, -math.inf
+# kind -> the exact type of its valid values (a subclass takes the checks below). For "num", a
+# finite float (nan and infinities fail both comparisons); an int is made a float below.
+_FAST = {"str": str, "int": int, "list": list}
+
+
 class _Reader:
     """Typed access to a JSON tree, raising :class:`InputError` naming the field path."""
 
@@ -153,6 +160,14 @@ class _Reader:
         return v
 
     def get(self, d: Mapping, key: str, where: str, kind: str, *, optional: bool = False):
+        # The common, valid values first, without building the field's path (a stored plan
+        # has some 20 fields per layer); anything else takes the checks below.
+        v = d.get(key, _MISSING)
+        if kind == "num":
+            if type(v) is float and _NINF < v < _INF:
+                return v
+        elif type(v) is _FAST[kind]:
+            return v
         path = f"{where}.{key}" if where else key
         if key not in d:
             if optional:
@@ -187,6 +202,8 @@ class _Reader:
         xs = self.value(v, path, "list")
         if n is not None and len(xs) != n:
             self.fail(path, f"expected {n} values, got {len(xs)}")
+        if _plain_floats(xs, len(xs)):  # finite floats: as they are
+            return tuple(xs)
         return tuple(self.value(x, f"{path}[{i}]", "num") for i, x in enumerate(xs))
 
     def ints(self, v, path: str) -> list[int]:
@@ -217,6 +234,81 @@ def _layer_from(r: _Reader, v, path: str) -> Layer | None:
     return None  # pragma: no cover
 
 
+def _plain_floats(xs: Any, n: int) -> bool:
+    return (
+        type(xs) is list and len(xs) == n and all(type(x) is float and _NINF < x < _INF for x in xs)
+    )
+
+
+def _plain_layer_plan(cls: type, ld: Any, li: int, na: int) -> Any:
+    """The layer plan of ``ld`` when every value has its plain valid form (exact types, finite
+    floats, no variant shape), as a stored plan's layers have; else ``None``.
+
+    One pass over the values instead of the checked reader's per-field calls (a plan has some
+    300 layers of 16 fields); anything else goes through :func:`_checked_layer_plan`, which
+    builds the same object from valid values and names the field of an invalid one.
+    """
+    if type(ld) is not dict or ld.get("variant") is not None:
+        return None
+    get = ld.get
+    index, pref, name = get("index"), get("preferred"), get("name")
+    if type(index) is not int or index != li or type(pref) is not int or not 0 <= pref < na:
+        return None
+    lat, share, vlat = get("latency_s"), get("share"), get("variant_latency_s")
+    if type(name) is not str or not (_plain_floats(lat, na) and _plain_floats(share, na)):
+        return None
+    if vlat is not None and not _plain_floats(vlat, na):
+        return None
+    nums = (get("expected_latency_s"), get("budget_s"), get("deadline_offset_s"), get("gap_s"))
+    opts = (get("gap_after_s"), get("gain_s"), get("variant_loss"), get("variant_share"))
+    if not all(type(v) is float and _NINF < v < _INF for v in nums):
+        return None
+    if not all(v is None or (type(v) is float and _NINF < v < _INF) for v in opts):
+        return None
+    rank = get("variant_rank")
+    if rank is not None and type(rank) is not int:
+        return None
+    return cls(
+        index=index, name=name, preferred=pref, latency_s=tuple(lat), expected_latency_s=nums[0],
+        budget_s=nums[1], deadline_offset_s=nums[2], share=tuple(share), gap_s=nums[3],
+        variant=None, variant_latency_s=None if vlat is None else tuple(vlat),
+        gap_after_s=opts[0], gain_s=opts[1], variant_loss=opts[2], variant_rank=rank,
+        variant_share=opts[3] or 0.0,
+    )  # fmt: skip
+
+
+def _checked_layer_plan(cls: type, r: _Reader, lv: Any, lw: str, li: int, na: int) -> Any:
+    """The layer plan at ``lw``, every field checked (errors name the field)."""
+    ld = r.obj(lv, lw)
+    index = r.get(ld, "index", lw, "int")
+    if index != li:
+        r.fail(f"{lw}.index", f"expected {li}, got {index}")
+    pref = r.get(ld, "preferred", lw, "int")
+    if not 0 <= pref < na:
+        r.fail(f"{lw}.preferred", f"accelerator index {pref} out of range")
+    rank = r.get(ld, "variant_rank", lw, "int", optional=True)
+    return cls(
+        index=index,
+        name=r.get(ld, "name", lw, "str"),
+        preferred=pref,
+        latency_s=r.nums(ld.get("latency_s"), f"{lw}.latency_s", na),
+        expected_latency_s=r.get(ld, "expected_latency_s", lw, "num"),
+        budget_s=r.get(ld, "budget_s", lw, "num"),
+        deadline_offset_s=r.get(ld, "deadline_offset_s", lw, "num"),
+        share=r.nums(ld.get("share"), f"{lw}.share", na),
+        gap_s=r.get(ld, "gap_s", lw, "num"),
+        variant=_layer_from(r, ld.get("variant"), f"{lw}.variant"),
+        variant_latency_s=r.nums(
+            ld.get("variant_latency_s"), f"{lw}.variant_latency_s", na, optional=True
+        ),
+        gap_after_s=r.get(ld, "gap_after_s", lw, "num", optional=True),
+        gain_s=r.get(ld, "gain_s", lw, "num", optional=True),
+        variant_loss=r.get(ld, "variant_loss", lw, "num", optional=True),
+        variant_rank=rank,
+        variant_share=r.get(ld, "variant_share", lw, "num", optional=True) or 0.0,
+    )
+
+
 def plan_from_dict(data, source: str | None = None):
     """Validate ``data`` and build a :class:`~terastal.planner.plan.Plan`."""
     from terastal.planner.plan import PLAN_VERSION, LayerPlan, Plan, TaskPlan
@@ -242,37 +334,10 @@ def plan_from_dict(data, source: str | None = None):
         td = r.obj(tv, tw)
         layers = []
         for li, lv in enumerate(r.get(td, "layers", tw, "list")):
-            lw = f"{tw}.layers[{li}]"
-            ld = r.obj(lv, lw)
-            index = r.get(ld, "index", lw, "int")
-            if index != li:
-                r.fail(f"{lw}.index", f"expected {li}, got {index}")
-            pref = r.get(ld, "preferred", lw, "int")
-            if not 0 <= pref < na:
-                r.fail(f"{lw}.preferred", f"accelerator index {pref} out of range")
-            rank = r.get(ld, "variant_rank", lw, "int", optional=True)
-            layers.append(
-                LayerPlan(
-                    index=index,
-                    name=r.get(ld, "name", lw, "str"),
-                    preferred=pref,
-                    latency_s=r.nums(ld.get("latency_s"), f"{lw}.latency_s", na),
-                    expected_latency_s=r.get(ld, "expected_latency_s", lw, "num"),
-                    budget_s=r.get(ld, "budget_s", lw, "num"),
-                    deadline_offset_s=r.get(ld, "deadline_offset_s", lw, "num"),
-                    share=r.nums(ld.get("share"), f"{lw}.share", na),
-                    gap_s=r.get(ld, "gap_s", lw, "num"),
-                    variant=_layer_from(r, ld.get("variant"), f"{lw}.variant"),
-                    variant_latency_s=r.nums(
-                        ld.get("variant_latency_s"), f"{lw}.variant_latency_s", na, optional=True
-                    ),
-                    gap_after_s=r.get(ld, "gap_after_s", lw, "num", optional=True),
-                    gain_s=r.get(ld, "gain_s", lw, "num", optional=True),
-                    variant_loss=r.get(ld, "variant_loss", lw, "num", optional=True),
-                    variant_rank=rank,
-                    variant_share=r.get(ld, "variant_share", lw, "num", optional=True) or 0.0,
-                )
-            )
+            lp = _plain_layer_plan(LayerPlan, lv, li, na)
+            if lp is None:  # the checked reader, which names what is wrong
+                lp = _checked_layer_plan(LayerPlan, r, lv, f"{tw}.layers[{li}]", li, na)
+            layers.append(lp)
         if not layers:
             r.fail(f"{tw}.layers", "empty")
         vl = r.ints(td.get("variant_layers", []), f"{tw}.variant_layers")
