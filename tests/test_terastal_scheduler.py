@@ -245,7 +245,7 @@ class _NoFallbackMemo(Terastal):
 @pytest.mark.parametrize("opts", [{"drops": False}, {}, {"on_demand": False}])
 def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
     import terastal.schedulers._terastal_groups as groups_mod
-    import terastal.schedulers.terastal as mod
+    import terastal.schedulers._terastal_map as mod
     from terastal.cost import build_cost_tables, default_cost_model
     from terastal.experiment import Case, prepare
     from terastal.io import load_model, load_model_fps, load_platform
@@ -254,7 +254,6 @@ def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
     calls, queued = [], []
     real = mod.fallback
     monkeypatch.setattr(mod, "fallback", lambda *a: calls.append(1) or real(*a))
-    monkeypatch.setattr(groups_mod, "fallback", lambda *a: calls.append(1) or real(*a))
     add = groups_mod.FallbackGroups.add
     monkeypatch.setattr(groups_mod.FallbackGroups, "add", lambda *a: queued.append(1) or add(*a))
     pf = load_platform("Dual_4K/WS_OS")

@@ -24,7 +24,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from heapq import heapify, heappop, heappush
 
-from terastal.schedulers._terastal_map import fallback
+from terastal.schedulers._terastal_map import map_layer
 
 _INF = float("inf")
 
@@ -103,7 +103,6 @@ def scan_grouped(sched, order, idle, left, free, transfer, choose, out) -> list[
     """
     groups = sched._groups
     variant, variant_first = sched._variant, sched.variant_first
-    accs = range(len(free))
     low = min(free)
     if low < groups.floor:
         # the earliest free time went down (never in a non-preemptive run): back to the order
@@ -124,31 +123,16 @@ def scan_grouped(sched, order, idle, left, free, transfer, choose, out) -> list[
         else:
             break
         _, jid, job, layer, st, _, _, vde, src, move = entry[:10]
-        if src is not None and vde < low + st.min_opt[layer]:
-            # every comparison f <= vde of the rule fails: its fallback, per key
-            vlat, new = variant(job, layer, st) if st.bits[layer] else (None, 0)
-            key = (st, layer, src, move, vlat is None)
-            choice = memo.get(key)
-            if choice is None:
-                choice = memo[key] = fallback(
-                    choose, variant, variant_first, job, layer, st, free, src, move, idle
-                )
-            a, use_var, f = choice
-            if not queued and not st.bits[layer]:
-                # past its virtual deadline for good: out of the order, into its group
-                i -= 1
-                del order[i]
-                if not idle[a]:
-                    groups.add(entry, low)
-        else:
-            if src is None:
-                starts = [free[a] + transfer(job, layer, a) for a in accs]
-            elif move:
-                starts = [f + move for f in free]
-                starts[src] = free[src]  # the input is already there
-            else:
-                starts = free  # read-only below, until the choice is made
-            (a, use_var, f), new = choose(variant, variant_first, job, layer, st, starts, idle, vde)
+        (a, use_var, f), new, past = map_layer(
+            choose, variant, variant_first, memo, job, layer, st, vde, src, move, free, idle,
+            low, transfer,
+        )  # fmt: skip
+        if past and not queued and not st.bits[layer]:
+            # past its virtual deadline for good: out of the order, into its group
+            i -= 1
+            del order[i]
+            if not idle[a]:
+                groups.add(entry, low)
         if not idle[a]:
             continue  # wait for the chosen core (a group's head: the whole group waits)
         if queued:
@@ -156,15 +140,10 @@ def scan_grouped(sched, order, idle, left, free, transfer, choose, out) -> list[
             groups.discard(entry)
             if nxt is not None:
                 heappush(heads, nxt)
-        out.append((job, layer, a, use_var))
-        sched._gone.append(job)
+        sched._dispatched(out, job, jid, layer, st, a, use_var, new)
         idle[a] = False
         free[a] = f
         left -= 1
         memo.clear()  # free and idle changed
         low = min(free)
-        if use_var:
-            sched._mask[jid] = new
-            if sched._budget is not None:
-                sched._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
     return out

@@ -141,3 +141,35 @@ def core_classes(costs, num_accelerators: int) -> list[int]:
             reps.append(col)
         out.append(reps.index(col))
     return out
+
+
+def map_layer(
+    choose, variant, variant_first, memo, job, layer, st, vde, src, move, free, idle, low, transfer
+) -> tuple[tuple, int, bool]:
+    """The mapping rule's choice for a ready layer: ``((accelerator, variant?, finish), mask,
+    past)``.
+
+    ``past``: a chain layer that no option gets done by ``vde`` (``low + fastest option`` is
+    after it), whose choice is the rule's :func:`fallback`, kept in ``memo`` per key between
+    two dispatches. Otherwise every option's start is ``free`` plus the input's move or
+    transfer (``src``: the core holding a chain layer's input, ``None`` for a DAG layer).
+    """
+    if src is not None and vde < low + st.min_opt[layer]:
+        # every comparison f <= vde of the rule fails: its fallback, per key
+        vlat, new = variant(job, layer, st) if st.bits[layer] else (None, 0)
+        key = (st, layer, src, move, vlat is None)
+        choice = memo.get(key)
+        if choice is None:
+            choice = memo[key] = fallback(
+                choose, variant, variant_first, job, layer, st, free, src, move, idle
+            )
+        return choice, new, True
+    if src is None:
+        starts = [free[a] + transfer(job, layer, a) for a in range(len(free))]
+    elif move:
+        starts = [f + move for f in free]
+        starts[src] = free[src]  # the input is already there
+    else:
+        starts = free  # read-only below, until the choice is made
+    choice, new = choose(variant, variant_first, job, layer, st, starts, idle, vde)
+    return choice, new, False

@@ -31,7 +31,7 @@ from terastal.schedulers._terastal_guards import (
 from terastal.schedulers._terastal_map import (
     allowed_variant,
     core_classes,
-    fallback,
+    map_layer,
     on_demand,
     planned,
 )
@@ -193,6 +193,16 @@ class Terastal(Scheduler):
         if self._over is not None and self._over.end(job.status != IN_TIME):
             self._rekey = True  # the order switched between deadline and overload keys
 
+    def _dispatched(self, out, job, jid, layer, st, a, use_var, new) -> None:
+        """Record the dispatch of ``job``'s ``layer`` on ``a``; a variant enters the job's
+        mask and the model's budget."""
+        out.append((job, layer, a, use_var))
+        self._gone.append(job)
+        if use_var:
+            self._mask[jid] = new
+            if self._budget is not None:
+                self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
+
     def _ordered(self, view: SimView) -> list[tuple]:
         """Ready jobs as sorted tuples ``(priority, id, job, layer, state, ...)``.
 
@@ -315,7 +325,6 @@ class Terastal(Scheduler):
         now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
-        accs = range(len(free))
         choose = planned
         if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
@@ -349,40 +358,18 @@ class Terastal(Scheduler):
                 if not may_drop:
                     break
                 continue
-            if src is not None and vde < low + st.min_opt[layer]:
-                # every comparison f <= vde of the rule fails: its fallback, per key
-                vlat, new = variant(job, layer, st) if st.bits[layer] else (None, 0)
-                key = (st, layer, src, move, vlat is None)
-                choice = memo.get(key)
-                if choice is None:
-                    choice = memo[key] = fallback(
-                        choose, variant, variant_first, job, layer, st, free, src, move, idle
-                    )
-                a, use_var, f = choice
-            else:
-                if src is None:
-                    starts = [free[a] + transfer(job, layer, a) for a in accs]
-                elif move:
-                    starts = [f + move for f in free]
-                    starts[src] = free[src]  # the input is already there
-                else:
-                    starts = free  # read-only below, until the choice is made
-                (a, use_var, f), new = choose(
-                    variant, variant_first, job, layer, st, starts, idle, vde
-                )
+            (a, use_var, f), new, _ = map_layer(
+                choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
+                idle, low, transfer,
+            )  # fmt: skip
             if not idle[a]:
                 continue  # wait for the chosen core; its completion is a scheduling point
-            out.append((job, layer, a, use_var))
-            self._gone.append(job)
+            self._dispatched(out, job, jid, layer, st, a, use_var, new)
             idle[a] = False
             free[a] = f
             left -= 1
             memo.clear()  # free and idle changed
             low = min(free)
-            if use_var:
-                self._mask[jid] = new
-                if self._budget is not None:
-                    self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
         return out
 
 
