@@ -136,18 +136,9 @@ def test_a_tight_frame_switches_to_a_lighter_model(deadline_ms, opts, variants):
 
 
 def _paper_point():
-    from terastal.cost import build_cost_tables, default_cost_model
-    from terastal.experiment import Case, prepare
-    from terastal.io import load_model, load_model_fps, load_platform
-    from terastal.workloads import scale_to_utilization
+    from terastal.testing import cases
 
-    pf = load_platform("Dual_4K/WS_OS")
-    names = ("resnet50", "swin_tiny", "mb2_ssd_lite", "sp2dense")
-    base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))
-    sc = scale_to_utilization(base, build_cost_tables(base, pf, default_cost_model()), 1.0, "equal")
-    case = prepare(Case(sc, pf))
-    plan = case.auto_plan()
-    return sc, pf, case.tables(plan), plan
+    return cases.paper_mix(("resnet50", "swin_tiny", "mb2_ssd_lite", "sp2dense"), (1.0,))[1.0]
 
 
 def test_switching_stays_within_the_accuracy_limit_and_is_deterministic():

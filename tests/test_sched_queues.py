@@ -46,6 +46,20 @@ def _with_twins(tables):
     return out
 
 
+def _overloaded_cases():
+    """``(seed, scenario, platform, tables, late)``: 12 random overloaded cases (chains,
+    fork-join DAGs, cascades, transfers; twin cores in every other one) under two late
+    policies."""
+    for seed in range(12):
+        sc, pf, tb = random_case(
+            seed, num_tasks=2 + seed % 4, num_accelerators=1 + seed % 4, load=1.6
+        )
+        if seed % 2:
+            tb = _with_twins(tb)
+        for late in ("scheduler", "drop"):
+            yield seed, sc, pf, tb, late
+
+
 def _fingerprint(result):
     jobs = [(j.id, j.status, j.finish, j.energy_j) for j in result.jobs]
     return result.log, jobs, len(result.decision_ns)
@@ -56,16 +70,10 @@ def _fingerprint(result):
 def test_preferred_queues_match_the_sorted_scan(policy, small, monkeypatch):
     # small=0 sends every decision through the heaps; 8 is the default switch-over
     monkeypatch.setattr(PreferredQueues.__init__, "__defaults__", (small,))
-    for seed in range(12):
-        sc, pf, tb = random_case(
-            seed, num_tasks=2 + seed % 4, num_accelerators=1 + seed % 4, load=1.6
-        )
-        if seed % 2:
-            tb = _with_twins(tb)
-        for late in ("scheduler", "drop"):
-            got = simulate(sc, pf, tb, make_scheduler(policy), duration_s=0.5, late=late)
-            ref = simulate(sc, pf, tb, SortedReference(policy=policy), duration_s=0.5, late=late)
-            assert _fingerprint(got) == _fingerprint(ref), (policy, seed, late)
+    for seed, sc, pf, tb, late in _overloaded_cases():
+        got = simulate(sc, pf, tb, make_scheduler(policy), duration_s=0.5, late=late)
+        ref = simulate(sc, pf, tb, SortedReference(policy=policy), duration_s=0.5, late=late)
+        assert _fingerprint(got) == _fingerprint(ref), (policy, seed, late)
 
 
 def test_ready_changes_report_every_newly_ready_job():
@@ -110,19 +118,13 @@ def test_finish_queues_match_the_full_scan(policy, small, monkeypatch):
     # Random chains and fork-join DAGs, cascades, transfers, twin cores; small=0 sends every
     # decision through the queues.
     monkeypatch.setattr(FinishQueues.__init__, "__defaults__", (small,))
-    for seed in range(12):
-        sc, pf, tb = random_case(
-            seed, num_tasks=2 + seed % 4, num_accelerators=1 + seed % 4, load=1.6
-        )
-        if seed % 2:
-            tb = _with_twins(tb)
-        for late in ("scheduler", "drop"):
-            got = simulate(
-                sc, pf, tb, make_scheduler(policy, mapping="earliest_finish"),
-                duration_s=0.5, late=late,
-            )  # fmt: skip
-            ref = simulate(sc, pf, tb, ScanReference(policy=policy), duration_s=0.5, late=late)
-            assert _fingerprint(got) == _fingerprint(ref), (policy, seed, late)
+    for seed, sc, pf, tb, late in _overloaded_cases():
+        got = simulate(
+            sc, pf, tb, make_scheduler(policy, mapping="earliest_finish"),
+            duration_s=0.5, late=late,
+        )  # fmt: skip
+        ref = simulate(sc, pf, tb, ScanReference(policy=policy), duration_s=0.5, late=late)
+        assert _fingerprint(got) == _fingerprint(ref), (policy, seed, late)
 
 
 def test_finish_queues_with_drops_match_the_scan_of_the_kept_jobs(monkeypatch):

@@ -213,18 +213,10 @@ def test_kept_order_decides_like_sorting_every_call(late, opts):
 
 
 def test_kept_order_decides_like_sorting_every_call_with_variants():
-    from terastal.cost import build_cost_tables, default_cost_model
-    from terastal.experiment import Case, prepare
-    from terastal.io import load_model, load_model_fps, load_platform
-    from terastal.workloads import scale_to_utilization
+    from terastal.testing import cases
 
-    pf = load_platform("Dual_4K/WS_OS")
     names = ("resnet50", "vgg11", "mb2_ssd_lite", "sp2dense")
-    base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))
-    sc = scale_to_utilization(base, build_cost_tables(base, pf, default_cost_model()), 1.0, "equal")
-    case = prepare(Case(sc, pf))
-    plan = case.auto_plan()
-    tables = case.tables(plan)
+    sc, pf, tables, plan = cases.paper_mix(names, (1.0,))[1.0]
     runs = [
         simulate(sc, pf, tables, cls(plan=plan), duration_s=0.3, seed=3)
         for cls in (Terastal, _SortEveryCall)
@@ -246,23 +238,15 @@ class _NoFallbackMemo(Terastal):
 def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
     import terastal.schedulers._terastal_groups as groups_mod
     import terastal.schedulers._terastal_map as mod
-    from terastal.cost import build_cost_tables, default_cost_model
-    from terastal.experiment import Case, prepare
-    from terastal.io import load_model, load_model_fps, load_platform
-    from terastal.workloads import scale_to_utilization
+    from terastal.testing import cases
 
     calls, queued = [], []
     real = mod.fallback
     monkeypatch.setattr(mod, "fallback", lambda *a: calls.append(1) or real(*a))
     add = groups_mod.FallbackGroups.add
     monkeypatch.setattr(groups_mod.FallbackGroups, "add", lambda *a: queued.append(1) or add(*a))
-    pf = load_platform("Dual_4K/WS_OS")
     names = ("resnet50", "vgg11", "swin_tiny", "sp2dense")
-    base = Scenario("mix", tuple(Task(n, load_model(n), load_model_fps(n) or 30.0) for n in names))
-    sc = scale_to_utilization(base, build_cost_tables(base, pf, default_cost_model()), 1.3, "equal")
-    case = prepare(Case(sc, pf))
-    plan = case.auto_plan()
-    tables = case.tables(plan)
+    sc, pf, tables, plan = cases.paper_mix(names, (1.3,))[1.3]
     runs = [
         simulate(sc, pf, tables, cls(plan=plan, **opts), duration_s=0.3, seed=1)
         for cls in (Terastal, _NoFallbackMemo)
