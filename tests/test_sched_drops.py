@@ -127,3 +127,43 @@ def test_bad_drop_rule_is_rejected():
 
     with pytest.raises(InputError, match="option drop: must be one of"):
         make_scheduler("edf", drop="sometimes")
+
+
+def cascade_case():
+    # One core, one frame each. up cannot end by its deadline (5 ms of work, 3 ms deadline);
+    # its child down (1 ms, deadline 4 ms from its own release) is released when up ends;
+    # o (2 ms, deadline 8 ms) can be in time whatever happens to up.
+    spec = [
+        ("up", 1, {"fps": 100, "deadline_s": 3 * MS}),
+        ("down", 1, {"fps": 100, "deadline_s": 4 * MS, "depends_on": "up"}),
+        ("o", 1, {"fps": 100, "deadline_s": 8 * MS}),
+    ]
+    return case(spec, {"up": [[5]], "down": [[1]], "o": [[2]]})
+
+
+@pytest.mark.parametrize(
+    "name, options",
+    [(p, {"drop": "hopeless"}) for p in POLICIES]
+    + [("dream", {}), ("terastal", {})],
+)
+def test_a_hopeless_parent_is_kept_behind_in_time_work_and_releases_its_child(name, options):
+    c = cascade_case()
+    # Kept (the default): o first, then up (late), whose completion releases down in time.
+    assert outcome(c, name, **options) == {"up": "late", "down": "in_time", "o": "in_time"}
+    # Dropped: down is never released.
+    assert outcome(c, name, parents="drop", **options) == {"up": "dropped", "o": "in_time"}
+
+
+def test_parents_are_the_models_some_task_cascades_from_with_a_chance_to_trigger():
+    from terastal.schedulers._hopeless import cascade_parents
+
+    class View:
+        def __init__(self, scenario, tables):
+            self.scenario = scenario
+            self.costs = [type("C", (), {"task": t})() for t in scenario.tasks]
+
+    sc, _, tables = cascade_case()
+    assert cascade_parents(View(sc, tables)) == [True, False, False]
+    never = Scenario("s", (sc.tasks[0], Task("down", sc.tasks[1].model, fps=100,
+                                            depends_on="up", probability=0.0), sc.tasks[2]))
+    assert cascade_parents(View(never, tables)) == [False, False, False]

@@ -127,28 +127,38 @@ def test_finish_queues_match_the_full_scan(policy, small, monkeypatch):
         assert _fingerprint(got) == _fingerprint(ref), (policy, seed, late)
 
 
-def test_finish_queues_with_drops_match_the_scan_of_the_kept_jobs(monkeypatch):
+@pytest.mark.parametrize("mapping", ["earliest_finish", "preferred"])
+@pytest.mark.parametrize("parents", ["keep", "drop"])
+def test_queues_with_drops_match_the_scan_of_the_kept_jobs(mapping, parents, monkeypatch):
+    # every decision through the queues; kept hopeless parents go last in both
     monkeypatch.setattr(FinishQueues.__init__, "__defaults__", (0,))
+    monkeypatch.setattr(PreferredQueues.__init__, "__defaults__", (0,))
+    scan = map_earliest_finish if mapping == "earliest_finish" else map_preferred
 
     class Reference(Scheduler):
-        name = "reference-ef-hopeless"
+        name = "reference-hopeless"
 
         def reset(self, view):
-            self._drops = DropQueue("hopeless")
+            self._drops = DropQueue("hopeless", parents == "keep")
             self._drops.reset(view)
 
         def decide(self, view):
             dropped = self._drops.due(view) if view.may_drop else []
-            skip = set(dropped)
-            jobs = sorted((j for j in view.ready_jobs if j not in skip), key=lambda j: j.id)
-            return [(j,) for j in dropped] + map_earliest_finish(view, jobs)
+            skip, late = set(dropped), self._drops.late
+            jobs = sorted(
+                (j for j in view.ready_jobs if j not in skip), key=lambda j: (j in late, j.id)
+            )
+            return [(j,) for j in dropped] + scan(view, jobs)
 
-    drops = 0
+    drops = kept = 0
     for seed in range(8):
         sc, pf, tb = random_case(seed, num_tasks=3 + seed % 3, num_accelerators=2, load=1.8)
-        sched = make_scheduler("fcfs", mapping="earliest_finish", drop="hopeless")
+        sched = make_scheduler("fcfs", mapping=mapping, drop="hopeless", parents=parents)
+        ref_sched = Reference()
         got = simulate(sc, pf, tb, sched, duration_s=0.5)
-        ref = simulate(sc, pf, tb, Reference(), duration_s=0.5)
+        ref = simulate(sc, pf, tb, ref_sched, duration_s=0.5)
         assert _fingerprint(got) == _fingerprint(ref), seed
         drops += sum(j.status == "dropped" for j in got.jobs)
+        kept += len(ref_sched._drops.late)
     assert drops  # the drop path was exercised
+    assert (kept > 0) == (parents == "keep")  # and the kept-parent path

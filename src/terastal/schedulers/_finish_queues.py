@@ -104,6 +104,13 @@ class FinishQueues:
                 c = classes[cls] = _Class(*_class_cost(view, job, layer, src))
             heappush(c.heap, entry)
 
+    def requeue(self, view: SimView, jobs) -> None:
+        """Queue ``jobs`` again under their current keys (their old entries go stale)."""
+        if self._active:
+            for job in jobs:
+                self._entry.pop(job, None)
+            self._push(view, [job for job in jobs if job in view.ready_jobs])
+
     def decide(self, view: SimView, skip: frozenset[Job] | set[Job] = frozenset()) -> list[tuple]:
         """The decisions of ``map_earliest_finish(view, sorted(view.ready_jobs, key=key))``.
 

@@ -28,8 +28,11 @@ from heapq import heappop, heappush
 
 from terastal.model.contract import SimView
 from terastal.model.job import Job
+from terastal.schedulers.options import Option
 
 DROP_RULES = ("never", "deadline", "hopeless")
+#: What a drop rule does with a job whose model has cascaded children (option ``parents``).
+PARENT_RULES = ("keep", "drop")
 #: Tolerance of the test: a job whose best case ends exactly at its deadline is kept.
 EPS = 1e-12
 
@@ -37,6 +40,26 @@ EPS = 1e-12
 def is_hopeless(now: float, remaining_s: float, deadline_s: float) -> bool:
     """Whether a job with best-case ``remaining_s`` left cannot end by ``deadline_s``."""
     return now + remaining_s > deadline_s + EPS
+
+
+def parents_option() -> Option:
+    """The ``parents`` option every dropping policy takes (default ``keep``)."""
+    return Option(
+        "keep",
+        choices=PARENT_RULES,
+        help="keep jobs with cascaded children that the drop rule would drop, last",
+    )
+
+
+def cascade_parents(view: SimView) -> list[bool]:
+    """Per task (in ``view.costs`` order), whether its jobs may release cascaded children:
+    some task depends on it with a trigger probability above 0."""
+    index = {c.task.name: i for i, c in enumerate(view.costs)}
+    parent = [False] * len(index)
+    for task in view.scenario.tasks:
+        if task.depends_on in index and task.probability > 0.0:
+            parent[index[task.depends_on]] = True
+    return parent
 
 
 def fastest_s(costs, variant_bits: Sequence[int] | None = None) -> list[float]:
@@ -99,12 +122,21 @@ class DropQueue:
     ----------
     rule : {"deadline", "hopeless"}
         The drop rule.
+    keep_parents : bool
+        A job the rule would drop whose task has cascaded children is kept instead (before
+        the horizon: its completion, however late, still releases them) and listed in
+        :attr:`demoted` by the call that finds it; it is never tested again.
     """
 
-    def __init__(self, rule: str) -> None:
+    def __init__(self, rule: str, keep_parents: bool = False) -> None:
         if rule not in DROP_RULES[1:]:
             raise ValueError(f"no drop queue for rule {rule!r}")
         self.rule = rule
+        self.keep_parents = keep_parents
+        self._parent: list[bool] = []
+        #: Jobs kept although the rule holds (see ``keep_parents``), and the last call's.
+        self.late: set[Job] = set()
+        self.demoted: list[Job] = []
         self._rem: list[list[float] | None] = []
         self._chain: list[bool] = []
         self._heap: list[tuple] = []
@@ -116,14 +148,17 @@ class DropQueue:
         self._rem = [best_remaining(c) if hopeless else None for c in view.costs]
         self._chain = [c.is_chain for c in view.costs]
         self._heap, self._entry = [], {}
+        self._parent = cascade_parents(view) if self.keep_parents else [False] * len(view.costs)
+        self.late, self.demoted = set(), []
 
     def due(self, view: SimView) -> list[Job]:
         """The ready jobs to drop now, most urgent first."""
         ready = view.ready_jobs
         heap, entries = self._heap, self._entry
         rems, chains = self._rem, self._chain
+        late = self.late
         for job in view.ready_changes:
-            if job not in ready:
+            if job not in ready or job in late:
                 continue
             ti = job.task_index
             chain = chains[ti]
@@ -140,6 +175,8 @@ class DropQueue:
         # is_hopeless(now, r, deadline), inlined: the head is tested at every call
         now = view.now
         out = []
+        if self.demoted:
+            self.demoted = []
         while heap:
             entry = heap[0]
             job = entry[2]
@@ -152,5 +189,9 @@ class DropQueue:
                 break
             heappop(heap)
             del entries[job]
+            if self._parent[job.task_index] and now < view.horizon_s:
+                late.add(job)  # kept: its completion still releases its children
+                self.demoted.append(job)
+                continue
             out.append(job)
         return out

@@ -174,6 +174,13 @@ class PreferredQueues:
                 self._groups.append((mask, heap))
             heappush(heap, entry)
 
+    def requeue(self, view: SimView, jobs) -> None:
+        """Queue ``jobs`` again under their current keys (their old entries go stale)."""
+        if self._active:
+            for job in jobs:
+                self._entry.pop(job, None)
+            self._enqueue([job for job in jobs if job in view.ready_jobs])
+
     def decide(self, view: SimView, skip: frozenset[Job] | set[Job] = frozenset()) -> list[tuple]:
         """The decisions of ``map_preferred(view, sorted(view.ready_jobs, key=key))``.
 

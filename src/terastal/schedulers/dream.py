@@ -18,10 +18,13 @@ from terastal.model.contract import SimView
 from terastal.model.job import IN_TIME, Job
 from terastal.schedulers._dream_due import DueQueue
 from terastal.schedulers._dream_models import Combo, TaskVersions
+from terastal.schedulers._hopeless import cascade_parents, parents_option
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
 
 _INF = math.inf
+#: Taken off a kept hopeless parent's score: more than any score (each term is at most 1).
+_LATE = 10.0
 URGENCY = ("ratio", "slack", "laxity")
 
 #: Options of the first interpretation (the one the paper protocol ran): capped slack-ratio
@@ -136,6 +139,7 @@ class DREAM(Scheduler):
         "drop_slack": Option(1.25, lo=0.0, lo_inclusive=False),
         "switching": True,
         "switch_urgency": Option(0.0, lo=0.0),
+        "parents": parents_option(),
     }
 
     def __init__(self, **options: Any) -> None:
@@ -175,6 +179,10 @@ class DREAM(Scheduler):
             tuple(None if row is None else min(row) for row in c.var_energy) for c in view.costs
         ]
         self._due = DueQueue(self.drop_slack)
+        # Jobs with cascaded children kept past the drop test (they score last).
+        self._late: set[Job] = set()
+        keep = self.parents == "keep"
+        self._parent = cascade_parents(view) if keep else [False] * ntasks
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -224,12 +232,18 @@ class DREAM(Scheduler):
         out = []
         if not self._due.due(view, now, chosen, versions):
             return out
+        late, parent, horizon = self._late, self._parent, view.horizon_s
         for job in view.ready_jobs:
+            if job in late:
+                continue
             combo = chosen.get(job.id) or versions[job.task_index].lightest
             rem = combo.rem[job.next_layer]
             if now + rem > job.deadline or (
                 k != 1.0 and now > job.ready_since and now + k * rem > job.deadline
             ):
+                if parent[job.task_index] and now < horizon:
+                    late.add(job)  # its completion still releases its children
+                    continue
                 out.append(job)
         return out
 
@@ -296,6 +310,7 @@ class DREAM(Scheduler):
         half_e = w_e * 0.5
         tf = self.task_fairness
         task_miss = self._task_miss
+        late = self._late
         threshold = self.switch_urgency
         urgency_of = self._urgency
         reach = self._reach
@@ -316,6 +331,8 @@ class DREAM(Scheduler):
             if tf:
                 fairness = (1.0 - tf) * fairness + tf * task_miss[job.task_index]
             base = w_u * urgency + w_f * fairness
+            if job in late:
+                base -= _LATE  # a kept hopeless parent: after every job still in time
             var = combo.flags[layer]
             c = job.costs
             energy = (c.var_energy if var else c.energy)[layer]
@@ -338,6 +355,7 @@ class DREAM(Scheduler):
     def on_job_end(self, job: Job, view: SimView) -> None:
         """Update the task's miss ratio and the window; adapt the weights when it is full."""
         self._chosen.pop(job.id, None)
+        self._late.discard(job)
         missed = job.status != IN_TIME
         ti = job.task_index
         alpha = 1.0 / self.task_window

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from terastal.schedulers._hopeless import DROP_RULES
+from terastal.schedulers._hopeless import DROP_RULES, parents_option
 from terastal.schedulers._list import ListScheduler
 from terastal.schedulers._mapping import MAPPINGS
 from terastal.schedulers.options import Option
@@ -37,5 +37,6 @@ class HEFT(ListScheduler):
             "earliest_finish", choices=MAPPINGS, help="layer-to-accelerator mapping"
         ),
         "drop": Option("never", choices=DROP_RULES, help="which ready jobs to drop"),
+        "parents": parents_option(),
     }
     priority = staticmethod(_rank_key)

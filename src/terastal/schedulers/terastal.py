@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
-from terastal.schedulers._hopeless import EPS, remaining_of
+from terastal.schedulers._hopeless import EPS, cascade_parents, parents_option, remaining_of
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
 from terastal.schedulers._terastal_guards import (
     AccuracyBudget,
@@ -45,6 +45,8 @@ _EPS = 1e-12
 _COMMIT_S = 1e3
 #: Up to this many entries, the order is filtered and re-sorted rather than edited in place.
 _SMALL = 32
+#: Added to a kept hopeless parent's key: behind every job still in time.
+_LATE_S = 2e3
 
 
 class Terastal(Scheduler):
@@ -128,6 +130,7 @@ class Terastal(Scheduler):
         "fair_min": Option(0.1, lo=0.0),
         "fair_boost": Option(0.5, lo=0.0),
         "fair_after": Option(0, lo=0),
+        "parents": parents_option(),
     }
 
     def reset(self, view: SimView) -> None:
@@ -163,6 +166,10 @@ class Terastal(Scheduler):
                 deadlines, self.fair_ratio, self.fair_min, self.fair_boost, self.fair_after
             )
         self._no_boost = [0.0] * len(deadlines)
+        # Hopeless jobs kept because their completion still releases cascaded children.
+        self._late: set[Job] = set()
+        keep = self.parents == "keep"
+        self._parent = cascade_parents(view) if keep else [False] * len(deadlines)
         self._rekey = False
         self._over = None
         if self.overload_scale != 1.0 or self.overload_commit:
@@ -186,6 +193,7 @@ class Terastal(Scheduler):
         """Forget the ended job's variant mask; a completed job's loss enters the budget."""
         self._mask.pop(job.id, None)
         self._gone.append(job)
+        self._late.discard(job)
         if self._budget is not None:
             self._budget.end(job.task_index, job.id, job.status != DROPPED)
         if self._fair is not None and self._fair.end(job.task_index, job.status != IN_TIME):
@@ -295,8 +303,12 @@ class Terastal(Scheduler):
             key = release + (st.prio_over if over else st.prio)[layer] - boost[ti]
             if over and commit and job.done_count:
                 key -= _COMMIT_S  # a started job ahead of every job not started
+            dl_eps = job.deadline + EPS
+            if job in self._late:
+                key += _LATE_S  # behind every job that can still meet its deadline
+                dl_eps = _INF
             entry = (key, job.id, job, layer, st, rem * slack,
-                     job.deadline + EPS, release + st.vd_off[layer] + _EPS, src, move,
+                     dl_eps, release + st.vd_off[layer] + _EPS, src, move,
                      rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
             prev = entries.get(job)
             if prev is not None:
@@ -341,6 +353,8 @@ class Terastal(Scheduler):
         # With wait_slack 1 and no demand term, given_up holds only once now passes the
         # deadline, when the hopeless test already holds: it need not run.
         sacrifice = demand or self.wait_slack != 1.0
+        late: list[Job] = []
+        horizon = view.horizon_s
         for _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since in order:
             if may_drop:
                 # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
@@ -350,9 +364,13 @@ class Terastal(Scheduler):
                         now, since, wrem, (ahead + rem) / cores if demand else 0.0, job.deadline
                     )
                 ):
-                    out.append((job,))
-                    self._gone.append(job)
-                    continue
+                    if not (self._parent[job.task_index] and now < horizon):
+                        out.append((job,))
+                        self._gone.append(job)
+                        continue
+                    if job not in self._late:
+                        late.append(job)  # kept: its completion still releases its children
+                        continue
                 ahead += rem
             if not left:
                 if not may_drop:
@@ -370,7 +388,18 @@ class Terastal(Scheduler):
             left -= 1
             memo.clear()  # free and idle changed
             low = min(free)
+        if late:
+            self._demote(late, view.ready_jobs)
         return out
+
+    def _demote(self, late: list[Job], ready) -> None:
+        """Move hopeless parents behind every job still in time, never to be dropped."""
+        self._late.update(late)
+        fresh, old = self._renew(late, ready)
+        for entry in old:
+            self._unlink(entry)
+        for entry in fresh:
+            insort(self._order, entry)
 
 
 def _remove(order: list[tuple], entry: tuple | None) -> None:
