@@ -26,9 +26,9 @@ COMPILED = os.path.join(_PKG, "_compiled")
 
 def abi_tag() -> str:
     """What a build is only valid for: the interpreter's extension-module suffix."""
-    import importlib.machinery
+    import _imp  # built in (importlib.machinery costs an import)
 
-    return importlib.machinery.EXTENSION_SUFFIXES[0]
+    return _imp.extension_suffixes()[0]
 
 
 def stamp(path: str) -> str:
