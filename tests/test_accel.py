@@ -127,3 +127,25 @@ def test_compiled_and_pure_python_give_the_same_runs():
     pure = json.loads(_run(_CASES + "\nprint(json.dumps(digests()))", TERASTAL_PURE="1"))
     assert pure == here
     assert len(here) >= 2 * 3 * 7  # two cases, three late-work policies, every policy
+
+
+def test_the_import_system_takes_the_py_of_a_stale_module_and_the_build_of_a_current_one(
+    tmp_path,
+):
+    # A fresh interpreter, its finder pointed at a fake build: a stale stamp imports the .py;
+    # a current one sends the import to the (here missing) extension module.
+    rel = "sim/kernel.py"
+    code = f"""
+import sys, terastal._accel as a
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, a.CompiledFinder)]
+a.install({str(tmp_path)!r})
+try:
+    import terastal.sim.kernel as k
+    print(k.__file__)
+except ImportError as exc:
+    print("ImportError", type(exc).__name__)
+"""
+    _manifest(tmp_path, [_entry(rel, "1:00000000/-")])
+    assert _run(code, TERASTAL_PURE="").endswith("sim/kernel.py")
+    _manifest(tmp_path, [_entry(rel, _accel.source_stamp(rel))])
+    assert _run(code, TERASTAL_PURE="").startswith("ImportError")
