@@ -5,7 +5,7 @@ from typing import ClassVar
 import pytest
 
 from terastal.cost.tables import TaskCostTable
-from terastal.schedulers import Scheduler, make_scheduler
+from terastal.schedulers import Scheduler, _list, make_scheduler
 from terastal.schedulers._finish_queues import FinishQueues
 from terastal.schedulers._hopeless import DropQueue
 from terastal.schedulers._mapping import PreferredQueues, map_earliest_finish, map_preferred
@@ -65,11 +65,24 @@ def _fingerprint(result):
     return result.log, jobs, len(result.decision_ns)
 
 
+def _build_with_small(monkeypatch, cls, small: int) -> None:
+    """Make the list policies build their ``cls`` queues with switch-over ``small``.
+
+    By a subclass rather than by editing ``cls.__init__.__defaults__``: a compiled ``__init__``
+    (the optional accelerator) ignores its ``__defaults__``.
+    """
+
+    def init(self, key, small=small):
+        cls.__init__(self, key, small)
+
+    monkeypatch.setattr(_list, cls.__name__, type(cls.__name__, (cls,), {"__init__": init}))
+
+
 @pytest.mark.parametrize("policy", sorted(KEYS))
 @pytest.mark.parametrize("small", [0, 8])
 def test_preferred_queues_match_the_sorted_scan(policy, small, monkeypatch):
     # small=0 sends every decision through the heaps; 8 is the default switch-over
-    monkeypatch.setattr(PreferredQueues.__init__, "__defaults__", (small,))
+    _build_with_small(monkeypatch, PreferredQueues, small)
     for seed, sc, pf, tb, late in _overloaded_cases():
         got = simulate(sc, pf, tb, make_scheduler(policy), duration_s=0.5, late=late)
         ref = simulate(sc, pf, tb, SortedReference(policy=policy), duration_s=0.5, late=late)
@@ -117,7 +130,7 @@ KEYS_EF = {**KEYS, "heft": lambda view: lambda j: (-j.costs.rem_mean[j.next_laye
 def test_finish_queues_match_the_full_scan(policy, small, monkeypatch):
     # Random chains and fork-join DAGs, cascades, transfers, twin cores; small=0 sends every
     # decision through the queues.
-    monkeypatch.setattr(FinishQueues.__init__, "__defaults__", (small,))
+    _build_with_small(monkeypatch, FinishQueues, small)
     for seed, sc, pf, tb, late in _overloaded_cases():
         got = simulate(
             sc, pf, tb, make_scheduler(policy, mapping="earliest_finish"),
@@ -131,8 +144,8 @@ def test_finish_queues_match_the_full_scan(policy, small, monkeypatch):
 @pytest.mark.parametrize("parents", ["keep", "drop"])
 def test_queues_with_drops_match_the_scan_of_the_kept_jobs(mapping, parents, monkeypatch):
     # every decision through the queues; kept hopeless parents go last in both
-    monkeypatch.setattr(FinishQueues.__init__, "__defaults__", (0,))
-    monkeypatch.setattr(PreferredQueues.__init__, "__defaults__", (0,))
+    _build_with_small(monkeypatch, FinishQueues, 0)
+    _build_with_small(monkeypatch, PreferredQueues, 0)
     scan = map_earliest_finish if mapping == "earliest_finish" else map_preferred
 
     class Reference(Scheduler):

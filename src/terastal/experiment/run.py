@@ -173,6 +173,15 @@ def make_policy(spec: RunSpec, prepared: Prepared) -> Policy:
     return Policy(make_scheduler(spec.scheduler, plan=plan, **options), plan)
 
 
+def _let_signals_in(now: float) -> None:
+    """The progress callback of a run nobody watches: a Python call every few thousand events.
+
+    Signal handlers run only between Python bytecodes; an engine compiled by the optional
+    accelerator (:mod:`terastal._accel`) executes none, so without this Ctrl-C would wait for
+    the end of a long run.
+    """
+
+
 def run(
     spec: RunSpec,
     *,
@@ -220,7 +229,7 @@ def run(
     result = simulate(
         prepared.scenario, prepared.platform, prepared.tables(policy.plan), policy.scheduler,
         duration_s=spec.duration_s, seed=spec.seed, late=spec.late, record=spec.record,
-        progress=progress,
+        progress=progress if progress is not None else _let_signals_in,
     )  # fmt: skip
     metrics = compute_metrics(result, getattr(policy.scheduler, "accuracy_loss", None))
     if spec.label is not None:
