@@ -29,8 +29,8 @@ URGENCY = ("ratio", "slack", "laxity")
 
 #: Options of the first interpretation (the one the paper protocol ran): capped slack-ratio
 #: urgency, job-level fairness only, no switching, blocks of 4, adaptation of urgency and
-#: energy weights only. ``make_scheduler("dream", preset="paper")`` (or ``**PAPER_OPTIONS``)
-#: schedules exactly as it.
+#: energy weights only, every hopeless frame dropped. ``make_scheduler("dream",
+#: preset="paper")`` (or ``**PAPER_OPTIONS``) schedules exactly as it.
 PAPER_OPTIONS: dict[str, Any] = {
     "w_urgency": 0.5,
     "w_fairness": 0.25,
@@ -46,6 +46,8 @@ PAPER_OPTIONS: dict[str, Any] = {
     "drop": True,
     "drop_slack": 1.0,
     "switching": False,
+    # as first run: a hopeless frame is dropped even when its model has cascaded children
+    "parents": "drop",
 }
 
 
