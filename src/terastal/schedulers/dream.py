@@ -18,6 +18,7 @@ from terastal.model.contract import SimView
 from terastal.model.job import IN_TIME, Job
 from terastal.schedulers._dream_due import DueQueue
 from terastal.schedulers._dream_models import Combo, TaskVersions
+from terastal.schedulers._dream_preset import PAPER_OPTIONS, URGENCY
 from terastal.schedulers._hopeless import cascade_parents, parents_option
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
@@ -25,30 +26,6 @@ from terastal.schedulers.options import Option
 _INF = math.inf
 #: Taken off a kept hopeless parent's score: more than any score (each term is at most 1).
 _LATE = 10.0
-URGENCY = ("ratio", "slack", "laxity")
-
-#: Options of the first interpretation (the one the paper protocol ran): capped slack-ratio
-#: urgency, job-level fairness only, no switching, blocks of 4, adaptation of urgency and
-#: energy weights only, every hopeless frame dropped. ``make_scheduler("dream",
-#: preset="paper")`` (or ``**PAPER_OPTIONS``) schedules exactly as it.
-PAPER_OPTIONS: dict[str, Any] = {
-    "w_urgency": 0.5,
-    "w_fairness": 0.25,
-    "w_energy": 0.25,
-    "urgency": "ratio",
-    "task_fairness": 0.0,
-    "adapt": True,
-    "adapt_fairness": False,
-    "window": 32,
-    "eta": 1.0,
-    "block": 4,
-    "max_slowdown": 1.5,
-    "drop": True,
-    "drop_slack": 1.0,
-    "switching": False,
-    # as first run: a hopeless frame is dropped even when its model has cascaded children
-    "parents": "drop",
-}
 
 
 class DREAM(Scheduler):
@@ -108,6 +85,10 @@ class DREAM(Scheduler):
         ``switch_urgency`` runs a lighter admissible variant combination (needs a plan).
     switch_urgency : float
         Urgency above which a job switches; 0 = every job runs its lightest version.
+    parents : {"keep", "drop"}
+        ``keep``: a frame the drop test gives up whose model has cascaded children is kept
+        (before the horizon) and scores last, since its completion still releases them; the
+        paper preset drops it.
 
     The defaults are tuned (``benchmarks/tune_dream.py``); ``preset="paper"`` gives the
     paper-protocol values.

@@ -15,12 +15,11 @@ scheduler", "Variants on demand and the accuracy budget" and "Overload order".
 from __future__ import annotations
 
 import functools
-from bisect import bisect_left, insort
 from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
-from terastal.schedulers._hopeless import EPS, cascade_parents, parents_option, remaining_of
+from terastal.schedulers._hopeless import cascade_parents, parents_option
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
 from terastal.schedulers._terastal_guards import (
     AccuracyBudget,
@@ -35,21 +34,13 @@ from terastal.schedulers._terastal_map import (
     on_demand,
     planned,
 )
+from terastal.schedulers._terastal_order import ReadyOrder
 from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
 
-_INF = float("inf")
-_EPS = 1e-12
-#: Longer than any relative deadline: subtracted from a started job's key under overload.
-_COMMIT_S = 1e3
-#: Up to this many entries, the order is filtered and re-sorted rather than edited in place.
-_SMALL = 32
-#: Added to a kept hopeless parent's key: behind every job still in time.
-_LATE_S = 2e3
 
-
-class Terastal(Scheduler):
+class Terastal(ReadyOrder, Scheduler):
     """Layer-variant-aware scheduling under virtual deadlines (see module docstring).
 
     Options
@@ -98,6 +89,10 @@ class Terastal(Scheduler):
         models from starving, docs/design.md "Overload order"): a model missing more than
         ``fair_ratio`` x the mean and the mean + ``fair_min`` (once ``fair_after`` of its jobs
         ended) sorts ``fair_boost`` x its relative deadline earlier.
+    parents : {"keep", "drop"}
+        ``keep``: a hopeless job whose model has cascaded children is kept (before the
+        horizon) behind every other job, since its completion still releases them
+        (:func:`~terastal.schedulers._hopeless.cascade_parents`).
     """
 
     name = "terastal"
@@ -211,117 +206,6 @@ class Terastal(Scheduler):
             if self._budget is not None:
                 self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
 
-    def _ordered(self, view: SimView) -> list[tuple]:
-        """Ready jobs as sorted tuples ``(priority, id, job, layer, state, ...)``.
-
-        Each entry also carries what a visit needs and what stays fixed while the layer
-        waits: the drop test's terms, the layer's virtual deadline and, for chains, where
-        its input is and how long moving it takes.
-
-        The order is kept sorted between calls and updated in place: a changed job
-        (:attr:`SimView.ready_changes`) loses its old entry and gets a new one, and the jobs
-        that may have left the ready set (dispatched or dropped here, or ended) lose theirs,
-        each by bisection (O(log n) compares and one memmove, instead of re-filtering all n
-        entries). If the count still disagrees with the ready set (a job left it otherwise),
-        the old entries are filtered as a whole. ``(priority, id)`` is unique, so entries
-        never compare beyond it.
-        """
-        ready = view.ready_jobs
-        changes = view.ready_changes
-        if self._rekey:
-            # priorities changed (fairness guard): every ready job gets a new entry
-            self._rekey = False
-            self._order, self._entries, self._gone, changes = [], {}, [], ready
-            if self._groups is not None:
-                self._groups.drain()
-        entries = self._entries
-        fresh, old = self._renew(changes, ready) if changes else ((), ())
-        order = self._order
-        groups = self._groups
-        if groups is None and len(order) <= _SMALL:
-            # a short order: filtering it costs less than finding each entry
-            self._gone = []
-            kept = []
-            for entry in order:
-                job = entry[2]
-                if job not in ready:
-                    entries.pop(job, None)
-                elif entries[job] is entry:
-                    kept.append(entry)
-            if fresh:
-                kept += fresh
-                kept.sort()
-            self._order = kept
-            return kept
-        for entry in old:
-            self._unlink(entry)
-        # a job listed twice in the changes has two fresh entries (the full scan's behaviour)
-        renewed = len(fresh) if len(fresh) < 2 else len({e[1] for e in fresh})
-        if self._gone:
-            gone, self._gone = self._gone, []
-            for job in gone:
-                if job not in ready:
-                    self._unlink(entries.pop(job, None))
-        if len(order) + renewed + (groups.size if groups else 0) != len(ready):
-            # a job left the ready set unreported (neither dispatched here nor ended): filter
-            if groups is not None:
-                order += groups.drain()
-                order.sort()
-            order = [e for e in order if e[2] in ready and entries.get(e[2]) is e]
-            self._entries = entries = {e[2]: e for e in order}
-            for entry in fresh:
-                entries[entry[2]] = entry
-        for entry in fresh:
-            insort(order, entry)
-        self._order = order
-        return order
-
-    def _renew(self, changes, ready) -> tuple[list[tuple], list[tuple]]:
-        """New entries of the changed jobs still ready, and the old entries they replace."""
-        entries = self._entries
-        tasks = self._tasks
-        slack, wait = self.drop_slack, self.wait_slack
-        boost = self._no_boost if self._fair is None else self._fair.boost
-        over = self._over is not None and self._over.over
-        commit = self.overload_commit
-        fresh, old = [], []
-        for job in changes:
-            if job not in ready:
-                self._gone.append(job)
-                continue
-            layer = job.next_layer
-            ti = job.task_index
-            st = tasks[ti]
-            rem = remaining_of(job, st.rem_best, False) if st.dag else st.rem_best[layer]
-            release = job.release
-            if st.chain:
-                # Only the previous layer's output may move, and where it ran is fixed now.
-                src = job.layer_accelerator(layer - 1) if layer else -1
-                move = st.move_s[layer]
-            else:
-                src, move = None, 0.0
-            key = release + (st.prio_over if over else st.prio)[layer] - boost[ti]
-            if over and commit and job.done_count:
-                key -= _COMMIT_S  # a started job ahead of every job not started
-            dl_eps = job.deadline + EPS
-            if job in self._late:
-                key += _LATE_S  # behind every job that can still meet its deadline
-                dl_eps = _INF
-            entry = (key, job.id, job, layer, st, rem * slack,
-                     dl_eps, release + st.vd_off[layer] + _EPS, src, move,
-                     rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
-            prev = entries.get(job)
-            if prev is not None:
-                old.append(prev)
-            entries[job] = entry
-            fresh.append(entry)
-        return fresh, old
-
-    def _unlink(self, entry: tuple | None) -> None:
-        """Take an old ``entry`` out of the order or its group."""
-        if entry is not None and (self._groups is None or not self._groups.discard(entry)):
-            _remove(self._order, entry)
-
     def decide(self, view: SimView) -> list[tuple]:
         """Drop hopeless jobs, then map ready layers in deadline order."""
         idle = list(view.idle_flags)
@@ -391,20 +275,3 @@ class Terastal(Scheduler):
         if late:
             self._demote(late, view.ready_jobs)
         return out
-
-    def _demote(self, late: list[Job], ready) -> None:
-        """Move hopeless parents behind every job still in time, never to be dropped."""
-        self._late.update(late)
-        fresh, old = self._renew(late, ready)
-        for entry in old:
-            self._unlink(entry)
-        for entry in fresh:
-            insort(self._order, entry)
-
-
-def _remove(order: list[tuple], entry: tuple | None) -> None:
-    """Delete ``entry`` from the sorted ``order`` (``(priority, id)`` is unique)."""
-    if entry is not None:
-        i = bisect_left(order, entry)
-        if i < len(order) and order[i] is entry:
-            del order[i]
