@@ -151,6 +151,11 @@ class DropQueue:
         self._parent = cascade_parents(view) if self.keep_parents else [False] * len(view.costs)
         self.late, self.demoted = set(), []
 
+    @property
+    def keeps_any(self) -> bool:
+        """Whether this run has a task whose jobs the queue would keep (set by reset)."""
+        return any(self._parent)
+
     def due(self, view: SimView) -> list[Job]:
         """The ready jobs to drop now, most urgent first."""
         ready = view.ready_jobs

@@ -62,7 +62,7 @@ class ListScheduler(Scheduler):
         if self.drop != "never" and view.may_drop:
             self._drops = DropQueue(self.drop, self.parents == "keep")
             self._drops.reset(view)
-            if any(self._drops._parent):
+            if self._drops.keeps_any:
                 late, key = self._drops.late, self.priority
                 # a kept hopeless parent goes behind every job that may still be in time
                 self._queues.key = lambda job: (job in late, key(job))
