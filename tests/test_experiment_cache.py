@@ -117,20 +117,19 @@ def test_an_unknown_platform_name_fails_as_before(tmp_path):
     )
 
 
-def test_a_damaged_platform_entry_is_parsed_again(tmp_path):
+@pytest.mark.parametrize(
+    "kind, damaged",
+    [
+        ("platform", '{"fields": {}, "name": "x"}'),
+        ("scenario", '{"fields": ["name"], "tasks": []}'),
+    ],
+)
+def test_a_damaged_parsed_entry_is_parsed_again(tmp_path, kind, damaged):
     p = prepare(Case(SC, PF), _tiered(tmp_path))
-    (entry,) = [e for e in DiskCache(tmp_path).entries() if e.parent.name == "platform"]
-    entry.write_text('{"fields": {}, "name": "x"}')
+    (entry,) = [e for e in DiskCache(tmp_path).entries() if e.parent.name == kind]
+    entry.write_text(damaged)
     q = prepare(Case(SC, PF), _tiered(tmp_path))
-    assert repr(q.platform) == repr(p.platform)
-
-
-def test_a_damaged_scenario_entry_is_parsed_again(tmp_path):
-    p = prepare(Case(SC, PF), _tiered(tmp_path))
-    (entry,) = [e for e in DiskCache(tmp_path).entries() if e.parent.name == "scenario"]
-    entry.write_text('{"fields": ["name"], "tasks": []}')
-    q = prepare(Case(SC, PF), _tiered(tmp_path))
-    assert repr(q.scenario) == repr(p.scenario)
+    assert repr(getattr(q, kind)) == repr(getattr(p, kind))
 
 
 def _strip(metrics: dict) -> str:

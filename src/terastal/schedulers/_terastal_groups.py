@@ -140,10 +140,6 @@ def scan_grouped(sched, order, idle, left, free, transfer, choose, out) -> list[
             groups.discard(entry)
             if nxt is not None:
                 heappush(heads, nxt)
-        sched._dispatched(out, job, jid, layer, st, a, use_var, new)
-        idle[a] = False
-        free[a] = f
+        low = sched._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
         left -= 1
-        memo.clear()  # free and idle changed
-        low = min(free)
     return out

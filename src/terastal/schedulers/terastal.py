@@ -196,15 +196,20 @@ class Terastal(ReadyOrder, Scheduler):
         if self._over is not None and self._over.end(job.status != IN_TIME):
             self._rekey = True  # the order switched between deadline and overload keys
 
-    def _dispatched(self, out, job, jid, layer, st, a, use_var, new) -> None:
-        """Record the dispatch of ``job``'s ``layer`` on ``a``; a variant enters the job's
-        mask and the model's budget."""
+    def _dispatched(self, out, job, jid, layer, st, a, use_var, new, f, idle, free, memo):
+        """Record the dispatch of ``job``'s ``layer`` on ``a`` (finishing at ``f``): a
+        variant enters the job's mask and the model's budget; the scan's core state moves
+        on (``a`` busy until ``f``, the memo forgotten). Returns the new earliest free time."""
         out.append((job, layer, a, use_var))
         self._gone.append(job)
         if use_var:
             self._mask[jid] = new
             if self._budget is not None:
                 self._budget.reserve(job.task_index, jid, st.loss.get(new, 0.0))
+        idle[a] = False
+        free[a] = f
+        memo.clear()  # free and idle changed
+        return min(free)
 
     def decide(self, view: SimView) -> list[tuple]:
         """Drop hopeless jobs, then map ready layers in deadline order."""
@@ -266,12 +271,8 @@ class Terastal(ReadyOrder, Scheduler):
             )  # fmt: skip
             if not idle[a]:
                 continue  # wait for the chosen core; its completion is a scheduling point
-            self._dispatched(out, job, jid, layer, st, a, use_var, new)
-            idle[a] = False
-            free[a] = f
+            low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
             left -= 1
-            memo.clear()  # free and idle changed
-            low = min(free)
         if late:
             self._demote(late, view.ready_jobs)
         return out
