@@ -6,11 +6,14 @@
 # already be checked out, and its code stays outside this repository.
 #
 #   benchmarks/xrbench_maestro.sh build /path/to/XRBench-MLSys2023
-#       Installs nothing; needs scons (`pip install scons`), g++ and Boost's
-#       program_options, filesystem and system libraries (`apt-get install libboost-all-dev`).
-#       Its SConstruct points at a Homebrew Boost; the build below passes the compiler flags
-#       itself instead, so the checkout is left untouched. Prints the binary's path; export it as
-#       XRBENCH_MAESTRO for `python benchmarks/run_all.py --only whole`.
+#       Installs nothing; needs g++ and the development files of Boost's program_options,
+#       filesystem and system libraries (Debian/Ubuntu: `apt-get install
+#       libboost-program-options-dev libboost-filesystem-dev libboost-system-dev`; scons is
+#       not needed). Its SConstruct points at a Homebrew Boost; the build below passes the
+#       compiler flags itself instead, so the checkout is left untouched. The checkout needs
+#       the MAESTRO headers XRBench-MAESTRO.cpp includes and lib/src/BASE_base-objects.cpp
+#       (see docs/benchmarks.md, "XRBench-MAESTRO side by side"). Prints the binary's path;
+#       export it as XRBENCH_MAESTRO for `python benchmarks/run_all.py --only whole`.
 #
 #   benchmarks/xrbench_maestro.sh run [SCENARIO [HW [DATAFLOW [OUTDIR]]]]
 #       Runs $XRBENCH_MAESTRO on the bundled inputs (default VR_gaming, dual/Dual_4K,
@@ -74,5 +77,5 @@ case "$cmd" in
     build) build "$@" ;;
     run) run "$@" ;;
     check) check "$@" ;;
-    *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
