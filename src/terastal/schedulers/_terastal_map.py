@@ -88,6 +88,28 @@ def planned(variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[
     return choice or any_choice, new
 
 
+def eager(rule, strict: bool):
+    """``rule``, but a choice that waits for a busy core goes to an idle core instead when the
+    layer's original finishes there earlier (``strict``) or meets ``vde`` there."""
+
+    def choose(variant, variant_first, job, layer, st, starts, idle, vde):
+        choice, new = rule(variant, variant_first, job, layer, st, starts, idle, vde)
+        a, _, f = choice
+        if idle[a] or f > vde:
+            return choice, new
+        lat = st.lat[layer]
+        best = None
+        lim = f if strict else vde
+        for b in range(len(starts)):
+            if idle[b]:
+                fb = starts[b] + lat[b]
+                if (fb < lim if strict else fb <= lim) and (best is None or fb < best[2]):
+                    best = (b, False, fb)
+        return (best, 0) if best is not None else (choice, new)
+
+    return choose
+
+
 def fitting(starts, lat, idle, vde, var, f_any, any_choice):
     """Earliest option meeting ``vde`` (an idle core, else a busy one to wait for).
 

@@ -30,6 +30,7 @@ from terastal.schedulers._terastal_guards import (
 from terastal.schedulers._terastal_map import (
     allowed_variant,
     core_classes,
+    eager,
     map_layer,
     on_demand,
     planned,
@@ -126,6 +127,8 @@ class Terastal(ReadyOrder, Scheduler):
         "fair_boost": Option(0.5, lo=0.0),
         "fair_after": Option(0, lo=0),
         "parents": parents_option(),
+        "eager": Option("off", choices=("off", "earlier", "meets")),
+        "eager_when": Option("always", choices=("always", "calm", "few")),
     }
 
     def reset(self, view: SimView) -> None:
@@ -174,6 +177,8 @@ class Terastal(ReadyOrder, Scheduler):
             limit = plan.accuracy_loss if self.accuracy_limit is None else self.accuracy_limit
             self._budget = AccuracyBudget(len(self._tasks), limit, self.budget_window)
         self._variant = functools.partial(allowed_variant, self._mask, self._budget)
+        strict = self.eager == "earlier"
+        self._eager = (eager(planned, strict), eager(on_demand, strict))
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -230,6 +235,12 @@ class Terastal(ReadyOrder, Scheduler):
         if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
             choose = on_demand
+        if self.eager != "off" and (
+            self.eager_when == "always"
+            or (self.eager_when == "calm" and not (self._over is not None and self._over.over))
+            or (self.eager_when == "few" and choose is on_demand)
+        ):
+            choose = self._eager[choose is on_demand]
         if self._groups is not None:
             return scan_grouped(self, order, idle, left, free, transfer, choose, out)
         variant, variant_first = self._variant, self.variant_first
