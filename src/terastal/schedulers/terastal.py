@@ -127,7 +127,7 @@ class Terastal(ReadyOrder, Scheduler):
         "fair_boost": Option(0.5, lo=0.0),
         "fair_after": Option(0, lo=0),
         "parents": parents_option(),
-        "eager": Option("off", choices=("off", "earlier", "meets")),
+        "eager": Option("off", choices=("off", "earlier", "meets", "leftover")),
         "eager_when": Option("always", choices=("always", "calm", "few")),
     }
 
@@ -235,7 +235,7 @@ class Terastal(ReadyOrder, Scheduler):
         if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
             choose = on_demand
-        if self.eager != "off" and (
+        if self.eager in ("earlier", "meets") and (
             self.eager_when == "always"
             or (self.eager_when == "calm" and not (self._over is not None and self._over.over))
             or (self.eager_when == "few" and choose is on_demand)
@@ -255,6 +255,7 @@ class Terastal(ReadyOrder, Scheduler):
         sacrifice = demand or self.wait_slack != 1.0
         late: list[Job] = []
         horizon = view.horizon_s
+        waits = [] if self.eager == "leftover" else None
         for _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since in order:
             if may_drop:
                 # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
@@ -281,9 +282,33 @@ class Terastal(ReadyOrder, Scheduler):
                 idle, low, transfer,
             )  # fmt: skip
             if not idle[a]:
+                if waits is not None and f <= vde:
+                    waits.append((job, jid, layer, st, src, move, f))
                 continue  # wait for the chosen core; its completion is a scheduling point
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
             left -= 1
+        if waits and left:
+            self._leftover(out, waits, idle, left, free, transfer, memo)
         if late:
             self._demote(late, view.ready_jobs)
         return out
+
+    def _leftover(self, out, waits, idle, left, free, transfer, memo) -> None:
+        """Cores nobody chose this call go to layers waiting for a busy core, in order, when
+        the layer's original finishes earlier there."""
+        for job, jid, layer, st, src, move, f in waits:
+            lat = st.lat[layer]
+            best, fb = -1, f
+            for b in range(len(free)):
+                if idle[b]:
+                    if src is None:
+                        s = free[b] + transfer(job, layer, b)
+                    else:
+                        s = free[b] + move if b != src else free[b]
+                    if s + lat[b] < fb:
+                        best, fb = b, s + lat[b]
+            if best >= 0:
+                self._dispatched(out, job, jid, layer, st, best, False, 0, fb, idle, free, memo)
+                left -= 1
+                if not left:
+                    return
