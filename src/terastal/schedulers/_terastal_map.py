@@ -88,28 +88,6 @@ def planned(variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[
     return choice or any_choice, new
 
 
-def eager(rule, strict: bool):
-    """``rule``, but a choice that waits for a busy core goes to an idle core instead when the
-    layer's original finishes there earlier (``strict``) or meets ``vde`` there."""
-
-    def choose(variant, variant_first, job, layer, st, starts, idle, vde):
-        choice, new = rule(variant, variant_first, job, layer, st, starts, idle, vde)
-        a, _, f = choice
-        if idle[a] or f > vde:
-            return choice, new
-        lat = st.lat[layer]
-        best = None
-        lim = f if strict else vde
-        for b in range(len(starts)):
-            if idle[b]:
-                fb = starts[b] + lat[b]
-                if (fb < lim if strict else fb <= lim) and (best is None or fb < best[2]):
-                    best = (b, False, fb)
-        return (best, 0) if best is not None else (choice, new)
-
-    return choose
-
-
 def fitting(starts, lat, idle, vde, var, f_any, any_choice):
     """Earliest option meeting ``vde`` (an idle core, else a busy one to wait for).
 
@@ -150,6 +128,25 @@ def fallback(choose, variant, variant_first, job, layer, st, free, src, move, id
     else:
         starts = free  # read-only
     return choose(variant, variant_first, job, layer, st, starts, idle, -_INF)[0]
+
+
+def spare_core(job, layer, st, src, move, free, idle, f, transfer) -> tuple[int, float]:
+    """The idle core where ``layer``'s original finishes first, if before ``f``, else ``-1``.
+
+    ``f`` is when the layer would finish on the busy core it waits for; starts are as in
+    :func:`map_layer` (the input's move or transfer).
+    """
+    lat = st.lat[layer]
+    best = -1
+    for b in range(len(free)):
+        if idle[b]:
+            if src is None:
+                s = free[b] + transfer(job, layer, b)
+            else:
+                s = free[b] if b == src else free[b] + move
+            if s + lat[b] < f:
+                best, f = b, s + lat[b]
+    return best, f
 
 
 def core_classes(costs, num_accelerators: int) -> list[int]:

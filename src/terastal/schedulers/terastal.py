@@ -30,10 +30,10 @@ from terastal.schedulers._terastal_guards import (
 from terastal.schedulers._terastal_map import (
     allowed_variant,
     core_classes,
-    eager,
     map_layer,
     on_demand,
     planned,
+    spare_core,
 )
 from terastal.schedulers._terastal_order import ReadyOrder
 from terastal.schedulers._terastal_state import TaskState
@@ -94,6 +94,10 @@ class Terastal(ReadyOrder, Scheduler):
         ``keep``: a hopeless job whose model has cascaded children is kept (before the
         horizon) behind every other job, since its completion still releases them
         (:func:`~terastal.schedulers._hopeless.cascade_parents`).
+    spare : bool
+        A core that no ready layer chose in a call goes to a layer waiting (within its virtual
+        deadline) for a busy core, in order, when the layer's original finishes earlier
+        there (docs/design.md, "Spare cores"). ``False``: such a layer waits.
     """
 
     name = "terastal"
@@ -127,8 +131,7 @@ class Terastal(ReadyOrder, Scheduler):
         "fair_boost": Option(0.5, lo=0.0),
         "fair_after": Option(0, lo=0),
         "parents": parents_option(),
-        "eager": Option("off", choices=("off", "earlier", "meets", "leftover")),
-        "eager_when": Option("always", choices=("always", "calm", "few")),
+        "spare": True,
     }
 
     def reset(self, view: SimView) -> None:
@@ -177,8 +180,6 @@ class Terastal(ReadyOrder, Scheduler):
             limit = plan.accuracy_loss if self.accuracy_limit is None else self.accuracy_limit
             self._budget = AccuracyBudget(len(self._tasks), limit, self.budget_window)
         self._variant = functools.partial(allowed_variant, self._mask, self._budget)
-        strict = self.eager == "earlier"
-        self._eager = (eager(planned, strict), eager(on_demand, strict))
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -235,14 +236,11 @@ class Terastal(ReadyOrder, Scheduler):
         if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
             choose = on_demand
-        if self.eager in ("earlier", "meets") and (
-            self.eager_when == "always"
-            or (self.eager_when == "calm" and not (self._over is not None and self._over.over))
-            or (self.eager_when == "few" and choose is on_demand)
-        ):
-            choose = self._eager[choose is on_demand]
         if self._groups is not None:
             return scan_grouped(self, order, idle, left, free, transfer, choose, out)
+        # Layers waiting for a busy core although they meet their virtual deadline there:
+        # candidates for the cores nobody chose (_spare).
+        waits: list[tuple] | None = [] if self.spare else None
         variant, variant_first = self._variant, self.variant_first
         # Within one call, between two dispatches (free and idle unchanged): the choice of a
         # chain layer that no option can get done by its virtual deadline, per key (see
@@ -255,7 +253,6 @@ class Terastal(ReadyOrder, Scheduler):
         sacrifice = demand or self.wait_slack != 1.0
         late: list[Job] = []
         horizon = view.horizon_s
-        waits = [] if self.eager == "leftover" else None
         for _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since in order:
             if may_drop:
                 # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
@@ -288,27 +285,19 @@ class Terastal(ReadyOrder, Scheduler):
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
             left -= 1
         if waits and left:
-            self._leftover(out, waits, idle, left, free, transfer, memo)
+            self._spare(out, waits, idle, left, free, transfer, memo)
         if late:
             self._demote(late, view.ready_jobs)
         return out
 
-    def _leftover(self, out, waits, idle, left, free, transfer, memo) -> None:
-        """Cores nobody chose this call go to layers waiting for a busy core, in order, when
-        the layer's original finishes earlier there."""
+    def _spare(self, out, waits, idle, left, free, transfer, memo) -> None:
+        """Give the cores nobody chose to layers that wait for a busy core, in order, each to
+        the idle core where its original finishes first, when that is earlier than waiting
+        (:func:`~terastal.schedulers._terastal_map.spare_core`)."""
         for job, jid, layer, st, src, move, f in waits:
-            lat = st.lat[layer]
-            best, fb = -1, f
-            for b in range(len(free)):
-                if idle[b]:
-                    if src is None:
-                        s = free[b] + transfer(job, layer, b)
-                    else:
-                        s = free[b] + move if b != src else free[b]
-                    if s + lat[b] < fb:
-                        best, fb = b, s + lat[b]
-            if best >= 0:
-                self._dispatched(out, job, jid, layer, st, best, False, 0, fb, idle, free, memo)
+            a, f = spare_core(job, layer, st, src, move, free, idle, f, transfer)
+            if a >= 0:
+                self._dispatched(out, job, jid, layer, st, a, False, 0, f, idle, free, memo)
                 left -= 1
                 if not left:
                     return
