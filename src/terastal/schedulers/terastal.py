@@ -8,8 +8,9 @@ served with started jobs first; map each job's next layer to an
 ``(accelerator, original | variant)`` option that meets its virtual deadline
 (:mod:`terastal.schedulers._terastal_map`): originals first and variants on demand, or the
 plan's variants when a backlog builds up; variants within the admissible combinations or the
-model's accuracy budget. Reasons and measurements: ``docs/design.md``, "Terastal online
-scheduler", "Variants on demand and the accuracy budget" and "Overload order".
+model's accuracy budget; cores nobody chose go to layers waiting for a busy core, when they
+finish earlier there. Reasons and measurements: ``docs/design.md``, "Terastal online
+scheduler", "Variants on demand and the accuracy budget", "Overload order" and "Spare cores".
 """
 
 from __future__ import annotations
