@@ -148,7 +148,7 @@ def test_plan_for_another_platform_is_a_clear_error():
 @pytest.mark.parametrize(
     "opts",
     [{}, {"variants": False}, {"budgets": False}, {"drops": False}, {"wait_slack": 1.25},
-     {"demand": True}],
+     {"demand": True}, {"spare": False}, {"spare": False, "drops": False}],
 )  # fmt: skip
 def test_conformance_of_terastal_and_its_ablations(opts):
     check_scheduler(lambda: make_scheduler("terastal", **opts), name=f"terastal{opts}")

@@ -45,10 +45,15 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     "terastal-planned": ("terastal", {"on_demand": False, "accuracy": "static"}),
     "terastal-ondemand": ("terastal", {"backlog": 0}),
     "terastal-fair": ("terastal", {"fair_ratio": 2.0}),
+    # Layers wait for a busy home core (docs/design.md, "Spare cores").
+    "terastal-nospare": ("terastal", {"spare": False}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
-EXTRA_ABLATIONS = ("terastal-static", "terastal-planned", "terastal-ondemand", "terastal-fair")
+EXTRA_ABLATIONS = (
+    "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-fair",
+    "terastal-nospare",
+)  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.
 PAPER_BASELINES = ("fcfs", "edf", "dream")

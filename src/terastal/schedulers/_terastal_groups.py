@@ -111,6 +111,7 @@ def scan_grouped(sched, order, idle, left, free, transfer, choose, out) -> list[
     heads = groups.heads()
     heapify(heads)
     memo: dict[tuple, tuple] = {}
+    waits: list[tuple] | None = [] if sched.spare else None  # as in Terastal.decide
     i = 0
     while left:
         if heads and (i == len(order) or heads[0] < order[i]):
@@ -134,6 +135,8 @@ def scan_grouped(sched, order, idle, left, free, transfer, choose, out) -> list[
             if not idle[a]:
                 groups.add(entry, low)
         if not idle[a]:
+            if waits is not None and f <= vde:
+                waits.append((job, jid, layer, st, src, move, f))
             continue  # wait for the chosen core (a group's head: the whole group waits)
         if queued:
             nxt = groups.after(entry)
@@ -142,4 +145,6 @@ def scan_grouped(sched, order, idle, left, free, transfer, choose, out) -> list[
                 heappush(heads, nxt)
         low = sched._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
         left -= 1
+    if waits and left:
+        sched._spare(out, waits, idle, left, free, transfer, memo)
     return out

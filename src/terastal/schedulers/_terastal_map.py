@@ -130,6 +130,25 @@ def fallback(choose, variant, variant_first, job, layer, st, free, src, move, id
     return choose(variant, variant_first, job, layer, st, starts, idle, -_INF)[0]
 
 
+def spare_core(job, layer, st, src, move, free, idle, f, transfer) -> tuple[int, float]:
+    """The idle core where ``layer``'s original finishes first, if before ``f``, else ``-1``.
+
+    ``f`` is when the layer would finish on the busy core it waits for; starts are as in
+    :func:`map_layer` (the input's move or transfer).
+    """
+    lat = st.lat[layer]
+    best = -1
+    for b in range(len(free)):
+        if idle[b]:
+            if src is None:
+                s = free[b] + transfer(job, layer, b)
+            else:
+                s = free[b] if b == src else free[b] + move
+            if s + lat[b] < f:
+                best, f = b, s + lat[b]
+    return best, f
+
+
 def core_classes(costs, num_accelerators: int) -> list[int]:
     """Class id per accelerator: cores with identical latency columns share a class."""
     cols = [tuple(c.lat[i][a] for c in costs for i in range(c.num_layers)) for a in

@@ -8,8 +8,9 @@ served with started jobs first; map each job's next layer to an
 ``(accelerator, original | variant)`` option that meets its virtual deadline
 (:mod:`terastal.schedulers._terastal_map`): originals first and variants on demand, or the
 plan's variants when a backlog builds up; variants within the admissible combinations or the
-model's accuracy budget. Reasons and measurements: ``docs/design.md``, "Terastal online
-scheduler", "Variants on demand and the accuracy budget" and "Overload order".
+model's accuracy budget; cores nobody chose go to layers waiting for a busy core, when they
+finish earlier there. Reasons and measurements: ``docs/design.md``, "Terastal online
+scheduler", "Variants on demand and the accuracy budget", "Overload order" and "Spare cores".
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from terastal.schedulers._terastal_map import (
     map_layer,
     on_demand,
     planned,
+    spare_core,
 )
 from terastal.schedulers._terastal_order import ReadyOrder
 from terastal.schedulers._terastal_state import TaskState
@@ -93,6 +95,10 @@ class Terastal(ReadyOrder, Scheduler):
         ``keep``: a hopeless job whose model has cascaded children is kept (before the
         horizon) behind every other job, since its completion still releases them
         (:func:`~terastal.schedulers._hopeless.cascade_parents`).
+    spare : bool
+        A core that no ready layer chose in a call goes to a layer waiting (within its virtual
+        deadline) for a busy core, in order, when the layer's original finishes earlier
+        there (docs/design.md, "Spare cores"). ``False``: such a layer waits.
     """
 
     name = "terastal"
@@ -126,6 +132,7 @@ class Terastal(ReadyOrder, Scheduler):
         "fair_boost": Option(0.5, lo=0.0),
         "fair_after": Option(0, lo=0),
         "parents": parents_option(),
+        "spare": True,
     }
 
     def reset(self, view: SimView) -> None:
@@ -232,6 +239,9 @@ class Terastal(ReadyOrder, Scheduler):
             choose = on_demand
         if self._groups is not None:
             return scan_grouped(self, order, idle, left, free, transfer, choose, out)
+        # Layers waiting for a busy core although they meet their virtual deadline there:
+        # candidates for the cores nobody chose (_spare).
+        waits: list[tuple] | None = [] if self.spare else None
         variant, variant_first = self._variant, self.variant_first
         # Within one call, between two dispatches (free and idle unchanged): the choice of a
         # chain layer that no option can get done by its virtual deadline, per key (see
@@ -270,9 +280,25 @@ class Terastal(ReadyOrder, Scheduler):
                 idle, low, transfer,
             )  # fmt: skip
             if not idle[a]:
+                if waits is not None and f <= vde:
+                    waits.append((job, jid, layer, st, src, move, f))
                 continue  # wait for the chosen core; its completion is a scheduling point
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
             left -= 1
+        if waits and left:
+            self._spare(out, waits, idle, left, free, transfer, memo)
         if late:
             self._demote(late, view.ready_jobs)
         return out
+
+    def _spare(self, out, waits, idle, left, free, transfer, memo) -> None:
+        """Give the cores nobody chose to layers that wait for a busy core, in order, each to
+        the idle core where its original finishes first, when that is earlier than waiting
+        (:func:`~terastal.schedulers._terastal_map.spare_core`)."""
+        for job, jid, layer, st, src, move, f in waits:
+            a, f = spare_core(job, layer, st, src, move, free, idle, f, transfer)
+            if a >= 0:
+                self._dispatched(out, job, jid, layer, st, a, False, 0, f, idle, free, memo)
+                left -= 1
+                if not left:
+                    return
