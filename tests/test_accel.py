@@ -149,3 +149,77 @@ except ImportError as exc:
     assert _run(code, TERASTAL_PURE="").endswith("sim/kernel.py")
     _manifest(tmp_path, [_entry(rel, _accel.source_stamp(rel))])
     assert _run(code, TERASTAL_PURE="").startswith("ImportError")
+
+
+# Typed sources (Cython's pure-Python mode): they import ``cython``, or the stand-in
+# ``terastal._accel._shadow`` where Cython is not installed.
+TYPED = [rel for rel in MODULES if "import cython" in (Path(_accel._PKG) / rel).read_text()]
+
+
+def _cython_names(rel: str) -> set[str]:
+    import ast
+
+    tree = ast.parse((Path(_accel._PKG) / rel).read_text())
+    return {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "cython"
+    }
+
+
+def test_the_shadow_module_defines_every_cython_name_the_typed_sources_use():
+    from terastal._accel import _shadow
+
+    assert {"sim/engine.py", "sim/view.py", "model/job.py"} & set(TYPED)
+    for rel in TYPED:
+        missing = {n for n in _cython_names(rel) if not hasattr(_shadow, n)}
+        assert not missing, f"{rel} uses cython.{sorted(missing)} that _shadow lacks"
+    assert _shadow.compiled is False
+    assert _shadow.declare(_shadow.double, 1.5) == 1.5
+    assert _shadow.locals(x=_shadow.Py_ssize_t)(len) is len
+
+
+_BLOCK_CYTHON = """
+import sys
+class Block:  # as if Cython were not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("cython", "Cython"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Block())
+import terastal.sim.engine as e, terastal.sim.view as v, terastal._accel._shadow as sh
+assert e.cython is sh and v.cython is sh and e.__file__.endswith(".py")
+"""
+
+_SIMULATE = """
+from terastal.schedulers import make_scheduler
+from terastal.sim import simulate
+from terastal.sim.synthetic import random_case
+sc, pf, tables = random_case(3, load=1.5)
+r = simulate(sc, pf, tables, make_scheduler("edf"), duration_s=0.2, seed=1, late="drop")
+print(len(r.jobs), r.dispatches, repr([(j.id, j.status, j.finish_s) for j in r.jobs]))
+"""
+
+
+def test_the_typed_sources_run_as_python_without_cython():
+    without = _run(_BLOCK_CYTHON + _SIMULATE, TERASTAL_PURE="1")
+    assert int(without.split()[1]) > 0  # it dispatched
+    assert without == _run(_SIMULATE, TERASTAL_PURE="1")
+
+
+def test_an_edit_of_a_cimported_module_makes_its_dependents_stale(tmp_path):
+    # The engine reads the compiled Job's struct: built against one job.pxd, it must not load
+    # beside another build (or the Python class) of terastal.model.job.
+    src = "sim/engine.py+model/job.py"
+    current = _accel.source_stamp(src)
+    assert current.split("+") == [_accel.source_stamp(r) for r in src.split("+")]
+    ext = f"terastal/sim/engine{_accel.abi_tag()}"
+    edited = current.split("+")[0] + "+1:00000000/-"
+    _manifest(tmp_path, [f"terastal.sim.engine {src} {edited} {ext}"])
+    finder = _accel.CompiledFinder(str(tmp_path), _accel.read_manifest(str(tmp_path)))
+    assert finder.find_spec("terastal.sim.engine") is None
+    assert finder.stale == {"terastal.sim.engine"}
+    _manifest(tmp_path, [f"terastal.sim.engine {src} {current} {ext}"])
+    finder = _accel.CompiledFinder(str(tmp_path), _accel.read_manifest(str(tmp_path)))
+    assert finder.find_spec("terastal.sim.engine") is not None

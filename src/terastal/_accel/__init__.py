@@ -49,9 +49,18 @@ def stamp(path: str) -> str:
 
 
 def source_stamp(relpath: str) -> str:
-    """The stamp of a compiled module's sources: its ``.py`` and an augmenting ``.pxd``."""
-    py = os.path.join(_PKG, relpath)
-    return stamp(py) + "/" + stamp(py[:-3] + ".pxd")
+    """The stamp of a compiled module's sources: its ``.py`` and an augmenting ``.pxd``.
+
+    ``relpath`` may name several sources joined by ``+``: a module first, then the modules
+    whose extension types it was compiled against (``cimport``), so that an edit of one of
+    those also makes it stale. A compiled module that reads another's C struct must never be
+    loaded beside a different build, or the Python class, of that other module.
+    """
+    out = []
+    for rel in relpath.split("+"):
+        py = os.path.join(_PKG, rel)
+        out.append(stamp(py) + "/" + stamp(py[:-3] + ".pxd"))
+    return "+".join(out)
 
 
 def read_manifest(root: str = COMPILED) -> dict[str, tuple[str, str, str]] | None:

@@ -59,6 +59,12 @@ MODULES = (
     "schedulers/terastal.py",
 )
 
+# Modules compiled against another's extension type (a ``cimport`` in their ``.pxd``): their
+# stamp covers those sources too, so that they go stale together (``source_stamp``).
+CIMPORTS = {
+    "sim/engine.py": ("model/job.py",),
+}
+
 # Cython's defaults but for annotations: they document, they do not type (a ``float``
 # annotation would make Cython reject an int argument, or convert it, which Python does not).
 DIRECTIVES = {"language_level": 3, "annotation_typing": False, "binding": True}
@@ -102,7 +108,8 @@ def build(jobs: int = 2, modules: tuple[str, ...] = MODULES, root: str = COMPILE
     from Cython.Build import cythonize
     from setuptools import Distribution, Extension
 
-    before = {m: source_stamp(m) for m in modules}
+    sources = {m: "+".join((m, *CIMPORTS.get(m, ()))) for m in modules}
+    before = {m: source_stamp(sources[m]) for m in modules}
     with tempfile.TemporaryDirectory(prefix="terastal-accel-") as tmp:
         src_root = os.path.dirname(_PKG)
         cwd = os.getcwd()
@@ -133,14 +140,14 @@ def build(jobs: int = 2, modules: tuple[str, ...] = MODULES, root: str = COMPILE
                 print(f"  C compile: {time.perf_counter() - t0:.1f} s")
         finally:
             os.chdir(cwd)
-        built = [m for m in modules if source_stamp(m) == before[m]]
+        built = [m for m in modules if source_stamp(sources[m]) == before[m]]
         clean(root)
         lines = ["abi " + abi_tag()]
         for m in built:
             ext = os.path.join("terastal", m[:-3] + abi_tag())
             os.makedirs(os.path.dirname(os.path.join(root, ext)), exist_ok=True)
             shutil.copy2(os.path.join(tmp, "lib", ext), os.path.join(root, ext))
-            lines.append(f"{module_name(m)} {m} {before[m]} {ext}")
+            lines.append(f"{module_name(m)} {sources[m]} {before[m]} {ext}")
         # The manifest last: a build interrupted before this line leaves none, so nothing loads.
         with open(os.path.join(root, MANIFEST), "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")

@@ -102,9 +102,17 @@ class Job:
         """Absolute deadline in seconds."""
         return self._deadline
 
-    # Deprecated aliases of ``release_s`` and ``deadline_s``.
-    release = release_s
-    deadline = deadline_s
+    # Deprecated aliases of ``release_s`` and ``deadline_s``, spelled out: the compiled class
+    # (an extension type, see job.pxd) cannot alias a property by assignment.
+    @property
+    def release(self) -> float:
+        """Deprecated alias of :attr:`release_s`."""
+        return self._release
+
+    @property
+    def deadline(self) -> float:
+        """Deprecated alias of :attr:`deadline_s`."""
+        return self._deadline
 
     # progress -------------------------------------------------------------------------------
     @property
@@ -167,7 +175,10 @@ class Job:
         """Completion or drop time in seconds (nan while active)."""
         return self._finish
 
-    finish = finish_s  # deprecated alias
+    @property
+    def finish(self) -> float:
+        """Deprecated alias of :attr:`finish_s`."""
+        return self._finish
 
     @property
     def accelerators(self) -> frozenset[int]:

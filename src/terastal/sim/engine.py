@@ -15,6 +15,11 @@ from heapq import heappop, heappush
 from types import MappingProxyType
 from typing import Any
 
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
+
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import ContractError, InputError
 from terastal.model import Platform, Scenario
@@ -125,6 +130,15 @@ class Simulator:
         return self.env.now
 
     # ------------------------------------------------------------------------------------------
+    # The C types are used only when the module is compiled (docs/design.md, "Compiled
+    # accelerator"): counters and flags as C integers, the job as the compiled Job's struct,
+    # the engine's lists and dicts as what they are. Times stay Python floats.
+    @cython.locals(
+        job=Job, kind=cython.Py_ssize_t, acc_c=cython.Py_ssize_t, n=cython.Py_ssize_t,
+        num_acc=cython.Py_ssize_t, tick=cython.Py_ssize_t, k_complete=cython.Py_ssize_t,
+        k_release=cython.Py_ssize_t, heap=list, jobs=list, ready=dict, idle=list, changes=list,
+        running_job=list, running_layer=list, free_at=list, dec_ns=list,
+    )  # fmt: skip
     def run(self) -> SimResult:
         """Simulate until every released job has ended and return the result."""
         if self._ran:
@@ -150,18 +164,20 @@ class Simulator:
         complete_dag = self._complete_dag
         release, deadline, end = self._release_periodic, self._deadline, self._end
         progress, tick = self.progress, 0
+        k_complete, k_release, active = KIND_COMPLETE, KIND_RELEASE, ACTIVE
         while heap:
             now = env.now = heap[0][0]
             while heap and heap[0][0] == now:
                 _, _, _, kind, payload = heappop(heap)
-                if kind == KIND_COMPLETE:
+                if kind == k_complete:
                     # Inlined: completions are half of all events. Chains (most models) need
                     # no dependency counting: the next layer becomes the only ready one.
-                    job = running_job[payload]
-                    layer = running_layer[payload]
-                    running_job[payload] = None
-                    idle[payload] = True
-                    free_at[payload] = now
+                    acc_c = payload
+                    job = running_job[acc_c]
+                    layer = running_layer[acc_c]
+                    running_job[acc_c] = None
+                    idle[acc_c] = True
+                    free_at[acc_c] = now
                     job._running -= 1
                     job._done += 1
                     costs = job._costs
@@ -177,7 +193,7 @@ class Simulator:
                         job._ready_since = now
                         ready[job] = None
                         changes.append(job)
-                elif kind == KIND_RELEASE:
+                elif kind == k_release:
                     release(payload)
                 else:
                     deadline(payload)
@@ -198,13 +214,12 @@ class Simulator:
                         apply_checked(self, d)
                         continue
                     n = len(d)
-                    job = d[0]
-                    if (
-                        (n != 3 and n != 4)
-                        or type(job) is not Job
-                        or job._status is not ACTIVE
-                        or job._doomed
-                    ):
+                    first = d[0]
+                    if (n != 3 and n != 4) or type(first) is not Job:
+                        apply_checked(self, d)
+                        continue
+                    job = first
+                    if job._status is not active or job._doomed:
                         apply_checked(self, d)
                         continue
                     layer, acc = d[1], d[2]
@@ -262,6 +277,10 @@ class Simulator:
         )
 
     # decisions --------------------------------------------------------------------------------
+    @cython.locals(
+        heap=list, idle=list, free_at=list, busy_s=list, reserved_s=list, running_job=list,
+        running_layer=list, ready=dict, changes=list, log=list,
+    )  # fmt: skip
     def _make_apply(self) -> Callable[[Job, int, int, bool, float], None]:
         """The one dispatch application, as a closure over the engine's state.
 
@@ -280,6 +299,7 @@ class Simulator:
         # Plain rows: they become DispatchRecords when the result's log is read (DispatchLog).
         log = self.log if self.record else None
 
+        @cython.locals(job=Job, acc=cython.Py_ssize_t, variant=cython.bint, ready_layers=list)
         def apply(job: Job, layer: int, acc: int, variant: bool, now: float) -> None:
             costs = job._costs
             if variant:

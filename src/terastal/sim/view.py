@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, KeysView, Mapping
 from typing import TYPE_CHECKING
 
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
+
 from terastal.cost.tables import TaskCostTable
 from terastal.model import Job, Platform, Scenario, TaskCosts
 
@@ -15,6 +20,8 @@ if TYPE_CHECKING:
     from terastal.sim.engine import Simulator
 
 
+@cython.final
+@cython.cclass
 class EngineView:
     """Read-only window on the running simulation, passed to every scheduler call.
 
@@ -29,6 +36,13 @@ class EngineView:
     """
 
     __slots__ = ("_active", "_env", "_ready", "_s", "_transfer")
+    # Compiled, the view is an extension type with these five fields (Python objects): its
+    # properties become C getters, which policies call several times per decision.
+    _active: KeysView[Job]
+    _env: object
+    _ready: KeysView[Job]
+    _s: Simulator
+    _transfer: Callable[[Job, int, int], float]
 
     def __init__(self, sim: Simulator) -> None:
         self._s = sim
@@ -49,7 +63,10 @@ class EngineView:
         """No job is released at or after this time; released jobs are drained after it."""
         return self._s.horizon_s
 
-    horizon = horizon_s  # deprecated alias
+    @property
+    def horizon(self) -> float:
+        """Deprecated alias of :attr:`horizon_s` (spelled out: the compiled class cannot alias)."""
+        return self._s.horizon_s
 
     @property
     def late_policy(self) -> str:
