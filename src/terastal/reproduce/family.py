@@ -47,12 +47,15 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     "terastal-fair": ("terastal", {"fair_ratio": 2.0}),
     # Layers wait for a busy home core (docs/design.md, "Spare cores").
     "terastal-nospare": ("terastal", {"spare": False}),
+    # Only the hopeless test drops jobs not started yet (docs/design.md, "Sacrifice before
+    # starting").
+    "terastal-nostart": ("terastal", {"start_slack": 1.0}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
 EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-fair",
-    "terastal-nospare",
+    "terastal-nospare", "terastal-nostart",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

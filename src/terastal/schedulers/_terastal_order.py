@@ -100,6 +100,9 @@ class ReadyOrder:
         slack, wait = self.drop_slack, self.wait_slack
         boost = self._no_boost if self._fair is None else self._fair.boost
         over = self._over is not None and self._over.over
+        # Under overload, a job none of whose layers ran yet is dropped once start_slack x its
+        # best case passes its deadline: docs/design.md, "Sacrifice before starting".
+        fresh_slack = slack * self.start_slack if over else slack
         commit = self.overload_commit
         fresh, old = [], []
         for job in changes:
@@ -124,7 +127,8 @@ class ReadyOrder:
             if job in self._late:
                 key += _LATE_S  # behind every job that can still meet its deadline
                 dl_eps = _INF
-            entry = (key, job.id, job, layer, st, rem * slack,
+            started = job.done_count or job.running_count
+            entry = (key, job.id, job, layer, st, rem * (slack if started else fresh_slack),
                      dl_eps, release + st.vd_off[layer] + _EPS, src, move,
                      rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
             prev = entries.get(job)

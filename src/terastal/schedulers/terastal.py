@@ -9,8 +9,9 @@ served with started jobs first; map each job's next layer to an
 (:mod:`terastal.schedulers._terastal_map`): originals first and variants on demand, or the
 plan's variants when a backlog builds up; variants within the admissible combinations or the
 model's accuracy budget; cores nobody chose go to layers waiting for a busy core, when they
-finish earlier there. Reasons and measurements: ``docs/design.md``, "Terastal online
-scheduler", "Variants on demand and the accuracy budget", "Overload order" and "Spare cores".
+finish earlier there; under overload a job that would barely fit is given up before it starts.
+Reasons and measurements: ``docs/design.md``, "Terastal online scheduler", "Variants on demand
+and the accuracy budget", "Overload order", "Spare cores" and "Sacrifice before starting".
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ class Terastal(ReadyOrder, Scheduler):
         A core that no ready layer chose in a call goes to a layer waiting (within its virtual
         deadline) for a busy core, in order, when the layer's original finishes earlier
         there (docs/design.md, "Spare cores"). ``False``: such a layer waits.
+    start_slack : float
+        Under overload, a job none of whose layers has started is dropped once ``now +
+        start_slack x drop_slack x`` its best-case time passes its deadline: a job that would
+        barely fit is given up before it takes any core time (docs/design.md, "Sacrifice
+        before starting"). 1: the hopeless test alone.
     """
 
     name = "terastal"
@@ -133,6 +139,7 @@ class Terastal(ReadyOrder, Scheduler):
         "fair_after": Option(0, lo=0),
         "parents": parents_option(),
         "spare": True,
+        "start_slack": Option(1.05, lo=1.0),
     }
 
     def reset(self, view: SimView) -> None:
