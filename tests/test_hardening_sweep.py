@@ -76,8 +76,8 @@ def test_ctrl_c_stops_a_sweep_without_worker_tracebacks(tmp_path):
     grid = tmp_path / "g.yaml"
     grid.write_text(
         "scenarios: [VR_gaming]\nplatforms: [Dual_4K/WS_OS]\nschedulers: [edf, dream]\n"
-        "seeds: [0, 1, 2, 3]\nduration_ms: 20000\n"
-    )
+        "seeds: [0, 1, 2, 3, 4, 5, 6, 7]\nduration_ms: 60000\n"
+    )  # far more work than the wait below, however fast the simulator gets
     out = tmp_path / "r"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen(
