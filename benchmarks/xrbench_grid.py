@@ -1,0 +1,363 @@
+"""Cross-check the xrbench profile against the XRBench-MAESTRO binary on a grid of cases.
+
+Runs XRBench's own engine (``$XRBENCH_MAESTRO``, built by ``benchmarks/xrbench_maestro.sh``)
+on every bundled usage scenario x hardware file x dataflow file of the same core count (the
+38 bundled platforms), stochastic scenarios at a few pinned seeds, and compares each output
+with :func:`terastal.xrbench.run_xrbench` under the same targets as
+``terastal xrbench-check`` (:mod:`terastal.xrbench.check`): per-model RT / energy / UX within
+0.01, overall within 0.1, identical (accelerator, model, frame) sequence, times within
+1e-3 ms. Each case is compared under every ``--cost-model`` (default: the bundled
+XRBench-MAESTRO table and ``analytical:mode=xrbench``, terastal's own cost model).
+
+Seeds: the binary seeds ``rand()`` with ``srand(time(nullptr))``. A one-line ``time()``
+replacement (compiled here with ``cc`` into a temporary directory and loaded with
+``LD_PRELOAD``) makes ``time()`` return N, the same draws as ``run_xrbench(seed=N)``. Every
+case runs pinned (deterministic scenarios at seed 1, which they ignore).
+
+    XRBENCH_MAESTRO=/path/to/maestro python benchmarks/xrbench_grid.py \
+        [--out DIR] [--keep DIR] [--workers 2] [--seeds 1,42,...] [--only TEXT]
+
+Writes ``DIR/xrbench_grid.csv`` (one row per case and cost model) and
+``DIR/xrbench_grid.md`` (counts, then the disagreeing cases); ``--keep`` stores the binary's
+outputs under XRBench's file names (``schedule__CASE.csv``, ``summary__CASE.csv``), readable
+by ``terastal xrbench-check``. Progress goes to stderr. Exit 2 with one line when the binary
+or ``cc`` is missing; Ctrl-C stops the running binaries and writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import NamedTuple
+
+from terastal.io.resolve import list_platforms, load_scenario
+from terastal.xrbench.check import Case, check_case, read_schedule
+from terastal.xrbench.compat import schedule_csv, summary_csv
+from terastal.xrbench.costs import TABLE_SOURCE
+
+DATA = Path(__file__).resolve().parents[1] / "src" / "terastal" / "data" / "xrbench"
+SCENARIO_DIRS = ("usage_scenarios", "probability_sweep")
+DEFAULT_SCENARIOS = "usage_scenarios"
+DEFAULT_SEEDS = (1, 42, 1796601600)  # 1796601600: a wall-clock second of 2026-12-07
+DEFAULT_COST_MODELS = (TABLE_SOURCE, "analytical:mode=xrbench")
+SHIM = r"""
+#include <stdlib.h>
+#include <time.h>
+time_t time(time_t *t) {
+    const char *s = getenv("XRBENCH_TIME");
+    time_t v = s ? (time_t)strtoll(s, 0, 10) : 0;
+    if (t) *t = v;
+    return v;
+}
+"""
+FIELDS = [
+    "case",
+    "scenario",
+    "platform",
+    "seed",
+    "cost_model",
+    "agree",
+    "exact",
+    "max_score_diff",
+    "overall_diff",
+    "rows_ref",
+    "rows_ours",
+    "sequence_identical",
+    "max_time_diff_ms",
+    "max_energy_diff_mj",
+    "first_difference",
+]
+
+
+class GridCase(NamedTuple):
+    """One binary run: a case and the files that describe it to the binary."""
+
+    case: Case
+    scenario_file: Path
+    hw_file: Path
+    dataflow_file: Path
+
+
+def _stochastic(scenario: str) -> bool:
+    return any(t.probability < 1.0 for t in load_scenario(scenario).tasks)
+
+
+def grid(scenario_dirs: list[str], seeds: tuple[int, ...], only: str | None) -> list[GridCase]:
+    """Every scenario of ``scenario_dirs`` x bundled platform (x seed when stochastic)."""
+    out = []
+    for sdir in scenario_dirs:
+        for sfile in sorted((DATA / sdir).glob("*.m")):
+            scenario = sfile.stem
+            case_seeds = seeds if _stochastic(scenario) else (None,)
+            for platform in list_platforms():
+                hw, df = platform.split("/")
+                cores = hw.split("_")[0].lower()  # Single / Dual / Quad -> the files' folder
+                for seed in case_seeds:
+                    case = Case(scenario, hw, df, seed)
+                    if only and only not in case.name:
+                        continue
+                    out.append(
+                        GridCase(
+                            case,
+                            sfile,
+                            DATA / "hw_configs" / cores / f"{hw}.m",
+                            DATA / "dataflows" / cores / f"{df}.m",
+                        )
+                    )
+    return out
+
+
+class Runner:
+    """Runs the binary, at most ``workers`` at a time, and can stop them all."""
+
+    def __init__(self, binary: str, shim: Path, workdir: Path) -> None:
+        self.binary, self.shim, self.workdir = binary, shim, workdir
+        self._procs: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+        self.stopping = False
+
+    def run(self, gc: GridCase) -> dict[str, Path]:
+        out = self.workdir / gc.case.name
+        out.mkdir()
+        files = {"schedule": out / "timeline.csv", "summary": out / "summary.csv"}
+        env = dict(os.environ, LD_PRELOAD=str(self.shim))
+        env["XRBENCH_TIME"] = str(1 if gc.case.seed is None else gc.case.seed)
+        cmd = [
+            self.binary,
+            f"--model_file={gc.scenario_file}",
+            f"--dataflow_file={gc.dataflow_file}",
+            f"--hw_file={gc.hw_file}",
+            f"--XRBench_timeline_output_file_name={files['schedule']}",
+            f"--XRBench_summary_output_file_name={files['summary']}",
+        ]
+        with self._lock:
+            if self.stopping:
+                raise KeyboardInterrupt
+            proc = subprocess.Popen(
+                cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            )
+            self._procs.add(proc)
+        _, err = proc.communicate()
+        with self._lock:
+            self._procs.discard(proc)
+        if proc.returncode != 0 or not all(f.is_file() for f in files.values()):
+            tail = (err or "").strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
+            raise RuntimeError(f"{gc.case.name}: XRBench-MAESTRO failed: {tail[0]}")
+        return files
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopping = True
+            for proc in self._procs:
+                proc.kill()
+
+
+def compare(case: Case, files: dict[str, Path], cost_model: str) -> dict:
+    """One result row: :func:`check_case`'s verdict plus the largest differences."""
+    check = check_case(case, files, cost_model)
+    ref = read_schedule(files["schedule"])
+    ours = check.run.schedule
+    keys = [(r.accelerator, r.model, r.frame) for r in ours]
+    same_seq = keys == [(r.accelerator, r.model, r.frame) for r in ref]
+    tmax = emax = 0.0
+    if same_seq:
+        for a, b in zip(ours, ref, strict=True):
+            tmax = max(tmax, *(abs(getattr(a, f) - getattr(b, f)) for f in a._fields[3:8]))
+            emax = max(emax, abs(a.energy_mj - b.energy_mj))
+    per_model = [s for s in check.scores if s.model != "overall"]
+    overall = next(s for s in check.scores if s.model == "overall")
+
+    def diff(s) -> float:
+        return float("inf") if s.ours is None or s.ref is None else abs(s.ours - s.ref)
+
+    first = ""
+    if check.row_diffs:
+        d = check.row_diffs[0]
+        first = f"row {d.index + 2}: {d.reason}"
+    elif not check.ok:
+        bad = next(s for s in check.scores if not s.ok)
+        first = f"{bad.model} {bad.field}"
+    # identical = the same bytes as XRBench prints them (float32 values, 6 decimals)
+    exact = schedule_csv(check.run) == files["schedule"].read_text(encoding="utf-8")
+    exact = exact and summary_csv(check.run) == files["summary"].read_text(encoding="utf-8")
+    return {
+        "case": case.name,
+        "scenario": case.scenario,
+        "platform": case.platform,
+        "seed": "" if case.seed is None else case.seed,
+        "cost_model": cost_model,
+        "agree": "yes" if check.ok else "no",
+        "exact": "yes" if exact else "no",
+        "max_score_diff": max((diff(s) for s in per_model), default=0.0),
+        "overall_diff": diff(overall),
+        "rows_ref": len(ref),
+        "rows_ours": len(ours),
+        "sequence_identical": "yes" if same_seq else "no",
+        "max_time_diff_ms": tmax if same_seq else "",
+        "max_energy_diff_mj": emax if same_seq else "",
+        "first_difference": first,
+    }
+
+
+def _fmt(v) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
+def markdown(rows: list[dict], cost_models: tuple[str, ...], n_cases: int) -> str:
+    """Counts per cost model, then every disagreeing case."""
+    lines = [
+        f"# XRBench-MAESTRO vs the xrbench profile: {n_cases} cases",
+        "",
+        "| cost model | cases | agree (check.py targets) | byte-identical files | "
+        "schedule sequence identical | max per-model score diff | max overall diff | "
+        "max time diff ms (identical sequences) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for cm in cost_models:
+        mine = [r for r in rows if r["cost_model"] == cm]
+        times = [r["max_time_diff_ms"] for r in mine if r["max_time_diff_ms"] != ""]
+        lines.append(
+            f"| `{cm}` | {len(mine)} | {sum(r['agree'] == 'yes' for r in mine)} | "
+            f"{sum(r['exact'] == 'yes' for r in mine)} | "
+            f"{sum(r['sequence_identical'] == 'yes' for r in mine)} | "
+            f"{_fmt(max((r['max_score_diff'] for r in mine), default=0.0))} | "
+            f"{_fmt(max((r['overall_diff'] for r in mine), default=0.0))} | "
+            f"{_fmt(max(times)) if times else '-'} |"
+        )
+    bad = [r for r in rows if r["agree"] != "yes"]
+    if bad:
+        lines += [
+            "",
+            "| case | cost model | max score diff | overall diff | sequence | first difference |",
+            "|---|---|---:|---:|---|---|",
+        ]
+        for r in bad:
+            lines.append(
+                f"| {r['case']} | `{r['cost_model']}` | {_fmt(r['max_score_diff'])} | "
+                f"{_fmt(r['overall_diff'])} | {r['sequence_identical']} | "
+                f"{r['first_difference']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: _fmt(v) for k, v in r.items()})
+    return buf.getvalue()
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    p.add_argument("--keep", type=Path, help="store the binary's outputs here")
+    p.add_argument("--workers", type=int, default=2, choices=(1, 2))
+    p.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)))
+    p.add_argument(
+        "--scenarios", default=DEFAULT_SCENARIOS, help="comma list of " + "/".join(SCENARIO_DIRS)
+    )
+    p.add_argument("--cost-models", default=",".join(DEFAULT_COST_MODELS))
+    p.add_argument("--only", help="run the cases whose name contains this text")
+    a = p.parse_args(argv)
+    try:
+        a.seeds = tuple(int(s) for s in a.seeds.split(",") if s)
+    except ValueError:
+        p.exit(2, f"error: --seeds: not a comma list of integers: {a.seeds!r}\n")
+    a.scenarios = [s for s in a.scenarios.split(",") if s]
+    if not a.scenarios or not set(a.scenarios) <= set(SCENARIO_DIRS):
+        p.exit(2, f"error: --scenarios: expected a comma list of {'/'.join(SCENARIO_DIRS)}\n")
+    a.cost_models = tuple(s for s in a.cost_models.split(",") if s)
+    return a
+
+
+def _shim(workdir: Path) -> Path:
+    src, lib = workdir / "time_shim.c", workdir / "time_shim.so"
+    src.write_text(SHIM, encoding="utf-8")
+    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(lib), str(src)], check=True)
+    return lib
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = _args(argv)
+    binary = os.environ.get("XRBENCH_MAESTRO", "")
+    if not binary or not os.access(binary, os.X_OK):
+        print(
+            "error: XRBENCH_MAESTRO must name the built XRBench-MAESTRO binary "
+            "(benchmarks/xrbench_maestro.sh build)",
+            file=sys.stderr,
+        )
+        return 2
+    if shutil.which("cc") is None:
+        print("error: cc not found (needed to pin the binary's time() seed)", file=sys.stderr)
+        return 2
+    cases = grid(a.scenarios, a.seeds, a.only)
+    if not cases:
+        print(f"error: --only {a.only!r} matches no case", file=sys.stderr)
+        return 2
+    rows: list[dict] = []
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="xrbench_grid_") as tmp:
+        runner = Runner(binary, _shim(Path(tmp)), Path(tmp))
+        pool = ThreadPoolExecutor(max_workers=a.workers)
+        try:
+            pending = {pool.submit(runner.run, gc): gc for gc in cases}
+            done_n = 0
+            while pending:
+                done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    gc = pending.pop(fut)
+                    files = fut.result()
+                    mine = [compare(gc.case, files, cm) for cm in a.cost_models]
+                    rows += mine
+                    if a.keep:
+                        a.keep.mkdir(parents=True, exist_ok=True)
+                        for kind, f in files.items():
+                            shutil.copyfile(f, a.keep / f"{kind}__{gc.case.name}.csv")
+                    done_n += 1
+                    verdict = " ".join(f"{r['cost_model']}={r['agree']}" for r in mine)
+                    print(
+                        f"[{done_n}/{len(cases)} {time.monotonic() - t0:.0f}s] "
+                        f"{gc.case.name}: {verdict}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+        except KeyboardInterrupt:
+            runner.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+            print("interrupted: nothing written", file=sys.stderr)
+            return 130
+        except RuntimeError as exc:
+            runner.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        pool.shutdown(wait=True)
+    order = {cm: i for i, cm in enumerate(a.cost_models)}
+    rows.sort(key=lambda r: (r["case"], order[r["cost_model"]]))
+    a.out.mkdir(parents=True, exist_ok=True)
+    _write(a.out / "xrbench_grid.csv", _csv(rows))
+    _write(a.out / "xrbench_grid.md", markdown(rows, a.cost_models, len(cases)))
+    print(markdown(rows, a.cost_models, len(cases)), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
