@@ -2,7 +2,8 @@
 
 Runs XRBench's own engine (``$XRBENCH_MAESTRO``, built by ``benchmarks/xrbench_maestro.sh``)
 on every bundled usage scenario x hardware file x dataflow file of the same core count (the
-38 bundled platforms), stochastic scenarios at a few pinned seeds, and compares each output
+38 bundled platforms), stochastic scenarios at pinned seeds (each platform at one of
+``--seeds`` in turn, or at all of them with ``--all-seeds``), and compares each output
 with :func:`terastal.xrbench.run_xrbench` under the same targets as
 ``terastal xrbench-check`` (:mod:`terastal.xrbench.check`): per-model RT / energy / UX within
 0.01, overall within 0.1, identical (accelerator, model, frame) sequence, times within
@@ -92,14 +93,20 @@ def _stochastic(scenario: str) -> bool:
     return any(t.probability < 1.0 for t in load_scenario(scenario).tasks)
 
 
-def grid(scenario_dirs: list[str], seeds: tuple[int, ...], only: str | None) -> list[GridCase]:
-    """Every scenario of ``scenario_dirs`` x bundled platform (x seed when stochastic)."""
+def grid(
+    scenario_dirs: list[str], seeds: tuple[int, ...], only: str | None, all_seeds: bool = False
+) -> list[GridCase]:
+    """Every scenario of ``scenario_dirs`` x bundled platform, stochastic ones at seeds."""
     out = []
     for sdir in scenario_dirs:
         for sfile in sorted((DATA / sdir).glob("*.m")):
             scenario = sfile.stem
-            case_seeds = seeds if _stochastic(scenario) else (None,)
-            for platform in list_platforms():
+            stochastic = _stochastic(scenario)
+            for i, platform in enumerate(list_platforms()):
+                # each platform at one seed, in turn, unless every seed is asked for
+                case_seeds = (None,)
+                if stochastic:
+                    case_seeds = seeds if all_seeds else (seeds[i % len(seeds)],)
                 hw, df = platform.split("/")
                 cores = hw.split("_")[0].lower()  # Single / Dual / Quad -> the files' folder
                 for seed in case_seeds:
@@ -274,6 +281,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--scenarios", default=DEFAULT_SCENARIOS, help="comma list of " + "/".join(SCENARIO_DIRS)
     )
+    p.add_argument(
+        "--all-seeds",
+        action="store_true",
+        help="run stochastic scenarios at every seed on every platform (default: in turn)",
+    )
     p.add_argument("--cost-models", default=",".join(DEFAULT_COST_MODELS))
     p.add_argument("--only", help="run the cases whose name contains this text")
     a = p.parse_args(argv)
@@ -282,6 +294,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     except ValueError:
         p.exit(2, f"error: --seeds: not a comma list of integers: {a.seeds!r}\n")
     a.scenarios = [s for s in a.scenarios.split(",") if s]
+    if not a.seeds:
+        p.exit(2, "error: --seeds: give at least one seed\n")
     if not a.scenarios or not set(a.scenarios) <= set(SCENARIO_DIRS):
         p.exit(2, f"error: --scenarios: expected a comma list of {'/'.join(SCENARIO_DIRS)}\n")
     a.cost_models = tuple(s for s in a.cost_models.split(",") if s)
@@ -308,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("cc") is None:
         print("error: cc not found (needed to pin the binary's time() seed)", file=sys.stderr)
         return 2
-    cases = grid(a.scenarios, a.seeds, a.only)
+    cases = grid(a.scenarios, a.seeds, a.only, a.all_seeds)
     if not cases:
         print(f"error: --only {a.only!r} matches no case", file=sys.stderr)
         return 2
