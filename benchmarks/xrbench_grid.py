@@ -16,13 +16,15 @@ replacement (compiled here with ``cc`` into a temporary directory and loaded wit
 case runs pinned (deterministic scenarios at seed 1, which they ignore).
 
     XRBENCH_MAESTRO=/path/to/maestro python benchmarks/xrbench_grid.py \
-        [--out DIR] [--keep DIR] [--workers 2] [--seeds 1,42,...] [--only TEXT]
+        [--out DIR] [--keep DIR [--no-run]] [--workers 2] [--seeds 1,42,...] [--only TEXT]
 
 Writes ``DIR/xrbench_grid.csv`` (one row per case and cost model) and
 ``DIR/xrbench_grid.md`` (counts, then the disagreeing cases); ``--keep`` stores the binary's
 outputs under XRBench's file names (``schedule__CASE.csv``, ``summary__CASE.csv``), readable
-by ``terastal xrbench-check``. Progress goes to stderr. Exit 2 with one line when the binary
-or ``cc`` is missing; Ctrl-C stops the running binaries and writes nothing.
+by ``terastal xrbench-check``; a case whose two files are already there is not rerun, so an
+interrupted grid resumes, and ``--no-run`` reports on the kept cases alone. Progress goes to
+stderr. Exit 2 with one line when the binary or ``cc`` is missing; Ctrl-C stops the running
+binaries and writes nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import csv
 import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,6 +81,18 @@ FIELDS = [
     "max_energy_diff_mj",
     "first_difference",
 ]
+
+
+class SignalStopError(Exception):
+    """SIGINT / SIGTERM: stop the binaries, write nothing."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise(signum: int, _frame) -> None:
+    raise SignalStopError(signum)
 
 
 class GridCase(NamedTuple):
@@ -127,13 +142,17 @@ def grid(
 class Runner:
     """Runs the binary, at most ``workers`` at a time, and can stop them all."""
 
-    def __init__(self, binary: str, shim: Path, workdir: Path) -> None:
-        self.binary, self.shim, self.workdir = binary, shim, workdir
+    def __init__(self, binary: str, shim: Path, workdir: Path, keep: Path | None = None) -> None:
+        self.binary, self.shim, self.workdir, self.keep = binary, shim, workdir, keep
         self._procs: set[subprocess.Popen] = set()
         self._lock = threading.Lock()
         self.stopping = False
 
     def run(self, gc: GridCase) -> dict[str, Path]:
+        if self.keep is not None:  # outputs of an earlier run are reused (resume)
+            kept = {k: self.keep / f"{k}__{gc.case.name}.csv" for k in ("schedule", "summary")}
+            if all(f.is_file() for f in kept.values()):
+                return kept
         out = self.workdir / gc.case.name
         out.mkdir()
         files = {"schedule": out / "timeline.csv", "summary": out / "summary.csv"}
@@ -149,7 +168,7 @@ class Runner:
         ]
         with self._lock:
             if self.stopping:
-                raise KeyboardInterrupt
+                raise SignalStopError(signal.SIGINT)
             proc = subprocess.Popen(
                 cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
             )
@@ -157,6 +176,8 @@ class Runner:
         _, err = proc.communicate()
         with self._lock:
             self._procs.discard(proc)
+        if -proc.returncode in (signal.SIGINT, signal.SIGTERM):
+            raise SignalStopError(-proc.returncode)  # the terminal's Ctrl-C reached it too
         if proc.returncode != 0 or not all(f.is_file() for f in files.values()):
             tail = (err or "").strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
             raise RuntimeError(f"{gc.case.name}: XRBench-MAESTRO failed: {tail[0]}")
@@ -263,6 +284,12 @@ def _write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+def _copy(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.copyfile(src, tmp)
+    tmp.replace(dst)
+
+
 def _csv(rows: list[dict]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
@@ -275,7 +302,9 @@ def _csv(rows: list[dict]) -> str:
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=Path("benchmarks/results"))
-    p.add_argument("--keep", type=Path, help="store the binary's outputs here")
+    p.add_argument(
+        "--keep", type=Path, help="store the binary's outputs here; cases found here are reused"
+    )
     p.add_argument("--workers", type=int, default=2, choices=(1, 2))
     p.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)))
     p.add_argument(
@@ -287,6 +316,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         help="run stochastic scenarios at every seed on every platform (default: in turn)",
     )
     p.add_argument("--cost-models", default=",".join(DEFAULT_COST_MODELS))
+    p.add_argument("--no-run", action="store_true", help="compare only the cases already in --keep")
     p.add_argument("--only", help="run the cases whose name contains this text")
     a = p.parse_args(argv)
     try:
@@ -312,6 +342,8 @@ def _shim(workdir: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     a = _args(argv)
     binary = os.environ.get("XRBENCH_MAESTRO", "")
+    if a.no_run:
+        binary = "/bin/false"  # never run: every case comes from --keep
     if not binary or not os.access(binary, os.X_OK):
         print(
             "error: XRBENCH_MAESTRO must name the built XRBench-MAESTRO binary "
@@ -323,13 +355,18 @@ def main(argv: list[str] | None = None) -> int:
         print("error: cc not found (needed to pin the binary's time() seed)", file=sys.stderr)
         return 2
     cases = grid(a.scenarios, a.seeds, a.only, a.all_seeds)
+    if a.no_run:  # only the cases kept by an earlier (partial) run
+        keep = a.keep or Path("-")
+        cases = [gc for gc in cases if (keep / f"summary__{gc.case.name}.csv").is_file()]
     if not cases:
-        print(f"error: --only {a.only!r} matches no case", file=sys.stderr)
+        print("error: no case to run (--only / --no-run select none)", file=sys.stderr)
         return 2
     rows: list[dict] = []
     t0 = time.monotonic()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _raise)
     with tempfile.TemporaryDirectory(prefix="xrbench_grid_") as tmp:
-        runner = Runner(binary, _shim(Path(tmp)), Path(tmp))
+        runner = Runner(binary, _shim(Path(tmp)), Path(tmp), a.keep)
         pool = ThreadPoolExecutor(max_workers=a.workers)
         try:
             pending = {pool.submit(runner.run, gc): gc for gc in cases}
@@ -341,10 +378,10 @@ def main(argv: list[str] | None = None) -> int:
                     files = fut.result()
                     mine = [compare(gc.case, files, cm) for cm in a.cost_models]
                     rows += mine
-                    if a.keep:
+                    if a.keep and files["summary"].parent != a.keep:
                         a.keep.mkdir(parents=True, exist_ok=True)
-                        for kind, f in files.items():
-                            shutil.copyfile(f, a.keep / f"{kind}__{gc.case.name}.csv")
+                        for kind, f in files.items():  # the summary last: it marks a case done
+                            _copy(f, a.keep / f"{kind}__{gc.case.name}.csv")
                     done_n += 1
                     verdict = " ".join(f"{r['cost_model']}={r['agree']}" for r in mine)
                     print(
@@ -353,11 +390,11 @@ def main(argv: list[str] | None = None) -> int:
                         file=sys.stderr,
                         flush=True,
                     )
-        except KeyboardInterrupt:
+        except SignalStopError as exc:
             runner.stop()
             pool.shutdown(wait=True, cancel_futures=True)
-            print("interrupted: nothing written", file=sys.stderr)
-            return 130
+            print(f"interrupted ({exc}): nothing written", file=sys.stderr)
+            return 128 + exc.signum
         except RuntimeError as exc:
             runner.stop()
             pool.shutdown(wait=True, cancel_futures=True)
