@@ -44,10 +44,10 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import NamedTuple
 
-from terastal.io.resolve import list_platforms, load_scenario
+from terastal.io.resolve import list_platforms, load_platform, load_scenario
 from terastal.xrbench.check import Case, check_case, read_schedule
 from terastal.xrbench.compat import schedule_csv, summary_csv
-from terastal.xrbench.costs import TABLE_SOURCE
+from terastal.xrbench.costs import TABLE_SOURCE, cost_matrix
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "terastal" / "data" / "xrbench"
 SCENARIO_DIRS = ("usage_scenarios", "probability_sweep")
@@ -79,6 +79,9 @@ FIELDS = [
     "sequence_identical",
     "max_time_diff_ms",
     "max_energy_diff_mj",
+    "cost_pairs",
+    "cost_max_latency_rel",
+    "cost_max_energy_rel",
     "first_difference",
 ]
 
@@ -190,6 +193,26 @@ class Runner:
                 proc.kill()
 
 
+def cost_errors(case: Case, ref: list, cost_model: str) -> tuple[int, float, float]:
+    """The cost source against the binary's own per-inference costs.
+
+    Every (accelerator, model) pair the binary's schedule ran: its latency (completion -
+    dispatch) and energy against :func:`cost_matrix`'s; (pairs, max relative latency error,
+    max relative energy error). Relative to the binary's value; float32 subtraction leaves
+    about 1e-6.
+    """
+    costs = cost_matrix(load_scenario(case.scenario), load_platform(case.platform), cost_model)
+    seen = {}
+    for r in ref:
+        seen.setdefault((r.accelerator, r.model), r)
+    lat = en = 0.0
+    for (acc, model), r in seen.items():
+        c = costs[model][acc]
+        lat = max(lat, abs(c.latency_ms / (r.completion_ms - r.dispatch_ms) - 1.0))
+        en = max(en, abs(c.energy_mj / r.energy_mj - 1.0))
+    return len(seen), lat, en
+
+
 def compare(case: Case, files: dict[str, Path], cost_model: str) -> dict:
     """One result row: :func:`check_case`'s verdict plus the largest differences."""
     check = check_case(case, files, cost_model)
@@ -218,6 +241,7 @@ def compare(case: Case, files: dict[str, Path], cost_model: str) -> dict:
     # identical = the same bytes as XRBench prints them (float32 values, 6 decimals)
     exact = schedule_csv(check.run) == files["schedule"].read_text(encoding="utf-8")
     exact = exact and summary_csv(check.run) == files["summary"].read_text(encoding="utf-8")
+    pairs, lat_rel, en_rel = cost_errors(case, ref, cost_model)
     return {
         "case": case.name,
         "scenario": case.scenario,
@@ -233,12 +257,19 @@ def compare(case: Case, files: dict[str, Path], cost_model: str) -> dict:
         "sequence_identical": "yes" if same_seq else "no",
         "max_time_diff_ms": tmax if same_seq else "",
         "max_energy_diff_mj": emax if same_seq else "",
+        "cost_pairs": pairs,
+        "cost_max_latency_rel": lat_rel,
+        "cost_max_energy_rel": en_rel,
         "first_difference": first,
     }
 
 
 def _fmt(v) -> str:
     return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2g} %"
 
 
 def markdown(rows: list[dict], cost_models: tuple[str, ...], n_cases: int) -> str:
@@ -248,8 +279,8 @@ def markdown(rows: list[dict], cost_models: tuple[str, ...], n_cases: int) -> st
         "",
         "| cost model | cases | agree (check.py targets) | byte-identical files | "
         "schedule sequence identical | max per-model score diff | max overall diff | "
-        "max time diff ms (identical sequences) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "max time diff ms (identical sequences) | max cost error latency / energy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for cm in cost_models:
         mine = [r for r in rows if r["cost_model"] == cm]
@@ -260,7 +291,9 @@ def markdown(rows: list[dict], cost_models: tuple[str, ...], n_cases: int) -> st
             f"{sum(r['sequence_identical'] == 'yes' for r in mine)} | "
             f"{_fmt(max((r['max_score_diff'] for r in mine), default=0.0))} | "
             f"{_fmt(max((r['overall_diff'] for r in mine), default=0.0))} | "
-            f"{_fmt(max(times)) if times else '-'} |"
+            f"{_fmt(max(times)) if times else '-'} | "
+            f"{_pct(max((r['cost_max_latency_rel'] for r in mine), default=0.0))} / "
+            f"{_pct(max((r['cost_max_energy_rel'] for r in mine), default=0.0))} |"
         )
     bad = [r for r in rows if r["agree"] != "yes"]
     if bad:
