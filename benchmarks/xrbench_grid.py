@@ -33,6 +33,7 @@ import argparse
 import csv
 import io
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -114,7 +115,12 @@ def _stochastic(scenario: str) -> bool:
 def grid(
     scenario_dirs: list[str], seeds: tuple[int, ...], only: str | None, all_seeds: bool = False
 ) -> list[GridCase]:
-    """Every scenario of ``scenario_dirs`` x bundled platform, stochastic ones at seeds."""
+    """Every scenario of ``scenario_dirs`` x bundled platform, stochastic ones at seeds.
+
+    In run order: platform by platform, the platforms in a fixed shuffled order, so that a
+    grid stopped early (and reported with ``--no-run``) covers every scenario on a spread of
+    core counts and sizes.
+    """
     out = []
     for sdir in scenario_dirs:
         for sfile in sorted((DATA / sdir).glob("*.m")):
@@ -139,7 +145,10 @@ def grid(
                             DATA / "dataflows" / cores / f"{df}.m",
                         )
                     )
-    return out
+    spread = list_platforms()
+    random.Random(0).shuffle(spread)
+    rank = {p: i for i, p in enumerate(spread)}
+    return sorted(out, key=lambda gc: rank[gc.case.platform])  # stable: scenarios in turn
 
 
 class Runner:
