@@ -73,7 +73,10 @@ def test_bad_seeds_exit_2(capsys):
     assert capsys.readouterr().err.strip().startswith("error: --seeds")
 
 
-@pytest.mark.skipif(shutil.which("cc") is None, reason="needs cc for the time() shim")
+@pytest.mark.skipif(
+    shutil.which("cc") is None or shutil.which("pgrep") is None,
+    reason="needs cc for the time() shim and pgrep",
+)
 def test_ctrl_c_stops_the_binaries_and_writes_nothing(tmp_path):
     fake = tmp_path / "maestro"
     fake.write_text("#!/bin/sh\nexec sleep 60\n")
