@@ -10,6 +10,10 @@ with :func:`terastal.xrbench.run_xrbench` under the same targets as
 1e-3 ms. Each case is compared under every ``--cost-model`` (default: the bundled
 XRBench-MAESTRO table and ``analytical:mode=xrbench``, terastal's own cost model).
 
+``--hw FILE`` (repeatable) replaces the bundled hardware files with others, each paired with
+the bundled dataflow files of its core count: on accelerator types the bundled table lacks,
+only the analytical mode is compared (the table refuses them).
+
 Seeds: the binary seeds ``rand()`` with ``srand(time(nullptr))``. A one-line ``time()``
 replacement (compiled here with ``cc`` into a temporary directory and loaded with
 ``LD_PRELOAD``) makes ``time()`` return N, the same draws as ``run_xrbench(seed=N)``. Every
@@ -17,6 +21,7 @@ case runs pinned (deterministic scenarios at seed 1, which they ignore).
 
     XRBENCH_MAESTRO=/path/to/maestro python benchmarks/xrbench_grid.py \
         [--out DIR] [--keep DIR [--no-run]] [--workers 2] [--seeds 1,42,...] [--only TEXT]
+        [--scenarios usage_scenarios,probability_sweep] [--hw FILE ...] [--all-seeds]
 
 Writes ``DIR/xrbench_grid.csv`` (one row per case and cost model) and
 ``DIR/xrbench_grid.md`` (counts, then the disagreeing cases); ``--keep`` stores the binary's
@@ -45,6 +50,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import NamedTuple
 
+from terastal.errors import InputError
 from terastal.io.resolve import list_platforms, load_platform, load_scenario
 from terastal.xrbench.check import Case, check_case, read_schedule
 from terastal.xrbench.compat import schedule_csv, summary_csv
@@ -106,14 +112,43 @@ class GridCase(NamedTuple):
     scenario_file: Path
     hw_file: Path
     dataflow_file: Path
+    platform: str  # for load_platform: a bundled name, or "hw.m:dataflow.m"
 
 
 def _stochastic(scenario: str) -> bool:
     return any(t.probability < 1.0 for t in load_scenario(scenario).tasks)
 
 
+def platforms(hw_files: list[Path] | None = None) -> list[tuple[str, Path, Path, str]]:
+    """(name, hw file, dataflow file, spec) of the bundled platforms, or of ``hw_files``.
+
+    A given hardware file pairs with every bundled dataflow file of its core count (its
+    number of ``Accelerator`` blocks); terastal loads it as ``"hw.m:dataflow.m"``.
+    """
+    out = []
+    if hw_files:
+        folders = {1: "single", 2: "dual", 4: "quad"}
+        for hw in hw_files:
+            n = hw.read_text(encoding="utf-8").count("Accelerator ")
+            if n not in folders:
+                raise ValueError(f"{hw}: {n} Accelerator blocks; expected 1, 2 or 4")
+            for df in sorted((DATA / "dataflows" / folders[n]).glob("*.m")):
+                out.append((f"{hw.stem}/{df.stem}", hw, df, f"{hw}:{df}"))
+        return out
+    for name in list_platforms():
+        hw, df = name.split("/")
+        cores = hw.split("_")[0].lower()  # Single / Dual / Quad -> the files' folder
+        hw_file = DATA / "hw_configs" / cores / f"{hw}.m"
+        out.append((name, hw_file, DATA / "dataflows" / cores / f"{df}.m", name))
+    return out
+
+
 def grid(
-    scenario_dirs: list[str], seeds: tuple[int, ...], only: str | None, all_seeds: bool = False
+    scenario_dirs: list[str],
+    seeds: tuple[int, ...],
+    only: str | None,
+    all_seeds: bool = False,
+    hw_files: list[Path] | None = None,
 ) -> list[GridCase]:
     """Every scenario of ``scenario_dirs`` x bundled platform, stochastic ones at seeds.
 
@@ -122,30 +157,23 @@ def grid(
     core counts and sizes.
     """
     out = []
+    plats = platforms(hw_files)
     for sdir in scenario_dirs:
         for sfile in sorted((DATA / sdir).glob("*.m")):
             scenario = sfile.stem
             stochastic = _stochastic(scenario)
-            for i, platform in enumerate(list_platforms()):
+            for i, (name, hw_file, df_file, spec) in enumerate(plats):
                 # each platform at one seed, in turn, unless every seed is asked for
                 case_seeds = (None,)
                 if stochastic:
                     case_seeds = seeds if all_seeds else (seeds[i % len(seeds)],)
-                hw, df = platform.split("/")
-                cores = hw.split("_")[0].lower()  # Single / Dual / Quad -> the files' folder
+                hw, df = name.split("/")
                 for seed in case_seeds:
                     case = Case(scenario, hw, df, seed)
                     if only and only not in case.name:
                         continue
-                    out.append(
-                        GridCase(
-                            case,
-                            sfile,
-                            DATA / "hw_configs" / cores / f"{hw}.m",
-                            DATA / "dataflows" / cores / f"{df}.m",
-                        )
-                    )
-    spread = list_platforms()
+                    out.append(GridCase(case, sfile, hw_file, df_file, spec))
+    spread = [p[0] for p in plats]
     random.Random(0).shuffle(spread)
     rank = {p: i for i, p in enumerate(spread)}
     return sorted(out, key=lambda gc: rank[gc.case.platform])  # stable: scenarios in turn
@@ -202,7 +230,9 @@ class Runner:
                 proc.kill()
 
 
-def cost_errors(case: Case, ref: list, cost_model: str) -> tuple[int, float, float]:
+def cost_errors(
+    case: Case, ref: list, cost_model: str, platform: str | None = None
+) -> tuple[int, float, float]:
     """The cost source against the binary's own per-inference costs.
 
     Every (accelerator, model) pair the binary's schedule ran: its latency (completion -
@@ -210,7 +240,8 @@ def cost_errors(case: Case, ref: list, cost_model: str) -> tuple[int, float, flo
     max relative energy error). Relative to the binary's value; float32 subtraction leaves
     about 1e-6.
     """
-    costs = cost_matrix(load_scenario(case.scenario), load_platform(case.platform), cost_model)
+    pf = load_platform(case.platform if platform is None else platform)
+    costs = cost_matrix(load_scenario(case.scenario), pf, cost_model)
     seen = {}
     for r in ref:
         seen.setdefault((r.accelerator, r.model), r)
@@ -222,9 +253,20 @@ def cost_errors(case: Case, ref: list, cost_model: str) -> tuple[int, float, flo
     return len(seen), lat, en
 
 
-def compare(case: Case, files: dict[str, Path], cost_model: str) -> dict:
-    """One result row: :func:`check_case`'s verdict plus the largest differences."""
-    check = check_case(case, files, cost_model)
+def compare(
+    case: Case, files: dict[str, Path], cost_model: str, platform: str | None = None
+) -> dict | None:
+    """One result row: :func:`check_case`'s verdict plus the largest differences.
+
+    None when ``cost_model`` has no cost for the platform (the bundled table off its
+    hardware files).
+    """
+    try:
+        check = check_case(case, files, cost_model, platform)
+    except InputError:
+        if cost_model != TABLE_SOURCE:
+            raise
+        return None
     ref = read_schedule(files["schedule"])
     ours = check.run.schedule
     keys = [(r.accelerator, r.model, r.frame) for r in ours]
@@ -250,7 +292,7 @@ def compare(case: Case, files: dict[str, Path], cost_model: str) -> dict:
     # identical = the same bytes as XRBench prints them (float32 values, 6 decimals)
     exact = schedule_csv(check.run) == files["schedule"].read_text(encoding="utf-8")
     exact = exact and summary_csv(check.run) == files["summary"].read_text(encoding="utf-8")
-    pairs, lat_rel, en_rel = cost_errors(case, ref, cost_model)
+    pairs, lat_rel, en_rel = cost_errors(case, ref, cost_model, platform)
     return {
         "case": case.name,
         "scenario": case.scenario,
@@ -357,6 +399,12 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run stochastic scenarios at every seed on every platform (default: in turn)",
     )
+    p.add_argument(
+        "--hw",
+        type=Path,
+        action="append",
+        help="XRBench hardware file(s) to use instead of the bundled ones (repeatable)",
+    )
     p.add_argument("--cost-models", default=",".join(DEFAULT_COST_MODELS))
     p.add_argument("--no-run", action="store_true", help="compare only the cases already in --keep")
     p.add_argument("--only", help="run the cases whose name contains this text")
@@ -396,7 +444,11 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("cc") is None:
         print("error: cc not found (needed to pin the binary's time() seed)", file=sys.stderr)
         return 2
-    cases = grid(a.scenarios, a.seeds, a.only, a.all_seeds)
+    try:
+        cases = grid(a.scenarios, a.seeds, a.only, a.all_seeds, a.hw)
+    except (OSError, ValueError) as exc:
+        print(f"error: --hw: {exc}", file=sys.stderr)
+        return 2
     if a.no_run:  # only the cases kept by an earlier (partial) run
         keep = a.keep or Path("-")
         cases = [gc for gc in cases if (keep / f"summary__{gc.case.name}.csv").is_file()]
@@ -418,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
                 for fut in done:
                     gc = pending.pop(fut)
                     files = fut.result()
-                    mine = [compare(gc.case, files, cm) for cm in a.cost_models]
+                    mine = [compare(gc.case, files, cm, gc.platform) for cm in a.cost_models]
+                    mine = [r for r in mine if r is not None]
                     rows += mine
                     if a.keep and files["summary"].parent != a.keep:
                         a.keep.mkdir(parents=True, exist_ok=True)

@@ -124,3 +124,24 @@ def test_cases_kept_from_an_earlier_run_are_reused(tmp_path, monkeypatch, capsys
     rows = (out / "xrbench_grid.csv").read_text().splitlines()
     assert len(rows) == 2 and ",yes,yes," in rows[1]
     assert "| `xrbench` | 1 | 1 | 1 | 1 |" in (out / "xrbench_grid.md").read_text()
+
+
+def test_other_hardware_files_pair_with_the_dataflows_of_their_core_count(tmp_path):
+    dual = grid_mod.DATA / "hw_configs" / "dual" / "Dual_4K.m"
+    mine = tmp_path / "Dual_1K.m"
+    text = dual.read_text().replace("num_pes: 2048", "num_pes: 1024")
+    mine.write_text(text.replace("noc_bw: 128", "noc_bw: 64"))  # a type the table lacks
+    plats = grid_mod.platforms([mine])
+    assert [p[0] for p in plats] == [f"Dual_1K/{d}" for d in ("OS_OS", "RS_RS", "WS_OS", "WS_WS")]
+    cases = grid_mod.grid(["usage_scenarios"], (1,), "VR_gaming__", hw_files=[mine])
+    assert len(cases) == 4 and all(gc.platform.startswith(f"{mine}:") for gc in cases)
+    # off the bundled table: no table row, the analytical mode still compares
+    case = cases[0].case
+    assert grid_mod.compare(case, {}, "xrbench", cases[0].platform) is None
+
+
+def test_a_bundled_platform_given_as_files_compares_like_its_name():
+    case = next(c for c in collect_cases([REF]) if c.name == "VR_gaming__Dual_4K__WS_OS")
+    spec = f"{grid_mod.DATA}/hw_configs/dual/Dual_4K.m:{grid_mod.DATA}/dataflows/dual/WS_OS.m"
+    row = grid_mod.compare(case, collect_cases([REF])[case], "xrbench", spec)
+    assert (row["agree"], row["exact"]) == ("yes", "yes")
