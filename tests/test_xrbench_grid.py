@@ -20,6 +20,8 @@ REF = Path(__file__).parent / "data" / "xrbench-reference"
 
 
 def _module():
+    if str(SCRIPT.parent) not in sys.path:  # its sibling xrbench_grid_compare
+        sys.path.insert(0, str(SCRIPT.parent))
     spec = importlib.util.spec_from_file_location("xrbench_grid", SCRIPT)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
