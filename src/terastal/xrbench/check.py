@@ -245,7 +245,9 @@ def _row_diffs(run: XRBenchRun, path: Path) -> tuple[int, list[RowDiff]]:
     return len(ref), out
 
 
-def check_case(case: Case, files: dict[str, Path], cost_model: str = TABLE_SOURCE) -> CaseCheck:
+def check_case(
+    case: Case, files: dict[str, Path], cost_model: str = TABLE_SOURCE, platform: str | None = None
+) -> CaseCheck:
     """Run ``case`` with our profile and compare it with XRBench's ``files``.
 
     Parameters
@@ -256,8 +258,11 @@ def check_case(case: Case, files: dict[str, Path], cost_model: str = TABLE_SOURC
         ``{"schedule": path, "summary": path}`` (either may be missing).
     cost_model : str
         Cost source of :func:`terastal.xrbench.run_xrbench`.
+    platform : str, optional
+        Platform spec when ``case.platform`` is not a bundled name (``"hw.m:dataflow.m"``).
     """
-    run = run_xrbench(case.scenario, case.platform, seed=case.seed, cost_model=cost_model)
+    pf = case.platform if platform is None else platform
+    run = run_xrbench(case.scenario, pf, seed=case.seed, cost_model=cost_model)
     scores = _score_diffs(run, files["summary"]) if "summary" in files else []
     n, rows = _row_diffs(run, files["schedule"]) if "schedule" in files else (0, [])
     return CaseCheck(
