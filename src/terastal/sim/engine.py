@@ -130,9 +130,8 @@ class Simulator:
         return self.env.now
 
     # ------------------------------------------------------------------------------------------
-    # The C types are used only when the module is compiled (docs/design.md, "Compiled
-    # accelerator"): counters and flags as C integers, the job as the compiled Job's struct,
-    # the engine's lists and dicts as what they are. Times stay Python floats.
+    # C types only when compiled (docs/design.md, "Compiled accelerator"): counters as C
+    # integers, the job as the compiled Job's struct, lists and dicts typed; times stay floats.
     @cython.locals(
         job=Job, kind=cython.Py_ssize_t, acc_c=cython.Py_ssize_t, n=cython.Py_ssize_t,
         num_acc=cython.Py_ssize_t, tick=cython.Py_ssize_t, k_complete=cython.Py_ssize_t,
