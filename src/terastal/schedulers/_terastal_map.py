@@ -122,30 +122,38 @@ def fallback(choose, variant, variant_first, job, layer, st, free, src, move, id
     comparison and a look-up; the floating-point operations are the rule's own, so
     schedules are unchanged.
     """
+    starts = layer_starts(job, layer, src, move, free, None)  # a chain layer: no transfer
+    return choose(variant, variant_first, job, layer, st, starts, idle, -_INF)[0]
+
+
+def layer_starts(job, layer: int, src, move: float, free, transfer) -> list[float]:
+    """When ``layer`` could start on each core: ``free`` plus the input's move or transfer.
+
+    ``src``: the core holding a chain layer's input (``move`` to bring it elsewhere), or
+    ``None`` for a DAG layer, whose inputs cost ``transfer(job, layer, core)``. Without a
+    move the list is ``free`` itself, read-only for the caller.
+    """
+    if src is None:
+        return [free[a] + transfer(job, layer, a) for a in range(len(free))]
     if move:
         starts = [f + move for f in free]
         starts[src] = free[src]  # the input is already there
-    else:
-        starts = free  # read-only
-    return choose(variant, variant_first, job, layer, st, starts, idle, -_INF)[0]
+        return starts
+    return free
 
 
 def spare_core(job, layer, st, src, move, free, idle, f, transfer) -> tuple[int, float]:
     """The idle core where ``layer``'s original finishes first, if before ``f``, else ``-1``.
 
-    ``f`` is when the layer would finish on the busy core it waits for; starts are as in
-    :func:`map_layer` (the input's move or transfer).
+    ``f`` is when the layer would finish on the busy core it waits for; starts are
+    :func:`layer_starts`, as in :func:`map_layer`.
     """
     lat = st.lat[layer]
+    starts = layer_starts(job, layer, src, move, free, transfer)
     best = -1
     for b in range(len(free)):
-        if idle[b]:
-            if src is None:
-                s = free[b] + transfer(job, layer, b)
-            else:
-                s = free[b] if b == src else free[b] + move
-            if s + lat[b] < f:
-                best, f = b, s + lat[b]
+        if idle[b] and starts[b] + lat[b] < f:
+            best, f = b, starts[b] + lat[b]
     return best, f
 
 
@@ -183,12 +191,6 @@ def map_layer(
                 choose, variant, variant_first, job, layer, st, free, src, move, idle
             )
         return choice, new, True
-    if src is None:
-        starts = [free[a] + transfer(job, layer, a) for a in range(len(free))]
-    elif move:
-        starts = [f + move for f in free]
-        starts[src] = free[src]  # the input is already there
-    else:
-        starts = free  # read-only below, until the choice is made
+    starts = layer_starts(job, layer, src, move, free, transfer)
     choice, new = choose(variant, variant_first, job, layer, st, starts, idle, vde)
     return choice, new, False
