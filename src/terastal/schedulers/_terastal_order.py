@@ -159,3 +159,40 @@ def _remove(order: list[tuple], entry: tuple | None) -> None:
         i = bisect_left(order, entry)
         if i < len(order) and order[i] is entry:
             del order[i]
+
+
+def yields(order: list[tuple], pos: int, now: float, a: int, f: float, free: list, mode: str) -> bool:
+    """Whether the job of ``order[pos]``, none of whose layers has started, should leave
+    idle core ``a`` (its layer would hold it until ``f``) to a started job later in the order.
+
+    A started job is *at risk* when it can still meet its deadline now (the hopeless test:
+    ``now + drop_rem`` within it) but no longer once it waits for the earliest of ``f`` and
+    the other cores' free times. ``mode`` says which at-risk job the fresh one yields to:
+    ``"any"``; ``"shorter"``, one with less best-case work left than the fresh job (of two
+    jobs that cannot both end in time, the one that frees the cores sooner); ``"fits"``, one
+    whose next layer on ``a`` still leaves the fresh job in time; ``"either"``: shorter or
+    fits. Reasons: docs/design.md, "Started jobs protected".
+    """
+    t = f
+    for b, fb in enumerate(free):
+        if b != a and fb < t:
+            t = fb
+    if t <= now:
+        return False  # another core is free now: nobody waits for this one
+    x = order[pos]
+    x_rem, x_drop, x_dl = x[10], x[5], x[6]
+    for i in range(pos + 1, len(order)):
+        s = order[i]
+        job = s[2]
+        if not (job.done_count or job.running_count):
+            continue
+        drop_rem, dl_eps = s[5], s[6]
+        if now + drop_rem > dl_eps or t + drop_rem <= dl_eps:
+            continue  # hopeless already, or not at risk
+        if mode == "any":
+            return True
+        if mode != "fits" and s[10] < x_rem:
+            return True
+        if mode != "shorter" and now + s[4].lat[s[3]][a] + x_drop <= x_dl:
+            return True
+    return False

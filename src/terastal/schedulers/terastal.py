@@ -37,7 +37,7 @@ from terastal.schedulers._terastal_map import (
     planned,
     spare_core,
 )
-from terastal.schedulers._terastal_order import ReadyOrder
+from terastal.schedulers._terastal_order import ReadyOrder, yields
 from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
@@ -140,6 +140,7 @@ class Terastal(ReadyOrder, Scheduler):
         "parents": parents_option(),
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
+        "protect": Option("off", choices=("off", "any", "shorter", "fits", "either")),
     }
 
     def reset(self, view: SimView) -> None:
@@ -261,7 +262,11 @@ class Terastal(ReadyOrder, Scheduler):
         sacrifice = demand or self.wait_slack != 1.0
         late: list[Job] = []
         horizon = view.horizon_s
-        for _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since in order:
+        # Fresh jobs leave a core to a started job that waiting would make hopeless (not
+        # under overload, where every started job is ahead already): "Started jobs protected".
+        protect = self.protect if may_drop and not (self._over and self._over.over) else "off"
+        for pos, entry in enumerate(order):
+            _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
                 # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
                 if now + drop_rem > dl_eps or (
@@ -290,6 +295,12 @@ class Terastal(ReadyOrder, Scheduler):
                 if waits is not None and f <= vde:
                     waits.append((job, jid, layer, st, src, move, f))
                 continue  # wait for the chosen core; its completion is a scheduling point
+            if (
+                protect != "off"
+                and not (job.done_count or job.running_count)
+                and yields(order, pos, now, a, f, free, protect)
+            ):
+                continue
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
             left -= 1
         if waits and left:
