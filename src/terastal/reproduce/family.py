@@ -50,12 +50,14 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # Only the hopeless test drops jobs not started yet (docs/design.md, "Sacrifice before
     # starting").
     "terastal-nostart": ("terastal", {"start_slack": 1.0}),
+    # Fresh jobs never leave a core to a started one (docs/design.md, "Started jobs protected").
+    "terastal-noprotect": ("terastal", {"protect": "off"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
 EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-fair",
-    "terastal-nospare", "terastal-nostart",
+    "terastal-nospare", "terastal-nostart", "terastal-noprotect",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

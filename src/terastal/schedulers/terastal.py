@@ -9,9 +9,11 @@ served with started jobs first; map each job's next layer to an
 (:mod:`terastal.schedulers._terastal_map`): originals first and variants on demand, or the
 plan's variants when a backlog builds up; variants within the admissible combinations or the
 model's accuracy budget; cores nobody chose go to layers waiting for a busy core, when they
-finish earlier there; under overload a job that would barely fit is given up before it starts.
+finish earlier there; under overload a job that would barely fit is given up before it starts;
+otherwise a job not started leaves a core to a started one that waiting would make hopeless.
 Reasons and measurements: ``docs/design.md``, "Terastal online scheduler", "Variants on demand
-and the accuracy budget", "Overload order", "Spare cores" and "Sacrifice before starting".
+and the accuracy budget", "Overload order", "Spare cores", "Sacrifice before starting" and
+"Started jobs protected".
 """
 
 from __future__ import annotations
@@ -105,6 +107,13 @@ class Terastal(ReadyOrder, Scheduler):
         start_slack x drop_slack x`` its best-case time passes its deadline: a job that would
         barely fit is given up before it takes any core time (docs/design.md, "Sacrifice
         before starting"). 1: the hopeless test alone.
+    protect : {"either", "any", "shorter", "fits", "off"}
+        Outside overload, a job none of whose layers has started leaves an idle core to a
+        started job later in the order that could still meet its deadline but not after
+        waiting for that core (:func:`~terastal.schedulers._terastal_order.yields`): to any
+        such job, to one with less work left (``shorter``), to one whose next layer still
+        leaves the fresh job in time (``fits``), or either of the two (docs/design.md,
+        "Started jobs protected"). ``off``: the order alone decides.
     """
 
     name = "terastal"
@@ -140,7 +149,7 @@ class Terastal(ReadyOrder, Scheduler):
         "parents": parents_option(),
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
-        "protect": Option("off", choices=("off", "any", "shorter", "fits", "either")),
+        "protect": Option("either", choices=("off", "any", "shorter", "fits", "either")),
     }
 
     def reset(self, view: SimView) -> None:
