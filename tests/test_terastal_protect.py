@@ -9,6 +9,7 @@ from terastal.experiment import Case, prepare
 from terastal.model import Scenario, Task
 from terastal.model.job import DROPPED, IN_TIME
 from terastal.schedulers import make_scheduler
+from terastal.schedulers._terastal_guards import FairnessGuard
 from terastal.sim import check_invariants, simulate
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
 
@@ -93,3 +94,19 @@ def test_cascade_instances_lose_fewer_jobs():
     assert missed("either", 0.06, 2) < missed("off", 0.06, 2)
     with pytest.raises(Exception, match="protect"):
         make_scheduler("terastal", protect="sometimes")
+
+
+def test_fairness_guard_judges_a_model_after_twenty_jobs_and_boosts_a_whole_deadline():
+    # The defaults (docs/design.md, "The worst model: the fairness guard on"): ratio 2.5,
+    # margin 0.1, a boost of one relative deadline, once 20 of the model's jobs ended.
+    sched = make_scheduler("terastal")
+    assert (sched.fair_ratio, sched.fair_min, sched.fair_boost, sched.fair_after) == (
+        2.5, 0.1, 1.0, 20,
+    )  # fmt: skip
+    g = FairnessGuard([0.01, 0.02, 0.03], 2.5, 0.1, 1.0, 20)
+    for _ in range(19):
+        g.end(0, False)
+        g.end(1, False)
+        assert not g.end(2, True)  # task 2 misses everything, but has not ended 20 jobs
+    assert g.end(2, True)  # its 20th: rate 1 > 2.5 x mean (1/3) and > mean + 0.1
+    assert g.boost == [0.0, 0.0, 0.03]

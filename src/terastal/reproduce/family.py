@@ -44,7 +44,8 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     "terastal-static": ("terastal", {"accuracy": "static"}),
     "terastal-planned": ("terastal", {"on_demand": False, "accuracy": "static"}),
     "terastal-ondemand": ("terastal", {"backlog": 0}),
-    "terastal-fair": ("terastal", {"fair_ratio": 2.0}),
+    # No fairness guard (docs/design.md, "The worst model: the fairness guard on").
+    "terastal-nofair": ("terastal", {"fair_ratio": 0.0}),
     # Layers wait for a busy home core (docs/design.md, "Spare cores").
     "terastal-nospare": ("terastal", {"spare": False}),
     # Only the hopeless test drops jobs not started yet (docs/design.md, "Sacrifice before
@@ -56,7 +57,7 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
 EXTRA_ABLATIONS = (
-    "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-fair",
+    "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair",
     "terastal-nospare", "terastal-nostart", "terastal-noprotect",
 )  # fmt: skip
 

@@ -90,10 +90,10 @@ class Terastal(ReadyOrder, Scheduler):
         completed jobs and over the run stays within ``accuracy_limit`` (``None``: the
         plan's ``accuracy_loss``).
     fair_ratio, fair_min, fair_boost, fair_after : float, float, float, int
-        Fairness guard (``fair_ratio=0``, the default, turns it off: the overload order keeps
-        models from starving, docs/design.md "Overload order"): a model missing more than
+        Fairness guard (``fair_ratio=0`` turns it off): a model missing more than
         ``fair_ratio`` x the mean and the mean + ``fair_min`` (once ``fair_after`` of its jobs
-        ended) sorts ``fair_boost`` x its relative deadline earlier.
+        ended) sorts ``fair_boost`` x its relative deadline earlier (docs/design.md, "The
+        worst model: the fairness guard on").
     parents : {"keep", "drop"}
         ``keep``: a hopeless job whose model has cascaded children is kept (before the
         horizon) behind every other job, since its completion still releases them
@@ -142,10 +142,10 @@ class Terastal(ReadyOrder, Scheduler):
         "job_ceiling": Option(0.08, lo=0.0, hi=1.0, hi_inclusive=False),
         "budget_window": Option(50, lo=1),
         "backlog": Option(1, lo=0),
-        "fair_ratio": Option(0.0, lo=0.0),
+        "fair_ratio": Option(2.5, lo=0.0),
         "fair_min": Option(0.1, lo=0.0),
-        "fair_boost": Option(0.5, lo=0.0),
-        "fair_after": Option(0, lo=0),
+        "fair_boost": Option(1.0, lo=0.0),
+        "fair_after": Option(20, lo=0),
         "parents": parents_option(),
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
