@@ -272,8 +272,10 @@ class Terastal(ReadyOrder, Scheduler):
         late: list[Job] = []
         horizon = view.horizon_s
         # Fresh jobs leave a core to a started job that waiting would make hopeless (not
-        # under overload, where every started job is ahead already): "Started jobs protected".
-        protect = self.protect if may_drop and not (self._over and self._over.over) else "off"
+        # under overload with commit, where every started job is ahead already): "Started
+        # jobs protected".
+        ahead_all = self.overload_commit and self._over is not None and self._over.over
+        protect = self.protect if may_drop and not ahead_all else "off"
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
