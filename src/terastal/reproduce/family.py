@@ -53,12 +53,15 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     "terastal-nostart": ("terastal", {"start_slack": 1.0}),
     # Fresh jobs never leave a core to a started one (docs/design.md, "Started jobs protected").
     "terastal-noprotect": ("terastal", {"protect": "off"}),
+    # The mapping does not weigh which job pays for a slower core (docs/design.md, "Which job
+    # pays for the slow core").
+    "terastal-nopay": ("terastal", {"core_yield": 0, "spare_fit": False}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
 EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair",
-    "terastal-nospare", "terastal-nostart", "terastal-noprotect",
+    "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers._hopeless import cascade_parents, parents_option
+from terastal.schedulers._terastal_core import CoreFit, CoreRule, keep_waiting, yield_core
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
 from terastal.schedulers._terastal_guards import (
     AccuracyBudget,
@@ -34,6 +35,7 @@ from terastal.schedulers._terastal_guards import (
 from terastal.schedulers._terastal_map import (
     allowed_variant,
     core_classes,
+    layer_starts,
     map_layer,
     on_demand,
     planned,
@@ -114,6 +116,16 @@ class Terastal(ReadyOrder, Scheduler):
         such job, to one with less work left (``shorter``), to one whose next layer still
         leaves the fresh job in time (``fits``), or either of the two (docs/design.md,
         "Started jobs protected"). ``off``: the order alone decides.
+    core_yield, yield_need, slow_ratio : int, float, float
+        Which job pays for a slower core (docs/design.md, "Which job pays for the slow
+        core"): a layer about to wait for its busy fast core takes an idle core where it is
+        at most ``slow_ratio`` x slower when its job still ends in time there and a job among
+        the ``core_yield`` behind it in order, or one running, needs the fast core more than
+        ``yield_need`` x as much (slow-core penalty over slack). 0: off.
+    spare_fit : bool
+        A waiting layer does not take a spare core up to ``slow_ratio`` x slower when its job
+        would not end in time staying there, the move gains less than the layer loses, and
+        the job on a faster core needs its core less and fits on the spare one.
     """
 
     name = "terastal"
@@ -150,6 +162,10 @@ class Terastal(ReadyOrder, Scheduler):
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
         "protect": Option("either", choices=("off", "any", "shorter", "fits", "either")),
+        "core_yield": Option(4, lo=0),
+        "yield_need": Option(1.5, lo=1.0),
+        "slow_ratio": Option(1.2, lo=1.0),
+        "spare_fit": True,
     }
 
     def reset(self, view: SimView) -> None:
@@ -198,6 +214,11 @@ class Terastal(ReadyOrder, Scheduler):
             limit = plan.accuracy_loss if self.accuracy_limit is None else self.accuracy_limit
             self._budget = AccuracyBudget(len(self._tasks), limit, self.budget_window)
         self._variant = functools.partial(allowed_variant, self._mask, self._budget)
+        # Which job pays for a slower core (_terastal_core): per task, time left on each core.
+        self._fits = [CoreFit(c, view.num_accelerators, self.slow_ratio) for c in view.costs]
+        self._rule = CoreRule(self.core_yield, self.yield_need, self.slow_ratio)
+        self._on: list = [None] * view.num_accelerators  # per core, (job, layer) last run
+        self._now = 0.0
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -226,6 +247,7 @@ class Terastal(ReadyOrder, Scheduler):
         on (``a`` busy until ``f``, the memo forgotten). Returns the new earliest free time."""
         out.append((job, layer, a, use_var))
         self._gone.append(job)
+        self._on[a] = (job, layer)
         if use_var:
             self._mask[jid] = new
             if self._budget is not None:
@@ -247,7 +269,7 @@ class Terastal(ReadyOrder, Scheduler):
         out: list[tuple] = []
         if not waiting or (not left and not may_drop):
             return out
-        now = view.now
+        now = self._now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
         choose = planned
@@ -276,6 +298,7 @@ class Terastal(ReadyOrder, Scheduler):
         # jobs protected".
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
+        look = self.core_yield
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
@@ -298,10 +321,24 @@ class Terastal(ReadyOrder, Scheduler):
                 if not may_drop:
                     break
                 continue
-            (a, use_var, f), new, _ = map_layer(
+            (a, use_var, f), new, past = map_layer(
                 choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
                 idle, low, transfer,
             )  # fmt: skip
+            if (
+                look
+                and not (idle[a] or use_var or past)
+                and f <= vde
+                and self._fits[job.task_index].near[layer]
+            ):
+                # about to wait for a busy core: should an idle slower one be this job's?
+                starts = layer_starts(job, layer, src, move, free, transfer)
+                b, f_b = yield_core(
+                    self._rule, self._fits, order, pos, self._on, job, layer, st, a, starts, idle,
+                    vde, now,
+                )  # fmt: skip
+                if b >= 0:
+                    a, f = b, f_b
             if not idle[a]:
                 if waits is not None and f <= vde:
                     waits.append((job, jid, layer, st, src, move, f))
@@ -323,11 +360,21 @@ class Terastal(ReadyOrder, Scheduler):
     def _spare(self, out, waits, idle, left, free, transfer, memo) -> None:
         """Give the cores nobody chose to layers that wait for a busy core, in order, each to
         the idle core where its original finishes first, when that is earlier than waiting
-        (:func:`~terastal.schedulers._terastal_map.spare_core`)."""
-        for job, jid, layer, st, src, move, f in waits:
-            a, f = spare_core(job, layer, st, src, move, free, idle, f, transfer)
-            if a >= 0:
-                self._dispatched(out, job, jid, layer, st, a, False, 0, f, idle, free, memo)
-                left -= 1
-                if not left:
-                    return
+        (:func:`~terastal.schedulers._terastal_map.spare_core`), unless the job on a faster
+        core should pay for that one (``spare_fit``,
+        :func:`~terastal.schedulers._terastal_core.keep_waiting`)."""
+        now = self._now
+        for job, jid, layer, st, src, move, f_wait in waits:
+            a, f = spare_core(job, layer, st, src, move, free, idle, f_wait, transfer)
+            if a < 0 or (
+                self.spare_fit
+                and self._fits[job.task_index].near[layer]
+                and keep_waiting(
+                    self._rule, self._fits, self._on, job, layer, st, a, f, f_wait, idle, free, now
+                )
+            ):
+                continue  # nothing earlier; or the job on its core should pay for this one
+            self._dispatched(out, job, jid, layer, st, a, False, 0, f, idle, free, memo)
+            left -= 1
+            if not left:
+                return
