@@ -39,8 +39,16 @@ def on_demand(variant, variant_first, job, layer, st, starts, idle, vde) -> tupl
     home = st.home[layer]
     a_h = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
     f_h = starts[a_h] + lat[a_h]
+    risk = st.risk
     if f_h <= vde:
-        return (a_h, False, f_h), 0
+        if risk is None or f_h + risk[layer] <= job.deadline:
+            return (a_h, False, f_h), 0
+        # on its virtual track, but what follows at best-case speed x risk passes the
+        # job's deadline: its variant on the home class, if the job may run it
+        vlat, new = variant(job, layer, st)
+        if vlat is None:
+            return (a_h, False, f_h), 0
+        return (a_h, True, starts[a_h] + vlat[a_h]), new
     vlat, new = variant(job, layer, st)
     if variant_first and vlat is not None:
         f = starts[a_h] + vlat[a_h]
@@ -155,6 +163,20 @@ def spare_core(job, layer, st, src, move, free, idle, f, transfer) -> tuple[int,
         if idle[b] and starts[b] + lat[b] < f:
             best, f = b, starts[b] + lat[b]
     return best, f
+
+
+def spare_variant(variant, job, layer, st, src, move, free, idle, f, transfer) -> tuple:
+    """The idle core where ``layer``'s variant finishes first, if the job may run it and
+    it ends before ``f``: ``(core, finish, new mask)``, else ``(-1, f, 0)``."""
+    vlat, new = variant(job, layer, st)
+    if vlat is None:
+        return -1, f, 0
+    starts = layer_starts(job, layer, src, move, free, transfer)
+    best = -1
+    for b in range(len(free)):
+        if idle[b] and starts[b] + vlat[b] < f:
+            best, f = b, starts[b] + vlat[b]
+    return best, f, new if best >= 0 else 0
 
 
 def core_classes(costs, num_accelerators: int) -> list[int]:

@@ -36,6 +36,7 @@ from terastal.schedulers._terastal_map import (
     on_demand,
     planned,
     spare_core,
+    spare_variant,
 )
 from terastal.schedulers._terastal_order import ReadyOrder
 from terastal.schedulers._terastal_state import TaskState
@@ -140,6 +141,10 @@ class Terastal(ReadyOrder, Scheduler):
         "parents": parents_option(),
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
+        "risk": Option(0.0, lo=0.0),
+        "backlog_variants": Option("plan", choices=("plan", "any")),
+        "over_variants": False,
+        "spare_variant": Option("off", choices=("off", "over", "always", "backlog", "over_first")),
     }
 
     def reset(self, view: SimView) -> None:
@@ -241,7 +246,9 @@ class Terastal(ReadyOrder, Scheduler):
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
         choose = planned
-        if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)):
+        if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)) and not (
+            self.over_variants and self._over is not None and self._over.over
+        ):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
             choose = on_demand
         if self._groups is not None:
@@ -302,10 +309,26 @@ class Terastal(ReadyOrder, Scheduler):
         """Give the cores nobody chose to layers that wait for a busy core, in order, each to
         the idle core where its original finishes first, when that is earlier than waiting
         (:func:`~terastal.schedulers._terastal_map.spare_core`)."""
+        sv = self.spare_variant
+        over = self._over is not None and self._over.over
+        var = sv == "always" or (sv in ("over", "over_first") and over) or (
+            sv == "backlog" and self.backlog and len(self._order) >= self.backlog * len(free)
+        )
+        first = var and sv == "over_first"
         for job, jid, layer, st, src, move, f in waits:
-            a, f = spare_core(job, layer, st, src, move, free, idle, f, transfer)
+            a, use_var, new = -1, False, 0
+            if not first:
+                a, f = spare_core(job, layer, st, src, move, free, idle, f, transfer)
+            if a < 0 and var and st.bits[layer]:
+                a, f2, new = spare_variant(self._variant, job, layer, st, src, move, free, idle, f,
+                                           transfer)  # fmt: skip
+                use_var = a >= 0
+                if use_var:
+                    f = f2
+            if a < 0 and first:
+                a, f = spare_core(job, layer, st, src, move, free, idle, f, transfer)
             if a >= 0:
-                self._dispatched(out, job, jid, layer, st, a, False, 0, f, idle, free, memo)
+                self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
                 left -= 1
                 if not left:
                     return
