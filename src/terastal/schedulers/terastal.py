@@ -144,7 +144,9 @@ class Terastal(ReadyOrder, Scheduler):
         "risk": Option(0.0, lo=0.0),
         "backlog_variants": Option("plan", choices=("plan", "any")),
         "over_variants": False,
-        "spare_variant": Option("off", choices=("off", "over", "always", "backlog", "over_first")),
+        "spare_variant": Option(
+            "off", choices=("off", "over", "always", "backlog", "over_first", "over_greedy")
+        ),
     }
 
     def reset(self, view: SimView) -> None:
@@ -268,6 +270,7 @@ class Terastal(ReadyOrder, Scheduler):
         sacrifice = demand or self.wait_slack != 1.0
         late: list[Job] = []
         horizon = view.horizon_s
+        greedy = self.spare_variant == "over_greedy" and self._over is not None and self._over.over
         for _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since in order:
             if may_drop:
                 # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
@@ -294,6 +297,16 @@ class Terastal(ReadyOrder, Scheduler):
                 idle, low, transfer,
             )  # fmt: skip
             if not idle[a]:
+                if greedy and f <= vde and st.bits[layer]:
+                    b, f2, new2 = spare_variant(
+                        variant, job, layer, st, src, move, free, idle, f, transfer
+                    )
+                    if b >= 0:
+                        low = self._dispatched(
+                            out, job, jid, layer, st, b, True, new2, f2, idle, free, memo
+                        )
+                        left -= 1
+                        continue
                 if waits is not None and f <= vde:
                     waits.append((job, jid, layer, st, src, move, f))
                 continue  # wait for the chosen core; its completion is a scheduling point
