@@ -67,9 +67,18 @@ def on_demand(variant, variant_first, job, layer, st, starts, idle, vde) -> tupl
 
 def planned(variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
     """The plan's mapping first (variants where the plan runs them), then any idle core."""
+    return _planned(st.home_var, variant, variant_first, job, layer, st, starts, idle, vde)
+
+
+def planned_any(variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
+    """:func:`planned` with every variant layer's variant on its home class when allowed."""
+    return _planned(st.bits, variant, variant_first, job, layer, st, starts, idle, vde)
+
+
+def _planned(hv, variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
     lat = st.lat[layer]
     vlat, new = variant(job, layer, st)
-    home_var = st.home_var[layer] and vlat is not None
+    home_var = hv[layer] and vlat is not None
     home = st.home[layer]
     a_best = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
     f_best = starts[a_best] + (vlat if home_var else lat)[a_best]

@@ -35,6 +35,7 @@ from terastal.schedulers._terastal_map import (
     map_layer,
     on_demand,
     planned,
+    planned_any,
     spare_core,
     spare_variant,
 )
@@ -142,7 +143,7 @@ class Terastal(ReadyOrder, Scheduler):
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
         "risk": Option(0.0, lo=0.0),
-        "backlog_variants": Option("plan", choices=("plan", "any")),
+        "backlog_variants": Option("plan", choices=("plan", "any", "over")),
         "over_variants": False,
         "spare_variant": Option(
             "off", choices=("off", "over", "always", "backlog", "over_first", "over_greedy")
@@ -248,6 +249,8 @@ class Terastal(ReadyOrder, Scheduler):
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
         choose = planned
+        if self.backlog_variants == "over" and self._over is not None and self._over.over:
+            choose = planned_any
         if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)) and not (
             self.over_variants and self._over is not None and self._over.over
         ):
