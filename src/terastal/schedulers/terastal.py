@@ -146,8 +146,9 @@ class Terastal(ReadyOrder, Scheduler):
         "backlog_variants": Option("plan", choices=("plan", "any", "over")),
         "over_variants": False,
         "spare_variant": Option(
-            "off", choices=("off", "over", "always", "backlog", "over_first", "over_greedy")
+            "off", choices=("off", "over", "always", "backlog", "over_first", "over_greedy", "level")
         ),
+        "spare_level": Option(0.05, lo=0.0, hi=1.0),
     }
 
     def reset(self, view: SimView) -> None:
