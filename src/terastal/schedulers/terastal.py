@@ -328,8 +328,11 @@ class Terastal(ReadyOrder, Scheduler):
         (:func:`~terastal.schedulers._terastal_map.spare_core`)."""
         sv = self.spare_variant
         over = self._over is not None and self._over.over
-        var = sv == "always" or (sv in ("over", "over_first") and over) or (
-            sv == "backlog" and self.backlog and len(self._order) >= self.backlog * len(free)
+        var = (
+            sv == "always"
+            or (sv in ("over", "over_first") and over)
+            or (sv == "backlog" and self.backlog and len(self._order) >= self.backlog * len(free))
+            or (sv == "level" and self._over is not None and self._over.level > self.spare_level)
         )
         first = var and sv == "over_first"
         for job, jid, layer, st, src, move, f in waits:
