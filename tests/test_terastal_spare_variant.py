@@ -27,7 +27,7 @@ def test_a_waiting_layer_runs_its_variant_on_the_idle_slow_core():
     # original on core 1 would end at 3 ms, later than waiting, so core 1 idles. At 1 ms a.l1
     # takes core 0 first, waiting would end at 3 ms, past 2.5 ms: only then does b.l0 run its
     # variant on core 1, [1, 2.2] ms.
-    res, off = _run([[], [0]], {(0,): 0.99})
+    res, off = _run([[], [0]], {(0,): 0.99}, spare_variant="off")
     assert [r[:3] for r in off] == [(0, 0, 0), (0, 1, 0), (1, 0, 1), (1, 1, 0)]
     assert [t for r in off for t in r[3:]] == pytest.approx(
         [0.0, 1e-3, 1e-3, 2e-3, 1e-3, 2.2e-3, 2.2e-3, 3.2e-3]
@@ -47,19 +47,18 @@ def test_no_variant_on_a_spare_core_that_the_job_may_not_run():
     # The variant is in no admissible combination and the static mode allows no budget: the
     # schedule is the one without the rule.
     opts = {"accuracy": "static"}
-    _, off = _run([[]], {(0,): 0.9}, **opts)
+    _, off = _run([[]], {(0,): 0.9}, spare_variant="off", **opts)
     res, on = _run([[]], {(0,): 0.9}, spare_variant="always", **opts)
     assert all(not j.variants for j in res.jobs)
     assert on == off
 
 
 def test_over_uses_the_rule_only_under_overload():
-    # "over" uses the rule only while the overload detector is on; two jobs that both meet
-    # their deadlines never turn it on: the schedule is the one without the rule.
-    _, off = _run([[], [0]], {(0,): 0.99})
-    for mode in ("over", "over_first", "over_greedy"):
-        _, on = _run([[], [0]], {(0,): 0.99}, spare_variant=mode)
-        assert on == off
+    # "over" (the default) uses the rule only while the overload detector is on; two jobs that
+    # both meet their deadlines never turn it on: the schedule is the one without the rule.
+    _, off = _run([[], [0]], {(0,): 0.99}, spare_variant="off")
+    _, on = _run([[], [0]], {(0,): 0.99})
+    assert on == off
 
 
 def test_spare_variant_picks_the_earliest_idle_variant_finish_before_the_wait():

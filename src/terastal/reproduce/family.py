@@ -50,12 +50,15 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # Only the hopeless test drops jobs not started yet (docs/design.md, "Sacrifice before
     # starting").
     "terastal-nostart": ("terastal", {"start_slack": 1.0}),
+    # Spare cores give waiting layers originals only (docs/design.md, "Variants on spare cores
+    # under overload").
+    "terastal-nosparevariant": ("terastal", {"spare_variant": "off"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
 EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-fair",
-    "terastal-nospare", "terastal-nostart",
+    "terastal-nospare", "terastal-nostart", "terastal-nosparevariant",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -39,16 +39,8 @@ def on_demand(variant, variant_first, job, layer, st, starts, idle, vde) -> tupl
     home = st.home[layer]
     a_h = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
     f_h = starts[a_h] + lat[a_h]
-    risk = st.risk
     if f_h <= vde:
-        if risk is None or f_h + risk[layer] <= job.deadline:
-            return (a_h, False, f_h), 0
-        # on its virtual track, but what follows at best-case speed x risk passes the
-        # job's deadline: its variant on the home class, if the job may run it
-        vlat, new = variant(job, layer, st)
-        if vlat is None:
-            return (a_h, False, f_h), 0
-        return (a_h, True, starts[a_h] + vlat[a_h]), new
+        return (a_h, False, f_h), 0
     vlat, new = variant(job, layer, st)
     if variant_first and vlat is not None:
         f = starts[a_h] + vlat[a_h]
@@ -67,18 +59,9 @@ def on_demand(variant, variant_first, job, layer, st, starts, idle, vde) -> tupl
 
 def planned(variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
     """The plan's mapping first (variants where the plan runs them), then any idle core."""
-    return _planned(st.home_var, variant, variant_first, job, layer, st, starts, idle, vde)
-
-
-def planned_any(variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
-    """:func:`planned` with every variant layer's variant on its home class when allowed."""
-    return _planned(st.bits, variant, variant_first, job, layer, st, starts, idle, vde)
-
-
-def _planned(hv, variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
     lat = st.lat[layer]
     vlat, new = variant(job, layer, st)
-    home_var = hv[layer] and vlat is not None
+    home_var = st.home_var[layer] and vlat is not None
     home = st.home[layer]
     a_best = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
     f_best = starts[a_best] + (vlat if home_var else lat)[a_best]
@@ -175,8 +158,10 @@ def spare_core(job, layer, st, src, move, free, idle, f, transfer) -> tuple[int,
 
 
 def spare_variant(variant, job, layer, st, src, move, free, idle, f, transfer) -> tuple:
-    """The idle core where ``layer``'s variant finishes first, if the job may run it and
-    it ends before ``f``: ``(core, finish, new mask)``, else ``(-1, f, 0)``."""
+    """The idle core where ``layer``'s variant finishes first, if the job may run it
+    (``variant``, as in the mapping) and it ends strictly before ``f``: ``(core, finish,
+    new mask)``, else ``(-1, f, 0)``. Starts are :func:`layer_starts`, as in
+    :func:`spare_core`."""
     vlat, new = variant(job, layer, st)
     if vlat is None:
         return -1, f, 0

@@ -29,7 +29,6 @@ class TaskState:
         "prio_over",
         "rem_after",
         "rem_best",
-        "risk",
         "var_lat",
         "vd_off",
     )  # fmt: skip
@@ -87,17 +86,6 @@ class TaskState:
         best = fastest_s(costs, drop_bits)
         rem = best_remaining(costs, drop_bits)
         self.rem_best = rem
-        # risk > 0 (variants at risk): per variant layer, ``risk x`` the best-case original
-        # time after it; a home original ending later than the deadline less this puts the
-        # job at risk (_terastal_map.on_demand). None: off.
-        self.risk = None
-        if opts.risk > 0 and any(self.bits):
-            orig = best_remaining(costs)
-            fast = fastest_s(costs)
-            self.risk = [
-                opts.risk * (orig[i] - fast[i]) if b else -float("inf")
-                for i, b in enumerate(self.bits)
-            ]
         # check="remaining": a layer's latest finish leaves the best-case time of what follows.
         self.rem_after = None
         if opts.check == "remaining":
@@ -143,8 +131,6 @@ class TaskState:
                 if per_class and max(per_class.values()) > 0:
                     top = max(per_class, key=per_class.__getitem__)
                     home = tuple(a for a in range(len(row)) if classes[a] == top)
-                    var = bool(self.bits[i]) and (
-                        lp.variant_share > 0.5 or opts.backlog_variants == "any"
-                    )
+                    var = bool(self.bits[i]) and lp.variant_share > 0.5
             self.home.append(home)
             self.home_var.append(var)

@@ -35,7 +35,6 @@ from terastal.schedulers._terastal_map import (
     map_layer,
     on_demand,
     planned,
-    planned_any,
     spare_core,
     spare_variant,
 )
@@ -107,6 +106,12 @@ class Terastal(ReadyOrder, Scheduler):
         start_slack x drop_slack x`` its best-case time passes its deadline: a job that would
         barely fit is given up before it takes any core time (docs/design.md, "Sacrifice
         before starting"). 1: the hopeless test alone.
+    spare_variant : {"over", "off", "always"}
+        With spare cores, a waiting layer for which no idle core finishes its original
+        earlier takes the idle core where its variant finishes first, when that is earlier
+        than waiting and the job may run it: while the overload detector is on (``"over"``),
+        never (``"off"``) or at every load (``"always"``) (docs/design.md, "Variants on spare
+        cores under overload").
     """
 
     name = "terastal"
@@ -142,13 +147,7 @@ class Terastal(ReadyOrder, Scheduler):
         "parents": parents_option(),
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
-        "risk": Option(0.0, lo=0.0),
-        "backlog_variants": Option("plan", choices=("plan", "any", "over")),
-        "over_variants": False,
-        "spare_variant": Option(
-            "off", choices=("off", "over", "always", "backlog", "over_first", "over_greedy", "level")
-        ),
-        "spare_level": Option(0.05, lo=0.0, hi=1.0),
+        "spare_variant": Option("over", choices=("off", "over", "always")),
     }
 
     def reset(self, view: SimView) -> None:
@@ -250,11 +249,7 @@ class Terastal(ReadyOrder, Scheduler):
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
         choose = planned
-        if self.backlog_variants == "over" and self._over is not None and self._over.over:
-            choose = planned_any
-        if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)) and not (
-            self.over_variants and self._over is not None and self._over.over
-        ):
+        if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
             choose = on_demand
         if self._groups is not None:
@@ -274,7 +269,6 @@ class Terastal(ReadyOrder, Scheduler):
         sacrifice = demand or self.wait_slack != 1.0
         late: list[Job] = []
         horizon = view.horizon_s
-        greedy = self.spare_variant == "over_greedy" and self._over is not None and self._over.over
         for _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since in order:
             if may_drop:
                 # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
@@ -301,16 +295,6 @@ class Terastal(ReadyOrder, Scheduler):
                 idle, low, transfer,
             )  # fmt: skip
             if not idle[a]:
-                if greedy and f <= vde and st.bits[layer]:
-                    b, f2, new2 = spare_variant(
-                        variant, job, layer, st, src, move, free, idle, f, transfer
-                    )
-                    if b >= 0:
-                        low = self._dispatched(
-                            out, job, jid, layer, st, b, True, new2, f2, idle, free, memo
-                        )
-                        left -= 1
-                        continue
                 if waits is not None and f <= vde:
                     waits.append((job, jid, layer, st, src, move, f))
                 continue  # wait for the chosen core; its completion is a scheduling point
@@ -325,30 +309,20 @@ class Terastal(ReadyOrder, Scheduler):
     def _spare(self, out, waits, idle, left, free, transfer, memo) -> None:
         """Give the cores nobody chose to layers that wait for a busy core, in order, each to
         the idle core where its original finishes first, when that is earlier than waiting
-        (:func:`~terastal.schedulers._terastal_map.spare_core`)."""
-        sv = self.spare_variant
-        over = self._over is not None and self._over.over
-        var = (
-            sv == "always"
-            or (sv in ("over", "over_first") and over)
-            or (sv == "backlog" and self.backlog and len(self._order) >= self.backlog * len(free))
-            or (sv == "level" and self._over is not None and self._over.level > self.spare_level)
-        )
-        first = var and sv == "over_first"
+        (:func:`~terastal.schedulers._terastal_map.spare_core`), else (``spare_variant``)
+        where its variant does (:func:`~terastal.schedulers._terastal_map.spare_variant`)."""
+        mode = self.spare_variant
+        # variants too: at every load, or while the overload detector is on
+        var = mode == "always" or (mode == "over" and self._over is not None and self._over.over)
         for job, jid, layer, st, src, move, f in waits:
-            a, use_var, new = -1, False, 0
-            if not first:
-                a, f = spare_core(job, layer, st, src, move, free, idle, f, transfer)
+            a, f = spare_core(job, layer, st, src, move, free, idle, f, transfer)
+            new = 0
             if a < 0 and var and st.bits[layer]:
-                a, f2, new = spare_variant(self._variant, job, layer, st, src, move, free, idle, f,
-                                           transfer)  # fmt: skip
-                use_var = a >= 0
-                if use_var:
-                    f = f2
-            if a < 0 and first:
-                a, f = spare_core(job, layer, st, src, move, free, idle, f, transfer)
+                a, f, new = spare_variant(
+                    self._variant, job, layer, st, src, move, free, idle, f, transfer
+                )
             if a >= 0:
-                self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
+                self._dispatched(out, job, jid, layer, st, a, new != 0, new, f, idle, free, memo)
                 left -= 1
                 if not left:
                     return
