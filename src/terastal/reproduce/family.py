@@ -56,12 +56,16 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # The mapping does not weigh which job pays for a slower core (docs/design.md, "Which job
     # pays for the slow core").
     "terastal-nopay": ("terastal", {"core_yield": 0, "spare_fit": False}),
+    # Spare cores give waiting layers originals only (docs/design.md, "Variants on spare cores
+    # under overload").
+    "terastal-nosparevariant": ("terastal", {"spare_variant": "off"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
 EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair",
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
+    "terastal-nosparevariant",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

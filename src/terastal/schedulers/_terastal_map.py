@@ -157,6 +157,22 @@ def spare_core(job, layer, st, src, move, free, idle, f, transfer) -> tuple[int,
     return best, f
 
 
+def spare_variant(variant, job, layer, st, src, move, free, idle, f, transfer) -> tuple:
+    """The idle core where ``layer``'s variant finishes first, if the job may run it
+    (``variant``, as in the mapping) and it ends strictly before ``f``: ``(core, finish,
+    new mask)``, else ``(-1, f, 0)``. Starts are :func:`layer_starts`, as in
+    :func:`spare_core`."""
+    vlat, new = variant(job, layer, st)
+    if vlat is None:
+        return -1, f, 0
+    starts = layer_starts(job, layer, src, move, free, transfer)
+    best = -1
+    for b in range(len(free)):
+        if idle[b] and starts[b] + vlat[b] < f:
+            best, f = b, starts[b] + vlat[b]
+    return best, f, new if best >= 0 else 0
+
+
 def core_classes(costs, num_accelerators: int) -> list[int]:
     """Class id per accelerator: cores with identical latency columns share a class."""
     cols = [tuple(c.lat[i][a] for c in costs for i in range(c.num_layers)) for a in

@@ -40,6 +40,7 @@ from terastal.schedulers._terastal_map import (
     on_demand,
     planned,
     spare_core,
+    spare_variant,
 )
 from terastal.schedulers._terastal_order import ReadyOrder, yields
 from terastal.schedulers._terastal_state import TaskState
@@ -126,6 +127,12 @@ class Terastal(ReadyOrder, Scheduler):
         A waiting layer does not take a spare core up to ``slow_ratio`` x slower when its job
         would not end in time staying there, the move gains less than the layer loses, and
         the job on a faster core needs its core less and fits on the spare one.
+    spare_variant : {"over", "off", "always"}
+        With spare cores, a waiting layer for which no idle core finishes its original
+        earlier takes the idle core where its variant finishes first, when that is earlier
+        than waiting and the job may run it: while the overload detector is on (``"over"``),
+        never (``"off"``) or at every load (``"always"``) (docs/design.md, "Variants on spare
+        cores under overload").
     """
 
     name = "terastal"
@@ -166,6 +173,7 @@ class Terastal(ReadyOrder, Scheduler):
         "yield_need": Option(1.5, lo=1.0),
         "slow_ratio": Option(1.2, lo=1.0),
         "spare_fit": True,
+        "spare_variant": Option("over", choices=("off", "over", "always")),
     }
 
     def reset(self, view: SimView) -> None:
@@ -362,19 +370,29 @@ class Terastal(ReadyOrder, Scheduler):
         the idle core where its original finishes first, when that is earlier than waiting
         (:func:`~terastal.schedulers._terastal_map.spare_core`), unless the job on a faster
         core should pay for that one (``spare_fit``,
-        :func:`~terastal.schedulers._terastal_core.keep_waiting`)."""
+        :func:`~terastal.schedulers._terastal_core.keep_waiting`); else (``spare_variant``)
+        where its variant does (:func:`~terastal.schedulers._terastal_map.spare_variant`)."""
         now = self._now
+        mode = self.spare_variant
+        # variants too: at every load, or while the overload detector is on
+        var = mode == "always" or (mode == "over" and self._over is not None and self._over.over)
         for job, jid, layer, st, src, move, f_wait in waits:
             a, f = spare_core(job, layer, st, src, move, free, idle, f_wait, transfer)
-            if a < 0 or (
+            if a >= 0 and (
                 self.spare_fit
                 and self._fits[job.task_index].near[layer]
                 and keep_waiting(
                     self._rule, self._fits, self._on, job, layer, st, a, f, f_wait, idle, free, now
                 )
             ):
-                continue  # nothing earlier; or the job on its core should pay for this one
-            self._dispatched(out, job, jid, layer, st, a, False, 0, f, idle, free, memo)
-            left -= 1
-            if not left:
-                return
+                continue  # the job on its core should pay for this one
+            new = 0
+            if a < 0 and var and st.bits[layer]:
+                a, f, new = spare_variant(
+                    self._variant, job, layer, st, src, move, free, idle, f_wait, transfer
+                )
+            if a >= 0:
+                self._dispatched(out, job, jid, layer, st, a, new != 0, new, f, idle, free, memo)
+                left -= 1
+                if not left:
+                    return
