@@ -77,7 +77,7 @@ def test_plots_of_two_processes_are_the_files_of_one(tmp_path, suite_rows):
     assert _pngs(one) == _pngs(two)
 
 
-def test_plots_a_failed_child_did_not_draw_are_drawn_here(tmp_path, suite_rows, monkeypatch):
+def test_plots_a_failed_child_did_not_draw_are_drawn_here(tmp_path, suite_rows, monkeypatch, capfd):
     pytest.importorskip("matplotlib")
     from terastal.reproduce import report
 
@@ -88,7 +88,7 @@ def test_plots_a_failed_child_did_not_draw_are_drawn_here(tmp_path, suite_rows, 
 
     def render(names, *args):
         if os.getpid() != parent:
-            os._exit(3)  # the child dies before drawing anything
+            raise RuntimeError("the child fails before drawing anything")
         inner(names, *args)
 
     monkeypatch.setattr(report, "_render", render)
@@ -96,8 +96,10 @@ def test_plots_a_failed_child_did_not_draw_are_drawn_here(tmp_path, suite_rows, 
     ref.mkdir()
     out.mkdir()
     inner([name for name, _ in report.FIGURES], rows, summary, ref)
+    capfd.readouterr()
     report.write_plots(rows, summary, out, processes=2)
     assert _pngs(out) == _pngs(ref)
+    assert "Traceback" not in capfd.readouterr().err  # an exit code, not a traceback
 
 
 def test_released_counts_are_shared_and_stay_correct():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -96,6 +97,19 @@ def _render(names: Sequence[str], rows: Sequence[dict], summary: dict, out: Path
         plt.close(fig)
 
 
+def _render_in_child(names: Sequence[str], rows: Sequence[dict], summary: dict, out: Path) -> None:
+    """:func:`_render` in the forked child: Ctrl-C is the parent's to handle (it terminates
+    the child), and a failure is an exit code (the parent draws those plots), not a
+    traceback on the terminal."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _render(names, rows, summary, out)
+    except BaseException:
+        os._exit(1)
+
+
 def _fork_context():
     import multiprocessing
 
@@ -119,7 +133,9 @@ def write_plots(rows: Sequence[dict], summary: dict, out: Path, *, processes: in
     if ctx is None:
         _render(names, rows, summary, out)
         return names
-    child = ctx.Process(target=_render, args=(_CHILD_SHARE, rows, summary, out), daemon=True)
+    child = ctx.Process(
+        target=_render_in_child, args=(_CHILD_SHARE, rows, summary, out), daemon=True
+    )
     child.start()
     try:
         _render([n for n in names if n not in _CHILD_SHARE], rows, summary, out)
