@@ -147,3 +147,33 @@ print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}})))
     assert "scipy" in cold  # the first run plans (else the check below passes vacuously)
     warm = loaded()
     assert not warm & {"matplotlib", "scipy", "pandas"}, warm & {"matplotlib", "scipy", "pandas"}
+
+
+def test_reproduce_interrupted_while_drawing_writes_no_report(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import multiprocessing
+    import signal
+    import time
+
+    from terastal.cli import main
+    from terastal.reproduce import report
+
+    suite = tmp_path / "s.yaml"
+    suite.write_text(_SUITE)
+    parent, inner = os.getpid(), report._render
+
+    def render(names, *args):
+        if os.getpid() == parent:
+            os.kill(parent, signal.SIGINT)  # Ctrl-C while the parent draws its share
+            time.sleep(5)  # the handler raises here
+        inner(names, *args)
+
+    monkeypatch.setattr(report, "_render", render)
+    out = tmp_path / "out"
+    args = ["reproduce", "--suite", str(suite), "--schedulers", "edf", "--workers", "2"]
+    assert main([*args, "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("interrupted (SIGINT)")
+    assert not (out / "runs.csv").exists() and not (out / "report.md").exists()
+    assert multiprocessing.active_children() == []  # the drawing child is gone too
