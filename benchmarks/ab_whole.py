@@ -10,8 +10,9 @@ Usage (from the repository root; BEFORE is the ``src`` of another checkout, e.g.
     python benchmarks/ab_whole.py --before /tmp/before/src --rounds 9
     python benchmarks/ab_whole.py --before /tmp/before/src --reproduce --rounds 3
 
-``--reproduce`` compares ``terastal reproduce --quick --workers 2`` instead (the after side
-with a cache filled by a first run), and checks that every ``runs.csv`` is byte-identical.
+``--reproduce`` compares ``terastal reproduce --quick --workers 2`` instead (both sides with
+a cache filled by a first run of each), and checks that every ``runs.csv`` is byte-identical
+to the before side's.
 """
 
 from __future__ import annotations
@@ -89,8 +90,9 @@ def _reproduce(args, out: Path, cache: str, env) -> int:
                 "--out", dest]  # fmt: skip
 
     sides = {"before": env(args.before), "after": env(SRC)}
-    subprocess.run(argv(f"{cache}/fill"), env=sides["after"], capture_output=True, check=True)
-    reference = Path(f"{cache}/fill/runs.csv").read_bytes()
+    for side, e in sides.items():  # each side's plans and tables (keys differ by code stamp)
+        subprocess.run(argv(f"{cache}/fill-{side}"), env=e, capture_output=True, check=True)
+    reference = Path(f"{cache}/fill-before/runs.csv").read_bytes()
     rows: dict[str, list[dict]] = {k: [] for k in sides}
     for r in range(args.rounds):
         for side in ("before", "after") if r % 2 == 0 else ("after", "before"):

@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         from terastal.reproduce import DEFAULT_SCHEDULERS, family, load_suite, run_suite
         from terastal.reproduce.checkpoint import POINTS_DIR, Checkpoint
         from terastal.reproduce.random_mixes import random_suite
-        from terastal.reproduce.report import report_md, write_plots
+        from terastal.reproduce.report import load_plotting, report_md, write_plots
         from terastal.reproduce.summary import rows_csv, summarize
         from terastal.sim import LATE_POLICIES
 
@@ -113,6 +113,7 @@ def register(app: typer.Typer) -> None:
             rows = run_suite(
                 st, labels, workers=workers or None, late=late, progress=progress,
                 cost_model=spec, checkpoint=checkpoint, max_jobs=max_jobs,
+                on_tail=load_plotting,
             )  # fmt: skip
         summary = summarize(rows)
         summary["cost_model"] = spec or "analytical"
@@ -132,7 +133,7 @@ def register(app: typer.Typer) -> None:
         try:
             (tmp / "runs.csv").write_text(rows_csv(rows))
             (tmp / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
-            plots = write_plots(rows, summary, tmp)
+            plots = write_plots(rows, summary, tmp, processes=workers or os.cpu_count() or 1)
             title = f"terastal reproduce: suite {st.name}{' (quick)' if quick else ''}"
             if spec:
                 title += f", cost model {spec}"

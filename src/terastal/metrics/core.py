@@ -150,8 +150,11 @@ def _accelerators(result: SimResult) -> dict[str, dict]:
 
 def _sim_stats(result: SimResult) -> dict:
     ns = result.decision_ns
-    us = [x / 1e3 for x in ns] if ns else None
-    p50, p99 = percentiles(us, (50, 99)) if us is not None else (0.0, 0.0)
+    # Percentiles and mean of the integer nanoseconds, then scaled: sorting and summing ints
+    # is several times cheaper than making a float list first (a few ms of every run). These
+    # are wall-clock figures (WALL_CLOCK_KEYS), not results; the scaling's last-bit rounding
+    # is far below their run-to-run spread.
+    p50, p99 = (x / 1e3 for x in percentiles(ns, (50, 99))) if ns else (0.0, 0.0)
     return {
         "dispatches": result.dispatches,
         "jobs": len(result.jobs),
@@ -160,5 +163,5 @@ def _sim_stats(result: SimResult) -> dict:
         "dispatches_per_s": result.dispatches / result.wall_s if result.wall_s > 0 else None,
         "decision_us_p50": p50,
         "decision_us_p99": p99,
-        "decision_us_mean": math.fsum(us) / len(us) if us is not None else 0.0,
+        "decision_us_mean": sum(ns) / 1e3 / len(ns) if ns else 0.0,
     }

@@ -145,6 +145,7 @@ def run_suite(
     cost_model: str | None = None,
     checkpoint: Checkpoint | None = None,
     max_jobs: float = MAX_JOBS,
+    on_tail: Callable[[], None] | None = None,
 ) -> list[dict]:
     """Run every point of ``suite``; rows are returned in the suite's order.
 
@@ -168,6 +169,10 @@ def run_suite(
     max_jobs : float
         The work guard's job ceiling of every run (not part of a point's key: it changes
         which points may run, not their rows).
+    on_tail : callable, optional
+        With a pool: called once, in this process, as soon as a worker has no point left to
+        take (the last points are running), so that work which would follow the suite (the
+        report's imports) uses the idle core. Not called without a pool.
     """
     from terastal.cost import resolve_cost_model
     from terastal.experiment import check_max_jobs
@@ -204,8 +209,13 @@ def run_suite(
         pool = make_pool(workers)
         try:
             futures = {pool.submit(run_point, *args[i], max_jobs=max_jobs): i for i in order}
+            left = len(futures)
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result())
+                left -= 1
+                if on_tail is not None and 0 < left < workers:
+                    on_tail()  # a worker idles from now on: use its core
+                    on_tail = None
         except BaseException:
             stop_pool(pool)  # an interrupt or a failed point: do not wait for the others
             raise
