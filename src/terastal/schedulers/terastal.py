@@ -24,7 +24,8 @@ from typing import Any, ClassVar
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers._hopeless import cascade_parents, parents_option
-from terastal.schedulers._terastal_core import CoreFit, CoreRule, keep_waiting, yield_core
+from terastal.schedulers._terastal_ahead import Releases, pay_core
+from terastal.schedulers._terastal_core import CoreFit, CoreRule, keep_waiting
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
 from terastal.schedulers._terastal_guards import (
     AccuracyBudget,
@@ -35,7 +36,6 @@ from terastal.schedulers._terastal_guards import (
 from terastal.schedulers._terastal_map import (
     allowed_variant,
     core_classes,
-    layer_starts,
     map_layer,
     on_demand,
     planned,
@@ -133,6 +133,11 @@ class Terastal(ReadyOrder, Scheduler):
         than waiting and the job may run it: while the overload detector is on (``"over"``),
         never (``"off"``) or at every load (``"always"``) (docs/design.md, "Variants on spare
         cores under overload").
+    lookahead : float
+        A layer leaves its idle fast core for an idle one up to ``slow_ratio`` x slower when a
+        job that may be released before ``lookahead`` x the layer's time there needs the fast
+        core ``yield_need`` x more and its own job ends in time on the slower core
+        (docs/design.md, "Known releases in the core choice"). 0: off.
     """
 
     name = "terastal"
@@ -174,6 +179,7 @@ class Terastal(ReadyOrder, Scheduler):
         "slow_ratio": Option(1.2, lo=1.0),
         "spare_fit": True,
         "spare_variant": Option("over", choices=("off", "over", "always")),
+        "lookahead": Option(1.0, lo=0.0),
     }
 
     def reset(self, view: SimView) -> None:
@@ -226,6 +232,10 @@ class Terastal(ReadyOrder, Scheduler):
         self._fits = [CoreFit(c, view.num_accelerators, self.slow_ratio) for c in view.costs]
         self._rule = CoreRule(self.core_yield, self.yield_need, self.slow_ratio)
         self._on: list = [None] * view.num_accelerators  # per core, (job, layer) last run
+        self._ahead = None  # known releases in the core choice (_terastal_ahead)
+        if self.lookahead > 0:
+            n, h = view.num_accelerators, view.horizon_s
+            self._ahead = Releases(view.costs, self._fits, n, self.slow_ratio, h)
         self._now = 0.0
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
@@ -272,6 +282,8 @@ class Terastal(ReadyOrder, Scheduler):
         may_drop = self.drops and view.may_drop
         # The order is brought up to date even when nothing can be decided, so that the
         # changes reported to this call are not lost.
+        if self._ahead is not None:
+            self._ahead.saw(view.ready_changes)  # the frames released so far
         order = self._ordered(view)
         waiting = len(order) + (self._groups.size if self._groups is not None else 0)
         out: list[tuple] = []
@@ -306,7 +318,7 @@ class Terastal(ReadyOrder, Scheduler):
         # jobs protected".
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
-        look = self.core_yield
+        pay = self.core_yield or self._ahead is not None
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
@@ -333,20 +345,9 @@ class Terastal(ReadyOrder, Scheduler):
                 choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
                 idle, low, transfer,
             )  # fmt: skip
-            if (
-                look
-                and not (idle[a] or use_var or past)
-                and f <= vde
-                and self._fits[job.task_index].near[layer]
-            ):
-                # about to wait for a busy core: should an idle slower one be this job's?
-                starts = layer_starts(job, layer, src, move, free, transfer)
-                b, f_b = yield_core(
-                    self._rule, self._fits, order, pos, self._on, job, layer, st, a, starts, idle,
-                    vde, now,
-                )  # fmt: skip
-                if b >= 0:
-                    a, f = b, f_b
+            if pay and not (use_var or past) and f <= vde:
+                # should a slower idle core be this job's? (_terastal_ahead.pay_core)
+                a, f = pay_core(self, order, pos, job, layer, st, a, f, vde, src, move, free, idle)
             if not idle[a]:
                 if waits is not None and f <= vde:
                     waits.append((job, jid, layer, st, src, move, f))

@@ -1,0 +1,139 @@
+"""Known releases in the core choice: a layer leaves the fast core to a job about to arrive.
+
+A periodic task's next job is released no earlier than ``phase + frame / fps`` (its jitter
+only delays it), and the task set declares that timing: a policy may use it without knowing
+any random draw. :func:`ahead_core` (docs/design.md, "Known releases in the core choice") is
+the yield of :mod:`terastal.schedulers._terastal_core` for a layer whose fast core is *idle*:
+the layer takes an idle slower core instead when a job of another task may be released
+before the layer would end on the fast core, that job needs the fast core ``need`` times more
+than the layer's job (slow-core penalty over slack, at its release), and the layer's job
+still ends in time staying on the slower core.
+"""
+
+from __future__ import annotations
+
+from terastal.schedulers._terastal_core import yield_core
+from terastal.schedulers._terastal_map import layer_starts
+
+_INF = float("inf")
+
+
+class Releases:
+    """Per task, the earliest release of its next job and its need of each core pair then.
+
+    ``need0[t][a][b]``: the need of a fresh job of task ``t`` for core ``a`` against ``b``
+    (what running all of it on ``b`` adds, over its relative deadline less its time on
+    ``a``; ``-1`` if ``b`` is no slower, ``inf`` without slack). Cascaded tasks (released by
+    another job's completion) and DAG tasks have none: they are never looked at. ``seen``:
+    per task, the highest frame released so far (updated by :meth:`saw`).
+    """
+
+    __slots__ = ("close", "first", "horizon", "need0", "period", "seen", "slow", "tasks")
+
+    def __init__(self, costs, fits, num_accelerators: int, slow: float, horizon: float) -> None:
+        n = len(costs)
+        self.horizon = horizon
+        self.slow = slow
+        self.seen = [-1] * n
+        self.first = [0.0] * n
+        self.period = [0.0] * n
+        self.need0 = [None] * n
+        self.tasks: list[int] = []  # the periodic chain tasks, looked at by the rule
+        # per task and layer: two cores within ``slow`` x of each other (equal included)
+        self.close = [
+            [any(x <= y <= x * slow for i, x in enumerate(row) for j, y in enumerate(row) if i != j)
+             for row in c.lat] if fits[t].rem_on is not None else [False] * len(c.lat)
+            for t, c in enumerate(costs)
+        ]  # fmt: skip
+        cores = range(num_accelerators)
+        for t, c in enumerate(costs):
+            task, rem_on = c.task, fits[t].rem_on
+            self.first[t], self.period[t] = task.phase_s, task.period_s
+            if rem_on is None or task.depends_on is not None:
+                continue
+            d = task.relative_deadline_s
+            self.need0[t] = [[_need0(rem_on[a][0], rem_on[b][0], d) for b in cores] for a in cores]
+            self.tasks.append(t)
+
+    def saw(self, changes) -> None:
+        """Note the frames of the jobs that became ready since the last call."""
+        seen = self.seen
+        for job in changes:
+            t = job.task_index
+            if job.frame > seen[t]:
+                seen[t] = job.frame
+
+    def coming(self, skip: int, a: int, b: int, until: float) -> float:
+        """The largest need of ``a`` against ``b`` among the next jobs of tasks other than
+        ``skip`` that may be released before ``until`` (``-1``: none)."""
+        most = -1.0
+        for t in self.tasks:
+            if t == skip:
+                continue
+            release = self.first[t] + (self.seen[t] + 1) * self.period[t]
+            if release < until and release < self.horizon:
+                most = max(most, self.need0[t][a][b])
+        return most
+
+
+def _need0(on_a: float, on_b: float, deadline: float) -> float:
+    pen = on_b - on_a
+    if pen <= 0.0:
+        return -1.0
+    slack = deadline - on_a
+    return pen / slack if slack > 0.0 else _INF
+
+
+def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vde, now):
+    """An idle core other than the idle ``a`` for ``job``'s ``layer`` (at most ``slow`` x
+    slower, :attr:`Releases.close`), if a job released before the layer ends on ``a`` (or
+    ``window`` x its latency there) needs ``a`` more than ``need_x`` x as much: ``(b,
+    finish)``, or ``(-1, 0.0)``."""
+    la = lat[a]
+    until = starts[a] + la * window
+    b, f_b = -1, _INF
+    deadline = job.deadline
+    for c in range(len(starts)):
+        if c != a and idle[c] and la <= lat[c] <= la * rel.slow:
+            f = starts[c] + lat[c]
+            if f <= vde and f < f_b and starts[c] + rem_on[c][layer] <= deadline:
+                b, f_b = c, f
+    if b < 0:
+        return -1, 0.0
+    theirs = rel.coming(job.task_index, a, b, until)
+    if theirs <= 0.0:
+        return -1, 0.0
+    pen = rem_on[b][layer] - rem_on[a][layer]
+    slack = deadline - now - rem_on[a][layer]
+    mine = 0.0 if pen <= 0.0 else (pen / slack if slack > 0.0 else _INF)
+    if theirs > mine * need_x:
+        return b, f_b
+    return -1, 0.0
+
+
+def pay_core(pol, order, pos, job, layer, st, a, f, vde, src, move, free, idle) -> tuple:
+    """Terastal's choice ``(a, f)`` for a chain ``layer`` meeting ``vde``, or a slower idle
+    core this job should pay for: :func:`~terastal.schedulers._terastal_core.yield_core` when
+    ``a`` is busy, :func:`ahead_core` when it is idle (``pol``: the policy's state)."""
+    fit = pol._fits[job.task_index]
+    if fit.rem_on is None:
+        return a, f
+    if idle[a]:
+        rel = pol._ahead
+        if rel is None or not rel.close[job.task_index][layer]:
+            return a, f
+        starts = layer_starts(job, layer, src, move, free, None)
+        b, f_b = ahead_core(
+            rel, pol.yield_need, pol.lookahead, fit.rem_on, job, layer, st.lat[layer], a, starts,
+            idle, vde, pol._now,
+        )  # fmt: skip
+    elif pol.core_yield and fit.near[layer]:
+        # about to wait for a busy core: should an idle slower one be this job's?
+        starts = layer_starts(job, layer, src, move, free, None)
+        b, f_b = yield_core(
+            pol._rule, pol._fits, order, pos, pol._on, job, layer, st, a, starts, idle, vde,
+            pol._now,
+        )  # fmt: skip
+    else:
+        return a, f
+    return (b, f_b) if b >= 0 else (a, f)
