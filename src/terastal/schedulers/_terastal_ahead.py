@@ -122,6 +122,8 @@ def pay_core(pol, order, pos, job, layer, st, a, f, vde, src, move, free, idle) 
         rel = pol._ahead
         if rel is None or not rel.close[job.task_index][layer]:
             return a, f
+        if pol._over is not None and pol._over.over:  # under overload jobs wait anyway
+            return a, f
         starts = layer_starts(job, layer, src, move, free, None)
         b, f_b = ahead_core(
             rel, pol.yield_need, pol.lookahead, fit.rem_on, job, layer, st.lat[layer], a, starts,

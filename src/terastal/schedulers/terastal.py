@@ -179,7 +179,7 @@ class Terastal(ReadyOrder, Scheduler):
         "slow_ratio": Option(1.2, lo=1.0),
         "spare_fit": True,
         "spare_variant": Option("over", choices=("off", "over", "always")),
-        "lookahead": Option(1.0, lo=0.0),
+        "lookahead": Option(0.5, lo=0.0),
     }
 
     def reset(self, view: SimView) -> None:
