@@ -59,13 +59,16 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # Spare cores give waiting layers originals only (docs/design.md, "Variants on spare cores
     # under overload").
     "terastal-nosparevariant": ("terastal", {"spare_variant": "off"}),
+    # The core choice ignores the tasks' known next releases (docs/design.md, "Known releases
+    # in the core choice").
+    "terastal-noahead": ("terastal", {"lookahead": 0.0}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
 EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair",
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
-    "terastal-nosparevariant",
+    "terastal-nosparevariant", "terastal-noahead",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -104,8 +104,10 @@ def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vd
     if theirs <= 0.0:
         return -1, 0.0
     pen = rem_on[b][layer] - rem_on[a][layer]
+    if pen <= 0.0:
+        return -1, 0.0  # the job loses nothing on b: the need says nothing of who pays
     slack = deadline - now - rem_on[a][layer]
-    mine = 0.0 if pen <= 0.0 else (pen / slack if slack > 0.0 else _INF)
+    mine = pen / slack if slack > 0.0 else _INF
     if theirs > mine * need_x:
         return b, f_b
     return -1, 0.0

@@ -1,0 +1,139 @@
+"""Terastal's core choice with the tasks' known next releases (option ``lookahead``)."""
+
+from pathlib import Path
+
+import pytest
+
+from terastal.experiment import Case, prepare
+from terastal.model import Scenario, Task
+from terastal.model.costs import TaskCosts
+from terastal.reproduce import family
+from terastal.schedulers import make_scheduler
+from terastal.schedulers._terastal_ahead import Releases
+from terastal.schedulers._terastal_core import CoreFit
+from terastal.sim import check_invariants, simulate
+from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
+
+MS = 1e-3
+BOUND = Path(__file__).parent / "data" / "bound"
+
+
+def _case():
+    """Core 0 is fast for the long layers, both cores equal for the first ones.
+
+    ``k`` (released at 0, deadline 2 ms) runs 0.2 ms then 1.0 ms on core 0 (1.1 on core 1):
+    it fits on either core. ``c`` is released 0.05 ms later (deadline 2.5 ms) with 0.2 ms then
+    2.0 ms on core 0 (2.9 on core 1): it fits only on core 0, and only if it gets it at once.
+    At time 0 no rule of the mapping knows of ``c``: ``k`` takes core 0.
+    """
+    plat = tiny_platform(2)
+    tasks = (
+        Task("k", tiny_model("k", 2), fps=50.0, deadline_s=2.0 * MS),
+        Task("c", tiny_model("c", 2), fps=50.0, deadline_s=2.5 * MS, phase_s=0.05 * MS),
+    )
+    lat = {
+        "k": [[0.2 * MS, 0.2 * MS], [1.0 * MS, 1.1 * MS]],
+        "c": [[0.2 * MS, 0.2 * MS], [2.0 * MS, 2.9 * MS]],
+    }
+    return Scenario("ahead", tasks), plat, make_tables(tasks, lat)
+
+
+def _run(seed=0, jitter=0.0, **opts):
+    sc, plat, tables = _case()
+    if jitter:
+        k, c = sc.tasks
+        sc = Scenario("ahead", (k, Task(c.name, c.model, c.fps, c.deadline_s, c.phase_s, jitter)))
+    res = simulate(sc, plat, tables, make_scheduler("terastal", **opts), duration_s=0.005,
+                   record=True, seed=seed)  # fmt: skip
+    check_invariants(res)
+    where = {(res.jobs[r.job_id].task.name, r.layer): r.accelerator for r in res.log}
+    return {j.task.name: j.status for j in res.jobs}, where
+
+
+def test_without_the_releases_the_first_job_takes_the_fast_core_and_the_next_one_misses():
+    status, where = _run(lookahead=0.0)
+    assert where[("k", 0)] == 0
+    assert status["k"] == "in_time"
+    assert status["c"] != "in_time"
+
+
+def test_a_layer_leaves_the_fast_core_to_a_job_about_to_be_released():
+    status, where = _run()
+    # c's need of core 0 at its release (0.9 / 0.3) is far above k's (0.1 / 0.8), and c may
+    # be released (0.05 ms) before half of k's first layer has run (0.1 ms): k starts on
+    # core 1 and stays there; c gets core 0.
+    assert where[("k", 0)] == 1
+    assert where[("k", 1)] == 1
+    assert where[("c", 1)] == 0
+    assert status == {"k": "in_time", "c": "in_time"}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_jittered_release_counts_from_its_earliest_time(seed):
+    # c released up to 0.1 ms after its phase (0.05 ms): the rule counts with the earliest
+    # time, so k leaves core 0 whatever the draw
+    status, where = _run(seed=seed, jitter=0.1 * MS)
+    assert where[("k", 0)] == 1
+    assert status == {"k": "in_time", "c": "in_time"}
+
+
+def test_a_job_that_loses_nothing_on_the_slower_core_is_left_to_the_mapping():
+    # s (one layer, equal on both cores) at time 0, with k (0.05 ms) and c (0.1 ms) to come:
+    # moving s would take core 1 from k, the job that can pay for it
+    sc = Scenario("ahead", (Task("s", tiny_model("s", 1), fps=50.0, deadline_s=10 * MS),
+                            *_case()[0].tasks))  # fmt: skip
+    sc, plat, _ = sc, tiny_platform(2), None
+    lat = {"s": [[0.5 * MS, 0.5 * MS]], "k": [[0.2 * MS, 0.2 * MS], [1.0 * MS, 1.1 * MS]],
+           "c": [[0.2 * MS, 0.2 * MS], [2.0 * MS, 2.9 * MS]]}  # fmt: skip
+    res = simulate(sc, plat, make_tables(sc.tasks, lat), make_scheduler("terastal"),
+                   duration_s=0.005, record=True)  # fmt: skip
+    check_invariants(res)
+    where = {(res.jobs[r.job_id].task.name, r.layer): r.accelerator for r in res.log}
+    assert where[("s", 0)] == 0
+
+
+def test_a_release_outside_the_window_is_not_waited_for():
+    # c is released after a fifth of k's first layer (0.04 ms): k keeps core 0, c misses
+    status, where = _run(lookahead=0.2)
+    assert where[("k", 0)] == 0
+    assert status["c"] != "in_time"
+
+
+def test_releases_use_the_earliest_next_release_and_skip_cascaded_tasks():
+    sc, _, _ = _case()
+    tasks = (*sc.tasks, Task("d", tiny_model("d", 2), fps=50.0, depends_on="c"))
+    long = [[0.2 * MS, 0.2 * MS], [2.0 * MS, 2.9 * MS]]
+    lat = {"k": [[0.2 * MS, 0.2 * MS], [1.0 * MS, 1.1 * MS]], "c": long, "d": long}
+    tables = make_tables(tasks, lat)
+    costs = [TaskCosts(t, i, tables[t.name], 2, None) for i, t in enumerate(tasks)]
+    fits = [CoreFit(c, 2) for c in costs]
+    rel = Releases(costs, fits, 2, 1.2, horizon=0.03)
+    assert rel.tasks == [0, 1]  # the cascaded task is never looked at
+    assert rel.need0[1][0][1] == pytest.approx(0.9 / 0.3)
+    assert rel.need0[0][1][0] == -1.0  # core 0 is no slower
+    assert rel.coming(0, 0, 1, 0.04 * MS) == -1.0  # c's frame 0 at 0.05 ms
+    assert rel.coming(0, 0, 1, 0.06 * MS) == pytest.approx(3.0)
+    assert rel.coming(1, 0, 1, 0.06 * MS) == pytest.approx(0.1 / 0.8)  # c skipped: k's
+    rel.saw([_Job(0, 0), _Job(1, 0)])
+    assert rel.coming(0, 0, 1, 0.06 * MS) == -1.0  # frame 0 is out; frame 1 at 20.05 ms
+    assert rel.coming(0, 0, 1, 20.06 * MS) == pytest.approx(3.0)
+    rel.horizon = 0.02
+    assert rel.coming(0, 0, 1, 20.06 * MS) == -1.0  # no release at or after the horizon
+
+
+class _Job:
+    def __init__(self, task_index, frame):
+        self.task_index, self.frame = task_index, frame
+
+
+def test_on_the_triple_bound_instances_fewer_jobs_miss():
+    case = prepare(Case(str(BOUND / "triple.yaml"), str(BOUND / "ws_os.yaml")))
+    for seed in (0, 1):
+        missed = {}
+        for label in ("terastal-noahead", "terastal"):
+            name, opts = family.config(label)
+            res = simulate(case.scenario, case.platform, case.tables(),
+                           make_scheduler(name, **opts), duration_s=0.03, seed=seed)  # fmt: skip
+            check_invariants(res)
+            missed[label] = sum(j.status != "in_time" for j in res.jobs)
+        assert missed["terastal"] < missed["terastal-noahead"]
