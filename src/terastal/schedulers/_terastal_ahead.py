@@ -113,6 +113,26 @@ def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vd
     return -1, 0.0
 
 
+def ahead_state(pol, view) -> tuple:
+    """The policy's :class:`Releases` (``None`` when ``lookahead`` is 0 or no layer has two
+    cores within ``slow_ratio`` x) and, per task and layer, whether :func:`pay_core` may move
+    it (the yield's :attr:`CoreFit.near <terastal.schedulers._terastal_core.CoreFit>`, or
+    :attr:`Releases.close`)."""
+    fits = pol._fits
+    rel = None
+    if pol.lookahead > 0:
+        n, h = view.num_accelerators, view.horizon_s
+        rel = Releases(view.costs, fits, n, pol.slow_ratio, h)
+        if not rel.tasks or not any(any(c) for c in rel.close):
+            rel = None  # the rule could never act: no cost per call
+    pays = [
+        [bool(pol.core_yield and near) or (rel is not None and rel.close[t][i])
+         for i, near in enumerate(fit.near)]
+        for t, fit in enumerate(fits)
+    ]  # fmt: skip
+    return rel, pays
+
+
 def pay_core(pol, order, pos, job, layer, st, a, f, vde, src, move, free, idle) -> tuple:
     """Terastal's choice ``(a, f)`` for a chain ``layer`` meeting ``vde``, or a slower idle
     core this job should pay for: :func:`~terastal.schedulers._terastal_core.yield_core` when

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers._hopeless import cascade_parents, parents_option
-from terastal.schedulers._terastal_ahead import Releases, pay_core
+from terastal.schedulers._terastal_ahead import ahead_state, pay_core
 from terastal.schedulers._terastal_core import CoreFit, CoreRule, keep_waiting
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
 from terastal.schedulers._terastal_guards import (
@@ -232,10 +232,8 @@ class Terastal(ReadyOrder, Scheduler):
         self._fits = [CoreFit(c, view.num_accelerators, self.slow_ratio) for c in view.costs]
         self._rule = CoreRule(self.core_yield, self.yield_need, self.slow_ratio)
         self._on: list = [None] * view.num_accelerators  # per core, (job, layer) last run
-        self._ahead = None  # known releases in the core choice (_terastal_ahead)
-        if self.lookahead > 0:
-            n, h = view.num_accelerators, view.horizon_s
-            self._ahead = Releases(view.costs, self._fits, n, self.slow_ratio, h)
+        # known releases (_terastal_ahead); per task and layer, whether pay_core may move it
+        self._ahead, self._pays = ahead_state(self, view)
         self._now = 0.0
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
@@ -318,7 +316,7 @@ class Terastal(ReadyOrder, Scheduler):
         # jobs protected".
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
-        pay = self.core_yield or self._ahead is not None
+        pays = self._pays
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
@@ -345,7 +343,7 @@ class Terastal(ReadyOrder, Scheduler):
                 choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
                 idle, low, transfer,
             )  # fmt: skip
-            if pay and not (use_var or past) and f <= vde:
+            if not (use_var or past) and f <= vde and pays[job.task_index][layer]:
                 # should a slower idle core be this job's? (_terastal_ahead.pay_core)
                 a, f = pay_core(self, order, pos, job, layer, st, a, f, vde, src, move, free, idle)
             if not idle[a]:
