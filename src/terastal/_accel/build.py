@@ -62,7 +62,12 @@ MODULES = (
 # Modules compiled against another's extension type (a ``cimport`` in their ``.pxd``): their
 # stamp covers those sources too, so that they go stale together (``source_stamp``).
 CIMPORTS = {
-    "sim/engine.py": ("model/job.py",),
+    "model/job.py": ("model/costs.py",),
+    "sim/engine.py": ("model/job.py", "model/costs.py"),
+    "schedulers/_finish_queues.py": ("model/job.py", "model/costs.py"),
+    "schedulers/_hopeless.py": ("model/job.py", "model/costs.py"),
+    "schedulers/_mapping.py": ("model/job.py", "model/costs.py"),
+    "schedulers/dream.py": ("model/job.py", "model/costs.py"),
 }
 
 # Cython's defaults but for annotations: they document, they do not type (a ``float``
