@@ -67,7 +67,13 @@ CIMPORTS = {
     "schedulers/_finish_queues.py": ("model/job.py", "model/costs.py"),
     "schedulers/_hopeless.py": ("model/job.py", "model/costs.py"),
     "schedulers/_mapping.py": ("model/job.py", "model/costs.py"),
+    "schedulers/_dream_due.py": ("model/job.py", "model/costs.py"),
     "schedulers/dream.py": ("model/job.py", "model/costs.py"),
+    "schedulers/edf.py": ("model/job.py", "model/costs.py"),
+    "schedulers/fcfs.py": ("model/job.py", "model/costs.py"),
+    "schedulers/heft.py": ("model/job.py", "model/costs.py"),
+    "schedulers/lst.py": ("model/job.py", "model/costs.py"),
+    "schedulers/rm.py": ("model/job.py", "model/costs.py"),
 }
 
 # Cython's defaults but for annotations: they document, they do not type (a ``float``

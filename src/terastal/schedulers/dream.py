@@ -221,6 +221,7 @@ class DREAM(Scheduler):
         ms = self.max_slowdown
         return finish, now + ms * (best - now) + 1e-15
 
+    @cython.locals(job=Job, ready_layers=list)
     def _drops(self, view: SimView, now: float) -> list[Job]:
         """Ready jobs that cannot, or (queued) are not expected to, make their deadline.
 
@@ -235,12 +236,14 @@ class DREAM(Scheduler):
         for job in view.ready_jobs:
             if job in late:
                 continue
-            combo = chosen.get(job.id) or versions[job.task_index].lightest
-            rem = combo.rem[job.next_layer]
-            if now + rem > job.deadline or (
-                k != 1.0 and now > job.ready_since and now + k * rem > job.deadline
+            combo = chosen.get(job._id) or versions[job._costs.index].lightest
+            ready_layers = job._ready
+            rem = combo.rem[ready_layers[0] if ready_layers else -1]  # at job.next_layer
+            deadline = job._deadline
+            if now + rem > deadline or (
+                k != 1.0 and now > job._ready_since and now + k * rem > deadline
             ):
-                if parent[job.task_index] and now < horizon:
+                if parent[job._costs.index] and now < horizon:
                     late.add(job)  # its completion still releases its children
                     continue
                 out.append(job)
