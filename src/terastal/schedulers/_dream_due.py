@@ -66,7 +66,11 @@ class DueQueue:
             if old is not None and old[3] == layer and old[4] is combo:
                 continue  # its entry is current
             entry = entries[job] = (
-                job._deadline - k * combo.rem[layer], job._id, job, layer, combo
+                job._deadline - k * combo.rem[layer],
+                job._id,
+                job,
+                layer,
+                combo,
             )
             heappush(heap, entry)
         while heap:

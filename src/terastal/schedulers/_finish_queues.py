@@ -139,8 +139,8 @@ class FinishQueues:
     @cython.locals(entries=dict, classes=dict, free=list, idle=list, left=cython.Py_ssize_t,
                    heads=list, empty=list, out=list, c=_Class, heap=list, head=tuple, job=Job,
                    nxt=tuple, xs=tuple, lat=tuple, w=cython.Py_ssize_t, b=cython.Py_ssize_t,
-                   a=cython.Py_ssize_t, n=cython.Py_ssize_t, f=cython.double,
-                   fa=cython.double, t0=cython.double, t1=cython.double, t2=cython.double)  # fmt: skip
+                   a=cython.Py_ssize_t, n=cython.Py_ssize_t, f=cython.double, fa=cython.double,
+                   t0=cython.double, t1=cython.double, t2=cython.double)  # fmt: skip
     def decide(self, view: SimView, skip: frozenset[Job] | set[Job] = frozenset()) -> list[tuple]:
         """The decisions of ``map_earliest_finish(view, sorted(view.ready_jobs, key=key))``.
 

@@ -312,7 +312,8 @@ class DREAM(Scheduler):
                    min_energy=cython.double, base=cython.double, half_e=cython.double,
                    w_u=cython.double, w_f=cython.double, w_e=cython.double,
                    urgency=cython.double, wait=cython.double, fairness=cython.double,
-                   t0=cython.double, tf=cython.double, task_miss=list, ready_layers=list)  # fmt: skip
+                   t0=cython.double, tf=cython.double, task_miss=list,
+                   ready_layers=list)  # fmt: skip
     def _score(self, view: SimView, candidates, idle, free, busy, now: float) -> list[tuple]:
         """``(-MapScore, job id, accelerator, job, layer, version)`` of every admissible pair."""
         chosen, versions = self._chosen, self._versions
