@@ -82,6 +82,9 @@ DIRECTIVES = {"language_level": 3, "annotation_typing": False, "binding": True}
 # No debug information (Python's own flags ask for -g, which makes the compile ~40 % slower);
 # the optimisation level is overridable for experiments (TERASTAL_ACCEL_CFLAGS).
 CFLAGS = ("-g0", "-O2")
+# Always added: the policies' C-double sums and products must round as Python's floats do,
+# so no fused multiply-add, whatever -march an override asks for (x86-64's default has none).
+FP_FLAGS = ("-ffp-contract=off",)
 
 
 def module_name(relpath: str) -> str:
@@ -127,6 +130,7 @@ def build(jobs: int = 2, modules: tuple[str, ...] = MODULES, root: str = COMPILE
         os.chdir(src_root)  # relative sources: Cython names modules by their package path
         try:
             flags = os.environ.get("TERASTAL_ACCEL_CFLAGS", " ".join(CFLAGS)).split()
+            flags += FP_FLAGS
             exts = [
                 Extension(module_name(m), [os.path.join("terastal", m)], extra_compile_args=flags)
                 for m in modules
