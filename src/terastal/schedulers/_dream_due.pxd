@@ -1,10 +1,4 @@
-# The compiled form of terastal.schedulers._dream_due (docs/design.md, "Compiled
-# accelerator"): DREAM's due queue as an extension type, and the Job's struct, so that the
-# typed locals of ``DueQueue.due`` read a job's fields as C members.
-
+# Lets the typed locals of ``DueQueue.due`` (cython.locals in _dream_due.py) read a job's
+# fields as C members of the compiled Job's struct. DueQueue itself stays a Python class: a
+# test counts its calls by replacing the method, which an extension type does not allow.
 from terastal.model.job cimport Job
-
-cdef class DueQueue:
-    cdef public object k
-    cdef public list _heap
-    cdef public dict _entry

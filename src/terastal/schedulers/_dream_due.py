@@ -45,8 +45,8 @@ class DueQueue:
         self._heap: list[tuple] = []  # (earliest drop time, job id, job, layer, version)
         self._entry: dict[Job, tuple] = {}
 
-    # Compiled (docs/design.md, "Compiled accelerator"), the queue and the jobs are structs
-    # (_dream_due.pxd, model/job.pxd): the job's slots are read as C members.
+    # Compiled (docs/design.md, "Compiled accelerator"), a job is the Job's struct
+    # (_dream_due.pxd, model/job.pxd): its slots are read as C members.
     @cython.locals(job=Job, heap=list, entries=dict, old=tuple, entry=tuple,
                    layer=cython.Py_ssize_t)  # fmt: skip
     def due(self, view: SimView, now: float, chosen: dict, versions: list) -> bool:
