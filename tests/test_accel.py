@@ -108,6 +108,16 @@ def digests():
                     m["sim"].pop(key, None)
                 blob = json.dumps(m, sort_keys=True) + jobs_csv(r) + repr(list(r.log))
                 out[f"{case_seed}/{name}/{late}"] = hashlib.sha256(blob.encode()).hexdigest()
+    # Overloaded, with every mapping and drop rule of the list policies: their queues (more
+    # ready jobs than the scan handles) and the drop queue run, compiled as extension types.
+    sc, pf, tables = random_case(5, num_tasks=4, num_accelerators=3, load=2.0)
+    for name in ("fcfs", "edf", "rm", "lst", "heft"):
+        for mapping in ("preferred", "earliest_finish"):
+            for drop in ("never", "deadline", "hopeless"):
+                sched = make_scheduler(name, mapping=mapping, drop=drop)
+                r = simulate(sc, pf, tables, sched, duration_s=0.3, seed=5, late="scheduler")
+                blob = jobs_csv(r) + repr(list(r.log))
+                out[f"5/{name}/{mapping}/{drop}"] = hashlib.sha256(blob.encode()).hexdigest()
     return out
 """
 
@@ -126,7 +136,11 @@ def test_compiled_and_pure_python_give_the_same_runs():
     assert terastal.sim.engine.__file__.endswith(_accel.abi_tag())  # really compared compiled
     pure = json.loads(_run(_CASES + "\nprint(json.dumps(digests()))", TERASTAL_PURE="1"))
     assert pure == here
-    assert len(here) >= 2 * 3 * 7  # two cases, three late-work policies, every policy
+    assert len(here) >= 2 * 3 * 7 + 5 * 2 * 3  # every policy, and the list policies' options
+    import terastal.schedulers._finish_queues as fq
+
+    assert fq.__file__.endswith(_accel.abi_tag())
+    assert not hasattr(fq.FinishQueues(len), "__dict__")  # an extension type, its fields typed
 
 
 def test_the_import_system_takes_the_py_of_a_stale_module_and_the_build_of_a_current_one(
@@ -189,7 +203,10 @@ class Block:  # as if Cython were not installed
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 sys.meta_path.insert(0, Block())
 import terastal.sim.engine as e, terastal.sim.view as v, terastal._accel._shadow as sh
+import terastal.schedulers._finish_queues as fq, terastal.schedulers._mapping as mp
+import terastal.schedulers._hopeless as ho, terastal.schedulers.dream as dr
 assert e.cython is sh and v.cython is sh and e.__file__.endswith(".py")
+assert fq.cython is sh and mp.cython is sh and ho.cython is sh and dr.cython is sh
 """
 
 _SIMULATE = """
@@ -199,6 +216,12 @@ from terastal.sim.synthetic import random_case
 sc, pf, tables = random_case(3, load=1.5)
 r = simulate(sc, pf, tables, make_scheduler("edf"), duration_s=0.2, seed=1, late="drop")
 print(len(r.jobs), r.dispatches, repr([(j.id, j.status, j.finish_s) for j in r.jobs]))
+sc, pf, tables = random_case(5, num_tasks=4, num_accelerators=3, load=2.0)
+for name, opts in [("fcfs", dict(drop="hopeless")), ("edf", dict(mapping="earliest_finish")),
+                   ("lst", dict(mapping="earliest_finish", drop="hopeless")), ("heft", {}),
+                   ("rm", {}), ("dream", {})]:
+    r = simulate(sc, pf, tables, make_scheduler(name, **opts), duration_s=0.2, seed=5)
+    print(name, r.dispatches, repr([(j.id, j.status, j.finish_s) for j in r.jobs]))
 """
 
 
@@ -206,6 +229,34 @@ def test_the_typed_sources_run_as_python_without_cython():
     without = _run(_BLOCK_CYTHON + _SIMULATE, TERASTAL_PURE="1")
     assert int(without.split()[1]) > 0  # it dispatched
     assert without == _run(_SIMULATE, TERASTAL_PURE="1")
+
+
+def _cimported(rel: str) -> set[str]:
+    """The package modules whose types the ``.pxd`` beside ``rel`` cimports."""
+    import re
+
+    pxd = Path(_accel._PKG) / (rel[:-3] + ".pxd")
+    text = pxd.read_text() if pxd.exists() else ""
+    names = re.findall(r"^from terastal\.([\w.]+) cimport", text, flags=re.M)
+    return {n.replace(".", "/") + ".py" for n in names}
+
+
+def test_every_module_compiled_against_another_goes_stale_with_it():
+    # A module that cimports a type (directly, or through the .pxd it cimports from) must be
+    # rebuilt with it: CIMPORTS must name every such source, or an edit of job.pxd or
+    # costs.pxd would leave a compiled policy reading a struct of another layout.
+    from terastal._accel.build import CIMPORTS
+
+    for rel in MODULES:
+        need, todo = set(), list(_cimported(rel))
+        while todo:
+            dep = todo.pop()
+            if dep not in need:
+                need.add(dep)
+                todo.extend(_cimported(dep))
+        assert need <= set(MODULES)
+        assert set(CIMPORTS.get(rel, ())) == need, rel
+    assert "schedulers/_finish_queues.py" in CIMPORTS
 
 
 def test_an_edit_of_a_cimported_module_makes_its_dependents_stale(tmp_path):

@@ -46,6 +46,7 @@ MODULES = (
     "schedulers/_list.py",
     "schedulers/_mapping.py",
     "schedulers/_terastal_ahead.py",
+    "schedulers/_terastal_core.py",
     "schedulers/_terastal_groups.py",
     "schedulers/_terastal_guards.py",
     "schedulers/_terastal_map.py",
@@ -63,7 +64,18 @@ MODULES = (
 # Modules compiled against another's extension type (a ``cimport`` in their ``.pxd``): their
 # stamp covers those sources too, so that they go stale together (``source_stamp``).
 CIMPORTS = {
-    "sim/engine.py": ("model/job.py",),
+    "model/job.py": ("model/costs.py",),
+    "sim/engine.py": ("model/job.py", "model/costs.py"),
+    "schedulers/_finish_queues.py": ("model/job.py", "model/costs.py"),
+    "schedulers/_hopeless.py": ("model/job.py", "model/costs.py"),
+    "schedulers/_mapping.py": ("model/job.py", "model/costs.py"),
+    "schedulers/_dream_due.py": ("model/job.py", "model/costs.py"),
+    "schedulers/dream.py": ("model/job.py", "model/costs.py"),
+    "schedulers/edf.py": ("model/job.py", "model/costs.py"),
+    "schedulers/fcfs.py": ("model/job.py", "model/costs.py"),
+    "schedulers/heft.py": ("model/job.py", "model/costs.py"),
+    "schedulers/lst.py": ("model/job.py", "model/costs.py"),
+    "schedulers/rm.py": ("model/job.py", "model/costs.py"),
 }
 
 # Cython's defaults but for annotations: they document, they do not type (a ``float``
@@ -72,6 +84,9 @@ DIRECTIVES = {"language_level": 3, "annotation_typing": False, "binding": True}
 # No debug information (Python's own flags ask for -g, which makes the compile ~40 % slower);
 # the optimisation level is overridable for experiments (TERASTAL_ACCEL_CFLAGS).
 CFLAGS = ("-g0", "-O2")
+# Always added: the policies' C-double sums and products must round as Python's floats do,
+# so no fused multiply-add, whatever -march an override asks for (x86-64's default has none).
+FP_FLAGS = ("-ffp-contract=off",)
 
 
 def module_name(relpath: str) -> str:
@@ -117,6 +132,7 @@ def build(jobs: int = 2, modules: tuple[str, ...] = MODULES, root: str = COMPILE
         os.chdir(src_root)  # relative sources: Cython names modules by their package path
         try:
             flags = os.environ.get("TERASTAL_ACCEL_CFLAGS", " ".join(CFLAGS)).split()
+            flags += FP_FLAGS
             exts = [
                 Extension(module_name(m), [os.path.join("terastal", m)], extra_compile_args=flags)
                 for m in modules

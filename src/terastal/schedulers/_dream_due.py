@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
+
 from terastal.model.contract import SimView
 from terastal.model.job import Job
 
@@ -40,6 +45,10 @@ class DueQueue:
         self._heap: list[tuple] = []  # (earliest drop time, job id, job, layer, version)
         self._entry: dict[Job, tuple] = {}
 
+    # Compiled (docs/design.md, "Compiled accelerator"), a job is the Job's struct
+    # (_dream_due.pxd, model/job.pxd): its slots are read as C members.
+    @cython.locals(job=Job, heap=list, entries=dict, old=tuple, entry=tuple,
+                   layer=cython.Py_ssize_t)  # fmt: skip
     def due(self, view: SimView, now: float, chosen: dict, versions: list) -> bool:
         """Whether some ready job may be dropped at ``now`` (False: the test drops none).
 
@@ -51,12 +60,18 @@ class DueQueue:
         for job in view.ready_changes:
             if job not in ready:
                 continue
-            layer = job.next_layer
-            combo = chosen.get(job.id) or versions[job.task_index].lightest
+            layer = job._ready[0]  # job.next_layer: the job is ready
+            combo = chosen.get(job._id) or versions[job._costs.index].lightest
             old = entries.get(job)
             if old is not None and old[3] == layer and old[4] is combo:
                 continue  # its entry is current
-            entry = entries[job] = (job.deadline - k * combo.rem[layer], job.id, job, layer, combo)
+            entry = entries[job] = (
+                job._deadline - k * combo.rem[layer],
+                job._id,
+                job,
+                layer,
+                combo,
+            )
             heappush(heap, entry)
         while heap:
             entry = heap[0]

@@ -12,9 +12,27 @@ from collections.abc import Callable
 from heapq import heapify, heappop, heappush
 from typing import Any
 
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
+
 from terastal.model.contract import SimView
 from terastal.model.job import Job
 from terastal.schedulers._mapping import map_earliest_finish
+
+
+class _Class:
+    """One placement class: its heap of ``(*priority, layer, job)`` entries, the per-core
+    transfer ``xs`` and latency ``lat`` of its layer, and the busy core it waits for
+    (``wait_core``, -1 for none) with that core's free time then (``wait_free``)."""
+
+    __slots__ = ("heap", "lat", "wait_core", "wait_free", "xs")
+
+    def __init__(self, xs: tuple, lat: tuple) -> None:
+        self.heap: list[tuple] = []
+        self.xs, self.lat = xs, lat
+        self.wait_core, self.wait_free = -1, 0.0
 
 
 class FinishQueues:
@@ -83,20 +101,27 @@ class FinishQueues:
         self._classes, self._entry, self._last = {}, {}, []
         self._active = False
 
+    # Compiled (docs/design.md, "Compiled accelerator"), the queues, their classes and the
+    # jobs are structs (_finish_queues.pxd, model/job.pxd): the job's slots are read as C
+    # members, which is why the hot paths read ``job._ready`` and the like, not properties.
+    @cython.locals(job=Job, layer=cython.Py_ssize_t, old=tuple, entries=dict, classes=dict,
+                   preds=list, c=_Class)  # fmt: skip
     def _push(self, view: SimView, jobs) -> None:
         """Queue each ready job whose entry is missing or out of date under its class."""
         key, entries, classes, preds = self.key, self._entry, self._classes, self._preds
         for job in jobs:
-            layer = job.next_layer
+            layer = job._ready[0]  # job.next_layer: the job is ready
             old = entries.get(job)
             if old is not None and old[-2] == layer:
                 continue  # its entry is current
-            p = preds[job.task_index]
+            ti = job._costs.index  # job.task_index
+            p = preds[ti]
+            acc_of = job._acc_of
             if p is None:
-                src = job.layer_accelerator(layer - 1) if layer else -1
+                src = acc_of[layer - 1] if layer else -1
             else:
-                src = tuple([job.layer_accelerator(q) for q in p[layer]])
-            cls = (job.task_index, layer, src)
+                src = tuple([acc_of[q] for q in p[layer]])
+            cls = (ti, layer, src)
             k = key(job)
             entry = entries[job] = (*k, layer, job) if type(k) is tuple else (k, layer, job)
             c = classes.get(cls)
@@ -111,6 +136,11 @@ class FinishQueues:
                 self._entry.pop(job, None)
             self._push(view, [job for job in jobs if job in view.ready_jobs])
 
+    @cython.locals(entries=dict, classes=dict, free=list, idle=list, left=cython.Py_ssize_t,
+                   heads=list, empty=list, out=list, c=_Class, heap=list, head=tuple, job=Job,
+                   nxt=tuple, xs=tuple, lat=tuple, w=cython.Py_ssize_t, b=cython.Py_ssize_t,
+                   a=cython.Py_ssize_t, n=cython.Py_ssize_t, f=cython.double, fa=cython.double,
+                   t0=cython.double, t1=cython.double, t2=cython.double)  # fmt: skip
     def decide(self, view: SimView, skip: frozenset[Job] | set[Job] = frozenset()) -> list[tuple]:
         """The decisions of ``map_earliest_finish(view, sorted(view.ready_jobs, key=key))``.
 
@@ -154,19 +184,23 @@ class FinishQueues:
         for cls in empty:
             del classes[cls]
         heapify(heads)
-        out: list[tuple] = []
-        others = range(1, len(free))
+        out = []
+        n = len(free)
         while heads:
             head, c = heappop(heads)
             w = c.wait_core
             if w >= 0 and not idle[w] and free[w] == c.wait_free:
                 continue  # still waiting for the same busy core (see Notes)
             # map_earliest_finish's (free + transfer) + latency, first minimum on ties (a
-            # plain loop: cheaper than map/min/index over a few cores)
+            # plain loop: cheaper than map/min/index over a few cores). Compiled, the terms
+            # and sums are C doubles: the same IEEE operations, in the same order, as on the
+            # floats (which they all are: free times, transfers and latencies).
             xs, lat = c.xs, c.lat
-            b, f = 0, free[0] + xs[0] + lat[0]
-            for a in others:
-                fa = free[a] + xs[a] + lat[a]
+            t0, t1, t2 = free[0], xs[0], lat[0]
+            b, f = 0, t0 + t1 + t2
+            for a in range(1, n):
+                t0, t1, t2 = free[a], xs[a], lat[a]
+                fa = t0 + t1 + t2
                 if fa < f:
                     b, f = a, fa
             if not idle[b]:
@@ -188,19 +222,6 @@ class FinishQueues:
         return out
 
 
-class _Class:
-    """One placement class: its heap of ``(*priority, layer, job)`` entries, the per-core
-    transfer ``xs`` and latency ``lat`` of its layer, and the busy core it waits for
-    (``wait_core``, -1 for none) with that core's free time then (``wait_free``)."""
-
-    __slots__ = ("heap", "lat", "wait_core", "wait_free", "xs")
-
-    def __init__(self, xs: tuple, lat: tuple) -> None:
-        self.heap: list[tuple] = []
-        self.xs, self.lat = xs, lat
-        self.wait_core, self.wait_free = -1, 0.0
-
-
 def _class_cost(view: SimView, job: Job, layer: int, src) -> tuple:
     """Per core, the transfer and the latency of ``layer`` for ``job``'s placement class:
     the terms :func:`map_earliest_finish` adds to each core's free time."""
@@ -215,6 +236,7 @@ def _class_cost(view: SimView, job: Job, layer: int, src) -> tuple:
     return xs, costs.lat[layer]
 
 
+@cython.locals(head=tuple, cur=tuple)
 def _live_head(heap: list, entries: dict, ready) -> tuple | None:
     """The heap's first current entry, popping stale ones; None when none is left."""
     while heap:

@@ -26,6 +26,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from heapq import heappop, heappush
 
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
+
 from terastal.model.contract import SimView
 from terastal.model.job import Job
 from terastal.schedulers.options import Option
@@ -156,6 +161,12 @@ class DropQueue:
         """Whether this run has a task whose jobs the queue would keep (set by reset)."""
         return any(self._parent)
 
+    # Compiled (docs/design.md, "Compiled accelerator"), the queue and the jobs are structs
+    # (_hopeless.pxd, model/job.pxd): the job's slots are read as C members, and the test's
+    # sums are C doubles (the same IEEE operations, in the same order, as on the floats).
+    @cython.locals(job=Job, heap=list, entries=dict, rems=list, chains=list, late=set,
+                   old=tuple, entry=tuple, out=list, chain=cython.bint, now_d=cython.double,
+                   r_d=cython.double, d_d=cython.double, eps=cython.double)  # fmt: skip
     def due(self, view: SimView) -> list[Job]:
         """The ready jobs to drop now, most urgent first."""
         ready = view.ready_jobs
@@ -165,20 +176,22 @@ class DropQueue:
         for job in view.ready_changes:
             if job not in ready or job in late:
                 continue
-            ti = job.task_index
+            ti = job._costs.index  # job.task_index
             chain = chains[ti]
-            key = job.next_layer if chain else job.ready_layers
+            # job.next_layer (the job is ready) or job.ready_layers
+            key = job._ready[0] if chain else tuple(job._ready)
             old = entries.get(job)
             if old is not None and old[3] == key:
                 continue
             rem = rems[ti]
             # remaining_of, inlined for chains (the common case; one call per ready change)
             r = 0.0 if rem is None else rem[key] if chain else remaining_of(job, rem, False)
-            deadline = job.deadline
-            entry = entries[job] = (deadline - r, job.id, job, key, r, deadline)
+            deadline = job._deadline
+            entry = entries[job] = (deadline - r, job._id, job, key, r, deadline)
             heappush(heap, entry)
         # is_hopeless(now, r, deadline), inlined: the head is tested at every call
         now = view.now
+        now_d, eps = now, EPS
         out = []
         if self.demoted:
             self.demoted = []
@@ -190,11 +203,12 @@ class DropQueue:
                 if entries.get(job) is entry:
                     del entries[job]
                 continue
-            if not now + entry[4] > entry[5] + EPS:
+            r_d, d_d = entry[4], entry[5]
+            if not now_d + r_d > d_d + eps:
                 break
             heappop(heap)
             del entries[job]
-            if self._parent[job.task_index] and now < view.horizon_s:
+            if self._parent[job._costs.index] and now < view.horizon_s:
                 late.add(job)  # kept: its completion still releases its children
                 self.demoted.append(job)
                 continue

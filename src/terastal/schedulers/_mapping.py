@@ -19,6 +19,11 @@ from collections.abc import Callable, Iterable
 from heapq import heappop, heappush
 from typing import Any
 
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
+
 from terastal.model.contract import SimView
 from terastal.model.costs import IDENTICAL_REL_TOL
 from terastal.model.job import Job
@@ -55,35 +60,48 @@ def map_preferred(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
     return out
 
 
+# Compiled (docs/design.md, "Compiled accelerator"), a job is the Job's struct
+# (_mapping.pxd, model/job.pxd): the mappings read its slots (``job._ready``, ``job._costs``)
+# as C members where a property would be a generic attribute lookup.
+@cython.locals(free=list, idle=list, left=cython.Py_ssize_t, n=cython.Py_ssize_t, job=Job,
+               layer=cython.Py_ssize_t, lat=tuple, best=cython.Py_ssize_t, a=cython.Py_ssize_t,
+               best_f=cython.double, f=cython.double, move=cython.double, t0=cython.double,
+               t1=cython.double, t2=cython.double, src=cython.Py_ssize_t, ready_layers=list,
+               out=list)  # fmt: skip
 def map_earliest_finish(view: SimView, jobs: Iterable[Job]) -> list[tuple]:
     """Each layer goes to the accelerator where it would finish first.
 
     Finish = max(free time, now) + transfer + latency, counting accelerators taken earlier in
     this call as busy until their new layer ends. A job whose best accelerator is busy waits
     for it (the next completion is a scheduling point) rather than taking a worse idle one.
+    Compiled, the sums are C doubles: the same IEEE operations, in the same order, as on the
+    floats the times, transfers and latencies are.
     """
     free = list(view.free_at)
     idle = list(view.idle_flags)
     left = sum(idle)
-    accs = range(len(free))
+    n = len(free)
     transfer = view.transfer_s
     out = []
     for job in jobs:
-        layer = job.next_layer
-        costs = job.costs
+        ready_layers = job._ready
+        layer = ready_layers[0] if ready_layers else -1  # job.next_layer
+        costs = job._costs
         lat = costs.lat[layer]
         best, best_f = -1, float("inf")
         if costs.is_chain:
             # Only the previous layer's output may move: read the rule's table, not per core.
-            src = job.layer_accelerator(layer - 1) if layer else -1
+            src = job._acc_of[layer - 1] if layer else -1
             move = costs.chain_move_s[layer]
-            for a in accs:
-                f = free[a] + (0.0 if a == src else move) + lat[a]
+            for a in range(n):
+                t0, t1 = free[a], lat[a]
+                f = t0 + (0.0 if a == src else move) + t1
                 if f < best_f:
                     best, best_f = a, f
         else:
-            for a in accs:
-                f = free[a] + transfer(job, layer, a) + lat[a]
+            for a in range(n):
+                t0, t1, t2 = free[a], transfer(job, layer, a), lat[a]
+                f = t0 + t1 + t2
                 if f < best_f:
                     best, best_f = a, f
         if idle[best]:
@@ -157,15 +175,17 @@ class PreferredQueues:
         self._groups, self._heap_of, self._entry = [], {}, {}
         self._active = False
 
+    @cython.locals(job=Job, layer=cython.Py_ssize_t, old=tuple, eligible=list, entries=dict,
+                   heap_of=dict, heap=list)  # fmt: skip
     def _enqueue(self, jobs: Iterable[Job]) -> None:
         """Give each job an entry (see :func:`_entry`) for its next layer."""
         eligible, key, entries, heap_of = self._eligible, self.key, self._entry, self._heap_of
         for job in jobs:
-            layer = job.next_layer
+            layer = job._ready[0]  # job.next_layer: the job is ready
             old = entries.get(job)
             if old is not None and old[-3] == layer:
                 continue  # its entry is current
-            mask, acc = eligible[job.task_index][layer]
+            mask, acc = eligible[job._costs.index][layer]  # job.task_index
             entry = _entry(key(job), layer, job, acc)
             entries[job] = entry
             heap = heap_of.get(mask)
@@ -181,6 +201,9 @@ class PreferredQueues:
                 self._entry.pop(job, None)
             self._enqueue([job for job in jobs if job in view.ready_jobs])
 
+    @cython.locals(job=Job, layer=cython.Py_ssize_t, old=tuple, eligible=list, entries=dict,
+                   heap_of=dict, heap=list, out=list, groups=list, live=list, group=tuple,
+                   head=tuple, best=tuple, best_heap=list)  # fmt: skip
     def decide(self, view: SimView, skip: frozenset[Job] | set[Job] = frozenset()) -> list[tuple]:
         """The decisions of ``map_preferred(view, sorted(view.ready_jobs, key=key))``.
 
@@ -199,8 +222,8 @@ class PreferredQueues:
             if skip:
                 ready = [job for job in ready if job not in skip]
             for job in ready if len(ready) == 1 else sorted(ready, key=self.key):
-                layer = job.next_layer
-                mask, acc = eligible[job.task_index][layer]
+                layer = job._ready[0]  # job.next_layer: the job is ready
+                mask, acc = eligible[job._costs.index][layer]  # job.task_index
                 if not free >> acc & 1:
                     can = mask & free
                     if not can:
@@ -217,11 +240,11 @@ class PreferredQueues:
             for job in view.ready_changes:
                 if job not in ready:
                     continue
-                layer = job.next_layer
+                layer = job._ready[0]  # job.next_layer: the job is ready
                 old = entries.get(job)
                 if old is not None and old[-3] == layer:
                     continue
-                mask, acc = eligible[job.task_index][layer]
+                mask, acc = eligible[job._costs.index][layer]  # job.task_index
                 k = key(job)
                 entry = entries[job] = (
                     (*k, layer, job, acc) if type(k) is tuple else (k, layer, job, acc)
@@ -263,7 +286,7 @@ class PreferredQueues:
             layer, job, acc = best[-3:]
             del entries[job]
             if not free >> acc & 1:
-                can = free & self._eligible[job.task_index][layer][0]
+                can = free & self._eligible[job._costs.index][layer][0]
                 acc = (can & -can).bit_length() - 1  # lowest idle eligible accelerator
             out.append((job, layer, acc, False))
             free &= ~(1 << acc)

@@ -13,6 +13,11 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
+
 from terastal.errors import InputError
 from terastal.model.contract import SimView
 from terastal.model.job import IN_TIME, Job
@@ -177,6 +182,13 @@ class DREAM(Scheduler):
         return float("nan") if self.plan is None else self.plan.loss_of(task, variant_layers)
 
     # ------------------------------------------------------------------------------------------
+    # Compiled (docs/design.md, "Compiled accelerator"), a job is the Job's struct (dream.pxd,
+    # model/job.pxd): its slots are read as C members, and the scores' arithmetic is on C
+    # doubles (the same IEEE operations, in the same order, as on the floats they all are).
+    @cython.locals(job=Job, layer=cython.Py_ssize_t, now=cython.double, lat=tuple, busy=list,
+                   src=cython.Py_ssize_t, move=cython.double, finish=list, best=cython.double,
+                   a=cython.Py_ssize_t, n=cython.Py_ssize_t, f=cython.double,
+                   t0=cython.double, ms=cython.double)  # fmt: skip
     def _reach(self, view: SimView, job: Job, layer: int, now: float, lat, busy) -> tuple:
         """``(finish, limit)`` of ``layer`` (latency row ``lat``) started now.
 
@@ -186,25 +198,30 @@ class DREAM(Scheduler):
         in the loop that fills ``finish`` (cheaper than ``min`` of a second list over a few
         accelerators; the same sums, the same minimum).
         """
-        costs = job.costs
+        costs = job._costs
+        n = len(self._accs)
         if costs.is_chain:
             # Only the previous layer's output may move: cheaper than asking the view per core.
-            src = job.layer_accelerator(layer - 1) if layer else -1
+            src = job._acc_of[layer - 1] if layer else -1
             move = costs.chain_move_s[layer]
             finish = []
             best = _INF
-            for a in self._accs:
-                f = now + (0.0 if a == src else move) + lat[a]
+            for a in range(n):
+                t0 = lat[a]
+                f = now + (0.0 if a == src else move) + t0
                 finish.append(f)
-                f = busy[a] + f
+                t0 = busy[a]
+                f = t0 + f
                 if f < best:
                     best = f
         else:
             transfer = view.transfer_s
             finish = [now + transfer(job, layer, a) + lat[a] for a in self._accs]
             best = min([busy[a] + f for a, f in enumerate(finish)])
-        return finish, now + self.max_slowdown * (best - now) + 1e-15
+        ms = self.max_slowdown
+        return finish, now + ms * (best - now) + 1e-15
 
+    @cython.locals(job=Job, ready_layers=list)
     def _drops(self, view: SimView, now: float) -> list[Job]:
         """Ready jobs that cannot, or (queued) are not expected to, make their deadline.
 
@@ -219,12 +236,14 @@ class DREAM(Scheduler):
         for job in view.ready_jobs:
             if job in late:
                 continue
-            combo = chosen.get(job.id) or versions[job.task_index].lightest
-            rem = combo.rem[job.next_layer]
-            if now + rem > job.deadline or (
-                k != 1.0 and now > job.ready_since and now + k * rem > job.deadline
+            combo = chosen.get(job._id) or versions[job._costs.index].lightest
+            ready_layers = job._ready
+            rem = combo.rem[ready_layers[0] if ready_layers else -1]  # at job.next_layer
+            deadline = job._deadline
+            if now + rem > deadline or (
+                k != 1.0 and now > job._ready_since and now + k * rem > deadline
             ):
-                if parent[job.task_index] and now < horizon:
+                if parent[job._costs.index] and now < horizon:
                     late.add(job)  # its completion still releases its children
                     continue
                 out.append(job)
@@ -286,6 +305,15 @@ class DREAM(Scheduler):
                 chosen.setdefault(job.id, combo)
         return out
 
+    @cython.locals(job=Job, layer=cython.Py_ssize_t, now=cython.double, usable=list,
+                   scored=list, finish=list, energy=tuple, a=cython.Py_ssize_t,
+                   f=cython.double, limit=cython.double, run=cython.double, speed=cython.double,
+                   en=cython.double, thrift=cython.double, min_lat=cython.double,
+                   min_energy=cython.double, base=cython.double, half_e=cython.double,
+                   w_u=cython.double, w_f=cython.double, w_e=cython.double,
+                   urgency=cython.double, wait=cython.double, fairness=cython.double,
+                   t0=cython.double, tf=cython.double, task_miss=list,
+                   ready_layers=list)  # fmt: skip
     def _score(self, view: SimView, candidates, idle, free, busy, now: float) -> list[tuple]:
         """``(-MapScore, job id, accelerator, job, layer, version)`` of every admissible pair."""
         chosen, versions = self._chosen, self._versions
@@ -301,23 +329,27 @@ class DREAM(Scheduler):
         usable = [a for a in self._accs if idle[a] and not free[a] > now]
         scored = []
         for job in candidates:
-            jid = job.id
-            layer = job.next_layer
-            slack = job.deadline - now
+            jid = job._id
+            ready_layers = job._ready
+            layer = ready_layers[0] if ready_layers else -1  # job.next_layer
+            c = job._costs
+            t0 = job._deadline
+            slack = t0 - now
             combo = chosen.get(jid)
             if combo is None:
-                combo = versions[job.task_index].choose(slack, threshold)
+                combo = versions[c.index].choose(slack, threshold)
             urgency = urgency_of(combo.rem[layer], slack)
-            wait = now - job.ready_since
+            t0 = job._ready_since
+            wait = now - t0
             min_lat = combo.min_lat[layer]
             fairness = wait / (wait + min_lat) if wait > 0 else 0.0
             if tf:
-                fairness = (1.0 - tf) * fairness + tf * task_miss[job.task_index]
+                t0 = task_miss[c.index]
+                fairness = (1.0 - tf) * fairness + tf * t0
             base = w_u * urgency + w_f * fairness
             if job in late:
                 base -= _LATE  # a kept hopeless parent: after every job still in time
             var = combo.flags[layer]
-            c = job.costs
             energy = (c.var_energy if var else c.energy)[layer]
             min_energy = combo.min_energy[layer]
             finish, limit = reach(view, job, layer, now, (c.var_lat if var else c.lat)[layer], busy)

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from operator import attrgetter
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
 
+from terastal.model.job import Job
 from terastal.schedulers._list import ListScheduler
+
+
+# Reads the job's slots (``job.deadline_s``, ``job.id``): compiled, C members of the Job's
+# struct (edf.pxd, model/job.pxd), cheaper than two property lookups by ``attrgetter``.
+@cython.locals(job=Job)
+def _deadline_key(job):
+    return (job._deadline, job._id)
 
 
 class EDF(ListScheduler):
@@ -20,5 +31,4 @@ class EDF(ListScheduler):
     """
 
     name = "edf"
-    # (deadline, id): a C-level getter, so sorting and queueing call no Python key function
-    priority = attrgetter("deadline", "id")
+    priority = staticmethod(_deadline_key)  # (deadline, id)

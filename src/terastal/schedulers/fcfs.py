@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from operator import attrgetter
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
 
+from terastal.model.job import Job
 from terastal.schedulers._list import ListScheduler
+
+
+# Reads the job's slot (``job.id``): compiled, a C member of the Job's struct (fcfs.pxd,
+# model/job.pxd), cheaper than a property lookup by ``attrgetter``.
+@cython.locals(job=Job)
+def _id_key(job):
+    return job._id
 
 
 class FCFS(ListScheduler):
@@ -20,5 +31,5 @@ class FCFS(ListScheduler):
     """
 
     name = "fcfs"
-    # ids increase in release order, so the id is (release, tie-break); a C-level getter
-    priority = attrgetter("id")
+    # ids increase in release order, so the id is (release, tie-break)
+    priority = staticmethod(_id_key)

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
+
+from terastal.model.job import Job
 from terastal.schedulers._hopeless import DROP_RULES, parents_option
 from terastal.schedulers._list import ListScheduler
 from terastal.schedulers._mapping import MAPPINGS
 from terastal.schedulers.options import Option
 
 
+# Reads the job's slots: compiled, C members of the Job's struct (heft.pxd, model/job.pxd).
+@cython.locals(job=Job, ready=list)
 def _rank_key(job):
     # Upward rank of the next ready layer: mean latency over accelerators of it and every
     # later layer (the critical path of a chain); the largest rank goes first.
-    return (-job.costs.rem_mean[job.next_layer], job.id)
+    ready = job._ready
+    return (-job._costs.rem_mean[ready[0] if ready else -1], job._id)
 
 
 class HEFT(ListScheduler):

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
+
 from terastal.model.contract import SimView
+from terastal.model.job import Job
 from terastal.schedulers._list import ListScheduler
 
 
@@ -33,6 +39,8 @@ class RM(ListScheduler):
         self._period = tuple(t.period_s for t in view.scenario.tasks)
         super().reset(view)
 
+    # Reads the job's slots: compiled, C members of the Job's struct (rm.pxd, model/job.pxd).
+    @cython.locals(job=Job)
     def priority(self, job) -> tuple[float, int]:
         """(task period, job id)."""
-        return (self._period[job.task_index], job.id)
+        return (self._period[job._costs.index], job._id)

@@ -1,0 +1,2 @@
+# Lets the typed locals of heft.py (cython.locals) use the compiled Job's struct.
+from terastal.model.job cimport Job
