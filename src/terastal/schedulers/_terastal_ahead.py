@@ -39,12 +39,9 @@ class Releases:
         self.period = [0.0] * n
         self.need0 = [None] * n
         self.tasks: list[int] = []  # the periodic chain tasks, looked at by the rule
-        # per task and layer: two cores within ``slow`` x of each other (equal included)
-        self.close = [
-            [any(x <= y <= x * slow for i, x in enumerate(row) for j, y in enumerate(row) if i != j)
-             for row in c.lat] if fits[t].rem_on is not None else [False] * len(c.lat)
-            for t, c in enumerate(costs)
-        ]  # fmt: skip
+        # per task and layer: a core within ``slow`` x of another (equal included) where the
+        # job's rest takes longer (else the rule has nothing to weigh)
+        self.close = [_close(c.lat, fits[t].rem_on, slow) for t, c in enumerate(costs)]
         cores = range(num_accelerators)
         for t, c in enumerate(costs):
             task, rem_on = c.task, fits[t].rem_on
@@ -76,6 +73,17 @@ class Releases:
         return most
 
 
+def _close(lat, rem_on, slow) -> list[bool]:
+    if rem_on is None:
+        return [False] * len(lat)
+    cores = range(len(rem_on))
+    return [
+        any(row[a] <= row[b] <= row[a] * slow and rem_on[b][i] > rem_on[a][i]
+            for a in cores for b in cores)
+        for i, row in enumerate(lat)
+    ]  # fmt: skip
+
+
 def _need0(on_a: float, on_b: float, deadline: float) -> float:
     pen = on_b - on_a
     if pen <= 0.0:
@@ -85,16 +93,21 @@ def _need0(on_a: float, on_b: float, deadline: float) -> float:
 
 
 def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vde, now):
-    """An idle core other than the idle ``a`` for ``job``'s ``layer`` (at most ``slow`` x
-    slower, :attr:`Releases.close`), if a job released before the layer ends on ``a`` (or
-    ``window`` x its latency there) needs ``a`` more than ``need_x`` x as much: ``(b,
-    finish)``, or ``(-1, 0.0)``."""
-    la = lat[a]
+    """An idle core ``b`` other than the idle ``a`` for ``job``'s ``layer``, if a job of
+    another task may be released before ``window`` x the layer's time on ``a`` has passed and
+    needs ``a`` more than ``need_x`` x as much as ``job``: ``(b, finish)``, or ``(-1, 0.0)``.
+
+    ``b``: the idle core where the layer ends first among those at most ``slow`` x slower for
+    it where the job's rest takes longer (a job that loses nothing on ``b`` gives the need no
+    ratio to weigh: it is left to the mapping), when the layer meets ``vde`` there and the
+    job its deadline staying there.
+    """
+    la, rem_a = lat[a], rem_on[a][layer]
     until = starts[a] + la * window
     b, f_b = -1, _INF
     deadline = job.deadline
     for c in range(len(starts)):
-        if c != a and idle[c] and la <= lat[c] <= la * rel.slow:
+        if c != a and idle[c] and la <= lat[c] <= la * rel.slow and rem_on[c][layer] > rem_a:
             f = starts[c] + lat[c]
             if f <= vde and f < f_b and starts[c] + rem_on[c][layer] <= deadline:
                 b, f_b = c, f
@@ -103,11 +116,8 @@ def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vd
     theirs = rel.coming(job.task_index, a, b, until)
     if theirs <= 0.0:
         return -1, 0.0
-    pen = rem_on[b][layer] - rem_on[a][layer]
-    if pen <= 0.0:
-        return -1, 0.0  # the job loses nothing on b: the need says nothing of who pays
-    slack = deadline - now - rem_on[a][layer]
-    mine = pen / slack if slack > 0.0 else _INF
+    slack = deadline - now - rem_a
+    mine = (rem_on[b][layer] - rem_a) / slack if slack > 0.0 else _INF
     if theirs > mine * need_x:
         return b, f_b
     return -1, 0.0
