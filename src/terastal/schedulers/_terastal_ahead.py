@@ -25,7 +25,8 @@ class Releases:
     (what running all of it on ``b`` adds, over its relative deadline less its time on
     ``a``; ``-1`` if ``b`` is no slower, ``inf`` without slack). Cascaded tasks (released by
     another job's completion) and DAG tasks have none: they are never looked at. ``seen``:
-    per task, the highest frame released so far (updated by :meth:`saw`).
+    per task, the highest frame known released (:meth:`saw`: the ended jobs as they end,
+    the active ones when the rule looks).
     """
 
     __slots__ = ("close", "first", "horizon", "need0", "period", "seen", "slow", "tasks")
@@ -52,17 +53,19 @@ class Releases:
             self.need0[t] = [[_need0(rem_on[a][0], rem_on[b][0], d) for b in cores] for a in cores]
             self.tasks.append(t)
 
-    def saw(self, changes) -> None:
-        """Note the frames of the jobs that became ready since the last call."""
+    def saw(self, jobs) -> None:
+        """Note the frames of ``jobs`` as released (the active ones, and each as it ends)."""
         seen = self.seen
-        for job in changes:
+        for job in jobs:
             t = job.task_index
             if job.frame > seen[t]:
                 seen[t] = job.frame
 
-    def coming(self, skip: int, a: int, b: int, until: float) -> float:
+    def coming(self, skip: int, a: int, b: int, until: float, active=()) -> float:
         """The largest need of ``a`` against ``b`` among the next jobs of tasks other than
-        ``skip`` that may be released before ``until`` (``-1``: none)."""
+        ``skip`` that may be released before ``until`` (``-1``: none), once the frames of the
+        ``active`` jobs are noted (:meth:`saw`)."""
+        self.saw(active)
         most = -1.0
         for t in self.tasks:
             if t == skip:
@@ -92,7 +95,7 @@ def _need0(on_a: float, on_b: float, deadline: float) -> float:
     return pen / slack if slack > 0.0 else _INF
 
 
-def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vde, now):
+def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vde, now, active):
     """An idle core ``b`` other than the idle ``a`` for ``job``'s ``layer``, if a job of
     another task may be released before ``window`` x the layer's time on ``a`` has passed and
     needs ``a`` more than ``need_x`` x as much as ``job``: ``(b, finish)``, or ``(-1, 0.0)``.
@@ -100,7 +103,7 @@ def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vd
     ``b``: the idle core where the layer ends first among those at most ``slow`` x slower for
     it where the job's rest takes longer (a job that loses nothing on ``b`` gives the need no
     ratio to weigh: it is left to the mapping), when the layer meets ``vde`` there and the
-    job its deadline staying there.
+    job its deadline staying there. ``active``: the jobs released and not ended.
     """
     la, rem_a = lat[a], rem_on[a][layer]
     until = starts[a] + la * window
@@ -113,7 +116,7 @@ def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vd
                 b, f_b = c, f
     if b < 0:
         return -1, 0.0
-    theirs = rel.coming(job.task_index, a, b, until)
+    theirs = rel.coming(job.task_index, a, b, until, active)
     if theirs <= 0.0:
         return -1, 0.0
     slack = deadline - now - rem_a
@@ -159,7 +162,7 @@ def pay_core(pol, order, pos, job, layer, st, a, f, vde, src, move, free, idle) 
         starts = layer_starts(job, layer, src, move, free, None)
         b, f_b = ahead_core(
             rel, pol.yield_need, pol.lookahead, fit.rem_on, job, layer, st.lat[layer], a, starts,
-            idle, vde, pol._now,
+            idle, vde, pol._now, pol._view.active_jobs,
         )  # fmt: skip
     elif pol.core_yield and fit.near[layer]:
         # about to wait for a busy core: should an idle slower one be this job's?

@@ -250,6 +250,8 @@ class Terastal(ReadyOrder, Scheduler):
         self._mask.pop(job.id, None)
         self._gone.append(job)
         self._late.discard(job)
+        if self._ahead is not None:
+            self._ahead.saw((job,))  # its frame was released
         if self._budget is not None:
             self._budget.end(job.task_index, job.id, job.status != DROPPED)
         if self._fair is not None and self._fair.end(job.task_index, job.status != IN_TIME):
@@ -280,8 +282,7 @@ class Terastal(ReadyOrder, Scheduler):
         may_drop = self.drops and view.may_drop
         # The order is brought up to date even when nothing can be decided, so that the
         # changes reported to this call are not lost.
-        if self._ahead is not None:
-            self._ahead.saw(view.ready_changes)  # the frames released so far
+        self._view = view  # the known releases' rule reads its active jobs (_terastal_ahead)
         order = self._ordered(view)
         waiting = len(order) + (self._groups.size if self._groups is not None else 0)
         out: list[tuple] = []
