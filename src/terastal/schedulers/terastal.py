@@ -2,8 +2,8 @@
 
 At every scheduling point: drop hopeless jobs (:func:`_hopeless`, when the late policy allows
 it); order ready jobs by absolute deadline, a long job (best case left above half its
-deadline) by least laxity, and under overload (:class:`~terastal.schedulers._terastal_guards.
-OverloadDetector`) towards first come, first served with started jobs first; map each job's next layer to an
+deadline) by least laxity, and under overload (``_terastal_guards.OverloadDetector``) towards
+first come, first served with started jobs first; map each job's next layer to an
 ``(accelerator, original | variant)`` option that meets its virtual deadline
 (:mod:`terastal.schedulers._terastal_map`): originals first and variants on demand, or the
 plan's variants when a backlog builds up; variants within the admissible combinations or the
