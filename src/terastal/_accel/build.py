@@ -45,6 +45,7 @@ MODULES = (
     "schedulers/_hopeless.py",
     "schedulers/_list.py",
     "schedulers/_mapping.py",
+    "schedulers/_terastal_claim.py",
     "schedulers/_terastal_core.py",
     "schedulers/_terastal_groups.py",
     "schedulers/_terastal_guards.py",
