@@ -10,6 +10,7 @@ from terastal.bound import build_trace, solve_bound
 from terastal.bound.hints import hint_from_result
 from terastal.bound.model import BoundModel
 from terastal.bound.replay import Placement, missed_count, replay
+from terastal.model.job import IN_TIME
 from terastal.schedulers import available_schedulers, make_scheduler
 from terastal.sim import simulate
 from terastal.sim.costs import build_task_costs
@@ -130,3 +131,31 @@ def test_grouped_blocks_replay_layer_by_layer():
     assert s["best_is_heuristic"] and s["missed_best"] is not None
     assert s["missed_lower_bound"] <= s["missed_best"]
     assert s["instance"]["blocks"] < s["instance"]["layers"]
+
+
+def test_a_run_with_a_combination_the_model_lacks_hints_that_job_as_missed():
+    """A job run in time with a combination outside the admissible set (the accuracy budget's
+    stronger ones) is hinted as not run, not looked up among the combinations."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    from terastal.bound.model import VariantSpec
+
+    sc, pf, tb = random_case(4, load=0.5)
+    costs = build_task_costs(sc, pf, tb)
+    trace = build_trace(sc, DURATION, 4)
+    run = simulate(sc, pf, tb, make_scheduler("edf"), duration_s=DURATION, seed=4)
+    t, layer = next(
+        (i, k) for i, c in enumerate(costs) for k in range(c.num_layers) if c.var_lat[k] is not None
+    )
+    spec = VariantSpec((layer,), (frozenset(), frozenset({layer})), (0.0, 0.01))
+    bm = BoundModel(trace, costs, pf, variants={t: spec})
+    before = hint_from_result(bm, run)
+    jobs = list(run.jobs)
+    k = next(i for i, j in enumerate(jobs) if j.task_index == t and j.status == IN_TIME)
+    j = jobs[k]  # the same job, run with a layer set the model lacks
+    jobs[k] = SimpleNamespace(
+        task_index=j.task_index, frame=j.frame, status=j.status, variants=(layer, 10_000)
+    )
+    counted = hint_from_result(bm, dataclasses.replace(run, jobs=tuple(jobs)))
+    assert counted == before + 1

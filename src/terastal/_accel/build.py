@@ -46,6 +46,7 @@ MODULES = (
     "schedulers/_list.py",
     "schedulers/_mapping.py",
     "schedulers/_terastal_ahead.py",
+    "schedulers/_terastal_claim.py",
     "schedulers/_terastal_core.py",
     "schedulers/_terastal_groups.py",
     "schedulers/_terastal_guards.py",

@@ -68,7 +68,9 @@ def hint_from_result(bm: BoundModel, result: SimResult) -> int:
             spec = td.variants
             combo = frozenset(online.variants)
             if spec is None or combo not in spec.combos:
-                run = False
+                # a combination the model does not have (the budget's stronger ones): the
+                # hint is the job not run, with the original's combination
+                run, combo = False, None
         run_hint.append(run)
         if tj.cascaded and not isinstance(jv.exists, int):
             cp.add_hint(jv.exists, exists)

@@ -62,13 +62,16 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # The core choice ignores the tasks' known next releases (docs/design.md, "Known releases
     # in the core choice").
     "terastal-noahead": ("terastal", {"lookahead": 0.0}),
+    # A waiting layer expects its busy core at its free time even when the job running there
+    # sorts ahead (docs/design.md, "A busy core is claimed by the job on it").
+    "terastal-noclaim": ("terastal", {"claim": "off"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
 EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair",
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
-    "terastal-nosparevariant", "terastal-noahead",
+    "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

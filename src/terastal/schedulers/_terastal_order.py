@@ -14,6 +14,7 @@ from bisect import bisect_left, insort
 from terastal.model.contract import SimView
 from terastal.model.job import Job
 from terastal.schedulers._hopeless import EPS, remaining_of
+from terastal.schedulers._terastal_claim import claimed_wait
 
 _INF = float("inf")
 _EPS = 1e-12
@@ -26,7 +27,13 @@ _LATE_S = 2e3
 
 
 class ReadyOrder:
-    """The order's upkeep: :meth:`_ordered`, :meth:`_renew`, :meth:`_unlink`, :meth:`_demote`."""
+    """The order's upkeep: :meth:`_ordered`, :meth:`_renew`, :meth:`_unlink`, :meth:`_demote`;
+    and :meth:`_wait`, when a layer waiting for a busy core gets it."""
+
+    def _wait(self, a: int, job: Job, layer: int, f: float) -> float:
+        """When ``job``'s ``layer`` would end on busy core ``a`` (``f`` by its free time):
+        :func:`~terastal.schedulers._terastal_claim.claimed_wait`."""
+        return claimed_wait(self, a, job, layer, f)
 
     def _ordered(self, view: SimView) -> list[tuple]:
         """Ready jobs as sorted tuples ``(priority, id, job, layer, state, ...)``.

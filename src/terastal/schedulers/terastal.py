@@ -2,18 +2,15 @@
 
 At every scheduling point: drop hopeless jobs (:func:`_hopeless`, when the late policy allows
 it); order ready jobs by absolute deadline, a long job (best case left above half its
-deadline) by least laxity, and under overload
-(:class:`~terastal.schedulers._terastal_guards.OverloadDetector`) towards first come, first
-served with started jobs first; map each job's next layer to an
+deadline) by least laxity, and under overload (``_terastal_guards.OverloadDetector``) towards
+first come, first served with started jobs first; map each job's next layer to an
 ``(accelerator, original | variant)`` option that meets its virtual deadline
 (:mod:`terastal.schedulers._terastal_map`): originals first and variants on demand, or the
 plan's variants when a backlog builds up; variants within the admissible combinations or the
 model's accuracy budget; cores nobody chose go to layers waiting for a busy core, when they
 finish earlier there; under overload a job that would barely fit is given up before it starts;
 otherwise a job not started leaves a core to a started one that waiting would make hopeless.
-Reasons and measurements: ``docs/design.md``, "Terastal online scheduler", "Variants on demand
-and the accuracy budget", "Overload order", "Spare cores", "Sacrifice before starting" and
-"Started jobs protected".
+Reasons and measurements: ``docs/design.md``, the sections from "Terastal online scheduler" on.
 """
 
 from __future__ import annotations
@@ -138,6 +135,9 @@ class Terastal(ReadyOrder, Scheduler):
         job that may be released before ``lookahead`` x the layer's time there needs the fast
         core ``yield_need`` x more and its own job ends in time on the slower core
         (docs/design.md, "Known releases in the core choice"). 0: off.
+    claim : {"short", "any", "off"}
+        Spare cores: a layer waits for a busy core until after the next layer of the job there
+        if that sorts ahead (and, ``short``, is longer than the waiting job's work left).
     """
 
     name = "terastal"
@@ -180,6 +180,7 @@ class Terastal(ReadyOrder, Scheduler):
         "spare_fit": True,
         "spare_variant": Option("over", choices=("off", "over", "always")),
         "lookahead": Option(0.5, lo=0.0),
+        "claim": Option("short", choices=("off", "short", "any")),
     }
 
     def reset(self, view: SimView) -> None:
@@ -349,7 +350,7 @@ class Terastal(ReadyOrder, Scheduler):
                 a, f = pay_core(self, order, pos, job, layer, st, a, f, vde, src, move, free, idle)
             if not idle[a]:
                 if waits is not None and f <= vde:
-                    waits.append((job, jid, layer, st, src, move, f))
+                    waits.append((job, jid, layer, st, src, move, self._wait(a, job, layer, f)))
                 continue  # wait for the chosen core; its completion is a scheduling point
             if (
                 protect != "off"
