@@ -12,7 +12,7 @@ still ends in time staying on the slower core.
 
 from __future__ import annotations
 
-from terastal.schedulers._terastal_core import yield_core
+from terastal.schedulers._terastal_core import keep_waiting, yield_core
 from terastal.schedulers._terastal_map import layer_starts
 
 _INF = float("inf")
@@ -29,7 +29,7 @@ class Releases:
     the active ones when the rule looks).
     """
 
-    __slots__ = ("close", "first", "horizon", "need0", "period", "seen", "slow", "tasks")
+    __slots__ = ("close", "first", "horizon", "need0", "period", "seen", "slack0", "slow", "tasks")
 
     def __init__(self, costs, fits, num_accelerators: int, slow: float, horizon: float) -> None:
         n = len(costs)
@@ -39,6 +39,7 @@ class Releases:
         self.first = [0.0] * n
         self.period = [0.0] * n
         self.need0 = [None] * n
+        self.slack0 = [0.0] * n
         self.tasks: list[int] = []  # the periodic chain tasks, looked at by the rule
         # per task and layer: a core within ``slow`` x of another (equal included) where the
         # job's rest takes longer (else the rule has nothing to weigh)
@@ -51,6 +52,7 @@ class Releases:
                 continue
             d = task.relative_deadline_s
             self.need0[t] = [[_need0(rem_on[a][0], rem_on[b][0], d) for b in cores] for a in cores]
+            self.slack0[t] = d - min(rem_on[a][0] for a in cores)
             self.tasks.append(t)
 
     def saw(self, jobs) -> None:
@@ -174,3 +176,46 @@ def pay_core(pol, order, pos, job, layer, st, a, f, vde, src, move, free, idle) 
     else:
         return a, f
     return (b, f_b) if b >= 0 else (a, f)
+
+
+def ahead_wait(rel, job, layer, st, b, f, f_wait, free, now, active) -> bool:
+    """Whether ``job``'s ``layer``, waiting for a busy core (ending at ``f_wait`` there),
+    should leave the spare core ``b`` (where it would end at ``f``) to the next job of another
+    task: one that may be released before ``f`` and could not wait, from its earliest release,
+    for ``b`` or for any other core to free (its relative deadline less its best time), when
+    the job itself still ends in time at best after waiting (``active``: as in
+    :func:`ahead_core`)."""
+    rem = st.rem_best
+    if f_wait + (rem[layer + 1] if layer + 1 < len(rem) else 0.0) > job.deadline:
+        return False
+    rel.saw(active)
+    other = f
+    for c in range(len(free)):
+        if c != b and free[c] < other:
+            other = free[c]
+    for t in rel.tasks:
+        if t != job.task_index:
+            release = rel.first[t] + (rel.seen[t] + 1) * rel.period[t]
+            if release < f and release < rel.horizon and max(release, now) + rel.slack0[t] < other:
+                return True
+    return False
+
+
+def keep_core(pol, job, layer, st, b, f, f_wait, idle, free) -> bool:
+    """Whether a layer waiting for a busy core should not take the spare core ``b`` after
+    all: the job on a faster core should pay for ``b`` (``spare_fit``,
+    :func:`~terastal.schedulers._terastal_core.keep_waiting`), or a job about to be released
+    needs it (:func:`ahead_wait`)."""
+    now = pol._now
+    if (
+        pol.spare_fit
+        and pol._fits[job.task_index].near[layer]
+        and keep_waiting(
+            pol._rule, pol._fits, pol._on, job, layer, st, b, f, f_wait, idle, free, now
+        )
+    ):
+        return True
+    rel = pol._ahead
+    return rel is not None and ahead_wait(
+        rel, job, layer, st, b, f, f_wait, free, now, pol._view.active_jobs
+    )

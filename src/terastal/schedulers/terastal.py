@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers._hopeless import cascade_parents, parents_option
-from terastal.schedulers._terastal_ahead import ahead_state, pay_core
-from terastal.schedulers._terastal_core import CoreFit, CoreRule, keep_waiting
+from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
+from terastal.schedulers._terastal_core import CoreFit, CoreRule
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
 from terastal.schedulers._terastal_guards import (
     AccuracyBudget,
@@ -134,7 +134,9 @@ class Terastal(ReadyOrder, Scheduler):
         A layer leaves its idle fast core for an idle one up to ``slow_ratio`` x slower when a
         job that may be released before ``lookahead`` x the layer's time there needs the fast
         core ``yield_need`` x more and its own job ends in time on the slower core
-        (docs/design.md, "Known releases in the core choice"). 0: off.
+        A waiting layer leaves a spare core to such a job that could wait for no core, when its
+        own job ends in time after waiting (docs/design.md, "Known releases in the core
+        choice"). 0: both off.
     claim : {"short", "any", "off"}
         Spare cores: a layer waits for a busy core until after the next layer of the job there
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left).
@@ -370,23 +372,16 @@ class Terastal(ReadyOrder, Scheduler):
         """Give the cores nobody chose to layers that wait for a busy core, in order, each to
         the idle core where its original finishes first, when that is earlier than waiting
         (:func:`~terastal.schedulers._terastal_map.spare_core`), unless the job on a faster
-        core should pay for that one (``spare_fit``,
-        :func:`~terastal.schedulers._terastal_core.keep_waiting`); else (``spare_variant``)
+        core should pay for that one or a job about to be released needs it
+        (:func:`~terastal.schedulers._terastal_ahead.keep_core`); else (``spare_variant``)
         where its variant does (:func:`~terastal.schedulers._terastal_map.spare_variant`)."""
-        now = self._now
         mode = self.spare_variant
         # variants too: at every load, or while the overload detector is on
         var = mode == "always" or (mode == "over" and self._over is not None and self._over.over)
         for job, jid, layer, st, src, move, f_wait in waits:
             a, f = spare_core(job, layer, st, src, move, free, idle, f_wait, transfer)
-            if a >= 0 and (
-                self.spare_fit
-                and self._fits[job.task_index].near[layer]
-                and keep_waiting(
-                    self._rule, self._fits, self._on, job, layer, st, a, f, f_wait, idle, free, now
-                )
-            ):
-                continue  # the job on its core should pay for this one
+            if a >= 0 and keep_core(self, job, layer, st, a, f, f_wait, idle, free):
+                continue  # a job on a faster core, or one about to be released, needs it more
             new = 0
             if a < 0 and var and st.bits[layer]:
                 a, f, new = spare_variant(
