@@ -137,3 +137,42 @@ def test_on_the_triple_bound_instances_fewer_jobs_miss():
             check_invariants(res)
             missed[label] = sum(j.status != "in_time" for j in res.jobs)
         assert missed["terastal"] < missed["terastal-noahead"]
+
+
+def _wait_case(n_deadline_ms=0.5):
+    """``h`` holds core 0 from 0 to 0.5 ms. ``w`` (released at 0.1 ms, deadline 2 ms) waits
+    for core 0 (ends at 1.1 ms) though the idle core 1 ends it at 1.0 ms; ``n``, released at
+    0.15 ms (0.4 ms on either core), can wait for neither core with a 0.5 ms deadline."""
+    tasks = (
+        Task("h", tiny_model("h", 1), fps=50.0, deadline_s=10 * MS),
+        Task("w", tiny_model("w", 1), fps=50.0, deadline_s=2.0 * MS, phase_s=0.1 * MS),
+        Task("n", tiny_model("n", 1), fps=50.0, deadline_s=n_deadline_ms * MS, phase_s=0.15 * MS),
+    )
+    lat = {"h": [[0.5 * MS, 5 * MS]], "w": [[0.6 * MS, 0.9 * MS]], "n": [[0.4 * MS, 0.4 * MS]]}
+    return Scenario("wait", tasks), tiny_platform(2), make_tables(tasks, lat)
+
+
+@pytest.mark.parametrize("lookahead", [0.0, 0.5])
+def test_a_waiting_layer_leaves_the_spare_core_to_a_job_that_cannot_wait(lookahead):
+    sc, plat, tables = _wait_case()
+    res = simulate(sc, plat, tables, make_scheduler("terastal", lookahead=lookahead),
+                   duration_s=0.005, record=True)  # fmt: skip
+    check_invariants(res)
+    where = {res.jobs[r.job_id].task.name: r.accelerator for r in res.log}
+    status = {j.task.name: j.status for j in res.jobs}
+    if lookahead:
+        # w waits for core 0 and still ends in time (1.1 ms); n runs on core 1 at once
+        assert where == {"h": 0, "w": 0, "n": 1}
+        assert all(s == "in_time" for s in status.values())
+    else:
+        assert where["w"] == 1  # the spare core ends it earlier: n cannot start in time
+        assert status["n"] != "in_time"
+
+
+def test_a_job_that_could_wait_for_a_core_is_not_waited_for():
+    # with a 1 ms deadline n can wait for core 0 (free at 0.5 ms): w takes the spare core
+    sc, plat, tables = _wait_case(n_deadline_ms=1.0)
+    res = simulate(sc, plat, tables, make_scheduler("terastal"), duration_s=0.005, record=True)
+    where = {res.jobs[r.job_id].task.name: r.accelerator for r in res.log}
+    assert where["w"] == 1
+    assert all(j.status == "in_time" for j in res.jobs)

@@ -129,17 +129,16 @@ def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vd
 
 
 def ahead_state(pol, view) -> tuple:
-    """The policy's :class:`Releases` (``None`` when ``lookahead`` is 0 or no layer has two
-    cores within ``slow_ratio`` x) and, per task and layer, whether :func:`pay_core` may move
-    it (the yield's :attr:`CoreFit.near <terastal.schedulers._terastal_core.CoreFit>`, or
-    :attr:`Releases.close`)."""
+    """The policy's :class:`Releases` (``None`` when ``lookahead`` is 0 or no task is a
+    periodic chain) and, per task and layer, whether :func:`pay_core` may move it (the
+    yield's ``CoreFit.near``, or :attr:`Releases.close`)."""
     fits = pol._fits
     rel = None
     if pol.lookahead > 0:
         n, h = view.num_accelerators, view.horizon_s
         rel = Releases(view.costs, fits, n, pol.slow_ratio, h)
-        if not rel.tasks or not any(any(c) for c in rel.close):
-            rel = None  # the rule could never act: no cost per call
+        if not rel.tasks:
+            rel = None  # no periodic chain task: the rules could never act
     pays = [
         [bool(pol.core_yield and near) or (rel is not None and rel.close[t][i])
          for i, near in enumerate(fit.near)]
