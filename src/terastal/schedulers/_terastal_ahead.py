@@ -187,13 +187,21 @@ def ahead_wait(rel, job, layer, st, b, f, f_wait, free, now, active) -> bool:
     rem = st.rem_best
     if f_wait + (rem[layer + 1] if layer + 1 < len(rem) else 0.0) > job.deadline:
         return False
-    rel.saw(active)
     other = f
     for c in range(len(free)):
         if c != b and free[c] < other:
             other = free[c]
+    if not _rushed(rel, job.task_index, f, other, now):
+        return False
+    rel.saw(active)  # the frames known out only grow: read the active jobs for a candidate
+    return _rushed(rel, job.task_index, f, other, now)
+
+
+def _rushed(rel, skip: int, f: float, other: float, now: float) -> bool:
+    """Whether the next job of a task other than ``skip`` may be released before ``f`` and
+    could not wait, from its earliest release, until ``other``."""
     for t in rel.tasks:
-        if t != job.task_index:
+        if t != skip:
             release = rel.first[t] + (rel.seen[t] + 1) * rel.period[t]
             if release < f and release < rel.horizon and max(release, now) + rel.slack0[t] < other:
                 return True
