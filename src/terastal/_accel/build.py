@@ -39,6 +39,7 @@ MODULES = (
     "sim/costs.py",
     "model/job.py",
     "model/costs.py",
+    "schedulers/_dream_adapt.py",
     "schedulers/_dream_due.py",
     "schedulers/_dream_models.py",
     "schedulers/_finish_queues.py",

@@ -21,6 +21,7 @@ except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
 from terastal.errors import InputError
 from terastal.model.contract import SimView
 from terastal.model.job import IN_TIME, Job
+from terastal.schedulers._dream_adapt import AdaptWindow
 from terastal.schedulers._dream_due import DueQueue
 from terastal.schedulers._dream_models import Combo, TaskVersions
 from terastal.schedulers._dream_preset import PAPER_OPTIONS, URGENCY
@@ -154,9 +155,7 @@ class DREAM(Scheduler):
         self._block_left = [0] * view.num_accelerators
         ntasks = len(view.costs)
         self._task_miss = [0.0] * ntasks
-        self._win_task = [[0, 0] for _ in range(ntasks)]  # (ended, missed) in the window
-        self._win_jobs = self._win_miss = 0
-        self._win_energy = self._win_best = 0.0
+        self._win = AdaptWindow(ntasks)
         self.history: list[tuple[float, float, float, float]] = []  # (t, w_u, w_f, w_e)
         self._accs = range(view.num_accelerators)
         self._bw = view.transfer_bytes_per_s
@@ -377,42 +376,11 @@ class DREAM(Scheduler):
         self._task_miss[ti] += alpha * (missed - self._task_miss[ti])
         if not self.adapt:
             return
-        self._win_jobs += 1
-        self._win_miss += missed
-        self._win_task[ti][0] += 1
-        self._win_task[ti][1] += missed
-        c = job.costs
-        variants = job.variants
-        min_var = self._min_var_energy[c.index]
-        min_energy = c.min_energy
-        best = 0.0
-        for layer in range(c.num_layers):
-            if job.layer_accelerator(layer) >= 0:
-                best += min_var[layer] if layer in variants else min_energy[layer]
-        self._win_energy += job.energy_j
-        self._win_best += best
-        if self._win_jobs >= self.window:
-            self._adapt(view.now)
-
-    def _adapt(self, now: float) -> None:
-        """Move the weights towards the targets, then start a new window."""
-        miss = self._win_miss / self._win_jobs
-        excess = self._win_energy / self._win_best - 1.0 if self._win_best > 0 else 0.0
-        w = self.weights
-        w[0] *= math.exp(self.eta * (miss - self.target_miss))
-        if self.adapt_fairness:
-            ratios = [m / n for n, m in self._win_task if n]
-            spread = max(ratios) - sum(ratios) / len(ratios)
-            w[1] *= math.exp(self.eta * (spread - self.target_spread))
-        w[2] *= math.exp(self.eta * (excess - self.target_energy_excess))
-        w[:] = [max(self.min_weight, x) for x in w]
-        total = sum(w)
-        w[:] = [x / total for x in w]
-        self.history.append((now, *w))
-        self._win_jobs = self._win_miss = 0
-        self._win_energy = self._win_best = 0.0
-        for row in self._win_task:
-            row[0] = row[1] = 0
+        win = self._win
+        win.add(job, missed, self._min_var_energy[job.costs.index])
+        if win.jobs >= self.window:
+            win.step(self.weights, self)  # then a new window
+            self.history.append((view.now, *self.weights))
 
 
 def _row(job: Job, layer: int, variant: bool):
