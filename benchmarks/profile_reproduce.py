@@ -162,11 +162,16 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     _print(res)
-    out = Path(args.out) if args.out else RESULTS / f"profile_reproduce_{res['suite']}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1) + "\n")
-    print(f"\nwrote {out}")
+    write_results(res, args.out, f"profile_reproduce_{res['suite']}.json")
     return 0
+
+
+def write_results(res: dict, out: str | None, default_name: str) -> None:
+    """Write ``res`` as JSON to ``out``, or to ``benchmarks/results/<default_name>``."""
+    path = Path(out) if out else RESULTS / default_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(res, indent=1) + "\n")
+    print(f"\nwrote {path}")
 
 
 def _print(res: dict) -> None:

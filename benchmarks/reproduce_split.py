@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from profile_reproduce import StageClock
+from profile_reproduce import StageClock, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results"
 T0_CPU = time.process_time()
@@ -155,10 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "workers_detail": workers,
     }
     _print(res)
-    out = Path(args.out) if args.out else RESULTS / f"reproduce_split_{res['suite']}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1) + "\n")
-    print(f"\nwrote {out}")
+    write_results(res, args.out, f"reproduce_split_{res['suite']}.json")
     return 0
 
 

@@ -13,6 +13,7 @@ from terastal.schedulers._terastal_ahead import Releases
 from terastal.schedulers._terastal_core import CoreFit
 from terastal.sim import check_invariants, simulate
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
+from terastal.testing.cases import placements
 
 MS = 1e-3
 BOUND = Path(__file__).parent / "data" / "bound"
@@ -43,11 +44,7 @@ def _run(seed=0, jitter=0.0, **opts):
     if jitter:
         k, c = sc.tasks
         sc = Scenario("ahead", (k, Task(c.name, c.model, c.fps, c.deadline_s, c.phase_s, jitter)))
-    res = simulate(sc, plat, tables, make_scheduler("terastal", **opts), duration_s=0.005,
-                   record=True, seed=seed)  # fmt: skip
-    check_invariants(res)
-    where = {(res.jobs[r.job_id].task.name, r.layer): r.accelerator for r in res.log}
-    return {j.task.name: j.status for j in res.jobs}, where
+    return placements(sc, plat, tables, make_scheduler("terastal", **opts), 0.005, seed)
 
 
 def test_without_the_releases_the_first_job_takes_the_fast_core_and_the_next_one_misses():

@@ -13,6 +13,7 @@ from terastal.schedulers import make_scheduler
 from terastal.schedulers._terastal_core import CoreFit, CoreRule, keep_waiting
 from terastal.sim import check_invariants, simulate
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
+from terastal.testing.cases import placements
 
 MS = 1e-3
 BOUND = Path(__file__).parent / "data" / "bound"
@@ -50,11 +51,7 @@ def _case():
 
 def _run(**opts):
     sc, plat, tables = _case()
-    res = simulate(sc, plat, tables, make_scheduler("terastal", **opts), duration_s=0.005,
-                   record=True)  # fmt: skip
-    check_invariants(res)
-    where = {(res.jobs[r.job_id].task.name, r.layer): r.accelerator for r in res.log}
-    return {j.task.name: j.status for j in res.jobs}, where
+    return placements(sc, plat, tables, make_scheduler("terastal", **opts), 0.005)
 
 
 def test_without_the_rule_the_job_with_room_keeps_the_fast_core_and_the_other_is_late():

@@ -46,3 +46,22 @@ def paper_mix(
         plan = prep.auto_plan()
         out[u] = PlannedCase(sc, pf, prep.tables(plan), plan)
     return out
+
+
+class Placements(NamedTuple):
+    """Where a recorded run put each layer, and how each task's jobs ended."""
+
+    status: dict  # task name -> status of its last job
+    where: dict  # (task name, layer) -> accelerator of the last job's layer
+
+
+def placements(scenario, platform, tables, scheduler, duration_s: float, seed: int = 0):
+    """Run ``scheduler`` with the log recorded, check the engine's invariants on the result
+    and return its :class:`Placements` (for small constructed cases of one job per task)."""
+    from terastal.sim import check_invariants, simulate
+
+    res = simulate(scenario, platform, tables, scheduler, duration_s=duration_s, record=True,
+                   seed=seed)  # fmt: skip
+    check_invariants(res)
+    where = {(res.jobs[r.job_id].task.name, r.layer): r.accelerator for r in res.log}
+    return Placements({j.task.name: j.status for j in res.jobs}, where)
