@@ -10,21 +10,17 @@ Reasons and measurements: docs/design.md, "A busy core is claimed by the job on 
 from __future__ import annotations
 
 from terastal.model.job import ACTIVE, Job
-
-#: Subtracted from a started job's key under overload, as in ``_terastal_order``.
-_COMMIT_S = 1e3
+from terastal.schedulers._terastal_state import order_key
 
 
-def order_key(opts, job: Job, layer: int) -> float:
+def _key(opts, job: Job, layer: int) -> float:
     """``job``'s order key for its ``layer``, as ``ReadyOrder._renew`` computes it (without
-    the demotion of kept hopeless parents)."""
-    st = opts._tasks[job.task_index]
+    the demotion of kept hopeless parents); a running job's next layer counts as started."""
     over = opts._over is not None and opts._over.over
     boost = opts._no_boost if opts._fair is None else opts._fair.boost
-    key = job.release + (st.prio_over if over else st.prio)[layer] - boost[job.task_index]
-    if over and opts.overload_commit and (job.done_count or layer):
-        key -= _COMMIT_S
-    return key
+    committed = over and opts.overload_commit and bool(job.done_count or layer)
+    st = opts._tasks[job.task_index]
+    return order_key(st, layer, job.release, boost[job.task_index], over, committed)
 
 
 def claimed_wait(opts, a: int, job: Job, layer: int, f_wait: float) -> float:
@@ -41,7 +37,7 @@ def claimed_wait(opts, a: int, job: Job, layer: int, f_wait: float) -> float:
     nxt = done + 1
     if not st.chain or nxt >= len(st.lat) or other in opts._late:
         return f_wait
-    if order_key(opts, other, nxt) >= order_key(opts, job, layer):
+    if _key(opts, other, nxt) >= _key(opts, job, layer):
         return f_wait
     more = st.lat[nxt][a]
     if opts.claim == "short" and opts._tasks[job.task_index].rem_best[layer] > more:

@@ -15,11 +15,10 @@ from terastal.model.contract import SimView
 from terastal.model.job import Job
 from terastal.schedulers._hopeless import EPS, remaining_of
 from terastal.schedulers._terastal_claim import claimed_wait
+from terastal.schedulers._terastal_state import order_key
 
 _INF = float("inf")
 _EPS = 1e-12
-#: Longer than any relative deadline: subtracted from a started job's key under overload.
-_COMMIT_S = 1e3
 #: Up to this many entries, the order is filtered and re-sorted rather than edited in place.
 _SMALL = 32
 #: Added to a kept hopeless parent's key: behind every job still in time.
@@ -127,9 +126,8 @@ class ReadyOrder:
                 move = st.move_s[layer]
             else:
                 src, move = None, 0.0
-            key = release + (st.prio_over if over else st.prio)[layer] - boost[ti]
-            if over and commit and job.done_count:
-                key -= _COMMIT_S  # a started job ahead of every job not started
+            ahead = bool(over and commit and job.done_count)  # a started job, under overload
+            key = order_key(st, layer, release, boost[ti], over, ahead)
             dl_eps = job.deadline + EPS
             if job in self._late:
                 key += _LATE_S  # behind every job that can still meet its deadline

@@ -134,3 +134,19 @@ class TaskState:
                     var = bool(self.bits[i]) and lp.variant_share > 0.5
             self.home.append(home)
             self.home_var.append(var)
+
+
+#: Longer than any relative deadline: subtracted from a started job's key under overload with
+#: commit, so it sorts ahead of every job not started (docs/design.md, "Overload order").
+COMMIT_S = 1e3
+
+
+def order_key(st: TaskState, layer: int, release: float, boost: float, over: bool,
+              committed: bool) -> float:  # fmt: skip
+    """The ready order's key of a job's ``layer`` (task state ``st``, its release, its task's
+    fairness boost): its priority, the overload one when ``over``, and ``committed`` (a
+    started job under overload with commit) ahead of every job not started."""
+    key = release + (st.prio_over if over else st.prio)[layer] - boost
+    if committed:
+        key -= COMMIT_S
+    return key

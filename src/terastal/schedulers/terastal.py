@@ -133,13 +133,14 @@ class Terastal(ReadyOrder, Scheduler):
     lookahead : float
         A layer leaves its idle fast core for an idle one up to ``slow_ratio`` x slower when a
         job that may be released before ``lookahead`` x the layer's time there needs the fast
-        core ``yield_need`` x more and its own job ends in time on the slower core
-        A waiting layer leaves a spare core to such a job that could wait for no core, when its
+        core ``yield_need`` x more and its own job ends in time on the slower core. A waiting
+        layer leaves a spare core to such a job that could wait for no core, when its
         own job ends in time after waiting (docs/design.md, "Known releases in the core
         choice"). 0: both off.
     claim : {"short", "any", "off"}
         Spare cores: a layer waits for a busy core until after the next layer of the job there
-        if that sorts ahead (and, ``short``, is longer than the waiting job's work left).
+        if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
+        (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
     """
 
     name = "terastal"
