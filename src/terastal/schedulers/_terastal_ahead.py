@@ -12,8 +12,14 @@ still ends in time staying on the slower core.
 
 from __future__ import annotations
 
-from terastal.schedulers._terastal_core import keep_waiting, yield_core
-from terastal.schedulers._terastal_map import layer_starts
+from terastal.schedulers._terastal_core import (
+    keep_waiting,
+    need,
+    need_ratio,
+    slower_idle,
+    yield_core,
+)
+from terastal.schedulers._terastal_map import earliest_free, layer_starts
 
 _INF = float("inf")
 
@@ -51,7 +57,9 @@ class Releases:
             if rem_on is None or task.depends_on is not None:
                 continue
             d = task.relative_deadline_s
-            self.need0[t] = [[_need0(rem_on[a][0], rem_on[b][0], d) for b in cores] for a in cores]
+            self.need0[t] = [
+                [need_ratio(rem_on[a][0], rem_on[b][0], d) for b in cores] for a in cores
+            ]
             self.slack0[t] = d - min(rem_on[a][0] for a in cores)
             self.tasks.append(t)
 
@@ -63,6 +71,10 @@ class Releases:
             if job.frame > seen[t]:
                 seen[t] = job.frame
 
+    def next_release(self, t: int) -> float:
+        """The earliest release of task ``t``'s next job not known released."""
+        return self.first[t] + (self.seen[t] + 1) * self.period[t]
+
     def coming(self, skip: int, a: int, b: int, until: float, active=()) -> float:
         """The largest need of ``a`` against ``b`` among the next jobs of tasks other than
         ``skip`` that may be released before ``until`` (``-1``: none), once the frames of the
@@ -72,7 +84,7 @@ class Releases:
         for t in self.tasks:
             if t == skip:
                 continue
-            release = self.first[t] + (self.seen[t] + 1) * self.period[t]
+            release = self.next_release(t)
             if release < until and release < self.horizon:
                 most = max(most, self.need0[t][a][b])
         return most
@@ -89,14 +101,6 @@ def _close(lat, rem_on, slow) -> list[bool]:
     ]  # fmt: skip
 
 
-def _need0(on_a: float, on_b: float, deadline: float) -> float:
-    pen = on_b - on_a
-    if pen <= 0.0:
-        return -1.0
-    slack = deadline - on_a
-    return pen / slack if slack > 0.0 else _INF
-
-
 def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vde, now, active):
     """An idle core ``b`` other than the idle ``a`` for ``job``'s ``layer``, if a job of
     another task may be released before ``window`` x the layer's time on ``a`` has passed and
@@ -107,23 +111,13 @@ def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vd
     ratio to weigh: it is left to the mapping), when the layer meets ``vde`` there and the
     job its deadline staying there. ``active``: the jobs released and not ended.
     """
-    la, rem_a = lat[a], rem_on[a][layer]
-    until = starts[a] + la * window
-    b, f_b = -1, _INF
-    deadline = job.deadline
-    for c in range(len(starts)):
-        if c != a and idle[c] and la <= lat[c] <= la * rel.slow and rem_on[c][layer] > rem_a:
-            f = starts[c] + lat[c]
-            if f <= vde and f < f_b and starts[c] + rem_on[c][layer] <= deadline:
-                b, f_b = c, f
+    b, f_b = slower_idle(rem_on, layer, lat, a, starts, idle, vde, job.deadline, rel.slow, True)
     if b < 0:
         return -1, 0.0
-    theirs = rel.coming(job.task_index, a, b, until, active)
+    theirs = rel.coming(job.task_index, a, b, starts[a] + lat[a] * window, active)
     if theirs <= 0.0:
         return -1, 0.0
-    slack = deadline - now - rem_a
-    mine = (rem_on[b][layer] - rem_a) / slack if slack > 0.0 else _INF
-    if theirs > mine * need_x:
+    if theirs > need(rem_on, job, layer, a, b, now) * need_x:
         return b, f_b
     return -1, 0.0
 
@@ -187,10 +181,7 @@ def ahead_wait(rel, job, layer, st, b, f, f_wait, free, now, active) -> bool:
     rem = st.rem_best
     if f_wait + (rem[layer + 1] if layer + 1 < len(rem) else 0.0) > job.deadline:
         return False
-    other = f
-    for c in range(len(free)):
-        if c != b and free[c] < other:
-            other = free[c]
+    other = earliest_free(free, b, f)
     if not _rushed(rel, job.task_index, f, other, now):
         return False
     rel.saw(active)  # the frames known out only grow: read the active jobs for a candidate
@@ -202,7 +193,7 @@ def _rushed(rel, skip: int, f: float, other: float, now: float) -> bool:
     could not wait, from its earliest release, until ``other``."""
     for t in rel.tasks:
         if t != skip:
-            release = rel.first[t] + (rel.seen[t] + 1) * rel.period[t]
+            release = rel.next_release(t)
             if release < f and release < rel.horizon and max(release, now) + rel.slack0[t] < other:
                 return True
     return False

@@ -64,15 +64,42 @@ class CoreFit:
         self.rem_on = rem_on
 
 
-def need(rem_on, job, layer, a, b, now) -> float:
-    """How much ``job`` (next ``layer``) needs core ``a`` rather than ``b``: what running its
-    rest on ``b`` adds, over its slack on ``a`` (``inf`` without slack; ``-1`` if ``b`` is no
-    slower for it)."""
-    pen = rem_on[b][layer] - rem_on[a][layer]
+def need_ratio(on_a, on_b, time_left) -> float:
+    """The need of core ``a`` rather than ``b`` of work taking ``on_a`` there and ``on_b`` on
+    ``b`` with ``time_left`` to its deadline: what ``b`` adds, over the slack on ``a`` (``inf``
+    without slack; ``-1`` if ``b`` is no slower)."""
+    pen = on_b - on_a
     if pen <= 0.0:
         return -1.0
-    slack = job.deadline - now - rem_on[a][layer]
+    slack = time_left - on_a
     return pen / slack if slack > 0.0 else _INF
+
+
+def need(rem_on, job, layer, a, b, now) -> float:
+    """How much ``job`` (next ``layer``) needs core ``a`` rather than ``b``: what running its
+    rest on ``b`` adds, over its slack on ``a`` (:func:`need_ratio`)."""
+    return need_ratio(rem_on[a][layer], rem_on[b][layer], job.deadline - now)
+
+
+def slower_idle(rem_on, layer, lat, a, starts, idle, vde, deadline, slow, equal):
+    """The idle core other than ``a`` where ``layer`` (latencies ``lat``) ends first among
+    those slower than ``a`` for it by at most ``slow`` x (``equal``: or as fast, and then
+    only where the job's rest takes longer than on ``a``), when the layer meets ``vde``
+    there and the job its ``deadline`` staying there: ``(b, finish)``, or ``(-1, inf)``."""
+    la = lat[a]
+    b, f_b = -1, _INF
+    for c in range(len(starts)):
+        if c == a or not idle[c]:
+            continue
+        if equal:
+            if not (la <= lat[c] <= la * slow and rem_on[c][layer] > rem_on[a][layer]):
+                continue
+        elif not la < lat[c] <= la * slow:
+            continue
+        f = starts[c] + lat[c]
+        if f <= vde and f < f_b and starts[c] + rem_on[c][layer] <= deadline:
+            b, f_b = c, f
+    return b, f_b
 
 
 def _next_of(fits, run, job):
@@ -95,15 +122,9 @@ def yield_core(rule, fits, order, i, running, job, layer, st, a, starts, idle, v
     rem_on = fits[job.task_index].rem_on
     if rem_on is None or idle[a]:
         return -1, 0.0
-    lat = st.lat[layer]
-    la = lat[a]
-    deadline = job.deadline
-    b, f_b = -1, _INF
-    for c in range(len(starts)):
-        if idle[c] and la < lat[c] <= la * rule.slow:
-            f = starts[c] + lat[c]
-            if f <= vde and f < f_b and starts[c] + rem_on[c][layer] <= deadline:
-                b, f_b = c, f
+    b, f_b = slower_idle(
+        rem_on, layer, st.lat[layer], a, starts, idle, vde, job.deadline, rule.slow, False
+    )
     if b < 0:
         return -1, 0.0
     mine = need(rem_on, job, layer, a, b, now) * rule.need

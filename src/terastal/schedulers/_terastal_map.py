@@ -148,13 +148,7 @@ def spare_core(job, layer, st, src, move, free, idle, f, transfer) -> tuple[int,
     ``f`` is when the layer would finish on the busy core it waits for; starts are
     :func:`layer_starts`, as in :func:`map_layer`.
     """
-    lat = st.lat[layer]
-    starts = layer_starts(job, layer, src, move, free, transfer)
-    best = -1
-    for b in range(len(free)):
-        if idle[b] and starts[b] + lat[b] < f:
-            best, f = b, starts[b] + lat[b]
-    return best, f
+    return _first_idle(layer_starts(job, layer, src, move, free, transfer), st.lat[layer], idle, f)
 
 
 def spare_variant(variant, job, layer, st, src, move, free, idle, f, transfer) -> tuple:
@@ -165,12 +159,26 @@ def spare_variant(variant, job, layer, st, src, move, free, idle, f, transfer) -
     vlat, new = variant(job, layer, st)
     if vlat is None:
         return -1, f, 0
-    starts = layer_starts(job, layer, src, move, free, transfer)
-    best = -1
-    for b in range(len(free)):
-        if idle[b] and starts[b] + vlat[b] < f:
-            best, f = b, starts[b] + vlat[b]
+    best, f = _first_idle(layer_starts(job, layer, src, move, free, transfer), vlat, idle, f)
     return best, f, new if best >= 0 else 0
+
+
+def _first_idle(starts, lat, idle, f) -> tuple[int, float]:
+    """The idle core where a layer of latencies ``lat`` ends first, if strictly before ``f``:
+    ``(core, finish)``, else ``(-1, f)``."""
+    best = -1
+    for b in range(len(starts)):
+        if idle[b] and starts[b] + lat[b] < f:
+            best, f = b, starts[b] + lat[b]
+    return best, f
+
+
+def earliest_free(free, skip: int, f: float) -> float:
+    """The earliest of ``f`` and the free times of the cores other than ``skip``."""
+    for c in range(len(free)):
+        if c != skip and free[c] < f:
+            f = free[c]
+    return f
 
 
 def core_classes(costs, num_accelerators: int) -> list[int]:

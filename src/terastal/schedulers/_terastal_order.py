@@ -15,6 +15,7 @@ from terastal.model.contract import SimView
 from terastal.model.job import Job
 from terastal.schedulers._hopeless import EPS, remaining_of
 from terastal.schedulers._terastal_claim import claimed_wait
+from terastal.schedulers._terastal_map import earliest_free
 from terastal.schedulers._terastal_state import order_key
 
 _INF = float("inf")
@@ -180,10 +181,7 @@ def yields(
     whose next layer on ``a`` still leaves the fresh job in time; ``"either"``: shorter or
     fits. Reasons: docs/design.md, "Started jobs protected".
     """
-    t = f
-    for b, fb in enumerate(free):
-        if b != a and fb < t:
-            t = fb
+    t = earliest_free(free, a, f)
     if t <= now:
         return False  # another core is free now: nobody waits for this one
     x = order[pos]
