@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers._hopeless import cascade_parents, parents_option
+from terastal.schedulers._terastal_admit import admission
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
 from terastal.schedulers._terastal_core import CoreFit, CoreRule
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
@@ -184,6 +185,8 @@ class Terastal(ReadyOrder, Scheduler):
         "spare_variant": Option("over", choices=("off", "over", "always")),
         "lookahead": Option(0.5, lo=0.0),
         "claim": Option("short", choices=("off", "short", "any")),
+        "admit": Option(0.0, lo=0.0),
+        "admit_fair": Option("boost", choices=("off", "boost", "mean")),
     }
 
     def reset(self, view: SimView) -> None:
@@ -322,11 +325,16 @@ class Terastal(ReadyOrder, Scheduler):
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
         pays = self._pays
+        admit, exempt = admission(self, ahead_all, cores)
+        committed = 0.0
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
                 # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
+                started = job.done_count or job.running_count
                 if now + drop_rem > dl_eps or (
+                    admit and not started and not (exempt and exempt[job.task_index]) and now + drop_rem + admit * committed > dl_eps
+                ) or (
                     sacrifice
                     and given_up(
                         now, since, wrem, (ahead + rem) / cores if demand else 0.0, job.deadline
@@ -340,6 +348,8 @@ class Terastal(ReadyOrder, Scheduler):
                         late.append(job)  # kept: its completion still releases its children
                         continue
                 ahead += rem
+                if started:
+                    committed += rem
             if not left:
                 if not may_drop:
                     break
