@@ -16,17 +16,21 @@ Reasons and measurements: ``docs/design.md``, "Admission under overload".
 from __future__ import annotations
 
 
-def admission(sched, ahead_all: bool, cores: int) -> tuple[float, list | None]:
-    """``(factor, exempt)`` of this call: ``factor`` multiplies the started jobs' best case
-    left (0: no test); ``exempt[task]`` says a task's jobs skip it (``None``: none do)."""
+def admission(sched, ahead_all: bool, free: list, now: float) -> tuple[float, list | None, list]:
+    """``(factor, exempt, lanes)`` of this call: ``factor`` multiplies the wait (0: no test);
+    ``exempt[task]`` says a task's jobs skip it (``None``: none do); ``lanes``: per core, the
+    time from ``now`` it is taken (``"lanes"``: its free time, and each started job's best
+    case left goes to the earliest lane; ``"spread"``: one lane, all of it over the cores)."""
     if not ahead_all or not sched.admit:
-        return 0.0, None
-    fair = sched._fair
-    mode = sched.admit_fair
-    if fair is None or mode == "off":
-        return sched.admit / cores, None
-    if mode == "boost":
-        return sched.admit / cores, [b > 0.0 for b in fair.boost]
+        return 0.0, None, []
+    cores = len(free)
+    if sched.admit_form == "lanes":
+        factor, lanes = sched.admit, [f - now for f in free]
+    else:
+        factor, lanes = sched.admit / cores, [0.0]
+    fair, ratio = sched._fair, sched.admit_fair
+    if fair is None or not ratio:
+        return factor, None, lanes
     rates = [m / e if e else 0.0 for m, e in zip(fair.missed, fair.ended, strict=True)]
-    mean = sum(rates) / len(rates)
-    return sched.admit / cores, [r > mean for r in rates]
+    bar = ratio * sum(rates) / len(rates)
+    return factor, [r > bar for r in rates], lanes

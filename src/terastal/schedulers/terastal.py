@@ -186,7 +186,9 @@ class Terastal(ReadyOrder, Scheduler):
         "lookahead": Option(0.5, lo=0.0),
         "claim": Option("short", choices=("off", "short", "any")),
         "admit": Option(0.0, lo=0.0),
-        "admit_fair": Option("boost", choices=("off", "boost", "mean")),
+        "admit_fair": Option(1.0, lo=0.0),
+        "admit_form": Option("lanes", choices=("lanes", "spread")),
+        "admit_fresh": False,
     }
 
     def reset(self, view: SimView) -> None:
@@ -325,15 +327,14 @@ class Terastal(ReadyOrder, Scheduler):
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
         pays = self._pays
-        admit, exempt = admission(self, ahead_all, cores)
-        committed = 0.0
+        admit, exempt, lanes = admission(self, ahead_all, free, now)
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
                 # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
                 started = job.done_count or job.running_count
                 if now + drop_rem > dl_eps or (
-                    admit and not started and not (exempt and exempt[job.task_index]) and now + drop_rem + admit * committed > dl_eps
+                    admit and not started and not (exempt and exempt[job.task_index]) and now + drop_rem + admit * min(lanes) > dl_eps
                 ) or (
                     sacrifice
                     and given_up(
@@ -348,8 +349,8 @@ class Terastal(ReadyOrder, Scheduler):
                         late.append(job)  # kept: its completion still releases its children
                         continue
                 ahead += rem
-                if started:
-                    committed += rem
+                if admit and (started or self.admit_fresh):
+                    lanes[lanes.index(min(lanes))] += rem
             if not left:
                 if not may_drop:
                     break
