@@ -65,6 +65,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # A waiting layer expects its busy core at its free time even when the job running there
     # sorts ahead (docs/design.md, "A busy core is claimed by the job on it").
     "terastal-noclaim": ("terastal", {"claim": "off"}),
+    # Under overload a fresh job starts whenever the hopeless test lets it (docs/design.md,
+    # "Admission under overload").
+    "terastal-noadmit": ("terastal", {"admit": 0.0}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -72,6 +75,7 @@ EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair",
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead",
+    "terastal-noadmit",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -1,36 +1,86 @@
-"""Terastal's admission under overload: a fresh job starts only if it fits behind the
-started jobs' work.
+"""Terastal's admission under overload: a job starts only if it fits behind the started jobs.
 
 Under overload with commit (``_terastal_guards.OverloadDetector``, option
-``overload_commit``), every started job sorts ahead of every job not started, so a fresh
-job's layers run only in the gaps the started ones leave. The hopeless test (and
-``start_slack``) checks the fresh job against its own best case alone: it starts, its layers
-are interleaved with the started jobs', and it is dropped half done, its core time lost.
-Here a job none of whose layers has started is dropped once ``now + its best case (with
-start_slack) + admit x (best case left of the started jobs ahead of it) / cores`` passes its
-deadline. A model the fairness guard boosts (or, ``admit_fair="mean"``, one missing more
-than the mean) is exempt, so that the test sheds load without starving one model.
+``overload_commit``) every started job sorts ahead of every job not started, so a fresh job's
+layers run only where the started ones leave room. The hopeless test (with ``start_slack``)
+checks a fresh job against its own best case alone: it starts, its layers are interleaved with
+the started jobs', it falls behind and is dropped half done, and the core time it took is
+lost (on ``vr_plus`` / Dual_4K/WS_OS at U 1.0, a fifth of the fast core's time went to jobs
+that missed).
+
+The rule (option ``admit``): while the order puts started jobs first, a job none of whose
+layers has started is dropped once ``now + its best case left (with start_slack) + admit x
+wait`` passes its deadline. ``wait`` is when the started jobs ahead of it leave a core free:
+``"lanes"`` (default) gives each core a lane from its free time and adds each started job's
+best case left to the earliest lane (a chain job holds one core at a time), the wait is the
+earliest lane; ``"spread"`` spreads their best case left over every core. A model missing more
+than ``admit_fair`` x the mean of the models' miss rates so far is exempt, so that the test
+sheds load without starving one model (0: none exempt).
 Reasons and measurements: ``docs/design.md``, "Admission under overload".
 """
 
 from __future__ import annotations
 
+from typing import Any
 
-def admission(sched, ahead_all: bool, free: list, now: float) -> tuple[float, list | None, list]:
-    """``(factor, exempt, lanes)`` of this call: ``factor`` multiplies the wait (0: no test);
-    ``exempt[task]`` says a task's jobs skip it (``None``: none do); ``lanes``: per core, the
-    time from ``now`` it is taken (``"lanes"``: its free time, and each started job's best
-    case left goes to the earliest lane; ``"spread"``: one lane, all of it over the cores)."""
+from terastal.schedulers.options import Option
+
+#: The options of the rule, merged into ``Terastal.options``.
+OPTIONS: dict[str, Any] = {
+    "admit": Option(2.0, lo=0.0),
+    "admit_fair": Option(2.0, lo=0.0),
+    "admit_form": Option("lanes", choices=("lanes", "spread")),
+    "admit_running": False,
+}
+
+
+class Admission:
+    """One call's admission test: the started jobs' lanes and the exempt models."""
+
+    __slots__ = ("exempt", "factor", "lanes")
+
+    def __init__(self, factor: float, lanes: list[float], exempt: list[bool] | None) -> None:
+        self.factor, self.lanes, self.exempt = factor, lanes, exempt
+
+    def wait(self, job) -> float:
+        """How long ``job`` waits for the started jobs ahead of it, times the factor: 0 for a
+        started job (the hopeless test alone decides for it) or one of an exempt model."""
+        if job.done_count or job.running_count:
+            return 0.0
+        if self.exempt is not None and self.exempt[job.task_index]:
+            return 0.0
+        return self.factor * min(self.lanes)
+
+    def take(self, job, rem: float) -> float:
+        """A kept job ahead of the rest: a started one's best case left ``rem`` takes the
+        earliest lane. Returns ``rem``."""
+        if job.done_count or job.running_count:
+            lanes = self.lanes
+            lanes[lanes.index(min(lanes))] += rem
+        return rem
+
+
+def admission(sched, ahead_all: bool, free: list[float], now: float) -> Admission | None:
+    """This call's :class:`Admission` of ``sched`` (a Terastal), or ``None`` when the order
+    does not put started jobs first (``ahead_all`` false) or the rule is off."""
     if not ahead_all or not sched.admit:
-        return 0.0, None, []
-    cores = len(free)
+        return None
     if sched.admit_form == "lanes":
         factor, lanes = sched.admit, [f - now for f in free]
     else:
-        factor, lanes = sched.admit / cores, [0.0]
+        factor, lanes = sched.admit / len(free), [0.0]
+    if sched.admit_running:
+        # a chain job running a layer: the rest of it follows on that core's lane
+        tasks, one = sched._tasks, len(lanes) == 1
+        for a, on in enumerate(sched._on):
+            if on is not None and free[a] > now and not on[0].finished:
+                st = tasks[on[0].task_index]
+                rest = st.rem_best[on[1] + 1] if st.chain and on[1] + 1 < len(st.rem_best) else 0.0
+                lanes[0 if one else a] += rest
     fair, ratio = sched._fair, sched.admit_fair
-    if fair is None or not ratio:
-        return factor, None, lanes
-    rates = [m / e if e else 0.0 for m, e in zip(fair.missed, fair.ended, strict=True)]
-    bar = ratio * sum(rates) / len(rates)
-    return factor, [r > bar for r in rates], lanes
+    exempt = None
+    if fair is not None and ratio:
+        rates = [m / e if e else 0.0 for m, e in zip(fair.missed, fair.ended, strict=True)]
+        bar = ratio * sum(rates) / len(rates)
+        exempt = [r > bar for r in rates]
+    return Admission(factor, lanes, exempt)

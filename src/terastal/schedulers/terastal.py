@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
+from terastal.schedulers import _terastal_admit
 from terastal.schedulers._hopeless import cascade_parents, parents_option
-from terastal.schedulers._terastal_admit import admission
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
 from terastal.schedulers._terastal_core import CoreFit, CoreRule
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
@@ -107,7 +107,8 @@ class Terastal(ReadyOrder, Scheduler):
         Under overload, a job none of whose layers has started is dropped once ``now +
         start_slack x drop_slack x`` its best-case time passes its deadline: a job that would
         barely fit is given up before it takes any core time (docs/design.md, "Sacrifice
-        before starting"). 1: the hopeless test alone.
+        before starting"). 1: the hopeless test alone. ``admit*``: also after waiting for the
+        started jobs ahead (:mod:`~terastal.schedulers._terastal_admit`; ``admit=0``: off).
     protect : {"either", "any", "shorter", "fits", "off"}
         Outside overload, a job none of whose layers has started leaves an idle core to a
         started job later in the order that could still meet its deadline but not after
@@ -185,10 +186,7 @@ class Terastal(ReadyOrder, Scheduler):
         "spare_variant": Option("over", choices=("off", "over", "always")),
         "lookahead": Option(0.5, lo=0.0),
         "claim": Option("short", choices=("off", "short", "any")),
-        "admit": Option(0.0, lo=0.0),
-        "admit_fair": Option(1.0, lo=0.0),
-        "admit_form": Option("lanes", choices=("lanes", "spread")),
-        "admit_fresh": False,
+        **_terastal_admit.OPTIONS,
     }
 
     def reset(self, view: SimView) -> None:
@@ -327,15 +325,12 @@ class Terastal(ReadyOrder, Scheduler):
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
         pays = self._pays
-        admit, exempt, lanes = admission(self, ahead_all, free, now)
+        adm = _terastal_admit.admission(self, ahead_all, free, now)  # None: the rule is off
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
-                # is_hopeless(now, drop_rem, deadline), inlined: the same comparison
-                started = job.done_count or job.running_count
-                if now + drop_rem > dl_eps or (
-                    admit and not started and not (exempt and exempt[job.task_index]) and now + drop_rem + admit * min(lanes) > dl_eps
-                ) or (
+                # is_hopeless(now, drop_rem, deadline), inlined; a fresh job's wait (admission)
+                if now + drop_rem + (adm.wait(job) if adm else 0.0) > dl_eps or (
                     sacrifice
                     and given_up(
                         now, since, wrem, (ahead + rem) / cores if demand else 0.0, job.deadline
@@ -348,9 +343,7 @@ class Terastal(ReadyOrder, Scheduler):
                     if job not in self._late:
                         late.append(job)  # kept: its completion still releases its children
                         continue
-                ahead += rem
-                if admit and (started or self.admit_fresh):
-                    lanes[lanes.index(min(lanes))] += rem
+                ahead += adm.take(job, rem) if adm else rem
             if not left:
                 if not may_drop:
                     break

@@ -1,0 +1,111 @@
+"""Terastal's admission under overload: a job not started is dropped when it would not fit
+behind the started jobs' work (options ``admit``, ``admit_fair``, ``admit_form``,
+``admit_running``)."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from terastal.model import Scenario, Task
+from terastal.model.job import DROPPED, IN_TIME
+from terastal.schedulers import make_scheduler
+from terastal.schedulers._terastal_admit import Admission, admission
+from terastal.sim import check_invariants, simulate
+from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
+
+
+def _job(task=0, started=False):
+    return SimpleNamespace(task_index=task, done_count=int(started), running_count=0)
+
+
+def test_lanes_take_started_work_and_a_fresh_job_waits_for_the_earliest():
+    # two cores free now; two started jobs ahead take 1 ms and 3 ms of best case left
+    adm = Admission(1.0, [0.0, 0.0], None)
+    assert adm.take(_job(started=True), 1e-3) == 1e-3
+    adm.take(_job(started=True), 3e-3)
+    assert sorted(adm.lanes) == [1e-3, 3e-3]
+    adm.take(_job(), 5e-3)  # a fresh job ahead takes no lane
+    assert sorted(adm.lanes) == [1e-3, 3e-3]
+    assert adm.wait(_job()) == 1e-3  # a fresh job waits for the earliest lane
+    # a started job waits for nothing (the hopeless test alone decides for it)
+    assert adm.wait(_job(started=True)) == 0.0
+
+
+def test_the_factor_scales_the_wait_and_exempt_models_skip_the_test():
+    adm = Admission(2.0, [1e-3], [False, True])
+    assert adm.wait(_job(task=0)) == 2e-3
+    assert adm.wait(_job(task=1)) == 0.0  # a model missing far more than the others
+
+
+def _sched(**opts):
+    sched = make_scheduler("terastal", **opts)
+    sched._fair = SimpleNamespace(missed=[9, 1, 1], ended=[10, 10, 10])
+    sched._on = [None, None]
+    return sched
+
+
+def test_admission_is_off_unless_started_jobs_sort_first():
+    assert admission(_sched(), False, [0.0, 0.0], 0.0) is None  # no overload order
+    assert admission(_sched(admit=0.0), True, [0.0, 0.0], 0.0) is None  # rule off
+    adm = admission(_sched(), True, [1.0, 0.5], 0.5)
+    assert adm.lanes == [0.5, 0.0]  # each core's lane starts at its free time
+    # miss rates 0.9, 0.1, 0.1 (mean 0.37): the first model, above 2 x the mean, is exempt
+    assert adm.exempt == [True, False, False]
+    assert admission(_sched(admit_fair=0.0), True, [0.0, 0.0], 0.0).exempt is None
+    spread = admission(_sched(admit=1.0, admit_form="spread"), True, [0.0, 0.0], 0.0)
+    assert spread.factor == 0.5 and spread.lanes == [0.0]  # over both cores
+
+
+def _run(fps_scale, **opts):
+    # two cores, the second 3x slower; three chain tasks
+    plat = tiny_platform(2)
+    specs = [("a", 3, 0.30e-3, 2.1e-3, 500), ("b", 2, 0.25e-3, 1.5e-3, 650),
+             ("c", 5, 0.35e-3, 4.1e-3, 300)]  # fmt: skip
+    tasks, lat = [], {}
+    for name, n, f, d, fps in specs:
+        tasks.append(Task(name, tiny_model(name, n), fps=fps * fps_scale, deadline_s=d))
+        lat[name] = [[f, 3 * f]] * n
+    sc = Scenario("s", tuple(tasks))
+    res = simulate(sc, plat, make_tables(sc.tasks, lat), make_scheduler("terastal", **opts),
+                   duration_s=0.05, record=True)  # fmt: skip
+    check_invariants(res)
+    return res
+
+
+def test_without_overload_the_schedule_is_unchanged():
+    off, on = _run(0.4, admit=0.0), _run(0.4)
+    assert all(j.status == IN_TIME for j in on.jobs)
+    assert list(off.log) == list(on.log)
+
+
+def test_options_are_checked():
+    with pytest.raises(Exception, match="admit"):
+        make_scheduler("terastal", admit=-1.0)
+    with pytest.raises(Exception, match="admit_form"):
+        make_scheduler("terastal", admit_form="queue")
+
+
+def _one_core(**opts):
+    # one core: a long task (4 x 1 ms, 10 ms deadline, every 2.5 ms: overloaded, so the
+    # overload order soon puts started jobs first) and a short one (0.5 ms, 2.5 ms deadline)
+    plat = tiny_platform(1)
+    sc = Scenario("s", (Task("L", tiny_model("L", 4), fps=400, deadline_s=10e-3),
+                        Task("S", tiny_model("S", 1), fps=150, deadline_s=2.5e-3)))  # fmt: skip
+    tables = make_tables(sc.tasks, {"L": [[1e-3]] * 4, "S": [[0.5e-3]]})
+    res = simulate(sc, plat, tables, make_scheduler("terastal", **opts), duration_s=0.1,
+                   record=True)  # fmt: skip
+    check_invariants(res)
+    return res
+
+
+def test_on_one_core_the_wait_is_exact_and_a_refused_job_would_have_missed():
+    # On one core the started job's best case left is exactly how long a fresh job waits:
+    # with admit=1 the jobs that cannot fit behind it are dropped at once instead of waiting
+    # to become hopeless, none of them had run, and the schedule is otherwise the same.
+    off, on = _one_core(admit=0.0), _one_core(admit=1.0, admit_fair=0.0)
+    assert list(off.log) == list(on.log)
+    assert [j.status for j in off.jobs] == [j.status for j in on.jobs]
+    earlier = [j for j, k in zip(off.jobs, on.jobs, strict=True) if k.finish_s < j.finish_s]
+    ran = {r.job_id for r in on.log}
+    assert sum(j.task.name == "S" for j in earlier) >= 3
+    assert all(j.status == DROPPED and j.id not in ran for j in earlier)
