@@ -28,7 +28,7 @@ from terastal.schedulers.options import Option
 #: The options of the rule, merged into ``Terastal.options``.
 OPTIONS: dict[str, Any] = {
     "admit": Option(2.0, lo=0.0),
-    "admit_fair": Option(2.0, lo=0.0),
+    "admit_fair": Option(2.5, lo=0.0),
     "admit_form": Option("lanes", choices=("lanes", "spread")),
     "admit_running": False,
 }
