@@ -9,7 +9,7 @@ import pytest
 from terastal.model import Scenario, Task
 from terastal.model.job import DROPPED, IN_TIME
 from terastal.schedulers import make_scheduler
-from terastal.schedulers._terastal_admit import Admission, admission
+from terastal.schedulers._terastal_admit import Admission, _exempt, admission
 from terastal.sim import check_invariants, simulate
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
 
@@ -47,11 +47,13 @@ def _sched(**opts):
 def test_admission_is_off_unless_started_jobs_sort_first():
     assert admission(_sched(), False, [0.0, 0.0], 0.0) is None  # no overload order
     assert admission(_sched(admit=0.0), True, [0.0, 0.0], 0.0) is None  # rule off
-    adm = admission(_sched(), True, [1.0, 0.5], 0.5)
-    assert adm.lanes == [0.5, 0.0]  # each core's lane starts at its free time
+    adm = admission(_sched(), True, [1.0, 0.75], 0.5)
+    assert adm.lanes == [0.5, 0.25]  # each core's lane starts at its free time
     # miss rates 1, 0.1, 0 (mean 0.37): the first model, above 2.5 x the mean, is exempt
-    assert adm.exempt == [True, False, False]
-    assert admission(_sched(admit_fair=0.0), True, [0.0, 0.0], 0.0).exempt is None
+    assert adm.exempt is None  # worked out when a fresh job would first wait
+    assert adm.wait(_job(task=0)) == 0.0 and adm.wait(_job(task=1)) == 2 * 0.25
+    assert adm.exempt == [True, False, False] == _exempt(_sched())
+    assert _exempt(_sched(admit_fair=0.0)) == []
     spread = admission(_sched(admit=1.0, admit_form="spread"), True, [0.0, 0.0], 0.0)
     assert spread.factor == 0.5 and spread.lanes == [0.0]  # over both cores
 

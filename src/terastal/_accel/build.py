@@ -46,6 +46,7 @@ MODULES = (
     "schedulers/_hopeless.py",
     "schedulers/_list.py",
     "schedulers/_mapping.py",
+    "schedulers/_terastal_admit.py",
     "schedulers/_terastal_ahead.py",
     "schedulers/_terastal_claim.py",
     "schedulers/_terastal_core.py",

@@ -35,29 +35,48 @@ OPTIONS: dict[str, Any] = {
 
 
 class Admission:
-    """One call's admission test: the started jobs' lanes and the exempt models."""
+    """One call's admission test: the started jobs' lanes and the exempt models (worked out
+    at the first fresh job that would wait: most calls never need them)."""
 
-    __slots__ = ("exempt", "factor", "lanes")
+    __slots__ = ("exempt", "factor", "lanes", "sched", "wait_s")
 
-    def __init__(self, factor: float, lanes: list[float], exempt: list[bool] | None) -> None:
-        self.factor, self.lanes, self.exempt = factor, lanes, exempt
+    def __init__(self, factor: float, lanes: list[float], exempt: list[bool] | None = None,
+                 sched=None) -> None:  # fmt: skip
+        self.factor, self.lanes, self.exempt, self.sched = factor, lanes, exempt, sched
+        self.wait_s = factor * min(lanes)
 
     def wait(self, job) -> float:
         """How long ``job`` waits for the started jobs ahead of it, times the factor: 0 for a
         started job (the hopeless test alone decides for it) or one of an exempt model."""
-        if job.done_count or job.running_count:
+        if job.done_count or job.running_count or not self.wait_s:
             return 0.0
-        if self.exempt is not None and self.exempt[job.task_index]:
+        exempt = self.exempt
+        if exempt is None:
+            exempt = self.exempt = _exempt(self.sched)
+        if exempt and exempt[job.task_index]:
             return 0.0
-        return self.factor * min(self.lanes)
+        return self.wait_s
 
     def take(self, job, rem: float) -> float:
         """A kept job ahead of the rest: a started one's best case left ``rem`` takes the
         earliest lane. Returns ``rem``."""
         if job.done_count or job.running_count:
             lanes = self.lanes
-            lanes[lanes.index(min(lanes))] += rem
+            low = min(lanes)
+            lanes[lanes.index(low)] = low + rem
+            self.wait_s = self.factor * min(lanes)
         return rem
+
+
+def _exempt(sched) -> list[bool]:
+    """Per task, whether its model misses more than ``admit_fair`` x the mean of the models'
+    miss rates so far (the fairness guard's counts); ``[]``: nobody is exempt."""
+    fair, ratio = None if sched is None else sched._fair, 0.0 if sched is None else sched.admit_fair
+    if fair is None or not ratio:
+        return []
+    rates = [m / e if e else 0.0 for m, e in zip(fair.missed, fair.ended, strict=True)]
+    bar = ratio * sum(rates) / len(rates)
+    return [r > bar for r in rates]
 
 
 def admission(sched, ahead_all: bool, free: list[float], now: float) -> Admission | None:
@@ -77,10 +96,4 @@ def admission(sched, ahead_all: bool, free: list[float], now: float) -> Admissio
                 st = tasks[on[0].task_index]
                 rest = st.rem_best[on[1] + 1] if st.chain and on[1] + 1 < len(st.rem_best) else 0.0
                 lanes[0 if one else a] += rest
-    fair, ratio = sched._fair, sched.admit_fair
-    exempt = None
-    if fair is not None and ratio:
-        rates = [m / e if e else 0.0 for m, e in zip(fair.missed, fair.ended, strict=True)]
-        bar = ratio * sum(rates) / len(rates)
-        exempt = [r > bar for r in rates]
-    return Admission(factor, lanes, exempt)
+    return Admission(factor, lanes, None, sched)
