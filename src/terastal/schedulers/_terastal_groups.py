@@ -136,7 +136,7 @@ def scan_grouped(sched, order, idle, left, free, transfer, choose, out) -> list[
                 groups.add(entry, low)
         if not idle[a]:
             if waits is not None and f <= vde:
-                waits.append((job, jid, layer, st, src, move, f))
+                waits.append((job, jid, layer, st, src, move, sched._wait(a, job, layer, f)))
             continue  # wait for the chosen core (a group's head: the whole group waits)
         if queued:
             nxt = groups.after(entry)

@@ -177,6 +177,7 @@ class Terastal(ReadyOrder, Scheduler):
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
         "protect": Option("either", choices=("off", "any", "shorter", "fits", "either")),
+        "risk": Option("exact", choices=("exact", "best")),
         "core_yield": Option(4, lo=0),
         "yield_need": Option(1.5, lo=1.0),
         "slow_ratio": Option(1.2, lo=1.0),
@@ -358,7 +359,7 @@ class Terastal(ReadyOrder, Scheduler):
             if (
                 protect != "off"
                 and not (job.done_count or job.running_count)
-                and yields(order, pos, now, a, f, free, protect)
+                and yields(order, pos, now, a, f, free, protect, self.risk == "exact")
             ):
                 continue
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
