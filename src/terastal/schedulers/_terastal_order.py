@@ -215,8 +215,9 @@ def yields(
 def waited_end(s: tuple, now: float, a: int, f: float, free: list) -> float:
     """When the started chain job of order entry ``s`` ends at best if idle core ``a`` is
     held until ``f``: its next layer's earliest finish over the cores (each core's latency,
-    its variant's when lower, plus the move of the input to a core other than the one holding it) plus the best case
-    of the layers after it, scaled as the entry's hopeless test (``drop_rem / rem``)."""
+    its variant's when lower, plus the input's move to a core other than the one holding it)
+    plus the best case of the layers after it, scaled as the entry's hopeless test
+    (``drop_rem / rem``)."""
     layer, st, src, move, rem = s[3], s[4], s[8], s[9], s[10]
     lat = st.lat[layer]
     vlat = st.var_lat[layer] if st.bits[layer] else lat  # a variant counts, at best

@@ -178,6 +178,7 @@ class Terastal(ReadyOrder, Scheduler):
         "start_slack": Option(1.05, lo=1.0),
         "protect": Option("either", choices=("off", "any", "shorter", "fits", "either")),
         "risk": Option("exact", choices=("exact", "best")),
+        "ties": Option("short", choices=("short", "id")),
         "core_yield": Option(4, lo=0),
         "yield_need": Option(1.5, lo=1.0),
         "slow_ratio": Option(1.2, lo=1.0),
