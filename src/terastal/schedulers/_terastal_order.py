@@ -167,10 +167,8 @@ def _remove(order: list[tuple], entry: tuple | None) -> None:
             del order[i]
 
 
-def yields(
-    order: list[tuple], pos: int, now: float, a: int, f: float, free: list, mode: str,
-    exact: bool = False,
-) -> bool:
+def yields(order: list[tuple], pos: int, now: float, a: int, f: float, free: list, mode: str,
+           exact: bool = False) -> bool:  # fmt: skip
     """Whether the job of ``order[pos]``, none of whose layers has started, should leave
     idle core ``a`` (its layer would hold it until ``f``) to a started job later in the order.
 

@@ -141,6 +141,8 @@ class Terastal(ReadyOrder, Scheduler):
         Spare cores: a layer waits for a busy core until after the next layer of the job there
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
         (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
+    risk, ties : {"exact", "best"}, {"short", "id"}
+        ``protect``'s risk by the next layer's finish / best case; equal deadlines: less work first.
     """
 
     name = "terastal"
