@@ -60,9 +60,9 @@ def test_a_nearly_finished_job_takes_the_idle_core_when_its_wait_is_claimed():
 def _opts(claim, rem_b, key_a, key_b):
     # Two tasks: 0 runs on core 0 (done layer 0, next layer 1 takes 2 on core 0); 1 waits.
     st0 = SimpleNamespace(chain=True, lat=[[1.0, 5.0], [2.0, 5.0]], prio=[key_a, key_a],
-                          prio_over=[0.0, 0.0], rem_best=[3.0, 2.0], tie=0.0)  # fmt: skip
+                          prio_over=[0.0, 0.0], rem_best=[3.0, 2.0])  # fmt: skip
     st1 = SimpleNamespace(chain=True, lat=[[0.2, 1.5]], prio=[key_b], prio_over=[0.0],
-                          rem_best=[rem_b], tie=0.0)  # fmt: skip
+                          rem_best=[rem_b])  # fmt: skip
     running = SimpleNamespace(task_index=0, release=0.0, status="active", done_count=0)
     waiting = SimpleNamespace(task_index=1, release=0.0, status="active", done_count=1)
     opts = SimpleNamespace(claim=claim, _tasks=[st0, st1], _over=None, _fair=None,

@@ -29,7 +29,6 @@ class TaskState:
         "prio_over",
         "rem_after",
         "rem_best",
-        "tie",
         "var_lat",
         "vd_off",
     )  # fmt: skip
@@ -87,7 +86,6 @@ class TaskState:
         best = fastest_s(costs, drop_bits)
         rem = best_remaining(costs, drop_bits)
         self.rem_best = rem
-        self.tie = TIE if opts.ties == "short" else 0.0  # equal deadlines: less work first
         # check="remaining": a layer's latest finish leaves the best-case time of what follows.
         self.rem_after = None
         if opts.check == "remaining":
@@ -107,6 +105,10 @@ class TaskState:
                 deadline - r if r > opts.laxity_above * deadline else p
                 for p, r in zip(self.prio, rem, strict=True)
             ]
+        if opts.ties == "short":
+            # of two jobs with the same deadline, the one with less work left sorts first
+            self.prio = [p + r * TIE for p, r in zip(self.prio, rem, strict=True)]
+            self.prio_over = [p + r * TIE for p, r in zip(self.prio_over, rem, strict=True)]
         # A layer's virtual deadline, relative to the job's release.
         self.vd_off = self.offset if self.rem_after is None else self.rem_after
         self.dag = any(len(s) > 1 for s in costs.succs)
@@ -141,7 +143,7 @@ class TaskState:
 #: Longer than any relative deadline: subtracted from a started job's key under overload with
 #: commit, so it sorts ahead of every job not started (docs/design.md, "Overload order").
 COMMIT_S = 1e3
-#: With ``ties="short"``, seconds added to a key per second of best-case work left: of two
+#: With ``ties="short"``, seconds added to a priority per second of best-case work left: of two
 #: jobs with the same deadline the one with less work left sorts first (docs/design.md,
 #: "Equal deadlines: less work first"); keys further apart than 30 ns keep their order.
 TIE = 1e-6
@@ -153,7 +155,6 @@ def order_key(st: TaskState, layer: int, release: float, boost: float, over: boo
     fairness boost): its priority, the overload one when ``over``, and ``committed`` (a
     started job under overload with commit) ahead of every job not started."""
     key = release + (st.prio_over if over else st.prio)[layer] - boost
-    key += st.rem_best[layer] * st.tie
     if committed:
         key -= COMMIT_S
     return key
