@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from terastal.model.costs import IDENTICAL_REL_TOL
 from terastal.schedulers._hopeless import best_remaining, fastest_s
-from terastal.schedulers._terastal_eager import combination_remaining
 
 
 class TaskState:
@@ -87,9 +86,6 @@ class TaskState:
         best = fastest_s(costs, drop_bits)
         rem = best_remaining(costs, drop_bits)
         self.rem_best = rem
-        if opts.best_case == "combination" and self.loss:
-            # one admissible combination's savings, not every variant's (_terastal_eager)
-            self.rem_best = combination_remaining(costs, drop_bits, plan_task.admissible, rem)
         # check="remaining": a layer's latest finish leaves the best-case time of what follows.
         self.rem_after = None
         if opts.check == "remaining":

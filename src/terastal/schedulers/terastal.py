@@ -23,7 +23,6 @@ from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers._hopeless import cascade_parents, parents_option
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
 from terastal.schedulers._terastal_core import CoreFit, CoreRule
-from terastal.schedulers._terastal_eager import eager_choice
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
 from terastal.schedulers._terastal_guards import (
     AccuracyBudget,
@@ -185,8 +184,6 @@ class Terastal(ReadyOrder, Scheduler):
         "spare_variant": Option("over", choices=("off", "over", "always")),
         "lookahead": Option(0.5, lo=0.0),
         "claim": Option("short", choices=("off", "short", "any")),
-        "eager": Option(0.0, lo=0.0, hi=1.0),
-        "best_case": Option("union", choices=("union", "combination")),
     }
 
     def reset(self, view: SimView) -> None:
@@ -235,9 +232,6 @@ class Terastal(ReadyOrder, Scheduler):
             limit = plan.accuracy_loss if self.accuracy_limit is None else self.accuracy_limit
             self._budget = AccuracyBudget(len(self._tasks), limit, self.budget_window)
         self._variant = functools.partial(allowed_variant, self._mask, self._budget)
-        self._eager = self.eager and self._budget and functools.partial(
-            eager_choice, self._budget, self.eager
-        )
         # Which job pays for a slower core (_terastal_core): per task, time left on each core.
         self._fits = [CoreFit(c, view.num_accelerators, self.slow_ratio) for c in view.costs]
         self._rule = CoreRule(self.core_yield, self.yield_need, self.slow_ratio)
@@ -305,8 +299,6 @@ class Terastal(ReadyOrder, Scheduler):
         if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)):
             # few jobs waiting: variants only on demand; a backlog: the plan's variants
             choose = on_demand
-        if self._eager and self._over is not None and self._over.over:
-            choose = self._eager  # unspent budget buys capacity (_terastal_eager)
         if self._groups is not None:
             return scan_grouped(self, order, idle, left, free, transfer, choose, out)
         # Layers waiting for a busy core although they meet their virtual deadline there:
