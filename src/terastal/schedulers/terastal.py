@@ -40,6 +40,7 @@ from terastal.schedulers._terastal_map import (
     spare_variant,
 )
 from terastal.schedulers._terastal_order import ReadyOrder, yields
+from terastal.schedulers._terastal_search import GroupSearch
 from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
@@ -184,6 +185,10 @@ class Terastal(ReadyOrder, Scheduler):
         "spare_variant": Option("over", choices=("off", "over", "always")),
         "lookahead": Option(0.5, lo=0.0),
         "claim": Option("short", choices=("off", "short", "any")),
+        "group": Option(4, lo=0),
+        "group_mode": Option("miss", choices=("miss", "always")),
+        "group_ahead": Option(0.1, lo=0.0),
+        "group_spread": Option(0.5, lo=0.0, hi=1.0),
     }
 
     def reset(self, view: SimView) -> None:
@@ -239,6 +244,8 @@ class Terastal(ReadyOrder, Scheduler):
         # known releases (_terastal_ahead); per task and layer, whether pay_core may move it
         self._ahead, self._pays = ahead_state(self, view)
         self._now = 0.0
+        self._search = None if not self.group else GroupSearch(
+            self.group, self.group_mode, self.group_ahead, self.group_spread, len(self._on))
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -292,6 +299,8 @@ class Terastal(ReadyOrder, Scheduler):
         out: list[tuple] = []
         if not waiting or (not left and not may_drop):
             return out
+        if self._search is not None and self._search.take(self, view, out):
+            return out  # a few jobs released together: the group's schedule (_terastal_search)
         now = self._now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
