@@ -21,7 +21,6 @@ schedule only when the deadline order would miss a job that the best order meets
 
 from __future__ import annotations
 
-from itertools import permutations
 from typing import NamedTuple
 
 _INF = float("inf")
@@ -49,10 +48,11 @@ class GroupSearch:
     covers.
     """
 
-    __slots__ = ("ahead", "drops", "group", "jobs", "mode", "queue", "spread")
+    __slots__ = ("ahead", "drops", "group", "jobs", "mode", "nodes", "queue", "spread")
 
-    def __init__(self, group, mode, ahead, spread, num_accelerators) -> None:
+    def __init__(self, group, mode, ahead, spread, nodes, num_accelerators) -> None:
         self.group = group
+        self.nodes = nodes
         self.mode = mode
         self.ahead = ahead
         self.spread = spread
@@ -81,8 +81,10 @@ class GroupSearch:
                 return False
         elif not jobs:
             return False
-        self._follow(pol, view, out)
-        return True
+        if self._follow(pol, view, out):
+            return True
+        self.clear()  # the schedule waits for nothing that will come: the rules decide
+        return False
 
     def _items(self, active, view, rel) -> list | None:
         """The search's items: the active jobs and the coming ones (``rel``: the known
@@ -109,39 +111,37 @@ class GroupSearch:
                 task = costs.task
                 period = task.period_s
                 release = rel.next_release(t)
-                if release <= now + self.ahead * period and release < rel.horizon:
+                # only a job sure to come (its latest release before the horizon) holds cores
+                if release <= now + self.ahead * period and release + task.jitter_s < rel.horizon:
                     release = max(now, release + self.spread * task.jitter_s)
                     d = release + task.relative_deadline_s
                     items.append(Item(d, 0, release, -1, False, costs, None))
         return items if len(items) <= self.group else None
 
     def _search(self, active, view, rel) -> bool:
-        """Search the orders of the ``active`` and coming jobs; keep the best schedule if
-        the mode asks for it (returns whether one is kept)."""
+        """Search schedules of the ``active`` and coming jobs; keep the best one if the
+        mode asks for it (returns whether one is kept)."""
         self.clear()
         items = self._items(active, view, rel)
         if items is None:
             return False
-        now, free = view.now, view.free_at
         items.sort(key=_deadline)
-        base = best = _schedule(items, now, free)
-        if base[0][0] or self.mode == "always":
-            for perm in permutations(items):
-                got = _schedule(perm, now, free)
-                if got[0] < best[0]:
-                    best = got
-        if self.mode != "always" and not (best[0][0] < base[0][0]):
+        found = _search(items, view.now, view.free_at, self.nodes)
+        if found is None:
             return False
-        _, placed, dropped = best
+        greedy_misses, misses, placed, dropped = found
+        if self.mode != "always" and not misses < greedy_misses:
+            return False
         for start, job, layer, a in sorted(placed, key=_first):
             self.queue[a].append((start, job, layer))
         self.jobs = set(active)
         self.drops = dropped
         return True
 
-    def _follow(self, pol, view, out: list) -> None:
+    def _follow(self, pol, view, out: list) -> bool:
         """Drop the schedule's give-ups; dispatch, on each idle core, its next planned layer
-        once that layer is ready."""
+        once that layer is ready. ``False`` when that leaves every core idle with no job to
+        come (nothing would wake the schedule up)."""
         active = view.active_jobs
         if self.drops:
             for job in self.drops:
@@ -150,18 +150,26 @@ class GroupSearch:
                     pol._gone.append(job)
             self.drops = []
         ready = view.ready_jobs
+        waits = coming = False
         for a, idle in enumerate(view.idle_flags):
             q = self.queue[a]
             while q and q[0][1] is not None and q[0][1] not in active:
                 q.pop(0)  # ended (late or dropped elsewhere)
-            if not idle or not q:
+            if not idle:
+                waits = True
+                continue
+            if not q:
                 continue
             _, job, layer = q[0]
-            if job is not None and job in ready and job.next_layer == layer:
+            if job is None:
+                coming = True
+            elif job in ready and job.next_layer == layer:
                 q.pop(0)
                 out.append((job, layer, a, False))
                 pol._gone.append(job)
                 pol._on[a] = (job, layer)
+                waits = True
+        return waits or coming or not view.ready_jobs
 
 
 def _deadline(item) -> float:
@@ -172,40 +180,113 @@ def _first(item) -> float:
     return item[0]
 
 
-def _schedule(items, now: float, free) -> tuple:
-    """Place ``items`` one after another (see the module docstring): ``(score, placed,
-    dropped)``, ``score = (misses, every core free, total finish)``, ``placed`` the
-    ``(start, job, layer, core)`` of the jobs kept, ``dropped`` the released jobs given up."""
-    cores = range(len(free))
-    busy = [[(now, f)] if f > now else [] for f in free]
-    placed: list[tuple] = []
-    dropped: list = []
-    total = 0.0
-    misses = 0
-    for deadline, first, ready, src, running, costs, job in items:
-        lat, move = costs.latency_s, costs.chain_move_s
-        mine = []
-        for layer in range(first, costs.num_layers):
-            best_f, best = _INF, None
-            for a in cores:
-                dur = lat[layer][a] + (move[layer] if src >= 0 and a != src and move else 0.0)
-                s = _gap(busy[a], ready, dur)
-                if s + dur < best_f:
-                    best_f, best = s + dur, (s, a)
-            mine.append((best[0], layer, best[1], best_f))
-            ready, src = best_f, best[1]
-        if ready > deadline:
-            misses += 1
-            if not running:  # a started layer is not taken back
-                if job is not None:
-                    dropped.append(job)
+def _search(items, now: float, free, nodes: int):
+    """Depth-first search over dispatch sequences of ``items`` (see the module docstring):
+    ``(greedy misses, misses, placed, dropped)`` of the best schedule found within
+    ``nodes`` expansions, ``placed`` the ``(start, job, layer, core)`` of the jobs kept and
+    ``dropped`` the released jobs given up; ``None`` when no schedule was completed."""
+    n = len(items)
+    lb = [it.ready + it.costs.rem_min_s[it.first] for it in items]
+    # a job that cannot end in time even alone is a miss whatever the order
+    hopeless = [lb[i] > items[i].deadline for i in range(n)]
+    sure = sum(hopeless)
+    state = _State(items, now, free, nodes)
+    state.run(hopeless, True)
+    greedy = state.greedy_misses + sure
+    # fewest give-ups first: none, then each single job, then each pair ...
+    for k in range(n - sure + 1):
+        for out in _subsets([i for i in range(n) if not hopeless[i]], k):
+            skip = [hopeless[i] or i in out for i in range(n)]
+            if any(skip[i] and items[i].running for i in range(n) if not hopeless[i]):
+                continue  # a started job is not given up for another
+            got = state.run(skip)
+            if got is not None:
+                placed = [(s, items[i].job, layer, a) for i, layer, a, s in got]
+                dropped = [
+                    items[i].job for i in range(n)
+                    if skip[i] and items[i].job is not None and not items[i].running
+                ]  # fmt: skip
+                return greedy, k + sure, placed, dropped
+            if state.left <= 0:
+                return None
+    return None
+
+
+def _subsets(pool: list, k: int):
+    """The ``k``-element subsets of ``pool``, the latest deadlines first."""
+    if k == 0:
+        yield ()
+        return
+    for i in range(len(pool) - 1, k - 2, -1):
+        for rest in _subsets(pool[:i], k - 1):
+            yield (*rest, pool[i])
+
+
+class _State:
+    """One depth-first search of :func:`_search`, sharing its node budget."""
+
+    __slots__ = ("greedy_misses", "items", "left", "now", "free")
+
+    def __init__(self, items, now, free, nodes) -> None:
+        self.items = items
+        self.now = now
+        self.free = [max(f, now) for f in free]
+        self.left = nodes
+        self.greedy_misses = 0
+
+    def run(self, skip, greedy: bool = False):
+        """A schedule in which every job not in ``skip`` ends by its deadline: its
+        ``(item, layer, core, start)`` list, or ``None``. ``greedy``: the first choice at
+        every step, a job that can no longer end in time given up (counted in
+        ``greedy_misses``)."""
+        items = self.items
+        nxt = [len(it.costs.latency_s) if skip[i] else it.first for i, it in enumerate(items)]
+        rdy = [it.ready for it in items]
+        src = [it.src for it in items]
+        path: list[tuple] = []
+        if self._dfs(nxt, rdy, src, list(self.free), path, greedy):
+            return path
+        return None
+
+    def _dfs(self, nxt, rdy, src, cfree, path, greedy) -> bool:
+        self.left -= 1
+        items = self.items
+        cand = []
+        fmin = _INF
+        for i, it in enumerate(items):
+            layer = nxt[i]
+            costs = it.costs
+            if layer >= len(costs.latency_s):
                 continue
-        total += ready
-        for s, layer, a, f in mine:
-            _insert(busy[a], s, f)
-            placed.append((s, job, layer, a))
-    end = max((b[-1][1] for b in busy if b), default=now)
-    return (misses, end, total), placed, dropped
+            if rdy[i] + costs.rem_min_s[layer] > it.deadline:
+                if greedy:  # the greedy pass: a miss, it carries on without the job
+                    self.greedy_misses += 1
+                    nxt[i] = len(costs.latency_s)
+                    return self._dfs(nxt, rdy, src, cfree, path, greedy)
+                return False
+            lat, move = costs.latency_s[layer], costs.chain_move_s
+            for a in range(len(cfree)):
+                s = cfree[a] if cfree[a] > rdy[i] else rdy[i]
+                f = s + lat[a] + (move[layer] if move and src[i] >= 0 and src[i] != a else 0.0)
+                cand.append((it.deadline, f, s, i, a))
+                if f < fmin:
+                    fmin = f
+        if not cand:
+            return True
+        cand.sort()
+        for _, f, s, i, a in cand:
+            if s >= fmin:
+                continue  # not an active choice: another layer ends before this one starts
+            if self.left <= 0:
+                return False
+            layer, r0, s0, c0 = nxt[i], rdy[i], src[i], cfree[a]
+            nxt[i], rdy[i], src[i], cfree[a] = layer + 1, f, a, f
+            path.append((i, layer, a, s))
+            if self._dfs(nxt, rdy, src, cfree, path, greedy) or greedy:
+                return True
+            path.pop()
+            nxt[i], rdy[i], src[i], cfree[a] = layer, r0, s0, c0
+        return False
 
 
 def _gap(busy: list, ready: float, dur: float) -> float:

@@ -189,6 +189,7 @@ class Terastal(ReadyOrder, Scheduler):
         "group_mode": Option("miss", choices=("miss", "always")),
         "group_ahead": Option(0.1, lo=0.0),
         "group_spread": Option(0.5, lo=0.0, hi=1.0),
+        "group_nodes": Option(300, lo=1),
     }
 
     def reset(self, view: SimView) -> None:
@@ -245,7 +246,8 @@ class Terastal(ReadyOrder, Scheduler):
         self._ahead, self._pays = ahead_state(self, view)
         self._now = 0.0
         self._search = None if not self.group else GroupSearch(
-            self.group, self.group_mode, self.group_ahead, self.group_spread, len(self._on))
+            self.group, self.group_mode, self.group_ahead, self.group_spread, self.group_nodes,
+            len(self._on))
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
