@@ -44,11 +44,11 @@ class GroupSearch:
     """The search's state: the schedule being followed, per core, and the jobs it covers.
 
     ``queue[a]``: ``(start, job, layer)`` planned on core ``a``, in start order, not yet
-    dispatched (``job`` ``None``: one not released yet). ``jobs``: the jobs the schedule
-    covers.
+    dispatched (``job`` ``None``: one not released yet). ``jobs``: the jobs active at the
+    last search; ``on``: whether its schedule is followed.
     """
 
-    __slots__ = ("ahead", "drops", "group", "jobs", "mode", "nodes", "queue", "spread")
+    __slots__ = ("ahead", "drops", "group", "jobs", "mode", "nodes", "on", "queue", "spread")
 
     def __init__(self, group, mode, ahead, spread, nodes, num_accelerators) -> None:
         self.group = group
@@ -58,28 +58,29 @@ class GroupSearch:
         self.spread = spread
         self.queue: list[list] = [[] for _ in range(num_accelerators)]
         self.jobs: set = set()
+        self.on = False  # whether a schedule is followed
         self.drops: list = []  # the schedule's give-ups, dropped at the next call
 
     def clear(self) -> None:
         """Forget the schedule: Terastal's own rules decide."""
-        self.jobs = set()
+        self.on = False
         self.drops = []
         for q in self.queue:
             q.clear()
 
     def take(self, pol, view, out: list) -> bool:
         """Whether the group's schedule decides this call; if so its dispatches and drops
-        are appended to ``out`` (``pol``: the policy, told of each decision)."""
+        are appended to ``out`` (``pol``: the policy, told of each decision). The search
+        runs when a job not searched yet is active."""
         active = view.active_jobs
         if len(active) > self.group or not view.may_drop:
-            if self.jobs:
-                self.clear()
+            self.clear()
             return False
         jobs = self.jobs
         if any(j not in jobs for j in active):
-            if not self._search(active, view, pol._ahead):
-                return False
-        elif not jobs:
+            self.on = self._search(active, view, pol._ahead)
+            self.jobs = set(active)
+        if not self.on:
             return False
         if self._follow(pol, view, out):
             return True
@@ -134,7 +135,6 @@ class GroupSearch:
             return False
         for start, job, layer, a in sorted(placed, key=_first):
             self.queue[a].append((start, job, layer))
-        self.jobs = set(active)
         self.drops = dropped
         return True
 
@@ -258,19 +258,22 @@ class _State:
             costs = it.costs
             if layer >= len(costs.latency_s):
                 continue
-            if rdy[i] + costs.rem_min_s[layer] > it.deadline:
+            lat, move, rem = costs.latency_s[layer], costs.chain_move_s, costs.rem_min_s
+            dl = it.deadline - rem[layer + 1]  # this layer's end that keeps the job in time
+            n0 = len(cand)
+            for a in range(len(cfree)):
+                s = cfree[a] if cfree[a] > rdy[i] else rdy[i]
+                f = s + lat[a] + (move[layer] if move and src[i] >= 0 and src[i] != a else 0.0)
+                if f <= dl:
+                    cand.append((it.deadline, f, s, i, a))
+                    if f < fmin:
+                        fmin = f
+            if len(cand) == n0:  # the job can no longer end in time
                 if greedy:  # the greedy pass: a miss, it carries on without the job
                     self.greedy_misses += 1
                     nxt[i] = len(costs.latency_s)
                     return self._dfs(nxt, rdy, src, cfree, path, greedy)
                 return False
-            lat, move = costs.latency_s[layer], costs.chain_move_s
-            for a in range(len(cfree)):
-                s = cfree[a] if cfree[a] > rdy[i] else rdy[i]
-                f = s + lat[a] + (move[layer] if move and src[i] >= 0 and src[i] != a else 0.0)
-                cand.append((it.deadline, f, s, i, a))
-                if f < fmin:
-                    fmin = f
         if not cand:
             return True
         cand.sort()
