@@ -45,12 +45,15 @@ class GroupSearch:
 
     ``queue[a]``: ``(start, job, layer)`` planned on core ``a``, in start order, not yet
     dispatched (``job`` ``None``: one not released yet). ``jobs``: the jobs active at the
-    last search; ``on``: whether its schedule is followed.
+    last search; ``on``: whether its schedule is followed. ``alone``: per task, whether
+    the search may place its jobs (see :func:`searchable`).
     """
 
-    __slots__ = ("ahead", "drops", "group", "jobs", "mode", "nodes", "on", "queue", "spread")
+    __slots__ = (
+        "ahead", "alone", "drops", "group", "jobs", "mode", "nodes", "on", "queue", "spread"
+    )
 
-    def __init__(self, group, mode, ahead, spread, nodes, num_accelerators) -> None:
+    def __init__(self, group, mode, ahead, spread, nodes, alone, num_accelerators) -> None:
         self.group = group
         self.nodes = nodes
         self.mode = mode
@@ -59,6 +62,7 @@ class GroupSearch:
         self.queue: list[list] = [[] for _ in range(num_accelerators)]
         self.jobs: set = set()
         self.on = False  # whether a schedule is followed
+        self.alone = alone  # per task, whether the search may place its jobs
         self.drops: list = []  # the schedule's give-ups, dropped at the next call
 
     def clear(self) -> None:
@@ -93,9 +97,10 @@ class GroupSearch:
         ``None`` with a job that is not a chain, or too many."""
         now, free = view.now, view.free_at
         items = []
+        alone = self.alone
         for job in active:
             costs = job.costs
-            if not costs.is_chain:
+            if not alone[job.task_index]:
                 return None
             first = job.done_count + job.running_count
             ready, src = now, -1
@@ -170,6 +175,20 @@ class GroupSearch:
                 pol._on[a] = (job, layer)
                 waits = True
         return waits or coming or not view.ready_jobs
+
+
+def searchable(pol, view) -> list[bool]:
+    """Per task, whether the search may place its jobs: chains that run originals only (no
+    variant the policy could use) and neither release nor are released by another task's
+    jobs (the search places the jobs it knows of, originals only)."""
+    parents = {c.task.depends_on for c in view.costs}
+    return [
+        c.is_chain
+        and c.task.depends_on is None
+        and c.task.name not in parents
+        and not (pol.variants and pol.plan is not None and c.has_variants)
+        for c in view.costs
+    ]
 
 
 def _deadline(item) -> float:

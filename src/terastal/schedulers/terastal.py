@@ -40,7 +40,7 @@ from terastal.schedulers._terastal_map import (
     spare_variant,
 )
 from terastal.schedulers._terastal_order import ReadyOrder, yields
-from terastal.schedulers._terastal_search import GroupSearch
+from terastal.schedulers._terastal_search import GroupSearch, searchable
 from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
@@ -186,8 +186,8 @@ class Terastal(ReadyOrder, Scheduler):
         "lookahead": Option(0.5, lo=0.0),
         "claim": Option("short", choices=("off", "short", "any")),
         "group": Option(4, lo=0),
-        "group_mode": Option("miss", choices=("miss", "always")),
-        "group_ahead": Option(0.1, lo=0.0),
+        "group_mode": Option("always", choices=("always", "miss")),
+        "group_ahead": Option(0.0, lo=0.0),
         "group_spread": Option(0.5, lo=0.0, hi=1.0),
         "group_nodes": Option(300, lo=1),
     }
@@ -247,7 +247,7 @@ class Terastal(ReadyOrder, Scheduler):
         self._now = 0.0
         self._search = None if not self.group else GroupSearch(
             self.group, self.group_mode, self.group_ahead, self.group_spread, self.group_nodes,
-            len(self._on))
+            searchable(self, view), len(self._on))
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
