@@ -1,35 +1,35 @@
-"""A short exact search over the few jobs released together (``group``).
+"""A short exact search over the few jobs released together (option ``group``).
 
 With a handful of active jobs, a greedy order can lose a job that another order would meet:
 three jobs released within a fraction of a millisecond on two cores leave no room for a
-wrong first layer. When at most ``group`` jobs are active or about to be released, all of
-them chains, the search tries every priority order of them (at most ``group!``): each order
-places the jobs one after another, each layer where it ends first (waiting for a busy core
-included, in a gap left by the jobs before it when one is long enough), and gives up a job
-that would end past its deadline before it takes any core time. A periodic task's next job
-is released no earlier than ``phase + frame / fps`` and at most its declared jitter later:
-one whose earliest release is at most ``ahead`` x its period away enters the search as
-released ``spread`` x its jitter after that (its layers hold their cores until it comes).
-The best order (fewest misses, then the earliest time every core is free, then the least
-total finish) is the group's schedule: its give-ups are dropped at once and every core runs
-the layers planned on it, in planned order, until a job arrives (the search runs again) or
-more than ``group`` jobs are active (Terastal's rules take over). ``mode="miss"`` keeps the
-schedule only when the deadline order would miss a job that the best order meets;
-``"always"`` keeps it whenever it is found. Reasons and measurements: ``docs/design.md``,
-"Jobs released together".
+wrong first layer. When a job arrives and at most ``group`` jobs are active, all of them
+chains of tasks the search may place (:func:`searchable`), a depth-first search over
+dispatch sequences looks for a schedule in which every job ends by its deadline: at each
+step, the next layer of some job on some core, started once both are free (an active
+choice: it starts before any other choice would end), in deadline then finish order, a
+branch cut as soon as a job can no longer end in time; when none is found within
+``nodes`` expansions, it looks for one giving up a single job (the latest deadline first),
+then two, and so on. The schedule found is followed: its give-ups are dropped at once and
+every core runs the layers planned on it in planned order, until the next job arrives (the
+search runs again) or more than ``group`` jobs are active (Terastal's rules decide).
+Reasons, forms tried and measurements: ``docs/design.md``, "Jobs released together".
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from terastal.schedulers.options import Option
+
 _INF = float("inf")
+# Terastal's options of the search (0 jobs: off); docs/design.md, "Jobs released together"
+GROUP_OPTIONS = {"group": Option(4, lo=0), "group_nodes": Option(300, lo=1)}
 
 
 class Item(NamedTuple):
-    """A job as the search sees it: the first layer to place, when and where its input is
-    ready (``src`` -1: nowhere yet), its deadline, whether a layer of it runs, and the job
-    (``None`` for one not released yet, of task ``task``)."""
+    """A job as the search sees it: its deadline, the first layer to place, when and where
+    its input is ready (``src`` -1: nowhere yet), whether a layer of it runs, its costs and
+    the job."""
 
     deadline: float
     first: int
@@ -44,25 +44,19 @@ class GroupSearch:
     """The search's state: the schedule being followed, per core, and the jobs it covers.
 
     ``queue[a]``: ``(start, job, layer)`` planned on core ``a``, in start order, not yet
-    dispatched (``job`` ``None``: one not released yet). ``jobs``: the jobs active at the
-    last search; ``on``: whether its schedule is followed. ``alone``: per task, whether
-    the search may place its jobs (see :func:`searchable`).
+    dispatched. ``jobs``: the jobs active at the last search; ``on``: whether its schedule
+    is followed. ``alone``: per task, whether the search may place its jobs.
     """
 
-    __slots__ = (
-        "ahead", "alone", "drops", "group", "jobs", "mode", "nodes", "on", "queue", "spread"
-    )
+    __slots__ = ("alone", "drops", "group", "jobs", "nodes", "on", "queue")
 
-    def __init__(self, group, mode, ahead, spread, nodes, alone, num_accelerators) -> None:
+    def __init__(self, group: int, nodes: int, alone: list, num_accelerators: int) -> None:
         self.group = group
         self.nodes = nodes
-        self.mode = mode
-        self.ahead = ahead
-        self.spread = spread
+        self.alone = alone
         self.queue: list[list] = [[] for _ in range(num_accelerators)]
         self.jobs: set = set()
-        self.on = False  # whether a schedule is followed
-        self.alone = alone  # per task, whether the search may place its jobs
+        self.on = False
         self.drops: list = []  # the schedule's give-ups, dropped at the next call
 
     def clear(self) -> None:
@@ -76,13 +70,15 @@ class GroupSearch:
         """Whether the group's schedule decides this call; if so its dispatches and drops
         are appended to ``out`` (``pol``: the policy, told of each decision). The search
         runs when a job not searched yet is active."""
+        if not self.group:
+            return False
         active = view.active_jobs
         if len(active) > self.group or not view.may_drop:
             self.clear()
             return False
         jobs = self.jobs
         if any(j not in jobs for j in active):
-            self.on = self._search(active, view, pol._ahead)
+            self.on = self._search(active, view)
             self.jobs = set(active)
         if not self.on:
             return False
@@ -91,15 +87,12 @@ class GroupSearch:
         self.clear()  # the schedule waits for nothing that will come: the rules decide
         return False
 
-    def _items(self, active, view, rel) -> list | None:
-        """The search's items: the active jobs and the coming ones (``rel``: the known
-        releases, :class:`~terastal.schedulers._terastal_ahead.Releases`, or ``None``);
-        ``None`` with a job that is not a chain, or too many."""
-        now, free = view.now, view.free_at
+    def _items(self, active, view) -> list | None:
+        """The search's items, one per active job; ``None`` with a job of a task the
+        search may not place."""
+        now, free, alone = view.now, view.free_at, self.alone
         items = []
-        alone = self.alone
         for job in active:
-            costs = job.costs
             if not alone[job.task_index]:
                 return None
             first = job.done_count + job.running_count
@@ -108,45 +101,30 @@ class GroupSearch:
                 src = job.layer_accelerator(first - 1)
                 if job.running_count:
                     ready = free[src]
-            items.append(Item(job.deadline, first, ready, src, bool(job.running_count), costs, job))
-        if self.ahead > 0 and rel is not None:
-            rel.saw(active)
-            costs_of = view.costs
-            for t in rel.tasks:
-                costs = costs_of[t]
-                task = costs.task
-                period = task.period_s
-                release = rel.next_release(t)
-                # only a job sure to come (its latest release before the horizon) holds cores
-                if release <= now + self.ahead * period and release + task.jitter_s < rel.horizon:
-                    release = max(now, release + self.spread * task.jitter_s)
-                    d = release + task.relative_deadline_s
-                    items.append(Item(d, 0, release, -1, False, costs, None))
-        return items if len(items) <= self.group else None
+            running = bool(job.running_count)
+            items.append(Item(job.deadline, first, ready, src, running, job.costs, job))
+        return items
 
-    def _search(self, active, view, rel) -> bool:
-        """Search schedules of the ``active`` and coming jobs; keep the best one if the
-        mode asks for it (returns whether one is kept)."""
+    def _search(self, active, view) -> bool:
+        """Search schedules of the ``active`` jobs; keep the one found (returns whether
+        one is)."""
         self.clear()
-        items = self._items(active, view, rel)
+        items = self._items(active, view)
         if items is None:
             return False
         items.sort(key=_deadline)
-        found = _search(items, view.now, view.free_at, self.nodes)
-        if found is None:
+        placed = _search(items, view.now, view.free_at, self.nodes)
+        if placed is None:
             return False
-        greedy_misses, misses, placed, dropped = found
-        if self.mode != "always" and not misses < greedy_misses:
-            return False
+        placed, self.drops = placed
         for start, job, layer, a in sorted(placed, key=_first):
             self.queue[a].append((start, job, layer))
-        self.drops = dropped
         return True
 
     def _follow(self, pol, view, out: list) -> bool:
         """Drop the schedule's give-ups; dispatch, on each idle core, its next planned layer
-        once that layer is ready. ``False`` when that leaves every core idle with no job to
-        come (nothing would wake the schedule up)."""
+        once that layer is ready. ``False`` when that leaves every core idle while a layer
+        is ready (nothing would wake the schedule up)."""
         active = view.active_jobs
         if self.drops:
             for job in self.drops:
@@ -155,26 +133,28 @@ class GroupSearch:
                     pol._gone.append(job)
             self.drops = []
         ready = view.ready_jobs
-        waits = coming = False
+        waits = False
         for a, idle in enumerate(view.idle_flags):
             q = self.queue[a]
-            while q and q[0][1] is not None and q[0][1] not in active:
+            while q and q[0][1] not in active:
                 q.pop(0)  # ended (late or dropped elsewhere)
             if not idle:
                 waits = True
-                continue
-            if not q:
-                continue
-            _, job, layer = q[0]
-            if job is None:
-                coming = True
-            elif job in ready and job.next_layer == layer:
-                q.pop(0)
-                out.append((job, layer, a, False))
-                pol._gone.append(job)
-                pol._on[a] = (job, layer)
-                waits = True
-        return waits or coming or not view.ready_jobs
+            elif q:
+                _, job, layer = q[0]
+                if job in ready and job.next_layer == layer:
+                    q.pop(0)
+                    out.append((job, layer, a, False))
+                    pol._gone.append(job)
+                    pol._on[a] = (job, layer)
+                    waits = True
+        return waits or not ready
+
+
+def group_search(pol, view) -> GroupSearch:
+    """The policy's search (``pol.group`` jobs at most, ``pol.group_nodes`` expansions)."""
+    alone = searchable(pol, view) if pol.group else []
+    return GroupSearch(pol.group, pol.group_nodes, alone, view.num_accelerators)
 
 
 def searchable(pol, view) -> list[bool]:
@@ -201,31 +181,22 @@ def _first(item) -> float:
 
 def _search(items, now: float, free, nodes: int):
     """Depth-first search over dispatch sequences of ``items`` (see the module docstring):
-    ``(greedy misses, misses, placed, dropped)`` of the best schedule found within
+    ``(placed, dropped)`` of the first schedule found with the fewest give-ups within
     ``nodes`` expansions, ``placed`` the ``(start, job, layer, core)`` of the jobs kept and
-    ``dropped`` the released jobs given up; ``None`` when no schedule was completed."""
+    ``dropped`` the jobs given up that no layer of runs; ``None`` when none was found."""
     n = len(items)
-    lb = [it.ready + it.costs.rem_min_s[it.first] for it in items]
     # a job that cannot end in time even alone is a miss whatever the order
-    hopeless = [lb[i] > items[i].deadline for i in range(n)]
-    sure = sum(hopeless)
+    hopeless = [it.ready + it.costs.rem_min_s[it.first] > it.deadline for it in items]
     state = _State(items, now, free, nodes)
-    state.run(hopeless, True)
-    greedy = state.greedy_misses + sure
-    # fewest give-ups first: none, then each single job, then each pair ...
-    for k in range(n - sure + 1):
-        for out in _subsets([i for i in range(n) if not hopeless[i]], k):
+    pool = [i for i in range(n) if not hopeless[i] and not items[i].running]
+    for k in range(len(pool) + 1):  # fewest give-ups first: none, each single job, ...
+        for out in _subsets(pool, k):
             skip = [hopeless[i] or i in out for i in range(n)]
-            if any(skip[i] and items[i].running for i in range(n) if not hopeless[i]):
-                continue  # a started job is not given up for another
             got = state.run(skip)
             if got is not None:
                 placed = [(s, items[i].job, layer, a) for i, layer, a, s in got]
-                dropped = [
-                    items[i].job for i in range(n)
-                    if skip[i] and items[i].job is not None and not items[i].running
-                ]  # fmt: skip
-                return greedy, k + sure, placed, dropped
+                dropped = [it.job for i, it in enumerate(items) if skip[i] and not it.running]
+                return placed, dropped
             if state.left <= 0:
                 return None
     return None
@@ -242,37 +213,32 @@ def _subsets(pool: list, k: int):
 
 
 class _State:
-    """One depth-first search of :func:`_search`, sharing its node budget."""
+    """The depth-first searches of :func:`_search`, sharing its node budget (``left``)."""
 
-    __slots__ = ("greedy_misses", "items", "left", "now", "free")
+    __slots__ = ("free", "items", "left")
 
     def __init__(self, items, now, free, nodes) -> None:
         self.items = items
-        self.now = now
         self.free = [max(f, now) for f in free]
         self.left = nodes
-        self.greedy_misses = 0
 
-    def run(self, skip, greedy: bool = False):
+    def run(self, skip):
         """A schedule in which every job not in ``skip`` ends by its deadline: its
-        ``(item, layer, core, start)`` list, or ``None``. ``greedy``: the first choice at
-        every step, a job that can no longer end in time given up (counted in
-        ``greedy_misses``)."""
+        ``(item, layer, core, start)`` list, or ``None``."""
         items = self.items
         nxt = [len(it.costs.latency_s) if skip[i] else it.first for i, it in enumerate(items)]
         rdy = [it.ready for it in items]
         src = [it.src for it in items]
         path: list[tuple] = []
-        if self._dfs(nxt, rdy, src, list(self.free), path, greedy):
-            return path
-        return None
+        return path if self._dfs(nxt, rdy, src, list(self.free), path) else None
 
-    def _dfs(self, nxt, rdy, src, cfree, path, greedy) -> bool:
+    def _dfs(self, nxt, rdy, src, cfree, path) -> bool:
+        """Extend ``path`` (next layer per item ``nxt``, its input ready at ``rdy`` on
+        ``src``, cores free at ``cfree``) to a schedule meeting every deadline."""
         self.left -= 1
-        items = self.items
         cand = []
         fmin = _INF
-        for i, it in enumerate(items):
+        for i, it in enumerate(self.items):
             layer = nxt[i]
             costs = it.costs
             if layer >= len(costs.latency_s):
@@ -287,12 +253,8 @@ class _State:
                     cand.append((it.deadline, f, s, i, a))
                     if f < fmin:
                         fmin = f
-            if len(cand) == n0:  # the job can no longer end in time
-                if greedy:  # the greedy pass: a miss, it carries on without the job
-                    self.greedy_misses += 1
-                    nxt[i] = len(costs.latency_s)
-                    return self._dfs(nxt, rdy, src, cfree, path, greedy)
-                return False
+            if len(cand) == n0:
+                return False  # the job can no longer end in time
         if not cand:
             return True
         cand.sort()
@@ -304,7 +266,7 @@ class _State:
             layer, r0, s0, c0 = nxt[i], rdy[i], src[i], cfree[a]
             nxt[i], rdy[i], src[i], cfree[a] = layer + 1, f, a, f
             path.append((i, layer, a, s))
-            if self._dfs(nxt, rdy, src, cfree, path, greedy) or greedy:
+            if self._dfs(nxt, rdy, src, cfree, path):
                 return True
             path.pop()
             nxt[i], rdy[i], src[i], cfree[a] = layer, r0, s0, c0

@@ -40,7 +40,7 @@ from terastal.schedulers._terastal_map import (
     spare_variant,
 )
 from terastal.schedulers._terastal_order import ReadyOrder, yields
-from terastal.schedulers._terastal_search import GroupSearch, searchable
+from terastal.schedulers._terastal_search import GROUP_OPTIONS, group_search
 from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
@@ -142,6 +142,8 @@ class Terastal(ReadyOrder, Scheduler):
         Spare cores: a layer waits for a busy core until after the next layer of the job there
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
         (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
+    group, group_nodes : int, int
+        At most ``group`` jobs active: a search of ``group_nodes`` steps may plan them all.
     """
 
     name = "terastal"
@@ -185,11 +187,7 @@ class Terastal(ReadyOrder, Scheduler):
         "spare_variant": Option("over", choices=("off", "over", "always")),
         "lookahead": Option(0.5, lo=0.0),
         "claim": Option("short", choices=("off", "short", "any")),
-        "group": Option(4, lo=0),
-        "group_mode": Option("always", choices=("always", "miss")),
-        "group_ahead": Option(0.0, lo=0.0),
-        "group_spread": Option(0.5, lo=0.0, hi=1.0),
-        "group_nodes": Option(300, lo=1),
+        **GROUP_OPTIONS,  # the search over jobs released together (_terastal_search)
     }
 
     def reset(self, view: SimView) -> None:
@@ -245,9 +243,7 @@ class Terastal(ReadyOrder, Scheduler):
         # known releases (_terastal_ahead); per task and layer, whether pay_core may move it
         self._ahead, self._pays = ahead_state(self, view)
         self._now = 0.0
-        self._search = None if not self.group else GroupSearch(
-            self.group, self.group_mode, self.group_ahead, self.group_spread, self.group_nodes,
-            searchable(self, view), len(self._on))
+        self._search = group_search(self, view)  # jobs released together (_terastal_search)
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -299,10 +295,8 @@ class Terastal(ReadyOrder, Scheduler):
         order = self._ordered(view)
         waiting = len(order) + (self._groups.size if self._groups is not None else 0)
         out: list[tuple] = []
-        if not waiting or (not left and not may_drop):
-            return out
-        if self._search is not None and self._search.take(self, view, out):
-            return out  # a few jobs released together: the group's schedule (_terastal_search)
+        if not waiting or (not left and not may_drop) or self._search.take(self, view, out):
+            return out  # (take: a few jobs released together follow the group's schedule)
         now = self._now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
