@@ -65,13 +65,15 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # A waiting layer expects its busy core at its free time even when the job running there
     # sorts ahead (docs/design.md, "A busy core is claimed by the job on it").
     "terastal-noclaim": ("terastal", {"claim": "off"}),
+    # No search over the few jobs released together (docs/design.md, "Jobs released together").
+    "terastal-nogroup": ("terastal", {"group": 0}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
 EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair",
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
-    "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead",
+    "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-nogroup",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

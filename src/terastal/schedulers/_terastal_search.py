@@ -123,16 +123,10 @@ class GroupSearch:
 
     def _follow(self, pol, view, out: list) -> bool:
         """Drop the schedule's give-ups; dispatch, on each idle core, its next planned layer
-        once that layer is ready. ``False`` when that leaves every core idle while a layer
-        is ready (nothing would wake the schedule up)."""
-        active = view.active_jobs
-        if self.drops:
-            for job in self.drops:
-                if job in active:
-                    out.append((job,))
-                    pol._gone.append(job)
-            self.drops = []
-        ready = view.ready_jobs
+        once that layer is ready. ``False`` (and nothing decided) when that would leave every
+        core idle while a layer is ready: nothing would wake the schedule up."""
+        active, ready = view.active_jobs, view.ready_jobs
+        go = []
         waits = False
         for a, idle in enumerate(view.idle_flags):
             q = self.queue[a]
@@ -143,12 +137,20 @@ class GroupSearch:
             elif q:
                 _, job, layer = q[0]
                 if job in ready and job.next_layer == layer:
-                    q.pop(0)
-                    out.append((job, layer, a, False))
-                    pol._gone.append(job)
-                    pol._on[a] = (job, layer)
-                    waits = True
-        return waits or not ready
+                    go.append(a)
+        if not (go or waits or not ready):
+            return False
+        for job in self.drops:
+            if job in active:
+                out.append((job,))
+                pol._gone.append(job)
+        self.drops = []
+        for a in go:
+            _, job, layer = self.queue[a].pop(0)
+            out.append((job, layer, a, False))
+            pol._gone.append(job)
+            pol._on[a] = (job, layer)
+        return True
 
 
 def group_search(pol, view) -> GroupSearch:
