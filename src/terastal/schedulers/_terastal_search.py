@@ -8,7 +8,7 @@ dispatch sequences looks for a schedule in which every job ends by its deadline:
 step, the next layer of some job on some core, started once both are free (an active
 choice: it starts before any other choice would end), in deadline then finish order, a
 branch cut as soon as a job can no longer end in time; when none is found within
-``nodes`` expansions, it looks for one giving up a single job (the latest deadline first),
+``nodes`` backtracks, it looks for one giving up a single job (the latest deadline first),
 then two, and so on. The schedule found is followed: its give-ups are dropped at once and
 every core runs the layers planned on it in planned order, until the next job arrives (the
 search runs again) or more than ``group`` jobs are active (Terastal's rules decide).
@@ -154,7 +154,7 @@ class GroupSearch:
 
 
 def group_search(pol, view) -> GroupSearch:
-    """The policy's search (``pol.group`` jobs at most, ``pol.group_nodes`` expansions)."""
+    """The policy's search (``pol.group`` jobs at most, ``pol.group_nodes`` backtracks)."""
     alone = searchable(pol, view) if pol.group else []
     return GroupSearch(pol.group, pol.group_nodes, alone, view.num_accelerators)
 
@@ -184,7 +184,7 @@ def _first(item) -> float:
 def _search(items, now: float, free, nodes: int):
     """Depth-first search over dispatch sequences of ``items`` (see the module docstring):
     ``(placed, dropped)`` of the first schedule found with the fewest give-ups within
-    ``nodes`` expansions, ``placed`` the ``(start, job, layer, core)`` of the jobs kept and
+    ``nodes`` backtracks, ``placed`` the ``(start, job, layer, core)`` of the jobs kept and
     ``dropped`` the jobs given up that no layer of runs; ``None`` when none was found."""
     n = len(items)
     # a job that cannot end in time even alone is a miss whatever the order
@@ -236,8 +236,8 @@ class _State:
 
     def _dfs(self, nxt, rdy, src, cfree, path) -> bool:
         """Extend ``path`` (next layer per item ``nxt``, its input ready at ``rdy`` on
-        ``src``, cores free at ``cfree``) to a schedule meeting every deadline."""
-        self.left -= 1
+        ``src``, cores free at ``cfree``) to a schedule meeting every deadline. The budget
+        counts backtracks, so that a long model's path costs nothing while it succeeds."""
         cand = []
         fmin = _INF
         for i, it in enumerate(self.items):
@@ -270,6 +270,7 @@ class _State:
             path.append((i, layer, a, s))
             if self._dfs(nxt, rdy, src, cfree, path):
                 return True
+            self.left -= 1  # a backtrack: the budget counts these
             path.pop()
             nxt[i], rdy[i], src[i], cfree[a] = layer, r0, s0, c0
         return False

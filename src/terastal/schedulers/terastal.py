@@ -143,7 +143,7 @@ class Terastal(ReadyOrder, Scheduler):
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
         (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
     group, group_nodes : int, int
-        At most ``group`` jobs active: a search of ``group_nodes`` steps may plan them all.
+        At most ``group`` jobs active: a search (``group_nodes`` backtracks) may plan them all.
     """
 
     name = "terastal"
