@@ -3,15 +3,16 @@
 With a handful of active jobs, a greedy order can lose a job that another order would meet:
 three jobs released within a fraction of a millisecond on two cores leave no room for a
 wrong first layer. When a job arrives and at most ``group`` jobs are active, all of them
-chains of tasks the search may place (:func:`searchable`), a depth-first search over
-dispatch sequences looks for a schedule in which every job ends by its deadline: at each
-step, the next layer of some job on some core, started once both are free (an active
-choice: it starts before any other choice would end), in deadline then finish order, a
-branch cut as soon as a job can no longer end in time; when none is found within
-``nodes`` backtracks, it looks for one giving up a single job (the latest deadline first),
-then two, and so on. The schedule found is followed: its give-ups are dropped at once and
-every core runs the layers planned on it in planned order, until the next job arrives (the
-search runs again) or more than ``group`` jobs are active (Terastal's rules decide).
+chains of tasks the search may place (:func:`searchable`; variant tasks only at light
+load), a depth-first search over dispatch sequences looks for a schedule in which every job
+ends by its deadline: at each step, the next layer of some job on some core, started once
+both are free (an active choice: it starts before any other choice would end), in deadline
+then finish order, a branch cut as soon as a job can no longer end in time; when none is
+found within ``nodes`` backtracks, it looks for one giving up a single job (the latest
+deadline first), then two, and so on (not with variant tasks). The schedule found is
+followed: its give-ups are dropped at once and every core runs the layers planned on it in
+planned order, until the next job arrives (the search runs again) or more than ``group``
+jobs are active (Terastal's rules decide).
 Reasons, forms tried and measurements: ``docs/design.md``, "Jobs released together".
 """
 
@@ -23,7 +24,12 @@ from terastal.schedulers.options import Option
 
 _INF = float("inf")
 # Terastal's options of the search (0 jobs: off); docs/design.md, "Jobs released together"
-GROUP_OPTIONS = {"group": Option(4, lo=0), "group_nodes": Option(300, lo=1)}
+GROUP_OPTIONS = {
+    "group": Option(4, lo=0),
+    "group_nodes": Option(300, lo=1),
+    "group_light": Option(0.7, lo=0.0),
+}
+_PLACED, _LOSSLESS = 1, 2  # searchable() codes: placed; placed, and no give-up for it
 
 
 class Item(NamedTuple):
@@ -48,7 +54,7 @@ class GroupSearch:
     is followed. ``alone``: per task, whether the search may place its jobs.
     """
 
-    __slots__ = ("alone", "drops", "group", "jobs", "nodes", "on", "queue")
+    __slots__ = ("alone", "drops", "group", "jobs", "lossless", "nodes", "on", "queue")
 
     def __init__(self, group: int, nodes: int, alone: list, num_accelerators: int) -> None:
         self.group = group
@@ -58,6 +64,7 @@ class GroupSearch:
         self.jobs: set = set()
         self.on = False
         self.drops: list = []  # the schedule's give-ups, dropped at the next call
+        self.lossless = False  # whether the last search gave up no job (see searchable)
 
     def clear(self) -> None:
         """Forget the schedule: Terastal's own rules decide."""
@@ -92,9 +99,13 @@ class GroupSearch:
         search may not place."""
         now, free, alone = view.now, view.free_at, self.alone
         items = []
+        self.lossless = False
         for job in active:
-            if not alone[job.task_index]:
+            code = alone[job.task_index]
+            if not code:
                 return None
+            if code == _LOSSLESS:
+                self.lossless = True
             first = job.done_count + job.running_count
             ready, src = now, -1
             if first:
@@ -113,7 +124,7 @@ class GroupSearch:
         if items is None:
             return False
         items.sort(key=_deadline)
-        placed = _search(items, view.now, view.free_at, self.nodes)
+        placed = _search(items, view.now, view.free_at, self.nodes, self.lossless)
         if placed is None:
             return False
         placed, self.drops = placed
@@ -159,18 +170,26 @@ def group_search(pol, view) -> GroupSearch:
     return GroupSearch(pol.group, pol.group_nodes, alone, view.num_accelerators)
 
 
-def searchable(pol, view) -> list[bool]:
-    """Per task, whether the search may place its jobs: chains that run originals only (no
-    variant the policy could use) and neither release nor are released by another task's
-    jobs (the search places the jobs it knows of, originals only)."""
-    parents = {c.task.depends_on for c in view.costs}
-    return [
-        c.is_chain
-        and c.task.depends_on is None
-        and c.task.name not in parents
-        and not (pol.variants and pol.plan is not None and c.has_variants)
-        for c in view.costs
-    ]
+def searchable(pol, view) -> list[int]:
+    """Per task, whether the search may place its jobs (it places the jobs it knows of, as
+    originals): 0 for a task that is not a chain or releases or is released by another
+    task's jobs; for one with variants the policy may run, 0 unless the task set's load (its
+    best-case work per second, over the cores) is at most ``pol.group_light``, and then
+    ``_LOSSLESS``: the search gives up no job to place it (the variants might have saved
+    that job); else ``_PLACED``."""
+    costs = view.costs
+    parents = {c.task.depends_on for c in costs}
+    load = sum(c.rem_min_s[0] / c.task.period_s for c in costs) / view.num_accelerators
+    light = load <= pol.group_light
+    codes = []
+    for c in costs:
+        code = _PLACED
+        if not c.is_chain or c.task.depends_on is not None or c.task.name in parents:
+            code = 0
+        elif pol.variants and pol.plan is not None and c.has_variants:
+            code = _LOSSLESS if light else 0
+        codes.append(code)
+    return codes
 
 
 def _deadline(item) -> float:
@@ -181,17 +200,20 @@ def _first(item) -> float:
     return item[0]
 
 
-def _search(items, now: float, free, nodes: int):
+def _search(items, now: float, free, nodes: int, lossless: bool = False):
     """Depth-first search over dispatch sequences of ``items`` (see the module docstring):
     ``(placed, dropped)`` of the first schedule found with the fewest give-ups within
     ``nodes`` backtracks, ``placed`` the ``(start, job, layer, core)`` of the jobs kept and
-    ``dropped`` the jobs given up that no layer of runs; ``None`` when none was found."""
+    ``dropped`` the jobs given up that no layer of runs; ``None`` when none was found
+    (``lossless``: or one would give up a job)."""
     n = len(items)
     # a job that cannot end in time even alone is a miss whatever the order
     hopeless = [it.ready + it.costs.rem_min_s[it.first] > it.deadline for it in items]
     state = _State(items, now, free, nodes)
     pool = [i for i in range(n) if not hopeless[i] and not items[i].running]
-    for k in range(len(pool) + 1):  # fewest give-ups first: none, each single job, ...
+    if lossless and any(hopeless):
+        return None
+    for k in range(1 if lossless else len(pool) + 1):  # fewest give-ups first: none, one ...
         for out in _subsets(pool, k):
             skip = [hopeless[i] or i in out for i in range(n)]
             got = state.run(skip)

@@ -142,7 +142,7 @@ class Terastal(ReadyOrder, Scheduler):
         Spare cores: a layer waits for a busy core until after the next layer of the job there
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
         (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
-    group, group_nodes : int, int
+    group, group_nodes, group_light : int, int, float
         At most ``group`` jobs active: a search (``group_nodes`` backtracks) may plan them all.
     """
 
