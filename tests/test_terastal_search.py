@@ -7,8 +7,10 @@ import pytest
 from terastal.errors import InputError
 from terastal.experiment import Case, prepare
 from terastal.model import Scenario, Task
+from terastal.model.costs import TaskCosts
 from terastal.reproduce import family
 from terastal.schedulers import make_scheduler
+from terastal.schedulers._terastal_search import _LOSSLESS, _PLACED, Item, _search, searchable
 from terastal.sim import check_invariants, simulate
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
 from terastal.testing.cases import placements
@@ -95,3 +97,49 @@ def test_on_the_triple_bound_instances_fewer_jobs_miss():
             check_invariants(res)
             missed[label] = sum(j.status != "in_time" for j in res.jobs)
         assert missed["terastal"] < missed["terastal-nogroup"]
+
+
+class _Pol:
+    def __init__(self, variants=True):
+        self.variants, self.plan, self.group_light = variants, object(), 0.7
+
+
+class _View:
+    def __init__(self, costs):
+        self.costs, self.num_accelerators = costs, 2
+
+
+def _codes(fps, variants=True):
+    tasks = (
+        Task("k", tiny_model("k", 1), fps=fps),
+        Task("v", tiny_model("v", 1), fps=fps),
+        Task("p", tiny_model("p", 1), fps=fps),
+        Task("d", tiny_model("d", 1), fps=fps, depends_on="p"),
+    )
+    lat = {t.name: [[1.0 * MS, 1.0 * MS]] for t in tasks}
+    tables = make_tables(tasks, lat, var_latency={"v": {0: [0.5 * MS, 0.5 * MS]}})
+    costs = [TaskCosts(t, i, tables[t.name], 2, None) for i, t in enumerate(tasks)]
+    return searchable(_Pol(variants), _View(costs))
+
+
+def test_variant_tasks_join_the_search_at_light_load_only_and_cascades_never():
+    # load: 4 tasks x 1 ms x fps over 2 cores
+    assert _codes(100.0) == [_PLACED, _LOSSLESS, 0, 0]  # load 0.2
+    assert _codes(400.0) == [_PLACED, 0, 0, 0]  # load 0.8: the rules, with variants
+    assert _codes(400.0, variants=False) == [_PLACED, _PLACED, 0, 0]
+
+
+def test_with_variant_tasks_the_search_gives_up_no_job():
+    # the three-job case on which the search gives up l: not when one of them may run variants
+    sc, _, tables = _case(True)
+    costs = [TaskCosts(t, i, tables[t.name], 2, None) for i, t in enumerate(sc.tasks)]
+    items = [Item(t.relative_deadline_s, 0, 0.0, -1, False, c, t.name) for t, c in
+             zip(sc.tasks, costs, strict=True)]  # fmt: skip
+    items.sort(key=lambda it: it.deadline)
+    placed, dropped = _search(items, 0.0, [0.0, 0.0], 300)
+    assert dropped == ["l"]
+    assert {job for _, job, _, _ in placed} == {"k", "m"}
+    assert _search(items, 0.0, [0.0, 0.0], 300, lossless=True) is None
+    # two of them fit: the lossless search keeps its schedule
+    got = _search(items[:2], 0.0, [0.0, 0.0], 300, lossless=True)
+    assert got is not None and got[1] == []
