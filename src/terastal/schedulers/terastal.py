@@ -242,8 +242,7 @@ class Terastal(ReadyOrder, Scheduler):
         self._on: list = [None] * view.num_accelerators  # per core, (job, layer) last run
         # known releases (_terastal_ahead); per task and layer, whether pay_core may move it
         self._ahead, self._pays = ahead_state(self, view)
-        self._now = 0.0
-        self._search = group_search(self, view)  # jobs released together (_terastal_search)
+        self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
