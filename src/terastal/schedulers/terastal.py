@@ -142,6 +142,8 @@ class Terastal(ReadyOrder, Scheduler):
         Spare cores: a layer waits for a busy core until after the next layer of the job there
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
         (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
+    risk, ties : {"exact", "best"}, {"short", "id"}
+        ``protect``'s risk by the next layer's finish / best case; equal deadlines: less work first.
     group, group_nodes, group_light : int, int, float
         At most ``group`` jobs active: a search (``group_nodes`` backtracks) may plan them all.
     """
@@ -180,6 +182,8 @@ class Terastal(ReadyOrder, Scheduler):
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
         "protect": Option("either", choices=("off", "any", "shorter", "fits", "either")),
+        "risk": Option("exact", choices=("exact", "best")),
+        "ties": Option("short", choices=("short", "id")),
         "core_yield": Option(4, lo=0),
         "yield_need": Option(1.5, lo=1.0),
         "slow_ratio": Option(1.2, lo=1.0),
@@ -197,16 +201,10 @@ class Terastal(ReadyOrder, Scheduler):
             plan.check(view.scenario, view.platform)
         classes = core_classes(view.costs, view.num_accelerators)
         self._tasks = [
-            TaskState(
-                c,
-                plan.task(c.task.name) if plan is not None else None,
-                self.budgets,
-                self.variants,
-                classes,
-                self,
-            )
+            TaskState(c, plan.task(c.task.name) if plan is not None else None, self.budgets,
+                      self.variants, classes, self)
             for c in view.costs
-        ]
+        ]  # fmt: skip
         # Each job's combination of variants so far, as a bitmask.
         self._mask: dict[int, int] = {}
         # The ready jobs' order, kept between calls (see _ordered).
@@ -362,7 +360,7 @@ class Terastal(ReadyOrder, Scheduler):
             if (
                 protect != "off"
                 and not (job.done_count or job.running_count)
-                and yields(order, pos, now, a, f, free, protect)
+                and yields(order, pos, now, a, f, free, protect, self.risk == "exact")
             ):
                 continue
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
