@@ -82,7 +82,7 @@ def _common_deadline(ties):
         ),
     )
     tables = make_tables(sc.tasks, {"a": [[1.0e-3]], "b": [[0.5e-3]], "c": [[0.5e-3]]})
-    sched = make_scheduler("terastal", ties=ties, laxity_above=0.0)
+    sched = make_scheduler("terastal", ties=ties, laxity_above=0.0, group=0)  # the rule alone
     res = simulate(sc, tiny_platform(1), tables, sched, duration_s=0.005, record=True)
     check_invariants(res)
     return {t: next(j.status for j in res.jobs if j.task.name == t) for t in "abc"}

@@ -71,6 +71,8 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # Equal deadlines keep the release order (docs/design.md, "Equal deadlines: less work
     # first").
     "terastal-idties": ("terastal", {"ties": "id"}),
+    # No search over the few jobs released together (docs/design.md, "Jobs released together").
+    "terastal-nogroup": ("terastal", {"group": 0}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -78,7 +80,7 @@ EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair",
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
-    "terastal-idties",
+    "terastal-idties", "terastal-nogroup",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.
