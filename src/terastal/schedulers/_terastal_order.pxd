@@ -4,9 +4,14 @@
 # ReadyOrder's methods is a struct read instead of a lookup in the instance's dict. Every
 # field is public and a Python object (set by Scheduler.__init__ and Terastal.reset, read by
 # the helpers through the instance); attributes not listed here go to the __dict__.
+#
+# The order's upkeep is a set of cpdef methods with C integers for layers and tasks and C
+# doubles for keys (a Python subclass may still override them: a test does, for _ordered).
+# A change of one of these signatures in the .py needs the same change here.
+import cython
 from terastal.schedulers._terastal_claim cimport claimed_wait
 from terastal.schedulers._terastal_map cimport earliest_free
-from terastal.schedulers._terastal_state cimport order_key
+from terastal.schedulers._terastal_state cimport TaskState, order_key
 
 cdef class ReadyOrder:
     cdef dict __dict__
@@ -22,3 +27,17 @@ cdef class ReadyOrder:
     cdef public object overload_window, parents, plan, priority, protect, slow_ratio, spare
     cdef public object spare_fit, spare_variant, start_slack, variant_first, variants
     cdef public object wait_slack, yield_need
+
+    cpdef double _wait(self, Py_ssize_t a, object job, Py_ssize_t layer, double f)
+
+    @cython.locals(entries=dict, order=list, kept=list, entry=tuple, renewed=Py_ssize_t)
+    cpdef _ordered(self, view)
+
+    @cython.locals(entries=dict, tasks=list, fresh=list, old=list, st=TaskState,
+                   layer=Py_ssize_t, ti=Py_ssize_t, key=double, rem=double, over=bint,
+                   ahead=bint, entry=tuple)
+    cpdef tuple _renew(self, changes, ready)
+
+@cython.locals(t=double, i=Py_ssize_t, s=tuple, x=tuple, drop_rem=double, dl_eps=double)
+cpdef bint yields(list order, Py_ssize_t pos, double now, Py_ssize_t a, double f, object free,
+                  object mode)
