@@ -80,13 +80,25 @@ CIMPORTS = {
     "schedulers/rm.py": ("model/job.py", "model/costs.py"),
     # Terastal's modules, typed by their .pxd files (docs/design.md, "Typed Terastal")
     "schedulers/_terastal_claim.py": ("schedulers/_terastal_state.py",),
-    "schedulers/_terastal_groups.py": ("schedulers/_terastal_map.py",),
+    "schedulers/_terastal_ahead.py": (
+        "schedulers/_terastal_order.py",
+        "schedulers/_terastal_claim.py",
+        "schedulers/_terastal_map.py",
+        "schedulers/_terastal_state.py",
+    ),
+    "schedulers/_terastal_groups.py": (
+        "schedulers/_terastal_order.py",
+        "schedulers/_terastal_claim.py",
+        "schedulers/_terastal_map.py",
+        "schedulers/_terastal_state.py",
+    ),
     "schedulers/_terastal_order.py": (
         "schedulers/_terastal_claim.py",
         "schedulers/_terastal_map.py",
         "schedulers/_terastal_state.py",
     ),
     "schedulers/terastal.py": (
+        "schedulers/_terastal_ahead.py",
         "schedulers/_terastal_order.py",
         "schedulers/_terastal_claim.py",
         "schedulers/_terastal_map.py",

@@ -5,6 +5,7 @@
 # and the order's upkeep at C level. A change of one of these signatures in the .py needs
 # the same change here.
 import cython
+from terastal.schedulers._terastal_ahead cimport keep_core, pay_core
 from terastal.schedulers._terastal_map cimport map_layer, spare_core, spare_variant
 from terastal.schedulers._terastal_order cimport ReadyOrder, yields
 
