@@ -86,6 +86,7 @@ CIMPORTS = {
         "schedulers/_terastal_map.py",
         "schedulers/_terastal_state.py",
     ),
+    "schedulers/_terastal_map.py": ("schedulers/_terastal_state.py",),
     "schedulers/_terastal_groups.py": (
         "schedulers/_terastal_order.py",
         "schedulers/_terastal_claim.py",

@@ -1,20 +1,23 @@
 # The compiled form of terastal.schedulers._terastal_map (docs/design.md, "Compiled
 # accelerator", typed Terastal): the mapping rules as C functions with C integers for cores
 # and layers and C doubles for finish times, called at C level from the typed Terastal
-# modules that cimport them. Sequences and task states stay Python objects (the tests pass
-# tuples and namespaces). ``fallback`` stays a Python function: a test replaces it.
+# modules that cimport them. The rules the policy alone calls read the task's TaskState as
+# C members (_terastal_state.pxd); the spare-core ones, which the tests call with plain
+# namespaces, and every sequence stay Python objects. ``fallback`` stays a Python function:
+# a test replaces it.
 import cython
+from terastal.schedulers._terastal_state cimport TaskState
 
 cpdef tuple allowed_variant(object masks, object budget, object job, Py_ssize_t layer,
-                            object st)
+                            TaskState st)
 
 @cython.locals(a_h=Py_ssize_t, f_h=double, f=double)
 cpdef tuple on_demand(object variant, object variant_first, object job, Py_ssize_t layer,
-                      object st, object starts, object idle, double vde)
+                      TaskState st, object starts, object idle, double vde)
 
 @cython.locals(a_best=Py_ssize_t, f_best=double, a=Py_ssize_t, f=double, f_any=double)
 cpdef tuple planned(object variant, object variant_first, object job, Py_ssize_t layer,
-                    object st, object starts, object idle, double vde)
+                    TaskState st, object starts, object idle, double vde)
 
 @cython.locals(a=Py_ssize_t, f=double, tol=double)
 cpdef tuple fitting(object starts, object lat, object idle, double vde, bint var,
@@ -37,5 +40,5 @@ cpdef tuple _first_idle(object starts, object lat, object idle, double f)
 cpdef double earliest_free(object free, Py_ssize_t skip, double f)
 
 cpdef tuple map_layer(object choose, object variant, object variant_first, object memo,
-                      object job, Py_ssize_t layer, object st, double vde, object src,
+                      object job, Py_ssize_t layer, TaskState st, double vde, object src,
                       object move, object free, object idle, double low, object transfer)
