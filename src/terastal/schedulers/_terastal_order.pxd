@@ -3,7 +3,8 @@
 # the policy's state and options as C members, so that every ``self.x`` of Terastal's and
 # ReadyOrder's methods is a struct read instead of a lookup in the instance's dict. Every
 # field is public and a Python object (set by Scheduler.__init__ and Terastal.reset, read by
-# the helpers through the instance); attributes not listed here go to the __dict__.
+# the helpers through the instance); attributes not listed here go to the __dict__, and a
+# field listed here that the .py does not set (yet) reads as None.
 #
 # The order's upkeep is a set of cpdef methods with C integers for layers and tasks and C
 # doubles for keys (a Python subclass may still override them: a test does, for _ordered).
@@ -25,8 +26,8 @@ cdef class ReadyOrder:
     cdef public object fair_ratio, home, job_ceiling, laxity_above, lookahead, on_demand
     cdef public object overload_commit, overload_off, overload_on, overload_scale
     cdef public object overload_window, parents, plan, priority, protect, slow_ratio, spare
-    cdef public object spare_fit, spare_variant, start_slack, variant_first, variants
-    cdef public object wait_slack, yield_need
+    cdef public object risk, spare_fit, spare_variant, start_slack, ties, variant_first
+    cdef public object variants, wait_slack, yield_need
 
     cpdef double _wait(self, Py_ssize_t a, object job, Py_ssize_t layer, double f)
 
@@ -37,7 +38,3 @@ cdef class ReadyOrder:
                    layer=Py_ssize_t, ti=Py_ssize_t, key=double, rem=double, over=bint,
                    ahead=bint, entry=tuple)
     cpdef tuple _renew(self, changes, ready)
-
-@cython.locals(t=double, i=Py_ssize_t, s=tuple, x=tuple, drop_rem=double, dl_eps=double)
-cpdef bint yields(list order, Py_ssize_t pos, double now, Py_ssize_t a, double f, object free,
-                  object mode)

@@ -7,7 +7,7 @@
 import cython
 from terastal.schedulers._terastal_ahead cimport keep_core, pay_core
 from terastal.schedulers._terastal_map cimport map_layer, spare_core, spare_variant
-from terastal.schedulers._terastal_order cimport ReadyOrder, yields
+from terastal.schedulers._terastal_order cimport ReadyOrder
 
 cdef class Terastal(ReadyOrder):
     cpdef _dispatched(self, list out, object job, object jid, Py_ssize_t layer, object st,
