@@ -41,6 +41,7 @@ from terastal.schedulers._terastal_map import (
     spare_variant,
 )
 from terastal.schedulers._terastal_order import ReadyOrder, yields
+from terastal.schedulers._terastal_search import GROUP_OPTIONS, group_search
 from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
@@ -105,10 +106,9 @@ class Terastal(ReadyOrder, Scheduler):
         there (docs/design.md, "Spare cores"). ``False``: such a layer waits.
     start_slack : float
         Under overload, a job none of whose layers has started is dropped once ``now +
-        start_slack x drop_slack x`` its best-case time passes its deadline: a job that would
-        barely fit is given up before it takes any core time (docs/design.md, "Sacrifice
-        before starting"). 1: the hopeless test alone. ``admit*``: also after waiting for the
-        started jobs ahead (:mod:`~terastal.schedulers._terastal_admit`; ``admit=0``: off).
+        start_slack x drop_slack x`` its best-case time passes its deadline (1: the hopeless
+        test alone; docs/design.md, "Sacrifice before starting"), and (``admit*``, 0: off)
+        after the started jobs ahead (:mod:`~terastal.schedulers._terastal_admit`).
     protect : {"either", "any", "shorter", "fits", "off"}
         Outside overload, a job none of whose layers has started leaves an idle core to a
         started job later in the order that could still meet its deadline but not after
@@ -143,6 +143,10 @@ class Terastal(ReadyOrder, Scheduler):
         Spare cores: a layer waits for a busy core until after the next layer of the job there
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
         (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
+    risk, ties : {"exact", "best"}, {"short", "id"}
+        ``protect``'s risk by the next layer's finish / best case; equal deadlines: less work first.
+    group, group_nodes, group_light : int, int, float
+        At most ``group`` jobs active: a search (``group_nodes`` backtracks) may plan them all.
     """
 
     name = "terastal"
@@ -179,6 +183,8 @@ class Terastal(ReadyOrder, Scheduler):
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
         "protect": Option("either", choices=("off", "any", "shorter", "fits", "either")),
+        "risk": Option("exact", choices=("exact", "best")),
+        "ties": Option("short", choices=("short", "id")),
         "core_yield": Option(4, lo=0),
         "yield_need": Option(1.5, lo=1.0),
         "slow_ratio": Option(1.2, lo=1.0),
@@ -186,7 +192,8 @@ class Terastal(ReadyOrder, Scheduler):
         "spare_variant": Option("over", choices=("off", "over", "always")),
         "lookahead": Option(0.5, lo=0.0),
         "claim": Option("short", choices=("off", "short", "any")),
-        **_terastal_admit.OPTIONS,
+        **GROUP_OPTIONS,  # the search over jobs released together (_terastal_search)
+        **_terastal_admit.OPTIONS,  # admission under overload
     }
 
     def reset(self, view: SimView) -> None:
@@ -196,16 +203,10 @@ class Terastal(ReadyOrder, Scheduler):
             plan.check(view.scenario, view.platform)
         classes = core_classes(view.costs, view.num_accelerators)
         self._tasks = [
-            TaskState(
-                c,
-                plan.task(c.task.name) if plan is not None else None,
-                self.budgets,
-                self.variants,
-                classes,
-                self,
-            )
+            TaskState(c, plan.task(c.task.name) if plan is not None else None, self.budgets,
+                      self.variants, classes, self)
             for c in view.costs
-        ]
+        ]  # fmt: skip
         # Each job's combination of variants so far, as a bitmask.
         self._mask: dict[int, int] = {}
         # The ready jobs' order, kept between calls (see _ordered).
@@ -241,7 +242,7 @@ class Terastal(ReadyOrder, Scheduler):
         self._on: list = [None] * view.num_accelerators  # per core, (job, layer) last run
         # known releases (_terastal_ahead); per task and layer, whether pay_core may move it
         self._ahead, self._pays = ahead_state(self, view)
-        self._now = 0.0
+        self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -293,8 +294,8 @@ class Terastal(ReadyOrder, Scheduler):
         order = self._ordered(view)
         waiting = len(order) + (self._groups.size if self._groups is not None else 0)
         out: list[tuple] = []
-        if not waiting or (not left and not may_drop):
-            return out
+        if not waiting or (not left and not may_drop) or self._search.take(self, view, out):
+            return out  # (take: a few jobs released together follow the group's schedule)
         now = self._now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
@@ -324,8 +325,7 @@ class Terastal(ReadyOrder, Scheduler):
         # jobs protected".
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
-        pays = self._pays
-        adm = _terastal_admit.admission(self, ahead_all, free, now)  # None: the rule is off
+        pays, adm = self._pays, _terastal_admit.admission(self, ahead_all, free, now)
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
@@ -362,7 +362,7 @@ class Terastal(ReadyOrder, Scheduler):
             if (
                 protect != "off"
                 and not (job.done_count or job.running_count)
-                and yields(order, pos, now, a, f, free, protect)
+                and yields(order, pos, now, a, f, free, protect, self.risk == "exact")
             ):
                 continue
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
