@@ -25,7 +25,7 @@ from terastal.errors import ContractError, InputError
 from terastal.model import Platform, Scenario
 from terastal.model.costs import input_transfer_s
 from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE, Job, transfer_s
-from terastal.sim.arrivals import draw_arrivals
+from terastal.sim.arrivals import shared_arrivals
 from terastal.sim.checked import apply_checked
 from terastal.sim.costs import build_task_costs
 from terastal.sim.kernel import (
@@ -101,7 +101,7 @@ class Simulator:
         self.bw = float(platform.transfer_bytes_per_s)
         # The one transfer rule, bound to this platform's link (also handed out by the view).
         self.transfer_s: Callable[[Job, int, int], float] = partial(transfer_s, self.bw)
-        self.arrivals = draw_arrivals(scenario, self.horizon_s, self.seed)
+        self.arrivals = shared_arrivals(scenario, self.horizon_s, self.seed)
         self.env = Environment()
         self.num_acc = len(platform.accelerators)
         self.idle = [True] * self.num_acc
