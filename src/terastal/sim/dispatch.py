@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from terastal.model.costs import input_transfer_s
+try:
+    import cython  # the compiler needs this exact import
+except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
+    from terastal._accel import _shadow as cython
+
+from terastal.model.costs import TaskCosts, input_transfer_s
 
 if TYPE_CHECKING:
     from terastal.model.job import Job
@@ -42,6 +47,7 @@ class Dispatcher:
         self.started = [0] * sim.num_acc
         self.count = 0
 
+    @cython.locals(costs=TaskCosts, acc_of=list, ready_layers=list, move=tuple)
     def apply(self, job: Job, layer: int, acc: int, variant: bool, now: float) -> None:
         """Start ``layer`` of ``job`` on ``acc`` at ``now`` (checked valid by the caller).
 

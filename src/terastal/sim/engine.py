@@ -135,7 +135,8 @@ class Simulator:
     # (compared as C doubles where the loop only compares them).
     @cython.locals(
         job=Job, kind=cython.Py_ssize_t, acc_c=cython.Py_ssize_t, n=cython.Py_ssize_t,
-        a=cython.Py_ssize_t, num_acc=cython.Py_ssize_t, tick=cython.Py_ssize_t,
+        num_acc=cython.Py_ssize_t, tick=cython.Py_ssize_t, every=cython.Py_ssize_t,
+        t0=cython.Py_ssize_t, t1=cython.Py_ssize_t,
         k_release=cython.Py_ssize_t, t=cython.double, f=cython.double, heap=list, jobs=list,
         ready=dict, idle=list, changes=list, running_job=list, running_layer=list,
         free_at=list, started=list, dec_ns=list, disp=Dispatcher,
@@ -165,37 +166,29 @@ class Simulator:
         clock = _time.perf_counter_ns
         complete_dag = self._complete_dag
         release, deadline, end = self._release_periodic, self._deadline, self._end
-        progress, tick = self.progress, 0
+        progress, tick, every = self.progress, 0, _PROGRESS_EVERY
         k_release, active = KIND_RELEASE, ACTIVE
         while True:
-            # The next instant: the heap's first release or deadline, or the earliest
-            # completion (each busy accelerator completes at its free_at; see sim/dispatch.py).
-            now, t = None, 0.0
-            if heap:
+            # The next instant: the heap's first release or deadline, or the first completion
+            # (each busy accelerator completes at its free_at, see sim/dispatch.py; of
+            # simultaneous ones, the first dispatched), whichever is earlier.
+            acc_c = _next_completion(idle, free_at, started, num_acc)
+            if acc_c >= 0:
+                now = free_at[acc_c]
+                if heap:
+                    t, f = heap[0][0], now
+                    if t < f:
+                        now, acc_c = heap[0][0], -1
+            elif heap:
                 now = heap[0][0]
-                t = now
-            for a in range(num_acc):
-                if not idle[a]:
-                    f = free_at[a]
-                    if now is None or f < t:
-                        now = free_at[a]
-                        t = f
-            if now is None:
+            else:
                 break
             env.now = now
             # Completions first (they ran first in the heap too: a layer that completes
             # exactly at a deadline is in time), in dispatch order. Inlined: completions are
             # half of all events. Chains (most models) need no dependency counting: the next
             # layer becomes the only ready one.
-            while True:
-                acc_c = -1
-                for a in range(num_acc):
-                    if not idle[a]:
-                        f = free_at[a]
-                        if f == t and (acc_c < 0 or started[a] < started[acc_c]):
-                            acc_c = a
-                if acc_c < 0:
-                    break
+            while acc_c >= 0:
                 job = running_job[acc_c]
                 layer = running_layer[acc_c]
                 running_job[acc_c] = None
@@ -216,6 +209,11 @@ class Simulator:
                     job._ready_since = now
                     ready[job] = None
                     changes.append(job)
+                acc_c = _next_completion(idle, free_at, started, num_acc)
+                if acc_c >= 0:
+                    t, f = now, free_at[acc_c]
+                    if f != t:
+                        acc_c = -1
             while heap and heap[0][0] == now:
                 _, _, _, kind, payload = heappop(heap)
                 if kind == k_release:
@@ -227,7 +225,8 @@ class Simulator:
                 decisions = decide(view)
                 if type(decisions) is not list and type(decisions) is not tuple:
                     decisions = list(decisions)  # a generator's work counts as decision time
-                dec_ns.append(clock() - t0)
+                t1 = clock()
+                dec_ns.append(t1 - t0)
                 changes.clear()
                 # Fast path, inlined (it runs once per dispatch): a well-formed dispatch of a
                 # ready layer on an idle accelerator passes a few cheap checks and goes
@@ -266,7 +265,8 @@ class Simulator:
                         disp.apply(job, layer, acc, False, now)
             if progress is not None:
                 tick += 1
-                if tick % _PROGRESS_EVERY == 0:
+                if tick == every:
+                    tick = 0
                     progress(now)
         return self._result(wall0)
 
@@ -364,3 +364,20 @@ class Simulator:
         for di in arr.dependents[ti]:
             if arr.trigger_u[di][frame] < self.costs[di].task.probability:
                 self._release(di, frame)
+
+
+@cython.cfunc
+@cython.locals(
+    idle=list, free_at=list, started=list, num_acc=cython.Py_ssize_t, a=cython.Py_ssize_t,
+    first=cython.Py_ssize_t, t=cython.double, f=cython.double,
+)  # fmt: skip
+def _next_completion(idle: list, free_at: list, started: list, num_acc: int) -> int:
+    """The busy accelerator that completes first (earliest free_at, then earliest dispatched),
+    or -1 when all are idle. Times compared as C doubles, which compare as Python's floats."""
+    first, t = -1, 0.0
+    for a in range(num_acc):
+        if not idle[a]:
+            f = free_at[a]
+            if first < 0 or f < t or (f == t and started[a] < started[first]):
+                first, t = a, f
+    return first
