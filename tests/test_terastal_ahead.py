@@ -44,7 +44,9 @@ def _run(seed=0, jitter=0.0, **opts):
     if jitter:
         k, c = sc.tasks
         sc = Scenario("ahead", (k, Task(c.name, c.model, c.fps, c.deadline_s, c.phase_s, jitter)))
-    return placements(sc, plat, tables, make_scheduler("terastal", **opts), 0.005, seed)
+    # the rule alone: the search over jobs released together plans such cases itself
+    sched = make_scheduler("terastal", group=0, **opts)
+    return placements(sc, plat, tables, sched, 0.005, seed)
 
 
 def test_without_the_releases_the_first_job_takes_the_fast_core_and_the_next_one_misses():
@@ -82,7 +84,7 @@ def test_a_job_that_loses_nothing_on_the_slower_core_is_left_to_the_mapping():
     sc, plat, _ = sc, tiny_platform(2), None
     lat = {"s": [[0.5 * MS, 0.5 * MS]], "k": [[0.2 * MS, 0.2 * MS], [1.0 * MS, 1.1 * MS]],
            "c": [[0.2 * MS, 0.2 * MS], [2.0 * MS, 2.9 * MS]]}  # fmt: skip
-    res = simulate(sc, plat, make_tables(sc.tasks, lat), make_scheduler("terastal"),
+    res = simulate(sc, plat, make_tables(sc.tasks, lat), make_scheduler("terastal", group=0),
                    duration_s=0.005, record=True)  # fmt: skip
     check_invariants(res)
     where = {(res.jobs[r.job_id].task.name, r.layer): r.accelerator for r in res.log}
@@ -130,7 +132,8 @@ def test_on_the_triple_bound_instances_fewer_jobs_miss():
         for label in ("terastal-noahead", "terastal"):
             name, opts = family.config(label)
             res = simulate(case.scenario, case.platform, case.tables(),
-                           make_scheduler(name, **opts), duration_s=0.03, seed=seed)  # fmt: skip
+                           make_scheduler(name, **opts, group=0), duration_s=0.03,
+                           seed=seed)  # fmt: skip
             check_invariants(res)
             missed[label] = sum(j.status != "in_time" for j in res.jobs)
         assert missed["terastal"] < missed["terastal-noahead"]
@@ -152,7 +155,7 @@ def _wait_case(n_deadline_ms=0.5):
 @pytest.mark.parametrize("lookahead", [0.0, 0.5])
 def test_a_waiting_layer_leaves_the_spare_core_to_a_job_that_cannot_wait(lookahead):
     sc, plat, tables = _wait_case()
-    res = simulate(sc, plat, tables, make_scheduler("terastal", lookahead=lookahead),
+    res = simulate(sc, plat, tables, make_scheduler("terastal", lookahead=lookahead, group=0),
                    duration_s=0.005, record=True)  # fmt: skip
     check_invariants(res)
     where = {res.jobs[r.job_id].task.name: r.accelerator for r in res.log}

@@ -32,7 +32,7 @@ def _run(**opts):
         scenario="s", platform=plat.name, accelerators=("A0", "A1"), cost_model="hand",
         budget_policy="lp", accuracy_loss=0.02, tasks=tuple(plans),
     )  # fmt: skip
-    res = simulate(sc, plat, tables, make_scheduler("terastal", plan=plan, **opts),
+    res = simulate(sc, plat, tables, make_scheduler("terastal", plan=plan, group=0, **opts),
                    duration_s=0.005, record=True)  # fmt: skip
     check_invariants(res)
     return res, sorted((r.job_id, r.layer, r.accelerator, r.start_s, r.end_s) for r in res.log)

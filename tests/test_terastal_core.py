@@ -51,7 +51,8 @@ def _case():
 
 def _run(**opts):
     sc, plat, tables = _case()
-    return placements(sc, plat, tables, make_scheduler("terastal", **opts), 0.005)
+    # the rule alone: the search over jobs released together plans such cases itself
+    return placements(sc, plat, tables, make_scheduler("terastal", group=0, **opts), 0.005)
 
 
 def test_without_the_rule_the_job_with_room_keeps_the_fast_core_and_the_other_is_late():
@@ -109,8 +110,9 @@ def test_on_the_tight_bound_instance_kp_pays_for_the_os_core():
     missed = {}
     for label in ("terastal-nopay", "terastal"):
         name, opts = family.config(label)
-        res = simulate(case.scenario, case.platform, case.tables(), make_scheduler(name, **opts),
-                       duration_s=0.03, seed=0)  # fmt: skip
+        sched = make_scheduler(name, **opts, group=0)  # the rule alone (no group search)
+        res = simulate(case.scenario, case.platform, case.tables(), sched, duration_s=0.03,
+                       seed=0)  # fmt: skip
         check_invariants(res)
         missed[label] = [j.task.name for j in res.jobs if j.status != "in_time"]
     assert missed == {"terastal-nopay": ["cls"], "terastal": []}

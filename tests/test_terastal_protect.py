@@ -29,7 +29,7 @@ def _two_jobs(**opts):
         ),
     )
     tables = make_tables(sc.tasks, {"a": [[0.3e-3], [0.3e-3]], "b": [[0.65e-3]]})
-    res = simulate(sc, plat, tables, make_scheduler("terastal", **opts), duration_s=0.005,
+    res = simulate(sc, plat, tables, make_scheduler("terastal", group=0, **opts), duration_s=0.005,
                    record=True)  # fmt: skip
     check_invariants(res)
     return res

@@ -73,7 +73,9 @@ def _case(admissible, accuracy, fps=200.0):
 
 def test_meets_every_deadline_on_preferred_core_when_it_suffices():
     sc, plat, tables, plan = _case([[], [0]], {(0,): 0.99}, fps=100.0)
-    res = simulate(sc, plat, tables, make_scheduler("terastal", plan=plan), duration_s=0.01)
+    # the mapping alone: at this light load the group search may place layers on any core
+    sched = make_scheduler("terastal", plan=plan, group=0)
+    res = simulate(sc, plat, tables, sched, duration_s=0.01)
     check_invariants(res)
     # 10 ms deadline (virtual deadlines 5 and 10 ms): 4 layers x 1 ms on core 0 finish at
     # 4 ms, every layer within its virtual deadline; no slow core, no variant.

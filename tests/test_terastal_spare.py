@@ -34,7 +34,7 @@ def _case(tasks):
 
 def _run(case, **opts):
     sc, plat, tables, plan = case
-    res = simulate(sc, plat, tables, make_scheduler("terastal", plan=plan, **opts),
+    res = simulate(sc, plat, tables, make_scheduler("terastal", plan=plan, group=0, **opts),
                    duration_s=0.005, record=True)  # fmt: skip
     check_invariants(res)
     # (job, layer, core, start, end) of each dispatch

@@ -16,7 +16,7 @@ def _run(admissible, measured, **opts):
     # and 5 ms). Core 0 runs each layer in 1 ms, core 1 in 3 ms; layer 0's variant runs in
     # 0.9 ms on core 0 and 1.2 ms on core 1. The plan runs everything on core 0.
     sc, plat, tables, plan = _case(admissible, measured)
-    sched = make_scheduler("terastal", plan=plan, **opts)
+    sched = make_scheduler("terastal", plan=plan, group=0, **opts)  # the rule alone
     res = simulate(sc, plat, tables, sched, duration_s=0.005, record=True)
     check_invariants(res)
     return res, sorted((r.job_id, r.layer, r.accelerator, r.start_s, r.end_s) for r in res.log)

@@ -20,7 +20,7 @@ def _one_core(work_s, fps, duration_s=0.02, **opts):
     plat = tiny_platform(1)
     sc = Scenario("s", (Task("t", tiny_model("m", 1), fps=fps, deadline_s=1e-3),))
     tables = make_tables(sc.tasks, {"t": [[work_s]]})
-    sched = make_scheduler("terastal", **opts)
+    sched = make_scheduler("terastal", group=0, **opts)  # the rule alone (no group search)
     res = simulate(sc, plat, tables, sched, duration_s=duration_s, record=True)
     check_invariants(res)
     return res
@@ -58,7 +58,7 @@ def test_jitter_instance_spends_less_core_time_on_missed_jobs():
 
     def run(**opts):
         res = simulate(case.scenario, case.platform, case.tables(),
-                       make_scheduler("terastal", **opts), duration_s=0.03, seed=0,
+                       make_scheduler("terastal", group=0, **opts), duration_s=0.03, seed=0,
                        record=True)  # fmt: skip
         check_invariants(res)
         missed = {j.id for j in res.jobs if j.status != IN_TIME}

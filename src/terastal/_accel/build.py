@@ -80,6 +80,33 @@ CIMPORTS = {
     "schedulers/heft.py": ("model/job.py", "model/costs.py"),
     "schedulers/lst.py": ("model/job.py", "model/costs.py"),
     "schedulers/rm.py": ("model/job.py", "model/costs.py"),
+    # Terastal's modules, typed by their .pxd files (docs/design.md, "Typed Terastal")
+    "schedulers/_terastal_claim.py": ("schedulers/_terastal_state.py",),
+    "schedulers/_terastal_ahead.py": (
+        "schedulers/_terastal_order.py",
+        "schedulers/_terastal_claim.py",
+        "schedulers/_terastal_map.py",
+        "schedulers/_terastal_state.py",
+    ),
+    "schedulers/_terastal_map.py": ("schedulers/_terastal_state.py",),
+    "schedulers/_terastal_groups.py": (
+        "schedulers/_terastal_order.py",
+        "schedulers/_terastal_claim.py",
+        "schedulers/_terastal_map.py",
+        "schedulers/_terastal_state.py",
+    ),
+    "schedulers/_terastal_order.py": (
+        "schedulers/_terastal_claim.py",
+        "schedulers/_terastal_map.py",
+        "schedulers/_terastal_state.py",
+    ),
+    "schedulers/terastal.py": (
+        "schedulers/_terastal_ahead.py",
+        "schedulers/_terastal_order.py",
+        "schedulers/_terastal_claim.py",
+        "schedulers/_terastal_map.py",
+        "schedulers/_terastal_state.py",
+    ),
 }
 
 # Cython's defaults but for annotations: they document, they do not type (a ``float``

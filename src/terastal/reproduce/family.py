@@ -65,13 +65,22 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # A waiting layer expects its busy core at its free time even when the job running there
     # sorts ahead (docs/design.md, "A busy core is claimed by the job on it").
     "terastal-noclaim": ("terastal", {"claim": "off"}),
+    # A started job is at risk by its best case left from the earliest free core
+    # (docs/design.md, "Protection by the next layer's finish").
+    "terastal-bestrisk": ("terastal", {"risk": "best"}),
+    # Equal deadlines keep the release order (docs/design.md, "Equal deadlines: less work
+    # first").
+    "terastal-idties": ("terastal", {"ties": "id"}),
+    # No search over the few jobs released together (docs/design.md, "Jobs released together").
+    "terastal-nogroup": ("terastal", {"group": 0}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
 EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair",
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
-    "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead",
+    "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
+    "terastal-idties", "terastal-nogroup",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -136,6 +136,8 @@ def scan_grouped(sched, order, idle, left, free, transfer, choose, out) -> list[
                 groups.add(entry, low)
         if not idle[a]:
             if waits is not None and f <= vde:
+                # the plain finish time, not the claim rule's wait (Terastal._wait): measured
+                # worse without drops (docs/design.md, "Protection by the next layer's finish")
                 waits.append((job, jid, layer, st, src, move, f))
             continue  # wait for the chosen core (a group's head: the whole group waits)
         if queued:

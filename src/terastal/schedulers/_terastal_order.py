@@ -167,9 +167,8 @@ def _remove(order: list[tuple], entry: tuple | None) -> None:
             del order[i]
 
 
-def yields(
-    order: list[tuple], pos: int, now: float, a: int, f: float, free: list, mode: str
-) -> bool:
+def yields(order: list[tuple], pos: int, now: float, a: int, f: float, free: list, mode: str,
+           exact: bool = False) -> bool:  # fmt: skip
     """Whether the job of ``order[pos]``, none of whose layers has started, should leave
     idle core ``a`` (its layer would hold it until ``f``) to a started job later in the order.
 
@@ -179,7 +178,10 @@ def yields(
     ``"any"``; ``"shorter"``, one with less best-case work left than the fresh job (of two
     jobs that cannot both end in time, the one that frees the cores sooner); ``"fits"``, one
     whose next layer on ``a`` still leaves the fresh job in time; ``"either"``: shorter or
-    fits. Reasons: docs/design.md, "Started jobs protected".
+    fits. With ``exact``, a started chain job's wait is its next layer's earliest finish over
+    the cores once ``a`` is taken (each core's own latency and the input's move) plus its
+    best case after that layer (:func:`waited_end`), instead of ``t`` plus its best case
+    left. Reasons: docs/design.md, "Started jobs protected".
     """
     t = earliest_free(free, a, f)
     if t <= now:
@@ -192,8 +194,13 @@ def yields(
         if not (job.done_count or job.running_count):
             continue
         drop_rem, dl_eps = s[5], s[6]
-        if now + drop_rem > dl_eps or t + drop_rem <= dl_eps:
-            continue  # hopeless already, or not at risk
+        if now + drop_rem > dl_eps:
+            continue  # hopeless already
+        if exact and s[8] is not None:
+            if waited_end(s, now, a, f, free) <= dl_eps:
+                continue  # not at risk
+        elif t + drop_rem <= dl_eps:
+            continue  # not at risk
         if mode == "any":
             return True
         if mode != "fits" and s[10] < x_rem:
@@ -201,3 +208,24 @@ def yields(
         if mode != "shorter" and now + s[4].lat[s[3]][a] + x_drop <= x_dl:
             return True
     return False
+
+
+def waited_end(s: tuple, now: float, a: int, f: float, free: list) -> float:
+    """When the started chain job of order entry ``s`` ends at best if idle core ``a`` is
+    held until ``f``: its next layer's earliest finish over the cores (each core's latency,
+    its variant's when lower, plus the input's move to a core other than the one holding it)
+    plus the best case of the layers after it, scaled as the entry's hopeless test
+    (``drop_rem / rem``)."""
+    layer, st, src, move, rem = s[3], s[4], s[8], s[9], s[10]
+    lat = st.lat[layer]
+    vlat = st.var_lat[layer] if st.bits[layer] else lat  # a variant counts, at best
+    end = _INF
+    for c in range(len(free)):
+        start = f if c == a else free[c]
+        if c != src and src >= 0:
+            start += move
+        t = start + (lat[c] if lat[c] < vlat[c] else vlat[c])
+        if t < end:
+            end = t
+    after = st.rem_best[layer + 1] if layer + 1 < len(st.rem_best) else 0.0
+    return end + after * (s[5] / rem if rem > 0 else 1.0)

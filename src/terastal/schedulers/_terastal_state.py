@@ -105,6 +105,10 @@ class TaskState:
                 deadline - r if r > opts.laxity_above * deadline else p
                 for p, r in zip(self.prio, rem, strict=True)
             ]
+        if opts.ties == "short":
+            # of two jobs with the same deadline, the one with less work left sorts first
+            self.prio = [p + r * TIE for p, r in zip(self.prio, rem, strict=True)]
+            self.prio_over = [p + r * TIE for p, r in zip(self.prio_over, rem, strict=True)]
         # A layer's virtual deadline, relative to the job's release.
         self.vd_off = self.offset if self.rem_after is None else self.rem_after
         self.dag = any(len(s) > 1 for s in costs.succs)
@@ -139,6 +143,10 @@ class TaskState:
 #: Longer than any relative deadline: subtracted from a started job's key under overload with
 #: commit, so it sorts ahead of every job not started (docs/design.md, "Overload order").
 COMMIT_S = 1e3
+#: With ``ties="short"``, seconds added to a priority per second of best-case work left: of two
+#: jobs with the same deadline the one with less work left sorts first (docs/design.md,
+#: "Equal deadlines: less work first"); keys further apart than 30 ns keep their order.
+TIE = 1e-6
 
 
 def order_key(st: TaskState, layer: int, release: float, boost: float, over: bool,

@@ -40,6 +40,7 @@ from terastal.schedulers._terastal_map import (
     spare_variant,
 )
 from terastal.schedulers._terastal_order import ReadyOrder, yields
+from terastal.schedulers._terastal_search import GROUP_OPTIONS, group_search
 from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers.base import Scheduler
 from terastal.schedulers.options import Option
@@ -141,6 +142,10 @@ class Terastal(ReadyOrder, Scheduler):
         Spare cores: a layer waits for a busy core until after the next layer of the job there
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
         (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
+    risk, ties : {"exact", "best"}, {"short", "id"}
+        ``protect``'s risk by the next layer's finish / best case; equal deadlines: less work first.
+    group, group_nodes, group_light : int, int, float
+        At most ``group`` jobs active: a search (``group_nodes`` backtracks) may plan them all.
     """
 
     name = "terastal"
@@ -177,6 +182,8 @@ class Terastal(ReadyOrder, Scheduler):
         "spare": True,
         "start_slack": Option(1.05, lo=1.0),
         "protect": Option("either", choices=("off", "any", "shorter", "fits", "either")),
+        "risk": Option("exact", choices=("exact", "best")),
+        "ties": Option("short", choices=("short", "id")),
         "core_yield": Option(4, lo=0),
         "yield_need": Option(1.5, lo=1.0),
         "slow_ratio": Option(1.2, lo=1.0),
@@ -184,6 +191,7 @@ class Terastal(ReadyOrder, Scheduler):
         "spare_variant": Option("over", choices=("off", "over", "always")),
         "lookahead": Option(0.5, lo=0.0),
         "claim": Option("short", choices=("off", "short", "any")),
+        **GROUP_OPTIONS,  # the search over jobs released together (_terastal_search)
     }
 
     def reset(self, view: SimView) -> None:
@@ -193,16 +201,10 @@ class Terastal(ReadyOrder, Scheduler):
             plan.check(view.scenario, view.platform)
         classes = core_classes(view.costs, view.num_accelerators)
         self._tasks = [
-            TaskState(
-                c,
-                plan.task(c.task.name) if plan is not None else None,
-                self.budgets,
-                self.variants,
-                classes,
-                self,
-            )
+            TaskState(c, plan.task(c.task.name) if plan is not None else None, self.budgets,
+                      self.variants, classes, self)
             for c in view.costs
-        ]
+        ]  # fmt: skip
         # Each job's combination of variants so far, as a bitmask.
         self._mask: dict[int, int] = {}
         # The ready jobs' order, kept between calls (see _ordered).
@@ -238,7 +240,7 @@ class Terastal(ReadyOrder, Scheduler):
         self._on: list = [None] * view.num_accelerators  # per core, (job, layer) last run
         # known releases (_terastal_ahead); per task and layer, whether pay_core may move it
         self._ahead, self._pays = ahead_state(self, view)
-        self._now = 0.0
+        self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -290,8 +292,8 @@ class Terastal(ReadyOrder, Scheduler):
         order = self._ordered(view)
         waiting = len(order) + (self._groups.size if self._groups is not None else 0)
         out: list[tuple] = []
-        if not waiting or (not left and not may_drop):
-            return out
+        if not waiting or (not left and not may_drop) or self._search.take(self, view, out):
+            return out  # (take: a few jobs released together follow the group's schedule)
         now = self._now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
@@ -358,7 +360,7 @@ class Terastal(ReadyOrder, Scheduler):
             if (
                 protect != "off"
                 and not (job.done_count or job.running_count)
-                and yields(order, pos, now, a, f, free, protect)
+                and yields(order, pos, now, a, f, free, protect, self.risk == "exact")
             ):
                 continue
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)

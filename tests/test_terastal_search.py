@@ -1,0 +1,145 @@
+"""Terastal's search over the few jobs released together (options ``group``, ``group_nodes``)."""
+
+from pathlib import Path
+
+import pytest
+
+from terastal.errors import InputError
+from terastal.experiment import Case, prepare
+from terastal.model import Scenario, Task
+from terastal.model.costs import TaskCosts
+from terastal.reproduce import family
+from terastal.schedulers import make_scheduler
+from terastal.schedulers._terastal_search import _LOSSLESS, _PLACED, Item, _search, searchable
+from terastal.sim import check_invariants, simulate
+from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
+from terastal.testing.cases import placements
+
+MS = 1e-3
+BOUND = Path(__file__).parent / "data" / "bound"
+
+
+def _case(with_m=False):
+    """Jobs released together at 0 on two cores.
+
+    ``k`` (deadline 1 ms) runs 0.6 ms on either core; ``l`` (deadline 1.5 ms) runs 1.4 ms on
+    core 0 and 3 ms on core 1: both meet their deadlines only if ``k`` leaves core 0 to
+    ``l``. ``m`` (deadline 1 ms, 0.9 ms on either core) makes the three infeasible: ``l``
+    needs core 0 from the start and ``k`` and ``m`` do not fit one after the other by 1 ms.
+    """
+    tasks = [
+        Task("k", tiny_model("k", 1), fps=50.0, deadline_s=1.0 * MS),
+        Task("l", tiny_model("l", 1), fps=50.0, deadline_s=1.5 * MS),
+    ]
+    lat = {"k": [[0.6 * MS, 0.6 * MS]], "l": [[1.4 * MS, 3.0 * MS]]}
+    if with_m:
+        tasks.append(Task("m", tiny_model("m", 1), fps=50.0, deadline_s=1.0 * MS))
+        lat["m"] = [[0.9 * MS, 0.9 * MS]]
+    return Scenario("together", tuple(tasks)), tiny_platform(2), make_tables(tasks, lat)
+
+
+def _run(with_m=False, **opts):
+    sc, plat, tables = _case(with_m)
+    return placements(sc, plat, tables, make_scheduler("terastal", **opts), 0.005)
+
+
+def test_the_earliest_deadline_leaves_the_fast_core_to_the_job_that_needs_it():
+    status, where = _run()
+    assert where[("k", 0)] == 1
+    assert where[("l", 0)] == 0
+    assert status == {"k": "in_time", "l": "in_time"}
+
+
+def test_when_not_all_fit_the_latest_deadline_is_given_up_before_it_starts():
+    status, where = _run(with_m=True)
+    assert status == {"k": "in_time", "m": "in_time", "l": "dropped"}
+    assert ("l", 0) not in where  # no core time spent on the job given up
+
+
+def test_without_the_search_the_rules_decide():
+    status, _ = _run(with_m=True, group=0)
+    assert sum(s == "in_time" for s in status.values()) <= 2  # at best as many as the search
+    # more active jobs than the search takes: the rules decide, as with group=0
+    sc, plat, tables = _case(True)
+    logs = []
+    for opts in ({"group": 2}, {"group": 0}):
+        res = simulate(sc, plat, tables, make_scheduler("terastal", **opts),
+                       duration_s=0.005, record=True)  # fmt: skip
+        logs.append([tuple(r) for r in res.log])
+    assert logs[0] == logs[1]
+
+
+def test_options_are_checked():
+    with pytest.raises(InputError, match="group"):
+        make_scheduler("terastal", group=-1)
+    with pytest.raises(InputError, match="group_nodes"):
+        make_scheduler("terastal", group_nodes=0)
+    assert family.config("terastal-nogroup") == ("terastal", {"group": 0})
+
+
+@pytest.mark.parametrize("nodes", [1, 300])
+def test_a_small_node_budget_still_gives_a_valid_run(nodes):
+    sc, plat, tables = _case(True)
+    res = simulate(sc, plat, tables, make_scheduler("terastal", group_nodes=nodes),
+                   duration_s=0.005)  # fmt: skip
+    check_invariants(res)
+    assert all(j.status != "active" for j in res.jobs)
+
+
+def test_on_the_triple_bound_instances_fewer_jobs_miss():
+    case = prepare(Case(str(BOUND / "triple.yaml"), str(BOUND / "ws_os.yaml")))
+    for seed in (0, 1):
+        missed = {}
+        for label in ("terastal-nogroup", "terastal"):
+            name, opts = family.config(label)
+            res = simulate(case.scenario, case.platform, case.tables(),
+                           make_scheduler(name, **opts), duration_s=0.03, seed=seed)  # fmt: skip
+            check_invariants(res)
+            missed[label] = sum(j.status != "in_time" for j in res.jobs)
+        assert missed["terastal"] < missed["terastal-nogroup"]
+
+
+class _Pol:
+    def __init__(self, variants=True):
+        self.variants, self.plan, self.group_light = variants, object(), 0.7
+
+
+class _View:
+    def __init__(self, costs):
+        self.costs, self.num_accelerators = costs, 2
+
+
+def _codes(fps, variants=True):
+    tasks = (
+        Task("k", tiny_model("k", 1), fps=fps),
+        Task("v", tiny_model("v", 1), fps=fps),
+        Task("p", tiny_model("p", 1), fps=fps),
+        Task("d", tiny_model("d", 1), fps=fps, depends_on="p"),
+    )
+    lat = {t.name: [[1.0 * MS, 1.0 * MS]] for t in tasks}
+    tables = make_tables(tasks, lat, var_latency={"v": {0: [0.5 * MS, 0.5 * MS]}})
+    costs = [TaskCosts(t, i, tables[t.name], 2, None) for i, t in enumerate(tasks)]
+    return searchable(_Pol(variants), _View(costs))
+
+
+def test_variant_tasks_join_the_search_at_light_load_only_and_cascades_never():
+    # load: 4 tasks x 1 ms x fps over 2 cores
+    assert _codes(100.0) == [_PLACED, _LOSSLESS, 0, 0]  # load 0.2
+    assert _codes(400.0) == [_PLACED, 0, 0, 0]  # load 0.8: the rules, with variants
+    assert _codes(400.0, variants=False) == [_PLACED, _PLACED, 0, 0]
+
+
+def test_with_variant_tasks_the_search_gives_up_no_job():
+    # the three-job case on which the search gives up l: not when one of them may run variants
+    sc, _, tables = _case(True)
+    costs = [TaskCosts(t, i, tables[t.name], 2, None) for i, t in enumerate(sc.tasks)]
+    items = [Item(t.relative_deadline_s, 0, 0.0, -1, False, c, t.name) for t, c in
+             zip(sc.tasks, costs, strict=True)]  # fmt: skip
+    items.sort(key=lambda it: it.deadline)
+    placed, dropped = _search(items, 0.0, [0.0, 0.0], 300)
+    assert dropped == ["l"]
+    assert {job for _, job, _, _ in placed} == {"k", "m"}
+    assert _search(items, 0.0, [0.0, 0.0], 300, lossless=True) is None
+    # two of them fit: the lossless search keeps its schedule
+    got = _search(items[:2], 0.0, [0.0, 0.0], 300, lossless=True)
+    assert got is not None and got[1] == []
