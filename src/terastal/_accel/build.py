@@ -34,6 +34,7 @@ from terastal._accel import (
 # Ctrl-C for as long as they take (about 0.5 s for a 60 s horizon).
 MODULES = (
     "sim/engine.py",
+    "sim/dispatch.py",
     "sim/view.py",
     "sim/kernel.py",
     "sim/costs.py",
@@ -68,7 +69,8 @@ MODULES = (
 # stamp covers those sources too, so that they go stale together (``source_stamp``).
 CIMPORTS = {
     "model/job.py": ("model/costs.py",),
-    "sim/engine.py": ("model/job.py", "model/costs.py"),
+    "sim/engine.py": ("model/job.py", "model/costs.py", "sim/dispatch.py"),
+    "sim/dispatch.py": ("model/job.py", "model/costs.py"),
     "schedulers/_finish_queues.py": ("model/job.py", "model/costs.py"),
     "schedulers/_hopeless.py": ("model/job.py", "model/costs.py"),
     "schedulers/_mapping.py": ("model/job.py", "model/costs.py"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Mapping
 from functools import partial
-from heapq import heappop, heappush
+from heapq import heappop
 from types import MappingProxyType
 from typing import Any
 
@@ -23,16 +23,14 @@ except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import ContractError, InputError
 from terastal.model import Platform, Scenario
-from terastal.model.costs import input_transfer_s
 from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE, Job, transfer_s
-from terastal.sim.arrivals import draw_arrivals
+from terastal.sim.arrivals import shared_arrivals
 from terastal.sim.checked import apply_checked
 from terastal.sim.costs import build_task_costs
+from terastal.sim.dispatch import Dispatcher
 from terastal.sim.kernel import (
-    KIND_COMPLETE,
     KIND_DEADLINE,
     KIND_RELEASE,
-    PRIO_COMPLETE,
     PRIO_DEADLINE,
     PRIO_RELEASE,
     Environment,
@@ -101,7 +99,7 @@ class Simulator:
         self.bw = float(platform.transfer_bytes_per_s)
         # The one transfer rule, bound to this platform's link (also handed out by the view).
         self.transfer_s: Callable[[Job, int, int], float] = partial(transfer_s, self.bw)
-        self.arrivals = draw_arrivals(scenario, self.horizon_s, self.seed)
+        self.arrivals = shared_arrivals(scenario, self.horizon_s, self.seed)
         self.env = Environment()
         self.num_acc = len(platform.accelerators)
         self.idle = [True] * self.num_acc
@@ -122,7 +120,9 @@ class Simulator:
         self.view = EngineView(self)
         self._on_end = getattr(scheduler, "on_job_end", None)
         self._ran = False
-        self.apply = self._make_apply()
+        self.dispatcher = Dispatcher(self)
+        # ``apply(job, layer, accelerator, variant, now)``: the one dispatch application.
+        self.apply = self.dispatcher.apply
 
     @property
     def now(self) -> float:
@@ -131,12 +131,15 @@ class Simulator:
 
     # ------------------------------------------------------------------------------------------
     # C types only when compiled (docs/design.md, "Compiled accelerator"): counters as C
-    # integers, the job as the compiled Job's struct, lists and dicts typed; times stay floats.
+    # integers, the job as the compiled Job's struct, lists and dicts typed; times stay floats
+    # (compared as C doubles where the loop only compares them).
     @cython.locals(
         job=Job, kind=cython.Py_ssize_t, acc_c=cython.Py_ssize_t, n=cython.Py_ssize_t,
-        num_acc=cython.Py_ssize_t, tick=cython.Py_ssize_t, k_complete=cython.Py_ssize_t,
-        k_release=cython.Py_ssize_t, heap=list, jobs=list, ready=dict, idle=list, changes=list,
-        running_job=list, running_layer=list, free_at=list, dec_ns=list,
+        num_acc=cython.Py_ssize_t, tick=cython.Py_ssize_t, every=cython.Py_ssize_t,
+        t0=cython.Py_ssize_t, t1=cython.Py_ssize_t,
+        k_release=cython.Py_ssize_t, t=cython.double, f=cython.double, heap=list, jobs=list,
+        ready=dict, idle=list, changes=list, running_job=list, running_layer=list,
+        free_at=list, started=list, dec_ns=list, disp=Dispatcher,
     )  # fmt: skip
     def run(self) -> SimResult:
         """Simulate until every released job has ended and return the result."""
@@ -155,44 +158,65 @@ class Simulator:
         # ``env.pop()``: all events of one instant are handled before the scheduler is
         # called, and a method call per event would cost about a tenth of the run.
         heap = env.heap
-        decide, apply, jobs, num_acc = self.scheduler.decide, self.apply, self.jobs, self.num_acc
+        decide, disp = self.scheduler.decide, self.dispatcher
+        jobs, num_acc = self.jobs, self.num_acc
         view, ready, idle, changes = self.view, self.ready, self.idle, self.changes
         running_job, running_layer, free_at = self.running_job, self.running_layer, self.free_at
-        dec_ns = self.decision_ns
+        started, dec_ns = disp.started, self.decision_ns
         clock = _time.perf_counter_ns
         complete_dag = self._complete_dag
         release, deadline, end = self._release_periodic, self._deadline, self._end
-        progress, tick = self.progress, 0
-        k_complete, k_release, active = KIND_COMPLETE, KIND_RELEASE, ACTIVE
-        while heap:
-            now = env.now = heap[0][0]
+        progress, tick, every = self.progress, 0, _PROGRESS_EVERY
+        k_release, active = KIND_RELEASE, ACTIVE
+        while True:
+            # The next instant: the heap's first release or deadline, or the first completion
+            # (each busy accelerator completes at its free_at, see sim/dispatch.py; of
+            # simultaneous ones, the first dispatched), whichever is earlier.
+            acc_c = _next_completion(idle, free_at, started, num_acc)
+            if acc_c >= 0:
+                now = free_at[acc_c]
+                if heap:
+                    t, f = heap[0][0], now
+                    if t < f:
+                        now, acc_c = heap[0][0], -1
+            elif heap:
+                now = heap[0][0]
+            else:
+                break
+            env.now = now
+            # Completions first (they ran first in the heap too: a layer that completes
+            # exactly at a deadline is in time), in dispatch order. Inlined: completions are
+            # half of all events. Chains (most models) need no dependency counting: the next
+            # layer becomes the only ready one.
+            while acc_c >= 0:
+                job = running_job[acc_c]
+                layer = running_layer[acc_c]
+                running_job[acc_c] = None
+                idle[acc_c] = True
+                free_at[acc_c] = now
+                job._running -= 1
+                job._done += 1
+                costs = job._costs
+                if job._doomed:
+                    if not job._running:
+                        end(job, DROPPED)
+                elif not costs.is_chain:
+                    complete_dag(job, layer, now)
+                elif job._done == costs.num_layers:
+                    end(job, IN_TIME if now <= job._deadline else LATE)
+                else:
+                    job._ready.append(layer + 1)
+                    job._ready_since = now
+                    ready[job] = None
+                    changes.append(job)
+                acc_c = _next_completion(idle, free_at, started, num_acc)
+                if acc_c >= 0:
+                    t, f = now, free_at[acc_c]
+                    if f != t:
+                        acc_c = -1
             while heap and heap[0][0] == now:
                 _, _, _, kind, payload = heappop(heap)
-                if kind == k_complete:
-                    # Inlined: completions are half of all events. Chains (most models) need
-                    # no dependency counting: the next layer becomes the only ready one.
-                    acc_c = payload
-                    job = running_job[acc_c]
-                    layer = running_layer[acc_c]
-                    running_job[acc_c] = None
-                    idle[acc_c] = True
-                    free_at[acc_c] = now
-                    job._running -= 1
-                    job._done += 1
-                    costs = job._costs
-                    if job._doomed:
-                        if not job._running:
-                            end(job, DROPPED)
-                    elif not costs.is_chain:
-                        complete_dag(job, layer, now)
-                    elif job._done == costs.num_layers:
-                        end(job, IN_TIME if now <= job._deadline else LATE)
-                    else:
-                        job._ready.append(layer + 1)
-                        job._ready_since = now
-                        ready[job] = None
-                        changes.append(job)
-                elif kind == k_release:
+                if kind == k_release:
                     release(payload)
                 else:
                     deadline(payload)
@@ -201,13 +225,14 @@ class Simulator:
                 decisions = decide(view)
                 if type(decisions) is not list and type(decisions) is not tuple:
                     decisions = list(decisions)  # a generator's work counts as decision time
-                dec_ns.append(clock() - t0)
+                t1 = clock()
+                dec_ns.append(t1 - t0)
                 changes.clear()
                 # Fast path, inlined (it runs once per dispatch): a well-formed dispatch of a
                 # ready layer on an idle accelerator passes a few cheap checks and goes
-                # straight to ``apply``. Anything else (drops, numpy integers, contract
+                # straight to ``disp.apply``. Anything else (drops, numpy integers, contract
                 # errors) goes through ``apply_checked``, which checks everything in the same
-                # order and then calls the same ``apply``.
+                # order and then calls the same ``apply`` (``self.apply``).
                 for d in decisions:
                     if type(d) is not tuple and not isinstance(d, tuple):
                         apply_checked(self, d)
@@ -235,12 +260,13 @@ class Simulator:
                         if job._costs.var_latency_s[layer] is None:
                             apply_checked(self, d)
                         else:
-                            apply(job, layer, acc, True, now)
+                            disp.apply(job, layer, acc, True, now)
                     else:
-                        apply(job, layer, acc, False, now)
+                        disp.apply(job, layer, acc, False, now)
             if progress is not None:
                 tick += 1
-                if tick % _PROGRESS_EVERY == 0:
+                if tick == every:
+                    tick = 0
                     progress(now)
         return self._result(wall0)
 
@@ -254,9 +280,7 @@ class Simulator:
             )
         if self.progress is not None:
             self.progress(self.now)
-        # Counted here rather than per dispatch (the hot path): every dispatched layer, and
-        # only those, has an accelerator.
-        self.dispatches = sum(len(j._acc_of) - j._acc_of.count(-1) for j in self.jobs)
+        self.dispatches = self.dispatcher.count
         return SimResult(
             scheduler=self.name,
             seed=self.seed,
@@ -274,63 +298,6 @@ class Simulator:
             reserved_s=tuple(self.reserved_s),
             wall_s=_time.perf_counter() - wall0,
         )
-
-    # decisions --------------------------------------------------------------------------------
-    @cython.locals(
-        heap=list, idle=list, free_at=list, busy_s=list, reserved_s=list, running_job=list,
-        running_layer=list, ready=dict, changes=list, log=list,
-    )  # fmt: skip
-    def _make_apply(self) -> Callable[[Job, int, int, bool, float], None]:
-        """The one dispatch application, as a closure over the engine's state.
-
-        ``apply(job, layer, accelerator, variant, now)`` starts a layer that has been checked
-        to be valid at ``now``: reserves the accelerator from now, moves the inputs
-        (:func:`~terastal.model.costs.input_transfer_s`), runs the layer and schedules its
-        completion. A closure rather than a method because it runs once per dispatch and
-        reads a dozen pieces of state; the run loop's fast path and ``apply_checked`` both
-        call it.
-        """
-        heap, seq = self.env.heap, self.env.seq
-        idle, free_at, busy_s, reserved_s = self.idle, self.free_at, self.busy_s, self.reserved_s
-        running_job, running_layer = self.running_job, self.running_layer
-        ready, changes = self.ready, self.changes
-        transfer, bw = input_transfer_s, self.bw
-        # Plain rows: they become DispatchRecords when the result's log is read (DispatchLog).
-        log = self.log if self.record else None
-
-        @cython.locals(job=Job, acc=cython.Py_ssize_t, variant=cython.bint, ready_layers=list)
-        def apply(job: Job, layer: int, acc: int, variant: bool, now: float) -> None:
-            costs = job._costs
-            if variant:
-                lat = costs.var_latency_s[layer][acc]
-                job._energy += costs.var_energy_j[layer][acc]
-                job._variants = job._variants | {layer}
-            else:
-                lat = costs.latency_s[layer][acc]
-                job._energy += costs.energy_j[layer][acc]
-            acc_of = job._acc_of
-            start = now + transfer(bw, costs, acc_of, layer, acc)
-            finish = start + lat
-            ready_layers = job._ready
-            if len(ready_layers) == 1:
-                ready_layers.clear()
-                del ready[job]
-            else:
-                ready_layers.remove(layer)
-                changes.append(job)
-            acc_of[layer] = acc
-            job._running += 1
-            idle[acc] = False
-            free_at[acc] = finish
-            busy_s[acc] += lat
-            reserved_s[acc] += finish - now
-            running_job[acc] = job
-            running_layer[acc] = layer
-            heappush(heap, (finish, PRIO_COMPLETE, next(seq), KIND_COMPLETE, acc))
-            if log is not None:
-                log.append((acc, job._id, layer, now, start, finish, variant))
-
-        return apply
 
     # events -----------------------------------------------------------------------------------
     def _release_periodic(self, payload: tuple[int, int]) -> None:
@@ -397,3 +364,20 @@ class Simulator:
         for di in arr.dependents[ti]:
             if arr.trigger_u[di][frame] < self.costs[di].task.probability:
                 self._release(di, frame)
+
+
+@cython.cfunc
+@cython.locals(
+    idle=list, free_at=list, started=list, num_acc=cython.Py_ssize_t, a=cython.Py_ssize_t,
+    first=cython.Py_ssize_t, t=cython.double, f=cython.double,
+)  # fmt: skip
+def _next_completion(idle: list, free_at: list, started: list, num_acc: int) -> int:
+    """The busy accelerator that completes first (earliest free_at, then earliest dispatched),
+    or -1 when all are idle. Times compared as C doubles, which compare as Python's floats."""
+    first, t = -1, 0.0
+    for a in range(num_acc):
+        if not idle[a]:
+            f = free_at[a]
+            if first < 0 or f < t or (f == t and started[a] < started[first]):
+                first, t = a, f
+    return first

@@ -35,11 +35,22 @@ class EngineView:
     accelerators and jobs it has already used in that call.
     """
 
-    __slots__ = ("_active", "_env", "_ready", "_s", "_transfer")
-    # Compiled, the view is an extension type with these five fields (Python objects): its
-    # properties become C getters, which policies call several times per decision.
+    __slots__ = (
+        "_active", "_changes", "_env", "_free", "_horizon", "_idle", "_may_drop", "_num_acc",
+        "_ready", "_s", "_transfer",
+    )  # fmt: skip
+    # Compiled, the view is an extension type with these fields (Python objects): its
+    # properties become C getters, which policies call several times per decision. The
+    # engine's lists are bound here (the engine never rebinds them) and the run's constants
+    # copied, so that a property reads one field instead of an attribute of the Simulator.
     _active: KeysView[Job]
+    _changes: list
     _env: object
+    _free: list
+    _horizon: float
+    _idle: list
+    _may_drop: bool
+    _num_acc: int
     _ready: KeysView[Job]
     _s: Simulator
     _transfer: Callable[[Job, int, int], float]
@@ -51,6 +62,9 @@ class EngineView:
         self._ready = sim.ready.keys()
         self._active = sim.active.keys()
         self._transfer = sim.transfer_s
+        self._changes, self._free, self._idle = sim.changes, sim.free_at, sim.idle
+        self._horizon, self._num_acc = sim.horizon_s, sim.num_acc
+        self._may_drop = sim.late_policy != "keep"
 
     # time and run parameters -----------------------------------------------------------------
     @property
@@ -61,12 +75,12 @@ class EngineView:
     @property
     def horizon_s(self) -> float:
         """No job is released at or after this time; released jobs are drained after it."""
-        return self._s.horizon_s
+        return self._horizon
 
     @property
     def horizon(self) -> float:
         """Deprecated alias of :attr:`horizon_s` (spelled out: the compiled class cannot alias)."""
-        return self._s.horizon_s
+        return self._horizon
 
     @property
     def late_policy(self) -> str:
@@ -76,7 +90,7 @@ class EngineView:
     @property
     def may_drop(self) -> bool:
         """Whether :class:`Drop` decisions are allowed (not under the ``keep`` policy)."""
-        return self._s.late_policy != "keep"
+        return self._may_drop
 
     @property
     def scenario(self) -> Scenario:
@@ -110,7 +124,7 @@ class EngineView:
         priority queues of ready jobs update them from this instead of rescanning
         :attr:`ready_jobs` (see ``terastal.schedulers._mapping.PreferredQueues``).
         """
-        return tuple(self._s.changes)
+        return tuple(self._changes)
 
     @property
     def active_jobs(self) -> KeysView[Job]:
@@ -121,28 +135,26 @@ class EngineView:
     @property
     def num_accelerators(self) -> int:
         """Number of accelerators; they are indexed ``0 .. num_accelerators - 1``."""
-        return self._s.num_acc
+        return self._num_acc
 
     @property
     def idle_accelerators(self) -> tuple[int, ...]:
         """Indices of idle accelerators, ascending."""
-        idle = self._s.idle
-        return tuple(a for a in range(len(idle)) if idle[a])
+        return _idle_indices(self._idle)
 
     @property
     def idle_flags(self) -> tuple[bool, ...]:
         """Per accelerator, whether it is idle."""
-        return tuple(self._s.idle)
+        return tuple(self._idle)
 
     def is_idle(self, accelerator: int) -> bool:
         """Whether ``accelerator`` is idle."""
-        return self._s.idle[accelerator]
+        return self._idle[accelerator]
 
     @property
     def free_at(self) -> tuple[float, ...]:
         """Per accelerator, when it becomes free (``now`` if idle)."""
-        now = self._env.now
-        return tuple([f if f > now else now for f in self._s.free_at])
+        return _not_before(self._free, self._env.now)
 
     # costs -----------------------------------------------------------------------------------
     @property
@@ -169,5 +181,27 @@ class EngineView:
         """When ``layer`` would finish on ``accelerator`` if dispatched as soon as it is free."""
         c = job._costs
         lat = (c.var_latency_s if variant else c.latency_s)[layer][accelerator]
-        start = max(self._s.free_at[accelerator], self._env.now)
+        start = max(self._free[accelerator], self._env.now)
         return start + self._transfer(job, layer, accelerator) + lat
+
+
+# Module functions rather than loops in the properties, so that the loops get C types.
+@cython.cfunc
+@cython.locals(idle=list, a=cython.Py_ssize_t)
+def _idle_indices(idle: list) -> tuple:
+    """Indices of the true entries of ``idle``, ascending."""
+    return tuple([a for a in range(len(idle)) if idle[a]])
+
+
+@cython.cfunc
+@cython.locals(free=list, i=cython.Py_ssize_t, t=cython.double, fv=cython.double)
+def _not_before(free: list, now: float) -> tuple:
+    """Each entry of ``free``, or ``now`` where it is earlier (the same objects as before;
+    compared as C doubles, which compare as Python's floats do)."""
+    t = now
+    out = []
+    for i in range(len(free)):
+        f = free[i]
+        fv = f
+        out.append(f if fv > t else now)
+    return tuple(out)
