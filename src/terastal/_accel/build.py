@@ -55,6 +55,7 @@ MODULES = (
     "schedulers/_terastal_guards.py",
     "schedulers/_terastal_map.py",
     "schedulers/_terastal_order.py",
+    "schedulers/_terastal_search.py",
     "schedulers/_terastal_state.py",
     "schedulers/dream.py",
     "schedulers/edf.py",
