@@ -173,10 +173,10 @@ def group_search(pol, view) -> GroupSearch:
 def searchable(pol, view) -> list[int]:
     """Per task, whether the search may place its jobs (it places the jobs it knows of, as
     originals): 0 for a task that is not a chain or releases or is released by another
-    task's jobs; for one with variants the policy may run, 0 unless the task set's load (its
-    best-case work per second, over the cores) is at most ``pol.group_light``, and then
-    ``_LOSSLESS``: the search gives up no job to place it (the variants might have saved
-    that job); else ``_PLACED``."""
+    task's jobs; for one with variants (whether or not the policy runs them), 0 unless the
+    task set's load (its best-case work per second, over the cores) is at most
+    ``pol.group_light``, and then ``_LOSSLESS``: the search gives up no job to place it
+    (the variants might have saved that job); else ``_PLACED``."""
     costs = view.costs
     parents = {c.task.depends_on for c in costs}
     load = sum(c.rem_min_s[0] / c.task.period_s for c in costs) / view.num_accelerators
@@ -186,7 +186,9 @@ def searchable(pol, view) -> list[int]:
         code = _PLACED
         if not c.is_chain or c.task.depends_on is not None or c.task.name in parents:
             code = 0
-        elif pol.variants and pol.plan is not None and c.has_variants:
+        elif c.has_variants:
+            # Judged by the task, not by whether this policy runs its variants: the
+            # no-variants ablation must differ from Terastal in the variants alone.
             code = _LOSSLESS if light else 0
         codes.append(code)
     return codes
