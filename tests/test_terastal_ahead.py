@@ -1,13 +1,9 @@
 """Terastal's core choice with the tasks' known next releases (option ``lookahead``)."""
 
-from pathlib import Path
-
 import pytest
 
-from terastal.experiment import Case, prepare
 from terastal.model import Scenario, Task
 from terastal.model.costs import TaskCosts
-from terastal.reproduce import family
 from terastal.schedulers import make_scheduler
 from terastal.schedulers._terastal_ahead import Releases
 from terastal.schedulers._terastal_core import CoreFit
@@ -16,7 +12,6 @@ from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
 from terastal.testing.cases import placements
 
 MS = 1e-3
-BOUND = Path(__file__).parent / "data" / "bound"
 
 
 def _case():
@@ -125,18 +120,7 @@ class _Job:
         self.task_index, self.frame = task_index, frame
 
 
-def test_on_the_triple_bound_instances_fewer_jobs_miss():
-    case = prepare(Case(str(BOUND / "triple.yaml"), str(BOUND / "ws_os.yaml")))
-    for seed in (0, 1):
-        missed = {}
-        for label in ("terastal-noahead", "terastal"):
-            name, opts = family.config(label)
-            res = simulate(case.scenario, case.platform, case.tables(),
-                           make_scheduler(name, **opts, group=0), duration_s=0.03,
-                           seed=seed)  # fmt: skip
-            check_invariants(res)
-            missed[label] = sum(j.status != "in_time" for j in res.jobs)
-        assert missed["terastal"] < missed["terastal-noahead"]
+# On the triple bound instances: tests/test_terastal_search.py (with the group search off).
 
 
 def _wait_case(n_deadline_ms=0.5):
