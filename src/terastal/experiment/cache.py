@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 import terastal
+from terastal._memo import IdentityMemo
 
 try:  # CPython's own SHA-256, without hashlib's OpenSSL bindings (about 4 ms of start-up)
     from _sha2 import sha256  # Python 3.12+
@@ -81,22 +82,17 @@ class MemoryCache:
 #: The process's cache: within a command and within each sweep or suite worker.
 MEMORY = MemoryCache()
 
-# Fingerprints of frozen model objects, by identity (the object is kept alive with its digest,
-# so an id is never reused while its entry exists).
-_FINGERPRINTS: OrderedDict[int, tuple[Any, str]] = OrderedDict()
+# Fingerprints of frozen model objects, by identity.
+_FINGERPRINTS = IdentityMemo(256)
 
 
 def fingerprint(obj: Any) -> str:
     """SHA-256 of a frozen model object's content (its ``repr``: dataclasses of numbers,
     strings and tuples), memoized per object."""
-    hit = _FINGERPRINTS.get(id(obj))
-    if hit is not None and hit[0] is obj:
-        return hit[1]
-    digest = sha256(repr(obj).encode("utf-8")).hexdigest()
-    _FINGERPRINTS[id(obj)] = (obj, digest)
-    while len(_FINGERPRINTS) > 256:
-        _FINGERPRINTS.popitem(last=False)
-    return digest
+    hit = _FINGERPRINTS.get((obj,))
+    if hit is not None:
+        return hit
+    return _FINGERPRINTS.put((obj,), (), sha256(repr(obj).encode("utf-8")).hexdigest())
 
 
 def _stamp_tree(root: str) -> str:

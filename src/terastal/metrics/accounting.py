@@ -12,10 +12,9 @@ upstream was dropped or ended at or after the horizon, counts as missed
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
+from terastal._memo import IdentityMemo
 from terastal.model import Scenario
-from terastal.sim.arrivals import Arrivals, draw_arrivals
+from terastal.sim.arrivals import Arrivals, shared_arrivals
 
 
 def triggered_frames(scenario: Scenario, arrivals: Arrivals) -> list[frozenset[int]]:
@@ -53,21 +52,16 @@ def triggered_frames(scenario: Scenario, arrivals: Arrivals) -> list[frozenset[i
     return [frames(i) for i in range(len(tasks))]
 
 
-# Counts by (scenario identity, horizon, seed), each entry holding its scenario so that an id
-# is not reused while its entry lives: every scheduler of a suite point is run on the same
-# scenario object and seeds, and the draws are a fifth of a short run's metrics.
-_COUNTS: OrderedDict[tuple[int, float, int], tuple[Scenario, tuple[int, ...]]] = OrderedDict()
+# Counts by (scenario identity, horizon, seed): every scheduler of a suite point is run on the
+# same scenario object and seeds, and the draws are a fifth of a short run's metrics (the
+# arrivals themselves are the engine's draw, shared_arrivals).
+_COUNTS = IdentityMemo(32)
 
 
 def released_counts(scenario: Scenario, horizon_s: float, seed: int) -> list[int]:
     """Per task, how many frames count as released in a run of this horizon and seed."""
-    key = (id(scenario), horizon_s, seed)
-    hit = _COUNTS.get(key)
-    if hit is not None and hit[0] is scenario:
-        return list(hit[1])
-    frames = triggered_frames(scenario, draw_arrivals(scenario, horizon_s, seed))
-    counts = tuple(len(f) for f in frames)
-    _COUNTS[key] = (scenario, counts)
-    while len(_COUNTS) > 32:
-        _COUNTS.popitem(last=False)
-    return list(counts)
+    hit = _COUNTS.get((scenario,), (horizon_s, seed))
+    if hit is None:
+        frames = triggered_frames(scenario, shared_arrivals(scenario, horizon_s, seed))
+        hit = _COUNTS.put((scenario,), (horizon_s, seed), tuple(len(f) for f in frames))
+    return list(hit)

@@ -10,9 +10,9 @@ job's completion (or drop).
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 
+from terastal._memo import IdentityMemo
 from terastal.model import Scenario
 from terastal.sim._pcg64 import spawn
 
@@ -101,20 +101,15 @@ def draw_arrivals(scenario: Scenario, horizon_s: float, seed: int) -> Arrivals:
     return Arrivals(tuple(releases), tuple(triggers), tuple(tuple(d) for d in dependents))
 
 
-# Arrivals by (scenario identity, horizon, seed), each entry holding its scenario so that an id
-# is not reused while its entry lives: every scheduler of a suite point runs on the same
-# scenario object and seeds, and the draws are immutable, so those runs share one copy.
-_DRAWN: OrderedDict[tuple[int, float, int], tuple[Scenario, Arrivals]] = OrderedDict()
+# Arrivals by (scenario identity, horizon, seed): every scheduler of a suite point runs on the
+# same scenario object and seeds, and the draws are immutable, so those runs (and their
+# metrics) share one copy.
+_DRAWN = IdentityMemo(32)
 
 
 def shared_arrivals(scenario: Scenario, horizon_s: float, seed: int) -> Arrivals:
     """:func:`draw_arrivals`, drawn once for the runs of one scenario, horizon and seed."""
-    key = (id(scenario), horizon_s, seed)
-    hit = _DRAWN.get(key)
-    if hit is not None and hit[0] is scenario:
-        return hit[1]
-    arrivals = draw_arrivals(scenario, horizon_s, seed)
-    _DRAWN[key] = (scenario, arrivals)
-    while len(_DRAWN) > 32:
-        _DRAWN.popitem(last=False)
-    return arrivals
+    hit = _DRAWN.get((scenario,), (horizon_s, seed))
+    if hit is not None:
+        return hit
+    return _DRAWN.put((scenario,), (horizon_s, seed), draw_arrivals(scenario, horizon_s, seed))

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Mapping
 
+from terastal._memo import IdentityMemo
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
 from terastal.model import Platform, Scenario
 from terastal.model.costs import TaskCosts
 
-# Cost tuples by (task, index, table, accelerators, bandwidth), the task and table by identity,
-# each entry holding them so that an id is not reused while its entry lives. Every scheduler
-# and seed of a suite point runs on the same scenario and table objects, and converting the
-# tables was a twentieth of a short run. The tuples are immutable, so runs can share them.
-_MEMO: OrderedDict[tuple, tuple] = OrderedDict()
-_MEMO_SIZE = 256
+# Cost tuples by (task, index, table, accelerators, bandwidth), the task and table by identity.
+# Every scheduler and seed of a suite point runs on the same scenario and table objects, and
+# converting the tables was a twentieth of a short run. The tuples are immutable, so runs can
+# share them.
+_MEMO = IdentityMemo(256)
 
 
 def build_task_costs(
@@ -42,17 +41,13 @@ def build_task_costs(
             raise InputError(
                 f"cost table of task {task.name!r} has shape {table.shape}, expected {shape}"
             )
-        key = (id(task), i, id(table), num_acc, bw)
-        hit = _MEMO.get(key)
-        if hit is not None and hit[0] is task and hit[1] is table:
-            out.append(hit[2])
+        hit = _MEMO.get((task, table), (i, num_acc, bw))
+        if hit is not None:
+            out.append(hit)
             continue
         # on the rows (tuples of floats): a table read from the on-disk cache needs no numpy
         if not all(math.isfinite(v) and v >= 0 for row in table.rows.latency_s for v in row):
             raise InputError(f"cost table of task {task.name!r}: latencies must be >= 0")
         costs = TaskCosts(task, i, table, num_acc, bw)
-        _MEMO[key] = (task, table, costs)
-        while len(_MEMO) > _MEMO_SIZE:
-            _MEMO.popitem(last=False)
-        out.append(costs)
+        out.append(_MEMO.put((task, table), (i, num_acc, bw), costs))
     return tuple(out)
