@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers import _terastal_admit
-from terastal.schedulers._hopeless import cascade_parents, parents_option
+from terastal.schedulers._hopeless import cascade_parents
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
 from terastal.schedulers._terastal_core import CoreFit, CoreRule
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
@@ -40,11 +40,11 @@ from terastal.schedulers._terastal_map import (
     spare_core,
     spare_variant,
 )
+from terastal.schedulers._terastal_options import OPTIONS
 from terastal.schedulers._terastal_order import ReadyOrder, yields
-from terastal.schedulers._terastal_search import GROUP_OPTIONS, group_search
+from terastal.schedulers._terastal_search import group_search
 from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers.base import Scheduler
-from terastal.schedulers.options import Option
 
 
 class Terastal(ReadyOrder, Scheduler):
@@ -151,50 +151,7 @@ class Terastal(ReadyOrder, Scheduler):
 
     name = "terastal"
     needs_plan = True
-    options: ClassVar[dict[str, Any]] = {
-        "plan": None,
-        "variants": True,
-        "budgets": True,
-        "drops": True,
-        "drop_slack": Option(1.0, lo=0.0, lo_inclusive=False),
-        "demand": False,
-        "wait_slack": Option(1.0, lo=0.0, lo_inclusive=False),
-        "priority": Option("deadline", choices=("deadline", "virtual", "laxity")),
-        "overload_scale": Option(0.5, lo=0.0),
-        "overload_on": Option(0.1, lo=0.0, hi=1.0),
-        "overload_off": Option(0.05, lo=0.0, hi=1.0),
-        "overload_window": Option(50, lo=1),
-        "overload_commit": True,
-        "laxity_above": Option(0.5, lo=0.0),
-        "check": Option("virtual", choices=("virtual", "remaining")),
-        "home": Option("plan", choices=("plan", "fastest")),
-        "variant_first": False,
-        "on_demand": True,
-        "accuracy": Option("budget", choices=("budget", "static")),
-        "accuracy_limit": Option(None, type=float, lo=0.0, hi=1.0, hi_inclusive=False),
-        "job_ceiling": Option(0.08, lo=0.0, hi=1.0, hi_inclusive=False),
-        "budget_window": Option(50, lo=1),
-        "backlog": Option(1, lo=0),
-        "fair_ratio": Option(2.5, lo=0.0),
-        "fair_min": Option(0.1, lo=0.0),
-        "fair_boost": Option(1.0, lo=0.0),
-        "fair_after": Option(20, lo=0),
-        "parents": parents_option(),
-        "spare": True,
-        "start_slack": Option(1.05, lo=1.0),
-        "protect": Option("either", choices=("off", "any", "shorter", "fits", "either")),
-        "risk": Option("exact", choices=("exact", "best")),
-        "ties": Option("short", choices=("short", "id")),
-        "core_yield": Option(4, lo=0),
-        "yield_need": Option(1.5, lo=1.0),
-        "slow_ratio": Option(1.2, lo=1.0),
-        "spare_fit": True,
-        "spare_variant": Option("over", choices=("off", "over", "always")),
-        "lookahead": Option(0.5, lo=0.0),
-        "claim": Option("short", choices=("off", "short", "any")),
-        **GROUP_OPTIONS,  # the search over jobs released together (_terastal_search)
-        **_terastal_admit.OPTIONS,  # admission under overload
-    }
+    options: ClassVar[dict[str, Any]] = OPTIONS
 
     def reset(self, view: SimView) -> None:
         """Precompute per-task budgets, variant bits and best-case remaining times."""
