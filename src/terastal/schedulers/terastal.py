@@ -217,6 +217,8 @@ class Terastal(ReadyOrder, Scheduler):
         self._late.discard(job)
         if self._ahead is not None:
             self._ahead.saw((job,))  # its frame was released
+        if self._search.coming is not None:
+            self._search.coming.ended(job)  # the same, for the group search (_terastal_coming)
         if self._budget is not None:
             self._budget.end(job.task_index, job.id, job.status != DROPPED)
         if self._fair is not None and self._fair.end(job.task_index, job.status != IN_TIME):
