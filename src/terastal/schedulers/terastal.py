@@ -147,6 +147,9 @@ class Terastal(ReadyOrder, Scheduler):
         ``protect``'s risk by the next layer's finish / best case; equal deadlines: less work first.
     group, group_nodes, group_light : int, int, float
         At most ``group`` jobs active: a search (``group_nodes`` backtracks) may plan them all.
+    group_coming : bool
+        The search also plans the jobs about to be released (docs/design.md, "Coming jobs in
+        the group search").
     """
 
     name = "terastal"
