@@ -10,9 +10,10 @@ is nearly as fast on the OS core as on the WS core (1.03 x over the job), on OS 
 :func:`task_affinity` partitions the tasks over the core classes at reset, by comparative
 advantage: starting from every task on its fastest class, it moves, while that lowers the
 highest class load, the task with the least slowdown off the most loaded class (a task
-moves only to a class where its whole job, alone, meets its deadline). :func:`affine_homes`
-then makes a task's affinity class the home of each of its layers that runs there at most
-``slow_ratio`` x slower than on its fastest core. Everything else (waiting for the home,
+moves only to a class where its whole job, alone, meets its deadline and takes at most
+``slow_ratio`` x its time on the class it leaves: a job pays a small slowdown, never a large
+one). :func:`affine_homes` then makes a task's affinity class the home of each of its
+layers that runs there at most ``slow_ratio`` x slower than on its fastest core. Everything else (waiting for the home,
 other cores when the home cannot meet the virtual deadline) is the mapping as before.
 Computed once per run; no per-dispatch cost.
 """
@@ -36,12 +37,12 @@ def task_rates(costs) -> list[float]:
     return out
 
 
-def task_affinity(costs, classes: list[int]) -> list[int]:
+def task_affinity(costs, classes: list[int], max_ratio: float = float("inf")) -> list[int]:
     """Per task, the core class of the partition (see the module docstring).
 
     ``classes``: class id per core (cores with identical latency columns share one). A
     class's load is the sum of its tasks' rate x job time on one of its cores, over its
-    number of cores.
+    number of cores. A task moves only where its job takes at most ``max_ratio`` x as long.
     """
     n_cls = max(classes) + 1
     size = [classes.count(k) for k in range(n_cls)]
@@ -63,6 +64,8 @@ def task_affinity(costs, classes: list[int]) -> list[int]:
             for k2 in range(n_cls):
                 if k2 == k or job[i][k2] > costs[i].task.relative_deadline_s:
                     continue
+                if job[i][k2] > max_ratio * job[i][k]:
+                    continue
                 moved = list(load)
                 moved[k] -= rates[i] * job[i][k] / size[k]
                 moved[k2] += rates[i] * job[i][k2] / size[k2]
@@ -83,7 +86,7 @@ def affine_homes(states, costs, classes: list[int], slow_ratio: float) -> None:
     layer runs there at most ``slow_ratio`` x slower than on its fastest core."""
     if max(classes) == 0:
         return  # one class of cores: nothing to partition
-    for st, k in zip(states, task_affinity(costs, classes), strict=True):
+    for st, k in zip(states, task_affinity(costs, classes, slow_ratio), strict=True):
         cores = tuple(a for a, c in enumerate(classes) if c == k)
         for i, row in enumerate(st.lat):
             if row[cores[0]] <= slow_ratio * min(row):
