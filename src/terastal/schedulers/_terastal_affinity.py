@@ -12,10 +12,11 @@ advantage: starting from every task on its fastest class, it moves, while that l
 highest class load, the task with the least slowdown off the most loaded class (a task
 moves only to a class where its whole job, alone, meets its deadline and takes at most
 ``slow_ratio`` x its time on the class it leaves: a job pays a small slowdown, never a large
-one). :func:`affine_homes` then makes a task's affinity class the home of each of its
-layers that runs there at most ``slow_ratio`` x slower than on its fastest core. Everything else (waiting for the home,
-other cores when the home cannot meet the virtual deadline) is the mapping as before.
-Computed once per run; no per-dispatch cost.
+one). :func:`affine_homes` then makes a moved task's class the home of each of its layers
+that runs there at most ``slow_ratio`` x slower than on its fastest core, except for a layer
+whose input lies outside that class (:func:`~terastal.schedulers._terastal_map.home_of`).
+Everything else (waiting for the home, other cores when the home cannot meet the virtual
+deadline) is the mapping as before. Computed once per run; a look-up per mapped layer.
 """
 
 from __future__ import annotations
@@ -82,12 +83,21 @@ def task_affinity(costs, classes: list[int], max_ratio: float = float("inf")) ->
 
 
 def affine_homes(states, costs, classes: list[int], slow_ratio: float) -> None:
-    """Set each layer's home (``states[t].home``) to its task's affinity class when the
-    layer runs there at most ``slow_ratio`` x slower than on its fastest core."""
-    if max(classes) == 0:
+    """For each task the partition moved off its fastest class, set each layer's home
+    (``states[t].home``) to the task's affinity class when the layer runs there at most
+    ``slow_ratio`` x slower than on its fastest core; the homes it had become its ``away``
+    homes, taken by a layer whose input lies outside the affinity class (the job started
+    elsewhere: moving it back costs the move and the slowdown)."""
+    n_cls = max(classes) + 1
+    if n_cls == 1:
         return  # one class of cores: nothing to partition
-    for st, k in zip(states, task_affinity(costs, classes, slow_ratio), strict=True):
-        cores = tuple(a for a, c in enumerate(classes) if c == k)
+    rep = [classes.index(k) for k in range(n_cls)]
+    for c, st, k in zip(costs, states, task_affinity(costs, classes, slow_ratio), strict=True):
+        fastest = min(range(n_cls), key=lambda j: sum(row[rep[j]] for row in c.lat))
+        if k == fastest:
+            continue  # not moved: its layers keep their own fastest homes
+        st.away = list(st.home)
+        cores = tuple(a for a, j in enumerate(classes) if j == k)
         for i, row in enumerate(st.lat):
             if row[cores[0]] <= slow_ratio * min(row):
                 st.home[i] = cores
