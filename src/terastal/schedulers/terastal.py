@@ -145,9 +145,10 @@ class Terastal(ReadyOrder, Scheduler):
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
         (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
     affinity : {"noplan", "always", "off"}
-        Home cores from a partition of the tasks over the core classes (comparative
-        advantage, :mod:`~terastal.schedulers._terastal_affinity`) for layers at most
-        ``slow_ratio`` x slower there: without a plan (``noplan``), always, or never.
+        A task that a partition of the tasks over the core classes (comparative advantage,
+        :mod:`~terastal.schedulers._terastal_affinity`) moves off its fastest class gets that
+        class as home of its layers at most ``slow_ratio`` x slower there, unless a layer's
+        input lies outside it: without a plan (``noplan``), always, or never.
     risk, ties : {"exact", "best"}, {"short", "id"}
         ``protect``'s risk by the next layer's finish / best case; equal deadlines: less work first.
     group, group_nodes, group_light : int, int, float
