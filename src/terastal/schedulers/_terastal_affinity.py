@@ -38,6 +38,17 @@ def task_rates(costs) -> list[float]:
     return out
 
 
+def job_times(costs, classes: list[int]) -> list[list[float]]:
+    """Per task, its job's time on one core of each class (the sum of its layers')."""
+    rep = [classes.index(k) for k in range(max(classes) + 1)]
+    return [[sum(row[a] for row in c.lat) for a in rep] for c in costs]
+
+
+def fastest_class(times: list[float]) -> int:
+    """The class where a job runs fastest (the lowest id on ties)."""
+    return min(range(len(times)), key=times.__getitem__)
+
+
 def task_affinity(costs, classes: list[int], max_ratio: float = float("inf")) -> list[int]:
     """Per task, the core class of the partition (see the module docstring).
 
@@ -47,11 +58,9 @@ def task_affinity(costs, classes: list[int], max_ratio: float = float("inf")) ->
     """
     n_cls = max(classes) + 1
     size = [classes.count(k) for k in range(n_cls)]
-    rep = [classes.index(k) for k in range(n_cls)]
     rates = task_rates(costs)
-    # job time of each task on one core of each class
-    job = [[sum(row[rep[k]] for row in c.lat) for k in range(n_cls)] for c in costs]
-    home = [min(range(n_cls), key=t.__getitem__) for t in job]
+    job = job_times(costs, classes)
+    home = [fastest_class(t) for t in job]
     load = [0.0] * n_cls
     for i, k in enumerate(home):
         load[k] += rates[i] * job[i][k] / size[k]
@@ -88,13 +97,11 @@ def affine_homes(states, costs, classes: list[int], slow_ratio: float) -> None:
     ``slow_ratio`` x slower than on its fastest core; the homes it had become its ``away``
     homes, taken by a layer whose input lies outside the affinity class (the job started
     elsewhere: moving it back costs the move and the slowdown)."""
-    n_cls = max(classes) + 1
-    if n_cls == 1:
+    if max(classes) == 0:
         return  # one class of cores: nothing to partition
-    rep = [classes.index(k) for k in range(n_cls)]
-    for c, st, k in zip(costs, states, task_affinity(costs, classes, slow_ratio), strict=True):
-        fastest = min(range(n_cls), key=lambda j: sum(row[rep[j]] for row in c.lat))
-        if k == fastest:
+    affinity = task_affinity(costs, classes, slow_ratio)
+    for times, st, k in zip(job_times(costs, classes), states, affinity, strict=True):
+        if k == fastest_class(times):
             continue  # not moved: its layers keep their own fastest homes
         st.away = list(st.home)
         cores = tuple(a for a, j in enumerate(classes) if j == k)
