@@ -79,6 +79,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # The group search plans the jobs at hand only, not those about to be released
     # (docs/design.md, "Coming jobs in the group search").
     "terastal-nocoming": ("terastal", {"group_coming": False}),
+    # Without a plan, every layer's home is its fastest class (docs/design.md, "Core affinity
+    # without a plan").
+    "terastal-noaffinity": ("terastal", {"affinity": "off"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -87,6 +90,7 @@ EXTRA_ABLATIONS = (
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
+    "terastal-noaffinity",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -22,6 +22,7 @@ from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers import _terastal_admit
 from terastal.schedulers._hopeless import cascade_parents
+from terastal.schedulers._terastal_affinity import affine_homes
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
 from terastal.schedulers._terastal_core import CoreFit, CoreRule
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
@@ -143,6 +144,11 @@ class Terastal(ReadyOrder, Scheduler):
         Spare cores: a layer waits for a busy core until after the next layer of the job there
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
         (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
+    affinity : {"noplan", "always", "off"}
+        A task that a partition of the tasks over the core classes (comparative advantage,
+        :mod:`~terastal.schedulers._terastal_affinity`) moves off its fastest class gets that
+        class as home of its layers at most ``slow_ratio`` x slower there, unless a layer's
+        input lies outside it: without a plan (``noplan``), always, or never.
     risk, ties : {"exact", "best"}, {"short", "id"}
         ``protect``'s risk by the next layer's finish / best case; equal deadlines: less work first.
     group, group_nodes, group_light : int, int, float
@@ -167,6 +173,8 @@ class Terastal(ReadyOrder, Scheduler):
                       self.variants, classes, self)
             for c in view.costs
         ]  # fmt: skip
+        if self.affinity == "always" or (self.affinity == "noplan" and plan is None):
+            affine_homes(self._tasks, view.costs, classes, self.slow_ratio)  # whole-task homes
         # Each job's combination of variants so far, as a bitmask.
         self._mask: dict[int, int] = {}
         # The ready jobs' order, kept between calls (see _ordered).
