@@ -8,6 +8,7 @@ import cython
 from terastal.model.job cimport Job
 
 cdef class Admission:
+    cdef dict __dict__  # attributes a later .py adds before this file lists them
     cdef public object exempt, factor, lanes, sched, wait_s
 
     cpdef double wait(self, Job job)
