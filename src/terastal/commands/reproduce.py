@@ -43,7 +43,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--schedulers",
                 help="Comma-separated labels, e.g. edf,edf-ef-hopeless,dream,terastal "
-                "(default: the default baseline family, dream, terastal and its ablations).",
+                "(default: the suite's own list, as --quick's, else the default baseline "
+                "family, dream, terastal and its ablations).",
             ),
         ] = "",
         full_family: Annotated[
@@ -99,7 +100,8 @@ def register(app: typer.Typer) -> None:
         st = load_suite(suite, quick=quick)
         if random:
             st = random_suite(st, random, seed)
-        default = family.labels(full=True) if full_family else DEFAULT_SCHEDULERS
+        # the suite's own set (the quick section's: docs/design.md), else the default family
+        default = family.labels(full=True) if full_family else st.schedulers or DEFAULT_SCHEDULERS
         labels = [s for s in schedulers.split(",") if s] or list(default)
         t0 = time.perf_counter()
         with Progress(transient=True) as bar:

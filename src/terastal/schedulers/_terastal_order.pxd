@@ -10,6 +10,7 @@
 # doubles for keys (a Python subclass may still override them: a test does, for _ordered).
 # A change of one of these signatures in the .py needs the same change here.
 import cython
+from terastal.model.job cimport Job
 from terastal.schedulers._terastal_claim cimport claimed_wait
 from terastal.schedulers._terastal_map cimport earliest_free
 from terastal.schedulers._terastal_state cimport TaskState, order_key
@@ -36,5 +37,5 @@ cdef class ReadyOrder:
 
     @cython.locals(entries=dict, tasks=list, fresh=list, old=list, st=TaskState,
                    layer=Py_ssize_t, ti=Py_ssize_t, key=double, rem=double, over=bint,
-                   ahead=bint, entry=tuple)
+                   ahead=bint, entry=tuple, job=Job)
     cpdef tuple _renew(self, changes, ready)

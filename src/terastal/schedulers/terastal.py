@@ -303,10 +303,10 @@ class Terastal(ReadyOrder, Scheduler):
                 if now + drop_rem + (adm.wait(job) if adm else 0.0) > dl_eps or (
                     sacrifice
                     and given_up(
-                        now, since, wrem, (ahead + rem) / cores if demand else 0.0, job.deadline
+                        now, since, wrem, (ahead + rem) / cores if demand else 0.0, job._deadline
                     )
                 ):
-                    if not (self._parent[job.task_index] and now < horizon):
+                    if not (self._parent[job._costs.index] and now < horizon):
                         out.append((job,))
                         self._gone.append(job)
                         continue
@@ -322,7 +322,7 @@ class Terastal(ReadyOrder, Scheduler):
                 choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
                 idle, low, transfer,
             )  # fmt: skip
-            if not (use_var or past) and f <= vde and pays[job.task_index][layer]:
+            if not (use_var or past) and f <= vde and pays[job._costs.index][layer]:
                 # should a slower idle core be this job's? (_terastal_ahead.pay_core)
                 a, f = pay_core(self, order, pos, job, layer, st, a, f, vde, src, move, free, idle)
             if not idle[a]:
@@ -331,7 +331,7 @@ class Terastal(ReadyOrder, Scheduler):
                 continue  # wait for the chosen core; its completion is a scheduling point
             if (
                 protect != "off"
-                and not (job.done_count or job.running_count)
+                and not (job._done or job._running)
                 and yields(order, pos, now, a, f, free, protect, self.risk == "exact")
             ):
                 continue
