@@ -30,6 +30,7 @@ OPTIONS: dict[str, Any] = {
     "laxity_above": Option(0.5, lo=0.0),
     "check": Option("virtual", choices=("virtual", "remaining", "both")),
     "fast_home": Option(0.0, lo=0.0),
+    "tight": Option(0.0, lo=0.0),
     "home": Option("plan", choices=("plan", "fastest")),
     "variant_first": False,
     "on_demand": True,

@@ -46,6 +46,8 @@ from terastal.schedulers._terastal_search import group_search
 from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers.base import Scheduler
 
+_NO_VDE = float("-inf")  # a virtual deadline no option meets: the earliest finish wins
+
 
 class Terastal(ReadyOrder, Scheduler):
     """Layer-variant-aware scheduling under virtual deadlines (see module docstring).
@@ -283,6 +285,7 @@ class Terastal(ReadyOrder, Scheduler):
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
         pays, adm = self._pays, _terastal_admit.admission(self, ahead_all, free, now)
+        tight = self.tight
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
@@ -305,6 +308,8 @@ class Terastal(ReadyOrder, Scheduler):
                 if not may_drop:
                     break
                 continue
+            if tight and now + rem * tight > dl_eps:
+                vde = _NO_VDE  # a tight job: earliest finish (docs/design.md, "Tight jobs")
             (a, use_var, f), new, past = map_layer(
                 choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
                 idle, low, transfer,
