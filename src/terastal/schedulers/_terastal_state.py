@@ -88,11 +88,8 @@ class TaskState:
         self.rem_best = rem
         # check="remaining": a layer's latest finish leaves the best-case time of what follows.
         self.rem_after = None
-        if opts.check in ("remaining", "both"):
+        if opts.check == "remaining":
             self.rem_after = [deadline - (rem[i] - best[i]) for i in range(n)]
-        if opts.check == "both":
-            # the plan's virtual deadline, and no later than the best case after it allows
-            self.rem_after = [min(o, r) for o, r in zip(self.offset, self.rem_after, strict=True)]
         self.prio = self.offset if opts.priority == "virtual" else [deadline] * n
         if opts.priority == "laxity":
             # least laxity first: the deadline less the best-case time still needed
@@ -130,8 +127,7 @@ class TaskState:
         for i, row in enumerate(lat):
             fast = tuple(a for a, v in enumerate(row) if v <= min(row) * (1 + IDENTICAL_REL_TOL))
             home, var = fast, False
-            tight = opts.fast_home > 0 and rem[0] > opts.fast_home * deadline
-            if plan_task is not None and opts.home == "plan" and not tight:
+            if plan_task is not None and opts.home == "plan":
                 lp = plan_task.layers[i]
                 per_class: dict[int, float] = {}
                 for a, sh in enumerate(lp.share):

@@ -1,0 +1,31 @@
+"""Tight jobs: a job with little slack maps its next layer by earliest finish.
+
+A layer normally goes to its *home* class (the plan's load-balanced mapping) when it meets
+its virtual deadline there. For a job whose best case left is close to the time left to its
+deadline, the plan's budgets leave no room for what the plan did not foresee (the fast core
+busy for the next layers), and a layer sent home to a slower core makes the job late.
+Such a job takes the earliest-finishing option instead. Reasons and measurements: docs/design.md, "Tight jobs".
+"""
+
+from __future__ import annotations
+
+from terastal.schedulers._terastal_map import map_layer
+
+#: A virtual deadline no option meets: the mapping rules fall back to the earliest finish.
+NO_VDE = float("-inf")
+
+
+def is_tight(now: float, rem: float, deadline: float, tight: float) -> bool:
+    """Whether a job whose best case left is ``rem`` is tight at ``now``: ``tight`` x
+    ``rem`` passes its ``deadline`` (``tight`` 0: never)."""
+    return tight > 0.0 and now + rem * tight > deadline
+
+
+def tight_map(choose, variant, variant_first, memo, job, layer, st, src, move, free, idle, low,
+              transfer) -> tuple:  # fmt: skip
+    """A tight job's choice for ``layer`` (as :func:`~terastal.schedulers._terastal_map.
+    map_layer` returns it): the rule's choice when nothing meets the virtual deadline, the
+    earliest-finishing option (its variant when the job may run it and it ends strictly
+    earlier than every original)."""
+    return map_layer(choose, variant, variant_first, memo, job, layer, st, NO_VDE, src, move,
+                     free, idle, low, transfer)  # fmt: skip
