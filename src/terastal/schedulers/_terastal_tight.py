@@ -4,7 +4,9 @@ A layer normally goes to its *home* class (the plan's load-balanced mapping) whe
 its virtual deadline there. For a job whose best case left is close to the time left to its
 deadline, the plan's budgets leave no room for what the plan did not foresee (the fast core
 busy for the next layers), and a layer sent home to a slower core makes the job late.
-Such a job takes the earliest-finishing option instead. Reasons and measurements: docs/design.md, "Tight jobs".
+Such a job takes the earliest-finishing option instead, once a job of the run has missed
+(a miss-free run is left as it was). Reasons and measurements: docs/design.md, "Tight jobs:
+earliest finish".
 """
 
 from __future__ import annotations

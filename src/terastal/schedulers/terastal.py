@@ -48,6 +48,7 @@ from terastal.schedulers._terastal_state import TaskState
 from terastal.schedulers._terastal_tight import NO_VDE, tight_map
 from terastal.schedulers.base import Scheduler
 
+
 class Terastal(ReadyOrder, Scheduler):
     """Layer-variant-aware scheduling under virtual deadlines (see module docstring).
 
