@@ -19,7 +19,7 @@ cdef class ReadyOrder:
     # the run's state (Terastal.reset, Terastal.decide)
     cdef public object _ahead, _budget, _entries, _fair, _fits, _gone, _groups, _late, _mask
     cdef public object _missed, _no_boost, _now, _on, _order, _over, _parent, _pays, _rekey
-    cdef public object _rule, _tasks, _variant, _view
+    cdef public object _rule, _tasks, _tight_s, _variant, _view
     # the options (Terastal.options)
     cdef public object accuracy, accuracy_limit, backlog, budget_window, budgets, check, claim
     cdef public object core_yield, demand, drop_slack, drops, fair_after, fair_boost, fair_min

@@ -45,7 +45,7 @@ from terastal.schedulers._terastal_options import OPTIONS
 from terastal.schedulers._terastal_order import ReadyOrder, yields
 from terastal.schedulers._terastal_search import group_search
 from terastal.schedulers._terastal_state import TaskState
-from terastal.schedulers._terastal_tight import NO_VDE, tight_map
+from terastal.schedulers._terastal_tight import NO_VDE, tight_map, tight_slack
 from terastal.schedulers.base import Scheduler
 
 
@@ -149,9 +149,10 @@ class Terastal(ReadyOrder, Scheduler):
         ``protect``'s risk by the next layer's finish / best case; equal deadlines: less work first.
     tight, tight_always : float, bool
         Once a job of the run has missed (``tight_always``: from the start), a job whose
-        best case left times ``tight`` passes its deadline maps its layer by earliest finish
-        instead of to its home class (:mod:`~terastal.schedulers._terastal_tight`;
-        docs/design.md, "Tight jobs: earliest finish"). 0: off.
+        slack (deadline less now and its best case left) is below ``tight`` x its relative
+        deadline maps its layer by earliest finish instead of to its home class
+        (:mod:`~terastal.schedulers._terastal_tight`; docs/design.md, "Tight jobs: earliest
+        finish"). 0: off.
     group, group_nodes, group_light : int, int, float
         At most ``group`` jobs active: a search (``group_nodes`` backtracks) may plan them all.
     """
@@ -208,6 +209,7 @@ class Terastal(ReadyOrder, Scheduler):
         self._ahead, self._pays = ahead_state(self, view)
         self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
         self._missed = False  # whether a job ended late or dropped (_terastal_tight)
+        self._tight_s = tight_slack(view.costs, self.tight)
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -294,7 +296,7 @@ class Terastal(ReadyOrder, Scheduler):
         protect = self.protect if may_drop and not ahead_all else "off"
         pays, adm = self._pays, _terastal_admit.admission(self, ahead_all, free, now)
         # tight jobs (_terastal_tight) once a job missed: a miss-free run is left as it was
-        tight = self.tight if self.tight_always or self._missed else 0.0
+        tight = self._tight_s if self.tight_always or self._missed else None
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
@@ -317,8 +319,8 @@ class Terastal(ReadyOrder, Scheduler):
                 if not may_drop:
                     break
                 continue
-            if tight and now + rem * tight > dl_eps:
-                # little slack left (_terastal_tight.is_tight): earliest finish
+            if tight is not None and now + rem + tight[job.task_index] > dl_eps:
+                # little slack left (_terastal_tight.tight_slack): earliest finish
                 vde = NO_VDE
                 (a, use_var, f), new, past = tight_map(
                     choose, variant, variant_first, memo, job, layer, st, src, move, free,
