@@ -82,6 +82,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # Without a plan, every layer's home is its fastest class (docs/design.md, "Core affinity
     # without a plan").
     "terastal-noaffinity": ("terastal", {"affinity": "off"}),
+    # Every job's layers go home when they meet their virtual deadline there, however little
+    # slack the job has left (docs/design.md, "Tight jobs: earliest finish").
+    "terastal-notight": ("terastal", {"tight": 0.0}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -90,7 +93,7 @@ EXTRA_ABLATIONS = (
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
-    "terastal-noaffinity",
+    "terastal-noaffinity", "terastal-notight",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -9,7 +9,8 @@ first come, first served with started jobs first; map each job's next layer to a
 plan's variants when a backlog builds up; variants within the admissible combinations or the
 model's accuracy budget; cores nobody chose go to layers waiting for a busy core, when they
 finish earlier there; under overload a job that would barely fit is given up before it starts;
-otherwise a job not started leaves a core to a started one that waiting would make hopeless.
+otherwise a job not started leaves a core to a started one that waiting would make hopeless;
+once a job missed, a job with little slack left maps by earliest finish.
 Reasons and measurements: ``docs/design.md``, the sections from "Terastal online scheduler" on.
 """
 
@@ -45,6 +46,7 @@ from terastal.schedulers._terastal_options import OPTIONS
 from terastal.schedulers._terastal_order import ReadyOrder, yields
 from terastal.schedulers._terastal_search import group_search
 from terastal.schedulers._terastal_state import TaskState
+from terastal.schedulers._terastal_tight import NO_VDE, tight_map, tight_slack
 from terastal.schedulers.base import Scheduler
 
 
@@ -151,6 +153,12 @@ class Terastal(ReadyOrder, Scheduler):
         input lies outside it: without a plan (``noplan``), always, or never.
     risk, ties : {"exact", "best"}, {"short", "id"}
         ``protect``'s risk by the next layer's finish / best case; equal deadlines: less work first.
+    tight, tight_always : float, bool
+        Once a job of the run has missed (``tight_always``: from the start), a job whose
+        slack (deadline less now and its best case left) is below ``tight`` x its relative
+        deadline maps its layer by earliest finish instead of to its home class
+        (:mod:`~terastal.schedulers._terastal_tight`; docs/design.md, "Tight jobs: earliest
+        finish"). 0: off.
     group, group_nodes, group_light : int, int, float
         At most ``group`` jobs active: a search (``group_nodes`` backtracks) may plan them all.
     group_coming : bool
@@ -211,6 +219,8 @@ class Terastal(ReadyOrder, Scheduler):
         # known releases (_terastal_ahead); per task and layer, whether pay_core may move it
         self._ahead, self._pays = ahead_state(self, view)
         self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
+        self._missed = False  # whether a job ended late or dropped (_terastal_tight)
+        self._tight_s = tight_slack(view.costs, self.tight)
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -225,6 +235,8 @@ class Terastal(ReadyOrder, Scheduler):
         """Forget the ended job's variant mask; a completed job's loss enters the budget."""
         self._mask.pop(job.id, None)
         self._gone.append(job)
+        if job.status != IN_TIME:
+            self._missed = True  # tight jobs map by earliest finish from now on
         self._late.discard(job)
         if self._ahead is not None:
             self._ahead.saw((job,))  # its frame was released
@@ -296,6 +308,8 @@ class Terastal(ReadyOrder, Scheduler):
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
         pays, adm = self._pays, _terastal_admit.admission(self, ahead_all, free, now)
+        # tight jobs (_terastal_tight) once a job missed: a miss-free run is left as it was
+        tight = self._tight_s if self.tight_always or self._missed else None
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
@@ -318,10 +332,18 @@ class Terastal(ReadyOrder, Scheduler):
                 if not may_drop:
                     break
                 continue
-            (a, use_var, f), new, past = map_layer(
-                choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
-                idle, low, transfer,
-            )  # fmt: skip
+            if tight is not None and now + rem + tight[job._costs.index] > dl_eps:
+                # little slack left (_terastal_tight.tight_slack): earliest finish
+                vde = NO_VDE
+                (a, use_var, f), new, past = tight_map(
+                    choose, variant, variant_first, memo, job, layer, st, src, move, free,
+                    idle, low, transfer,
+                )  # fmt: skip
+            else:
+                (a, use_var, f), new, past = map_layer(
+                    choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
+                    idle, low, transfer,
+                )  # fmt: skip
             if not (use_var or past) and f <= vde and pays[job._costs.index][layer]:
                 # should a slower idle core be this job's? (_terastal_ahead.pay_core)
                 a, f = pay_core(self, order, pos, job, layer, st, a, f, vde, src, move, free, idle)
