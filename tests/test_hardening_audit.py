@@ -1,5 +1,7 @@
 """Bad input found by walking every command: exit 2, one ``error:`` line, nothing written."""
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,116 @@ def test_an_unwritable_out_names_the_directory(capsys):
     assert one_error_line(capsys) == (
         "error: /proc/terastal-out: cannot write: No such file or directory"
     )
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (unwritable)")
+def test_sweep_and_reproduce_name_an_unwritable_out(tmp_path, capsys):
+    """Both ended in a FileNotFoundError traceback (the sweep's lock, reproduce's points)."""
+    pytest.importorskip("dask.distributed", reason="needs the sweep extra")
+    from test_sweep_store import write_case, write_grid
+
+    write_case(tmp_path)
+    grid = write_grid(tmp_path, GRID)
+    assert main(["sweep", str(grid), "--out", "/proc/terastal-out", "--no-progress"]) == 2
+    assert (
+        one_error_line(capsys)
+        == "error: /proc/terastal-out: cannot write: No such file or directory"
+    )
+    suite = tmp_path / "s.yaml"
+    suite.write_text(SUITE)
+    args = ["reproduce", "--suite", str(suite), "--schedulers", "edf", "--workers", "1"]
+    assert main([*args, "--out", "/proc/terastal-out"]) == 2
+    assert "error: /proc/terastal-out/points: cannot write: " in one_error_line(capsys)
+
+
+GRID = """\
+scenarios: [mixed.yaml]
+platforms: [duo.yaml]
+schedulers: [edf]
+seeds: [0]
+duration_ms: 5
+"""
+SUITE = """\
+name: tiny
+platforms: [Dual_4K/WS_OS]
+utilizations: [0.6]
+seeds: [0]
+duration_ms: 5
+mixes:
+  - {name: a, models: [resnet50, mb2_ssd_lite]}
+"""
+
+
+def test_a_bad_scheduler_address_leaves_no_results_directory(tmp_path, capsys):
+    """'nope://' was a ValueError traceback; an unreachable one left an empty --out."""
+    pytest.importorskip("dask.distributed", reason="needs the sweep extra")
+    from test_sweep_store import write_case, write_grid
+
+    write_case(tmp_path)
+    grid = write_grid(tmp_path, GRID)
+    out = tmp_path / "r"
+    args = ["sweep", str(grid), "--out", str(out), "--no-progress", "--scheduler-address"]
+    assert main([*args, "nope://x"]) == 2
+    err = one_error_line(capsys)
+    assert "field '--scheduler-address': cannot connect" in err and "unknown address scheme" in err
+    assert not out.exists()
+    out.mkdir()  # a directory the user made is left alone
+    assert main([*args, "nope://x"]) == 2
+    capsys.readouterr()
+    assert out.is_dir() and not (out / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--schedulers", ",,"], "field '--schedulers': lists no scheduler label: ',,'"),
+        (["--schedulers", "edf,edf"], "field '--schedulers': lists a label twice: 'edf,edf'"),
+        (["--random", "100000000"], "--random must be <= 1000, got 100000000"),  # was a hang
+    ],
+)
+def test_reproduce_refuses_bad_labels_and_counts_before_any_run(
+    tmp_path, capsys, monkeypatch, extra, needle
+):
+    """',,' ran the whole default family, 'edf,edf' ran edf twice (rows doubled)."""
+    import terastal.reproduce.runner as runner
+
+    def boom(*a, **k):
+        raise AssertionError("a point ran")
+
+    monkeypatch.setattr(runner, "run_point", boom)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(SUITE)
+    out = tmp_path / "o"
+    assert main(["reproduce", "--suite", str(suite), "--out", str(out), *extra]) == 2
+    assert needle in one_error_line(capsys)
+    assert not out.exists()
+
+
+def test_a_suite_with_two_mixes_of_one_name_is_refused(tmp_path, capsys):
+    """Rows and tables are keyed by mix name: the two mixes' points were mixed up."""
+    suite = tmp_path / "s.yaml"
+    suite.write_text(SUITE + "  - {name: a, models: [resnet50]}\n")
+    assert main(["reproduce", "--suite", str(suite), "--out", str(tmp_path / "o")]) == 2
+    assert one_error_line(capsys) == (
+        f"error: {suite}:8: field 'mixes[1].name': duplicate mix name 'a'"
+    )
+
+
+@pytest.mark.parametrize("command", ["plan", "profile", "report"])
+def test_file_outputs_refuse_what_a_rename_would_replace(tmp_path, capsys, command):
+    """A rename over a device or pipe replaces it: 'plan --out /dev/full' (as root) turned the
+    device into a regular file. Refused before any work, as is a path under a file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    args = {
+        "plan": ["plan", *CASE],
+        "profile": ["profile", *CASE],
+        "report": ["report", str(tmp_path / "no-results")],
+    }[command]
+    assert main([*args, "--out", str(fifo)]) == 2
+    assert one_error_line(capsys) == f"error: --out '{fifo}' exists and is not a regular file"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    under = tmp_path / "file" / "x.out"
+    (tmp_path / "file").write_text("x")
+    assert main([*args, "--out", str(under)]) == 2
+    assert f"is under the file '{tmp_path / 'file'}'" in one_error_line(capsys)

@@ -25,6 +25,9 @@ from terastal.commands._vocab import console as make_console
 from terastal.errors import InputError, Interrupted
 from terastal.model.work import MAX_JOBS
 
+#: Random mixes one command may draw (each is a point per platform and utilization).
+MAX_RANDOM_MIXES = 1000
+
 
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
@@ -90,6 +93,8 @@ def register(app: typer.Typer) -> None:
 
         at_least(workers, 0, "--workers")
         at_least(random, 0, "--random")
+        if random > MAX_RANDOM_MIXES:  # drawn before any check: 10^8 held the command
+            raise InputError(f"--random must be <= {MAX_RANDOM_MIXES}, got {random}")
         at_least(seed, 0, "--seed")
         check_max_jobs(max_jobs)
         output_dir(out)  # before any point runs, not after the whole suite
@@ -101,7 +106,12 @@ def register(app: typer.Typer) -> None:
         if random:
             st = random_suite(st, random, seed)
         default = family.labels(full=True) if full_family else DEFAULT_SCHEDULERS
-        labels = [s for s in schedulers.split(",") if s] or list(default)
+        named = [s.strip() for s in schedulers.split(",") if s.strip()]
+        if schedulers.strip() and not named:
+            raise InputError(f"lists no scheduler label: {schedulers!r}", field="--schedulers")
+        labels = named or list(default)
+        if len(set(labels)) != len(labels):
+            raise InputError(f"lists a label twice: {schedulers!r}", field="--schedulers")
         t0 = time.perf_counter()
         spec = cost_model if cost_model is not None else st.cost_model
         checkpoint = Checkpoint(out)  # finished points survive an interrupt
@@ -187,9 +197,12 @@ def _write_outputs(out: Path, rows, summary: dict, title: str, checkpoint, worke
     from terastal.reproduce.report import report_md, write_plots
     from terastal.reproduce.summary import rows_csv
 
-    tmp = Path(
-        tempfile.mkdtemp(prefix=".reproduce-", dir=out.parent if out.parent.exists() else None)
-    )
+    try:
+        tmp = Path(
+            tempfile.mkdtemp(prefix=".reproduce-", dir=out.parent if out.parent.exists() else None)
+        )
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(out)) from None
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # like mkdir, not mkdtemp's private 0700
@@ -208,9 +221,11 @@ def _write_outputs(out: Path, rows, summary: dict, title: str, checkpoint, worke
             if out.exists():
                 shutil.rmtree(out)
             tmp.rename(out)
-    except BaseException:
+    except BaseException as exc:
         if points.is_dir() and not checkpoint.dir.exists():
             checkpoint.dir.parent.mkdir(parents=True, exist_ok=True)
             points.rename(checkpoint.dir)
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=str(out)) from None
         raise

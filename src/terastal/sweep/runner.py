@@ -171,8 +171,10 @@ def _client(address: str | None, workers: int | None):
     if address:
         try:
             return Client(address, timeout="20s"), None
-        except OSError as exc:
-            raise InputError(f"cannot connect to Dask scheduler {address!r}: {exc}") from None
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
+            raise InputError(
+                f"cannot connect to Dask scheduler {address!r}: {exc}", field="--scheduler-address"
+            ) from None
     n = workers if workers else os.cpu_count() or 1
     # Started now, before the block: the first thread to start multiprocessing's resource
     # tracker unblocks SIGINT in itself (Python's bpo-33613 guard), and would pass that on.
