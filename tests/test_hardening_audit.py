@@ -168,3 +168,29 @@ def test_file_outputs_refuse_what_a_rename_would_replace(tmp_path, capsys, comma
     (tmp_path / "file").write_text("x")
     assert main([*args, "--out", str(under)]) == 2
     assert f"is under the file '{tmp_path / 'file'}'" in one_error_line(capsys)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--epochs", "-1"], "--epochs must be >= 0, got -1"),  # trained as if 0
+        (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),  # trained on NaN
+        (["--ft-lr", "-1"], "--ft-lr must be a finite number > 0, got -1.0"),
+        (["--distill", "inf"], "--distill must be a finite number >= 0, got inf"),
+        (["--limit-train", "-5"], "--limit-train must be >= 1, got -5"),  # all but 5 images
+        (["--layers", "nope"], "no layer 'nope' in the model"),  # left an empty run directory
+        (["--data", "/nonexistent-fmnist"], "Fashion-MNIST file /nonexistent-fmnist/"),
+    ],
+)
+def test_variants_train_checks_its_values_before_making_the_run_directory(
+    tmp_path, capsys, extra, needle
+):
+    pytest.importorskip("torch", reason="needs the variants extra")
+    out = tmp_path / "run"
+    assert main(["variants", "train", "--out", str(out), *extra]) == 2
+    assert needle in one_error_line(capsys)
+    assert not out.exists()
+    (tmp_path / "file").write_text("x")  # was a FileExistsError traceback
+    assert main(["variants", "train", "--out", str(tmp_path / "file")]) == 2
+    assert "exists and is not a directory" in one_error_line(capsys)
