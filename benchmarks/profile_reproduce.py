@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="the suite's quick subset")
     ap.add_argument("--points", default=None, help="START:STOP[:STEP] slice of the points")
-    ap.add_argument("--schedulers", default=",".join(DEFAULT_SCHEDULERS))
+    ap.add_argument("--schedulers", default="", help="labels (default: the suite's, as reproduce)")
     ap.add_argument("--out", default=None)
     ap.add_argument(
         "--disk-cache", action="store_true",
@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.disk_cache:
         os.environ["TERASTAL_NO_CACHE"] = "1"
     suite = load_suite(quick=args.quick)
-    labels = [s for s in args.schedulers.split(",") if s]
+    labels = [s for s in args.schedulers.split(",") if s] or list(
+        suite.schedulers or DEFAULT_SCHEDULERS
+    )
     points = _point_args(suite, labels, "scheduler", suite.cost_model)
     if args.points:
         points = points[slice(*(int(x) if x else None for x in args.points.split(":")))]

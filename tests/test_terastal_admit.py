@@ -7,15 +7,24 @@ from types import SimpleNamespace
 import pytest
 
 from terastal.model import Scenario, Task
-from terastal.model.job import DROPPED, IN_TIME
+from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers import make_scheduler
 from terastal.schedulers._terastal_admit import Admission, _exempt, admission
 from terastal.sim import check_invariants, simulate
+from terastal.sim.costs import build_task_costs
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
 
 
 def _job(task=0, started=False):
-    return SimpleNamespace(task_index=task, done_count=int(started), running_count=0)
+    """A job of task ``task`` (of two), with one layer done when ``started``: a real Job, since
+    the compiled rule reads its slots."""
+    sc = Scenario(
+        "s", (Task("a", tiny_model("m", 2), fps=10.0), Task("b", tiny_model("n", 2), 10.0))
+    )
+    tables = make_tables(sc.tasks, {"a": [[1e-3, 2e-3]] * 2, "b": [[1e-3, 2e-3]] * 2})
+    job = Job(0, build_task_costs(sc, tiny_platform(), tables)[task], 0, 0.0, 0.1)
+    job._done = int(started)
+    return job
 
 
 def test_lanes_take_started_work_and_a_fresh_job_waits_for_the_earliest():

@@ -51,8 +51,10 @@ def _case():
 
 def _run(**opts):
     sc, plat, tables = _case()
-    # the rule alone: the search over jobs released together plans such cases itself
-    return placements(sc, plat, tables, make_scheduler("terastal", group=0, **opts), 0.005)
+    # the rule alone: the search over jobs released together plans such cases itself, and the
+    # core affinity moves the job with room to the slower core at reset
+    sched = make_scheduler("terastal", group=0, affinity="off", **opts)
+    return placements(sc, plat, tables, sched, 0.005)
 
 
 def test_without_the_rule_the_job_with_room_keeps_the_fast_core_and_the_other_is_late():
@@ -110,7 +112,7 @@ def test_on_the_tight_bound_instance_kp_pays_for_the_os_core():
     missed = {}
     for label in ("terastal-nopay", "terastal"):
         name, opts = family.config(label)
-        sched = make_scheduler(name, **opts, group=0)  # the rule alone (no group search)
+        sched = make_scheduler(name, **opts, group=0, affinity="off")  # the rule alone
         res = simulate(case.scenario, case.platform, case.tables(), sched, duration_s=0.03,
                        seed=0)  # fmt: skip
         check_invariants(res)

@@ -89,7 +89,7 @@ def test_a_small_node_budget_still_gives_a_valid_run(nodes):
 @pytest.mark.parametrize(
     "ablation, extra",
     # the search against its ablation; the known-release rule against its own, search off
-    [("terastal-nogroup", {}), ("terastal-noahead", {"group": 0})],
+    [("terastal-nogroup", {}), ("terastal-noahead", {"group": 0, "affinity": "off"})],
 )
 def test_on_the_triple_bound_instances_fewer_jobs_miss(ablation, extra):
     case = prepare(Case(str(BOUND / "triple.yaml"), str(BOUND / "ws_os.yaml")))

@@ -58,8 +58,8 @@ def test_jitter_instance_spends_less_core_time_on_missed_jobs():
 
     def run(**opts):
         res = simulate(case.scenario, case.platform, case.tables(),
-                       make_scheduler("terastal", group=0, **opts), duration_s=0.03, seed=0,
-                       record=True)  # fmt: skip
+                       make_scheduler("terastal", group=0, affinity="off", **opts), duration_s=0.03,
+                       seed=0, record=True)  # fmt: skip
         check_invariants(res)
         missed = {j.id for j in res.jobs if j.status != IN_TIME}
         wasted = sum(r.end_s - r.start_s for r in res.log if r.job_id in missed)

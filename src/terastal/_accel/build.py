@@ -85,6 +85,8 @@ CIMPORTS = {
     # Terastal's modules, typed by their .pxd files (docs/design.md, "Typed Terastal")
     "schedulers/_terastal_claim.py": ("schedulers/_terastal_state.py",),
     "schedulers/_terastal_ahead.py": (
+        "model/job.py",
+        "model/costs.py",
         "schedulers/_terastal_order.py",
         "schedulers/_terastal_claim.py",
         "schedulers/_terastal_map.py",
@@ -92,17 +94,25 @@ CIMPORTS = {
     ),
     "schedulers/_terastal_map.py": ("schedulers/_terastal_state.py",),
     "schedulers/_terastal_groups.py": (
+        "model/job.py",
+        "model/costs.py",
         "schedulers/_terastal_order.py",
         "schedulers/_terastal_claim.py",
         "schedulers/_terastal_map.py",
         "schedulers/_terastal_state.py",
     ),
     "schedulers/_terastal_order.py": (
+        "model/job.py",
+        "model/costs.py",
         "schedulers/_terastal_claim.py",
         "schedulers/_terastal_map.py",
         "schedulers/_terastal_state.py",
     ),
+    "schedulers/_terastal_admit.py": ("model/job.py", "model/costs.py"),
     "schedulers/terastal.py": (
+        "schedulers/_terastal_admit.py",
+        "model/job.py",
+        "model/costs.py",
         "schedulers/_terastal_ahead.py",
         "schedulers/_terastal_order.py",
         "schedulers/_terastal_claim.py",

@@ -46,7 +46,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--schedulers",
                 help="Comma-separated labels, e.g. edf,edf-ef-hopeless,dream,terastal "
-                "(default: the default baseline family, dream, terastal and its ablations).",
+                "(default: the suite's own list, as --quick's, else the default baseline "
+                "family, dream, terastal and its ablations).",
             ),
         ] = "",
         full_family: Annotated[
@@ -105,13 +106,14 @@ def register(app: typer.Typer) -> None:
         st = load_suite(suite, quick=quick)
         if random:
             st = random_suite(st, random, seed)
-        default = family.labels(full=True) if full_family else DEFAULT_SCHEDULERS
+        # the suite's own set (the quick section's: docs/design.md), else the default family
+        default = family.labels(full=True) if full_family else st.schedulers or DEFAULT_SCHEDULERS
         named = [s.strip() for s in schedulers.split(",") if s.strip()]
         if schedulers.strip() and not named:
             raise InputError(f"lists no scheduler label: {schedulers!r}", field="--schedulers")
-        labels = named or list(default)
-        if len(set(labels)) != len(labels):
+        if len(set(named)) != len(named):
             raise InputError(f"lists a label twice: {schedulers!r}", field="--schedulers")
+        labels = named or list(default)
         t0 = time.perf_counter()
         spec = cost_model if cost_model is not None else st.cost_model
         checkpoint = Checkpoint(out)  # finished points survive an interrupt

@@ -76,6 +76,15 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # Under overload a fresh job starts whenever the hopeless test lets it (docs/design.md,
     # "Admission under overload").
     "terastal-noadmit": ("terastal", {"admit": 0.0}),
+    # The group search plans the jobs at hand only, not those about to be released
+    # (docs/design.md, "Coming jobs in the group search").
+    "terastal-nocoming": ("terastal", {"group_coming": False}),
+    # Without a plan, every layer's home is its fastest class (docs/design.md, "Core affinity
+    # without a plan").
+    "terastal-noaffinity": ("terastal", {"affinity": "off"}),
+    # Every job's layers go home when they meet their virtual deadline there, however little
+    # slack the job has left (docs/design.md, "Tight jobs: earliest finish").
+    "terastal-notight": ("terastal", {"tight": 0.0}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -83,7 +92,8 @@ EXTRA_ABLATIONS = (
     "terastal-static", "terastal-planned", "terastal-ondemand", "terastal-nofair",
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
-    "terastal-idties", "terastal-nogroup", "terastal-noadmit",
+    "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
+    "terastal-noaffinity", "terastal-notight",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -14,7 +14,8 @@ from terastal.io.located import LocatedYaml, read_text
 from terastal.model import Platform, Scenario, Task
 
 _SUITE_KEYS = {
-    "name", "platforms", "utilizations", "seeds", "duration_ms", "mixes", "quick", "cost_model"
+    "name", "platforms", "utilizations", "seeds", "duration_ms", "mixes", "quick", "cost_model",
+    "schedulers",
 }  # fmt: skip
 _MIX_KEYS = {"name", "models", "scenario", "shares", "platforms"}
 SHARES = ("equal", "nominal")
@@ -46,6 +47,9 @@ class Suite:
     duration_ms: float
     source: str
     cost_model: str | None = None  # a spec for ``terastal.cost.resolve_cost_model``
+    # Labels run when the command names none (None: the default family; docs/design.md,
+    # "The quick set's configurations").
+    schedulers: tuple[str, ...] | None = None
 
 
 def _fail(msg: str, source: str, field: str | None = None) -> InputError:
@@ -132,6 +136,17 @@ def _parse(data: object, source: str, quick: bool) -> Suite:
     duration = fields.get("duration_ms", 1000)
     if _bad_number(duration, float) or float(duration) <= 0:
         raise _fail("must be a positive number", source, "duration_ms")
+    labels = None
+    if fields.get("schedulers") is not None:
+        from terastal.reproduce import family
+
+        field = "quick.schedulers" if quick and "schedulers" in q else "schedulers"
+        labels = _list({field: fields["schedulers"]}, field, source, str)
+        for label in labels:
+            try:
+                family.config(label)
+            except InputError as exc:
+                raise _fail(exc.message, source, field) from None
     return Suite(
         name=str(data.get("name", Path(source).stem)),
         mixes=tuple(mixes),
@@ -141,6 +156,7 @@ def _parse(data: object, source: str, quick: bool) -> Suite:
         duration_ms=float(duration),
         source=source,
         cost_model=None if data.get("cost_model") is None else str(data["cost_model"]),
+        schedulers=labels,
     )
 
 

@@ -36,7 +36,11 @@ OPTIONS: dict[str, Any] = {
 
 class Admission:
     """One call's admission test: the started jobs' lanes and the exempt models (worked out
-    at the first fresh job that would wait: most calls never need them)."""
+    at the first fresh job that would wait: most calls never need them).
+
+    Reads the job's slots (``done_count``, ``running_count``, ``task_index``): compiled, C
+    members of the Job's struct (_terastal_admit.pxd, model/job.pxd), called at C level from
+    ``Terastal.decide``, once per kept job of every call under overload."""
 
     __slots__ = ("exempt", "factor", "lanes", "sched", "wait_s")
 
@@ -48,24 +52,34 @@ class Admission:
     def wait(self, job) -> float:
         """How long ``job`` waits for the started jobs ahead of it, times the factor: 0 for a
         started job (the hopeless test alone decides for it) or one of an exempt model."""
-        if job.done_count or job.running_count or not self.wait_s:
+        if job._done or job._running or not self.wait_s:
             return 0.0
         exempt = self.exempt
         if exempt is None:
             exempt = self.exempt = _exempt(self.sched)
-        if exempt and exempt[job.task_index]:
+        if exempt and exempt[job._costs.index]:
             return 0.0
         return self.wait_s
 
     def take(self, job, rem: float) -> float:
         """A kept job ahead of the rest: a started one's best case left ``rem`` takes the
         earliest lane. Returns ``rem``."""
-        if job.done_count or job.running_count:
+        if job._done or job._running:
             lanes = self.lanes
-            low = min(lanes)
-            lanes[lanes.index(low)] = low + rem
-            self.wait_s = self.factor * min(lanes)
+            i = _earliest(lanes)
+            lanes[i] = lanes[i] + rem
+            self.wait_s = self.factor * lanes[_earliest(lanes)]
         return rem
+
+
+def _earliest(lanes: list[float]) -> int:
+    """Index of the first of the lowest ``lanes``, as ``lanes.index(min(lanes))`` (a loop:
+    compiled, ``min`` parses its keyword arguments on every call)."""
+    best = 0
+    for i in range(1, len(lanes)):
+        if lanes[i] < lanes[best]:
+            best = i
+    return best
 
 
 def _exempt(sched) -> list[bool]:

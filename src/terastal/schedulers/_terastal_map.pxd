@@ -11,13 +11,15 @@ from terastal.schedulers._terastal_state cimport TaskState
 cpdef tuple allowed_variant(object masks, object budget, object job, Py_ssize_t layer,
                             TaskState st)
 
+cpdef object home_of(TaskState st, Py_ssize_t layer, object src)
+
 @cython.locals(a_h=Py_ssize_t, f_h=double, f=double)
 cpdef tuple on_demand(object variant, object variant_first, object job, Py_ssize_t layer,
-                      TaskState st, object starts, object idle, double vde)
+                      TaskState st, object starts, object idle, double vde, object home)
 
 @cython.locals(a_best=Py_ssize_t, f_best=double, a=Py_ssize_t, f=double, f_any=double)
 cpdef tuple planned(object variant, object variant_first, object job, Py_ssize_t layer,
-                    TaskState st, object starts, object idle, double vde)
+                    TaskState st, object starts, object idle, double vde, object home)
 
 @cython.locals(a=Py_ssize_t, f=double, tol=double)
 cpdef tuple fitting(object starts, object lat, object idle, double vde, bint var,

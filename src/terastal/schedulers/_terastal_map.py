@@ -33,10 +33,20 @@ def allowed_variant(masks: dict, budget, job, layer: int, st) -> tuple:
     return None, 0
 
 
-def on_demand(variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
+def home_of(st, layer: int, src):
+    """The home cores of ``layer``: ``st.home``, or where its input lies outside them (a job
+    that started away from its task's affinity class, ``_terastal_affinity``) ``st.away``
+    (``src``: the core holding the input of a chain layer, -1 for a first layer, ``None`` for
+    a DAG layer)."""
+    home = st.home[layer]
+    if st.away is not None and src is not None and src >= 0 and src not in home:
+        return st.away[layer]
+    return home
+
+
+def on_demand(variant, variant_first, job, layer, st, starts, idle, vde, home) -> tuple:
     """Originals first: home class, then any core meeting ``vde``; variants only then."""
     lat = st.lat[layer]
-    home = st.home[layer]
     a_h = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
     f_h = starts[a_h] + lat[a_h]
     if f_h <= vde:
@@ -57,12 +67,11 @@ def on_demand(variant, variant_first, job, layer, st, starts, idle, vde) -> tupl
     return any_choice, new if any_choice[1] else 0
 
 
-def planned(variant, variant_first, job, layer, st, starts, idle, vde) -> tuple[tuple, int]:
+def planned(variant, variant_first, job, layer, st, starts, idle, vde, home) -> tuple:
     """The plan's mapping first (variants where the plan runs them), then any idle core."""
     lat = st.lat[layer]
     vlat, new = variant(job, layer, st)
     home_var = st.home_var[layer] and vlat is not None
-    home = st.home[layer]
     a_best = home[0] if len(home) == 1 else min(home, key=starts.__getitem__)
     f_best = starts[a_best] + (vlat if home_var else lat)[a_best]
     if f_best <= vde:
@@ -123,7 +132,8 @@ def fallback(choose, variant, variant_first, job, layer, st, free, src, move, id
     schedules are unchanged.
     """
     starts = layer_starts(job, layer, src, move, free, None)  # a chain layer: no transfer
-    return choose(variant, variant_first, job, layer, st, starts, idle, -_INF)[0]
+    home = home_of(st, layer, src)
+    return choose(variant, variant_first, job, layer, st, starts, idle, -_INF, home)[0]
 
 
 def layer_starts(job, layer: int, src, move: float, free, transfer) -> list[float]:
@@ -216,5 +226,6 @@ def map_layer(
             )
         return choice, new, True
     starts = layer_starts(job, layer, src, move, free, transfer)
-    choice, new = choose(variant, variant_first, job, layer, st, starts, idle, vde)
+    home = home_of(st, layer, src)
+    choice, new = choose(variant, variant_first, job, layer, st, starts, idle, vde, home)
     return choice, new, False

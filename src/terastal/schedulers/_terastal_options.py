@@ -29,6 +29,8 @@ OPTIONS: dict[str, Any] = {
     "overload_commit": True,
     "laxity_above": Option(0.5, lo=0.0),
     "check": Option("virtual", choices=("virtual", "remaining")),
+    "tight": Option(0.1, lo=0.0, hi=1.0),
+    "tight_always": False,
     "home": Option("plan", choices=("plan", "fastest")),
     "variant_first": False,
     "on_demand": True,
@@ -54,6 +56,7 @@ OPTIONS: dict[str, Any] = {
     "spare_variant": Option("over", choices=("off", "over", "always")),
     "lookahead": Option(0.5, lo=0.0),
     "claim": Option("short", choices=("off", "short", "any")),
+    "affinity": Option("noplan", choices=("off", "noplan", "always")),
     **GROUP_OPTIONS,  # the search over jobs released together (_terastal_search)
     **_terastal_admit.OPTIONS,  # admission under overload
 }

@@ -10,6 +10,7 @@
 # doubles for keys (a Python subclass may still override them: a test does, for _ordered).
 # A change of one of these signatures in the .py needs the same change here.
 import cython
+from terastal.model.job cimport Job
 from terastal.schedulers._terastal_claim cimport claimed_wait
 from terastal.schedulers._terastal_map cimport earliest_free
 from terastal.schedulers._terastal_state cimport TaskState, order_key
@@ -18,16 +19,16 @@ cdef class ReadyOrder:
     cdef dict __dict__
     # the run's state (Terastal.reset, Terastal.decide)
     cdef public object _ahead, _budget, _entries, _fair, _fits, _gone, _groups, _late, _mask
-    cdef public object _no_boost, _now, _on, _order, _over, _parent, _pays, _rekey, _rule
-    cdef public object _tasks, _variant, _view
+    cdef public object _missed, _no_boost, _now, _on, _order, _over, _parent, _pays, _rekey
+    cdef public object _rule, _tasks, _tight_s, _variant, _view
     # the options (Terastal.options)
     cdef public object accuracy, accuracy_limit, backlog, budget_window, budgets, check, claim
     cdef public object core_yield, demand, drop_slack, drops, fair_after, fair_boost, fair_min
     cdef public object fair_ratio, home, job_ceiling, laxity_above, lookahead, on_demand
     cdef public object overload_commit, overload_off, overload_on, overload_scale
     cdef public object overload_window, parents, plan, priority, protect, slow_ratio, spare
-    cdef public object risk, spare_fit, spare_variant, start_slack, ties, variant_first
-    cdef public object variants, wait_slack, yield_need
+    cdef public object risk, spare_fit, spare_variant, start_slack, ties, tight, tight_always
+    cdef public object variant_first, variants, wait_slack, yield_need
 
     cpdef double _wait(self, Py_ssize_t a, object job, Py_ssize_t layer, double f)
 
@@ -36,5 +37,5 @@ cdef class ReadyOrder:
 
     @cython.locals(entries=dict, tasks=list, fresh=list, old=list, st=TaskState,
                    layer=Py_ssize_t, ti=Py_ssize_t, key=double, rem=double, over=bint,
-                   ahead=bint, entry=tuple)
+                   ahead=bint, entry=tuple, job=Job)
     cpdef tuple _renew(self, changes, ready)

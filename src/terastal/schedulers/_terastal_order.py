@@ -101,7 +101,10 @@ class ReadyOrder:
         return order
 
     def _renew(self, changes, ready) -> tuple[list[tuple], list[tuple]]:
-        """New entries of the changed jobs still ready, and the old entries they replace."""
+        """New entries of the changed jobs still ready, and the old entries they replace.
+
+        Reads the job's slots: compiled, C members of the Job's struct (_terastal_order.pxd,
+        model/job.pxd) instead of property lookups."""
         entries = self._entries
         tasks = self._tasks
         slack, wait = self.drop_slack, self.wait_slack
@@ -116,27 +119,27 @@ class ReadyOrder:
             if job not in ready:
                 self._gone.append(job)
                 continue
-            layer = job.next_layer
-            ti = job.task_index
+            layer = job._ready[0] if job._ready else -1  # job.next_layer
+            ti = job._costs.index
             st = tasks[ti]
             rem = remaining_of(job, st.rem_best, False) if st.dag else st.rem_best[layer]
-            release = job.release
+            release = job._release
             if st.chain:
                 # Only the previous layer's output may move, and where it ran is fixed now.
-                src = job.layer_accelerator(layer - 1) if layer else -1
+                src = job._acc_of[layer - 1] if layer else -1
                 move = st.move_s[layer]
             else:
                 src, move = None, 0.0
-            ahead = bool(over and commit and job.done_count)  # a started job, under overload
+            ahead = bool(over and commit and job._done)  # a started job, under overload
             key = order_key(st, layer, release, boost[ti], over, ahead)
-            dl_eps = job.deadline + EPS
+            dl_eps = job._deadline + EPS
             if job in self._late:
                 key += _LATE_S  # behind every job that can still meet its deadline
                 dl_eps = _INF
-            started = job.done_count or job.running_count
-            entry = (key, job.id, job, layer, st, rem * (slack if started else fresh_slack),
+            started = job._done or job._running
+            entry = (key, job._id, job, layer, st, rem * (slack if started else fresh_slack),
                      dl_eps, release + st.vd_off[layer] + _EPS, src, move,
-                     rem, rem * wait if wait != 1.0 else 0.0, job.ready_since)  # fmt: skip
+                     rem, rem * wait if wait != 1.0 else 0.0, job._ready_since)  # fmt: skip
             prev = entries.get(job)
             if prev is not None:
                 old.append(prev)

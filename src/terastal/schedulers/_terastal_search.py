@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from terastal.schedulers._terastal_coming import ASSUMPTIONS, assumed, coming_state
 from terastal.schedulers.options import Option
 
 _INF = float("inf")
@@ -28,6 +29,7 @@ GROUP_OPTIONS = {
     "group": Option(4, lo=0),
     "group_nodes": Option(300, lo=1),
     "group_light": Option(0.7, lo=0.0),
+    "group_coming": True,  # jobs about to be released (_terastal_coming)
 }
 _PLACED, _LOSSLESS = 1, 2  # searchable() codes: placed; placed, and no give-up for it
 
@@ -51,12 +53,15 @@ class GroupSearch:
 
     ``queue[a]``: ``(start, job, layer)`` planned on core ``a``, in start order, not yet
     dispatched. ``jobs``: the jobs active at the last search; ``on``: whether its schedule
-    is followed. ``alone``: per task, whether the search may place its jobs.
+    is followed. ``alone``: per task, whether the search may place its jobs. ``coming``: the
+    tasks' next releases (:class:`~terastal.schedulers._terastal_coming.Coming`) or ``None``.
     """
 
-    __slots__ = ("alone", "drops", "group", "jobs", "lossless", "nodes", "on", "queue")
+    __slots__ = ("alone", "coming", "drops", "group", "jobs", "lossless", "nodes", "on", "queue")
 
-    def __init__(self, group: int, nodes: int, alone: list, num_accelerators: int) -> None:
+    def __init__(self, group: int, nodes: int, alone: list, num_accelerators: int,
+                 coming=None) -> None:  # fmt: skip
+        self.coming = coming
         self.group = group
         self.nodes = nodes
         self.alone = alone
@@ -124,13 +129,35 @@ class GroupSearch:
         if items is None:
             return False
         items.sort(key=_deadline)
-        placed = _search(items, view.now, view.free_at, self.nodes, self.lossless)
+        placed = self._with_coming(items, active, view)
+        if placed is None:
+            placed = _search(items, view.now, view.free_at, self.nodes, self.lossless)
         if placed is None:
             return False
         placed, self.drops = placed
         for start, job, layer, a in sorted(placed, key=_first):
             self.queue[a].append((start, job, layer))
         return True
+
+    def _with_coming(self, items, active, view):
+        """A schedule of ``items`` and the jobs coming (:mod:`~terastal.schedulers.
+        _terastal_coming`) that gives up no job, under the first assumption that has one;
+        ``None`` when none has, or no job is coming, or they would be more than ``group``."""
+        coming = self.coming
+        if coming is None:
+            return None
+        now = view.now
+        due = coming.due(now, active)
+        if not due or len(items) + len(due) > self.group:
+            return None
+        costs = view.costs
+        for ready_at, due_from in ASSUMPTIONS:
+            both = items + assumed(due, now, ready_at, due_from, costs, Item)
+            both.sort(key=_deadline)
+            placed = _search(both, now, view.free_at, self.nodes, True)
+            if placed is not None:
+                return placed
+        return None
 
     def _follow(self, pol, view, out: list) -> bool:
         """Drop the schedule's give-ups; dispatch, on each idle core, its next planned layer
@@ -141,13 +168,15 @@ class GroupSearch:
         waits = False
         for a, idle in enumerate(view.idle_flags):
             q = self.queue[a]
-            while q and q[0][1] not in active:
-                q.pop(0)  # ended (late or dropped elsewhere)
+            while q and q[0][1] is not None and q[0][1] not in active:
+                q.pop(0)  # ended (late or dropped elsewhere); None: a job coming
             if not idle:
                 waits = True
             elif q:
                 _, job, layer = q[0]
-                if job in ready and job.next_layer == layer:
+                if job is None:
+                    waits = True  # the core waits for a job coming: its release wakes us
+                elif job in ready and job.next_layer == layer:
                     go.append(a)
         if not (go or waits or not ready):
             return False
@@ -167,7 +196,8 @@ class GroupSearch:
 def group_search(pol, view) -> GroupSearch:
     """The policy's search (``pol.group`` jobs at most, ``pol.group_nodes`` backtracks)."""
     alone = searchable(pol, view) if pol.group else []
-    return GroupSearch(pol.group, pol.group_nodes, alone, view.num_accelerators)
+    coming = coming_state(pol, view, alone) if pol.group else None
+    return GroupSearch(pol.group, pol.group_nodes, alone, view.num_accelerators, coming)
 
 
 def searchable(pol, view) -> list[int]:

@@ -7,7 +7,7 @@
 
 cdef class TaskState:
     cdef dict __dict__
-    cdef public object admissible, bits, chain, dag, home, home_var, lat, loss, min_opt
+    cdef public object admissible, away, bits, chain, dag, home, home_var, lat, loss, min_opt
     cdef public object move_s, offset, prio, prio_over, rem_after, rem_best, var_lat, vd_off
 
 cpdef double order_key(object st, Py_ssize_t layer, double release, double boost, bint over,

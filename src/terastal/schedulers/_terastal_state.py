@@ -15,6 +15,7 @@ class TaskState:
 
     __slots__ = (
         "admissible",
+        "away",
         "bits",
         "chain",
         "dag",
@@ -138,6 +139,9 @@ class TaskState:
                     var = bool(self.bits[i]) and lp.variant_share > 0.5
             self.home.append(home)
             self.home_var.append(var)
+        # Per layer, the home a layer whose input lies outside its home takes instead, or None
+        # (set by the core affinity, _terastal_affinity.affine_homes).
+        self.away = None
 
 
 #: Longer than any relative deadline: subtracted from a started job's key under overload with

@@ -2,9 +2,12 @@
 # typed Terastal): Terastal as an extension type on ReadyOrder's (_terastal_order.pxd), whose
 # state and options it reads as C members; decide and its two helpers as cpdef methods with
 # C integers for cores, layers and counts and C doubles for times, calling the mapping rules
-# and the order's upkeep at C level. A change of one of these signatures in the .py needs
-# the same change here.
+# and the order's upkeep at C level. The job of an order entry is the compiled Job, whose
+# slots decide reads as C members, and the admission test (_terastal_admit.pxd) is called at
+# C level. A change of one of these signatures in the .py needs the same change here.
 import cython
+from terastal.model.job cimport Job
+from terastal.schedulers._terastal_admit cimport Admission
 from terastal.schedulers._terastal_ahead cimport keep_core, pay_core
 from terastal.schedulers._terastal_map cimport map_layer, spare_core, spare_variant
 from terastal.schedulers._terastal_order cimport ReadyOrder
@@ -18,7 +21,7 @@ cdef class Terastal(ReadyOrder):
                    now=double, free=list, waits=list, memo=dict, low=double, ahead=double,
                    cores=Py_ssize_t, late=list, horizon=double, pos=Py_ssize_t, entry=tuple,
                    layer=Py_ssize_t, drop_rem=double, dl_eps=double, vde=double, rem=double,
-                   a=Py_ssize_t, f=double)
+                   a=Py_ssize_t, f=double, job=Job, adm=Admission, tight=list)
     cpdef decide(self, view)
 
     @cython.locals(layer=Py_ssize_t, f_wait=double, a=Py_ssize_t, f=double)

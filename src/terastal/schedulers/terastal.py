@@ -9,7 +9,8 @@ first come, first served with started jobs first; map each job's next layer to a
 plan's variants when a backlog builds up; variants within the admissible combinations or the
 model's accuracy budget; cores nobody chose go to layers waiting for a busy core, when they
 finish earlier there; under overload a job that would barely fit is given up before it starts;
-otherwise a job not started leaves a core to a started one that waiting would make hopeless.
+otherwise a job not started leaves a core to a started one that waiting would make hopeless;
+once a job missed, a job with little slack left maps by earliest finish.
 Reasons and measurements: ``docs/design.md``, the sections from "Terastal online scheduler" on.
 """
 
@@ -22,6 +23,7 @@ from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers import _terastal_admit
 from terastal.schedulers._hopeless import cascade_parents
+from terastal.schedulers._terastal_affinity import affine_homes
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
 from terastal.schedulers._terastal_core import CoreFit, CoreRule
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
@@ -44,6 +46,7 @@ from terastal.schedulers._terastal_options import OPTIONS
 from terastal.schedulers._terastal_order import ReadyOrder, yields
 from terastal.schedulers._terastal_search import group_search
 from terastal.schedulers._terastal_state import TaskState
+from terastal.schedulers._terastal_tight import NO_VDE, tight_map, tight_slack
 from terastal.schedulers.base import Scheduler
 
 
@@ -143,10 +146,24 @@ class Terastal(ReadyOrder, Scheduler):
         Spare cores: a layer waits for a busy core until after the next layer of the job there
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
         (docs/design.md, "A busy core is claimed by the job on it"). ``off``: it does not wait.
+    affinity : {"noplan", "always", "off"}
+        A task that a partition of the tasks over the core classes (comparative advantage,
+        :mod:`~terastal.schedulers._terastal_affinity`) moves off its fastest class gets that
+        class as home of its layers at most ``slow_ratio`` x slower there, unless a layer's
+        input lies outside it: without a plan (``noplan``), always, or never.
     risk, ties : {"exact", "best"}, {"short", "id"}
         ``protect``'s risk by the next layer's finish / best case; equal deadlines: less work first.
+    tight, tight_always : float, bool
+        Once a job of the run has missed (``tight_always``: from the start), a job whose
+        slack (deadline less now and its best case left) is below ``tight`` x its relative
+        deadline maps its layer by earliest finish instead of to its home class
+        (:mod:`~terastal.schedulers._terastal_tight`; docs/design.md, "Tight jobs: earliest
+        finish"). 0: off.
     group, group_nodes, group_light : int, int, float
         At most ``group`` jobs active: a search (``group_nodes`` backtracks) may plan them all.
+    group_coming : bool
+        The search also plans the jobs about to be released (docs/design.md, "Coming jobs in
+        the group search").
     """
 
     name = "terastal"
@@ -164,6 +181,8 @@ class Terastal(ReadyOrder, Scheduler):
                       self.variants, classes, self)
             for c in view.costs
         ]  # fmt: skip
+        if self.affinity == "always" or (self.affinity == "noplan" and plan is None):
+            affine_homes(self._tasks, view.costs, classes, self.slow_ratio)  # whole-task homes
         # Each job's combination of variants so far, as a bitmask.
         self._mask: dict[int, int] = {}
         # The ready jobs' order, kept between calls (see _ordered).
@@ -200,6 +219,8 @@ class Terastal(ReadyOrder, Scheduler):
         # known releases (_terastal_ahead); per task and layer, whether pay_core may move it
         self._ahead, self._pays = ahead_state(self, view)
         self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
+        self._missed = False  # whether a job ended late or dropped (_terastal_tight)
+        self._tight_s = tight_slack(view.costs, self.tight)
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -214,9 +235,13 @@ class Terastal(ReadyOrder, Scheduler):
         """Forget the ended job's variant mask; a completed job's loss enters the budget."""
         self._mask.pop(job.id, None)
         self._gone.append(job)
+        if job.status != IN_TIME:
+            self._missed = True  # tight jobs map by earliest finish from now on
         self._late.discard(job)
         if self._ahead is not None:
             self._ahead.saw((job,))  # its frame was released
+        if self._search.coming is not None:
+            self._search.coming.ended(job)  # the same, for the group search (_terastal_coming)
         if self._budget is not None:
             self._budget.end(job.task_index, job.id, job.status != DROPPED)
         if self._fair is not None and self._fair.end(job.task_index, job.status != IN_TIME):
@@ -283,6 +308,8 @@ class Terastal(ReadyOrder, Scheduler):
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
         pays, adm = self._pays, _terastal_admit.admission(self, ahead_all, free, now)
+        # tight jobs (_terastal_tight) once a job missed: a miss-free run is left as it was
+        tight = self._tight_s if self.tight_always or self._missed else None
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
@@ -290,10 +317,10 @@ class Terastal(ReadyOrder, Scheduler):
                 if now + drop_rem + (adm.wait(job) if adm else 0.0) > dl_eps or (
                     sacrifice
                     and given_up(
-                        now, since, wrem, (ahead + rem) / cores if demand else 0.0, job.deadline
+                        now, since, wrem, (ahead + rem) / cores if demand else 0.0, job._deadline
                     )
                 ):
-                    if not (self._parent[job.task_index] and now < horizon):
+                    if not (self._parent[job._costs.index] and now < horizon):
                         out.append((job,))
                         self._gone.append(job)
                         continue
@@ -305,11 +332,19 @@ class Terastal(ReadyOrder, Scheduler):
                 if not may_drop:
                     break
                 continue
-            (a, use_var, f), new, past = map_layer(
-                choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
-                idle, low, transfer,
-            )  # fmt: skip
-            if not (use_var or past) and f <= vde and pays[job.task_index][layer]:
+            if tight is not None and now + rem + tight[job._costs.index] > dl_eps:
+                # little slack left (_terastal_tight.tight_slack): earliest finish
+                vde = NO_VDE
+                (a, use_var, f), new, past = tight_map(
+                    choose, variant, variant_first, memo, job, layer, st, src, move, free,
+                    idle, low, transfer,
+                )  # fmt: skip
+            else:
+                (a, use_var, f), new, past = map_layer(
+                    choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
+                    idle, low, transfer,
+                )  # fmt: skip
+            if not (use_var or past) and f <= vde and pays[job._costs.index][layer]:
                 # should a slower idle core be this job's? (_terastal_ahead.pay_core)
                 a, f = pay_core(self, order, pos, job, layer, st, a, f, vde, src, move, free, idle)
             if not idle[a]:
@@ -318,7 +353,7 @@ class Terastal(ReadyOrder, Scheduler):
                 continue  # wait for the chosen core; its completion is a scheduling point
             if (
                 protect != "off"
-                and not (job.done_count or job.running_count)
+                and not (job._done or job._running)
                 and yields(order, pos, now, a, f, free, protect, self.risk == "exact")
             ):
                 continue

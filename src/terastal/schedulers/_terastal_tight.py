@@ -1,0 +1,43 @@
+"""Tight jobs: a job with little slack left maps its next layer by earliest finish.
+
+A layer normally goes to its *home* class (the plan's load-balanced mapping) when it meets
+its virtual deadline there. For a job whose slack (time to its deadline less its best case
+left) is a small share of its relative deadline, the plan's budgets leave no room for what
+the plan did not foresee (the fast core busy for the next layers), and a layer sent home to
+a slower core makes the job late.
+Such a job takes the earliest-finishing option instead, once a job of the run has missed
+(a miss-free run is left as it was). Reasons and measurements: docs/design.md, "Tight jobs:
+earliest finish".
+"""
+
+from __future__ import annotations
+
+from terastal.schedulers._terastal_map import map_layer
+
+#: A virtual deadline no option meets: the mapping rules fall back to the earliest finish.
+NO_VDE = float("-inf")
+
+
+def tight_slack(costs, tight: float) -> list[float] | None:
+    """Per task, the slack below which a job is tight: ``tight`` x its relative deadline
+    (``None`` when ``tight`` is 0: no job is)."""
+    if not tight:
+        return None
+    return [tight * c.task.relative_deadline_s for c in costs]
+
+
+def is_tight(now: float, rem: float, deadline: float, slack: float) -> bool:
+    """Whether a job whose best case left is ``rem`` is tight at ``now``: its slack, the
+    time to its ``deadline`` less ``rem``, is below ``slack``. (:meth:`Terastal.decide`
+    inlines this test.)"""
+    return now + rem + slack > deadline
+
+
+def tight_map(choose, variant, variant_first, memo, job, layer, st, src, move, free, idle, low,
+              transfer) -> tuple:  # fmt: skip
+    """A tight job's choice for ``layer`` (as :func:`~terastal.schedulers._terastal_map.
+    map_layer` returns it): the rule's choice when nothing meets the virtual deadline, the
+    earliest-finishing option (its variant when the job may run it and it ends strictly
+    earlier than every original)."""
+    return map_layer(choose, variant, variant_first, memo, job, layer, st, NO_VDE, src, move,
+                     free, idle, low, transfer)  # fmt: skip

@@ -1,0 +1,110 @@
+"""Tight jobs: a job with little slack left maps its next layer by earliest finish."""
+
+import pytest
+
+from terastal.errors import InputError
+from terastal.schedulers import make_scheduler
+from terastal.schedulers._terastal_tight import is_tight, tight_slack
+from terastal.sim import check_invariants, simulate
+from terastal.testing import cases
+
+
+@pytest.fixture(scope="module")
+def tight_case():
+    """A depth model whose best case is 95 % of its deadline, with four other tasks, on a
+    big and a little core: its plan sends some of its layers to the little core, where they
+    meet their virtual deadlines but leave the job too little time when the big core is
+    busy afterwards (the case of a random mix where Terastal lost to EDF with
+    earliest-finish mapping)."""
+    from terastal.experiment import Case, prepare
+    from terastal.io import load_model, load_platform
+    from terastal.model import Scenario, Task
+
+    pf = load_platform("Dual_4K_LittleBig/WS_OS")
+    tasks = (
+        Task("DE_midas_v21_small", load_model("DE_midas_v21_small"), 27.94, 31.62e-3),
+        Task("swin_tiny", load_model("swin_tiny"), 27.94, 38.69e-3),
+        Task("vgg11", load_model("vgg11"), 18.63, 69.78e-3),
+        Task("vgg11#2", load_model("vgg11"), 9.31, 67.03e-3),
+        Task("AS_ED_TCN", load_model("AS_ED_TCN"), 27.94, 37.92e-3,
+             depends_on="DE_midas_v21_small", probability=0.713),
+    )  # fmt: skip
+    prep = prepare(Case(Scenario("tight", tasks), pf))
+    plan = prep.auto_plan()
+    return Scenario("tight", tasks), pf, prep.tables(plan), plan
+
+
+def _run(case, seed=0, duration_s=0.3, **opts):
+    sc, pf, tables, plan = case
+    sched = make_scheduler("terastal", plan=plan, **opts)
+    res = simulate(sc, pf, tables, sched, duration_s=duration_s, seed=seed, record=True)
+    check_invariants(res)
+    return sched, res
+
+
+def _missed(res, task=None):
+    return sum(j.status != "in_time" for j in res.jobs if task in (None, j.task.name))
+
+
+def _schedule(res):
+    return [(r.job_id, r.layer, r.accelerator, r.variant) for r in res.log]
+
+
+def test_the_slack_threshold_is_a_share_of_each_tasks_deadline(tight_case):
+    sc = tight_case[0]
+
+    class _C:  # the one field tight_slack reads
+        def __init__(self, task):
+            self.task = task
+
+    assert tight_slack([_C(t) for t in sc.tasks], 0.0) is None
+    got = tight_slack([_C(t) for t in sc.tasks], 0.1)
+    assert got == pytest.approx([0.1 * t.relative_deadline_s for t in sc.tasks])
+    # slack 1 ms at now 0: tight below a 2 ms threshold, not below 0.5 ms
+    assert is_tight(0.0, 9e-3, 10e-3, 2e-3)
+    assert not is_tight(0.0, 9e-3, 10e-3, 0.5e-3)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_tight_job_keeps_to_the_fast_core_and_meets_its_deadline(tight_case, seed):
+    # without the rule the depth model's layers go home to the little core and a third of
+    # its frames end late; mapped by earliest finish while tight, none does
+    _, off = _run(tight_case, seed, tight=0.0)
+    _, on = _run(tight_case, seed, tight_always=True)
+    assert _missed(off, "DE_midas_v21_small") >= 3
+    assert _missed(on) == 0
+    # the rule moved the depth model's layers to the big core (core 0)
+    little = [r for r in on.log if on.jobs[r.job_id].task.name == "DE_midas_v21_small"
+              and r.accelerator == 1]  # fmt: skip
+    little_off = [r for r in off.log if off.jobs[r.job_id].task.name == "DE_midas_v21_small"
+                  and r.accelerator == 1]  # fmt: skip
+    assert len(little) < len(little_off)
+
+
+def test_by_default_the_rule_acts_once_a_job_missed(tight_case):
+    # the first late frame switches the rule on; the run then misses less than without it
+    sched, res = _run(tight_case, 0)
+    _, off = _run(tight_case, 0, tight=0.0)
+    assert sched._missed
+    assert _schedule(res) != _schedule(off)
+    assert _missed(res) < _missed(off)
+
+
+def test_a_run_without_misses_is_left_as_it_was():
+    mix = cases.paper_mix(("resnet50", "vgg11", "swin_tiny", "sp2dense"), (0.4,))[0.4]
+    sched, res = _run(mix, 3, duration_s=0.4)
+    assert _missed(res) == 0 and not sched._missed
+    _, off = _run(mix, 3, duration_s=0.4, tight=0.0)
+    assert _schedule(res) == _schedule(off)
+
+
+@pytest.mark.parametrize(
+    "opts, match",
+    [
+        ({"tight": -0.1}, r"option tight: must be in \[0, 1\], got -0.1"),
+        ({"tight": 1.5}, r"option tight: must be in \[0, 1\]"),
+    ],
+)
+def test_bad_tight_options_are_refused(opts, match):
+    with pytest.raises(InputError, match=match):
+        make_scheduler("terastal", **opts)
