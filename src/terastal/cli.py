@@ -8,16 +8,15 @@ command runs (or ``--help`` lists it): the command ``xrbench-check`` lives in
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import pkgutil
-import signal
 import sys
 
 import typer
 from typer.core import TyperGroup
 
 from terastal.errors import Interrupted, TerastalError
+from terastal.interrupts import signals_as_interrupts
 
 
 def _modules() -> dict[str, str]:
@@ -81,41 +80,6 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Soft real-time scheduling of multi-DNN workloads on heterogeneous accelerators."""
-
-
-@contextlib.contextmanager
-def signals_as_interrupts():
-    """While active, SIGINT and SIGTERM raise :class:`~terastal.errors.Interrupted`.
-
-    One exception for both signals lets every command clean up the same way (cancel workers,
-    keep finished points, write nothing final) and the CLI exit with 130 or 143. Yields the
-    signals received: a handler that happens to run inside a finalizer cannot raise (Python
-    reports the exception as unraisable and goes on), so the CLI checks this record too.
-    """
-    received: list[int] = []
-
-    def handler(signum, frame):
-        received.append(signum)
-        raise Interrupted(signum)
-
-    def unraisable(info) -> None:  # the swallowed interrupt: no "Exception ignored" traceback
-        if not isinstance(info.exc_value, Interrupted):
-            default_unraisable(info)
-
-    default_unraisable = sys.unraisablehook
-    sys.unraisablehook = unraisable
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[sig] = signal.signal(sig, handler)
-        except ValueError:  # not the main thread: leave signals alone
-            break
-    try:
-        yield received
-    finally:
-        sys.unraisablehook = default_unraisable
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,3 +35,22 @@ def output_dir(out: Path | None, flag: str = "--out") -> Path | None:
             what = "exists and is not a directory" if p == out else f"is under the file {str(p)!r}"
             raise InputError(f"{flag} {str(out)!r} {what}")
     return out
+
+
+def output_file(out: Path | None, flag: str = "--out") -> Path | None:
+    """``out`` if it can be a file written by a rename: no directory and no file among its
+    parents, and not an existing directory, device, pipe or socket.
+
+    A rename replaces whatever has the name: ``--out /dev/null`` would replace the device
+    with a regular file (as root) instead of writing to it.
+    """
+    if out is None:
+        return None
+    for p in out.parents:
+        if p.exists() and not p.is_dir():
+            raise InputError(f"{flag} {str(out)!r} is under the file {str(p)!r}")
+    if out.is_dir():
+        raise InputError(f"{flag} {str(out)!r} is a directory; give a file name")
+    if out.exists() and not out.is_file():
+        raise InputError(f"{flag} {str(out)!r} exists and is not a regular file")
+    return out

@@ -133,6 +133,11 @@ def parse_options(items: list[str]) -> dict[str, Any]:
 _EXPONENT = r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+"
 
 
+#: Seeds one command line may list: each is a run per scheduler, and a range is cheap to
+#: type (``0-100000000`` held the command for minutes, building the list, before any check).
+MAX_SEEDS = 10_000
+
+
 def parse_seeds(spec: str) -> list[int]:
     """``"0-4"`` -> [0, 1, 2, 3, 4]; ``"1,3,7"`` and mixes like ``"0-2,9"`` work too."""
     seeds: list[int] = []
@@ -144,9 +149,13 @@ def parse_seeds(spec: str) -> list[int]:
                 a, b = int(lo), int(hi)
                 if b < a:
                     raise ValueError
+                if len(seeds) + b - a + 1 > MAX_SEEDS:
+                    raise InputError(f"--seeds lists more than {MAX_SEEDS} seeds: {spec!r}")
                 seeds.extend(range(a, b + 1))
             else:
                 seeds.append(int(part))
+                if len(seeds) > MAX_SEEDS:
+                    raise InputError(f"--seeds lists more than {MAX_SEEDS} seeds: {spec!r}")
     except ValueError:
         raise InputError(f"--seeds must look like 0-4 or 0,1,5, got {spec!r}") from None
     if len(set(seeds)) != len(seeds):

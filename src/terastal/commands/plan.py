@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from terastal.commands._args import output_file
 from terastal.commands._vocab import (
     CostModelOpt,
     NoCacheOpt,
@@ -187,6 +188,7 @@ def register(app: typer.Typer) -> None:
         from terastal.io import load_platform, load_scenario
         from terastal.planner.make import make_plan
 
+        output_file(out)  # before planning, not after
         if show not in ("variants", "all", "none"):
             raise InputError(f"must be variants, all or none, got {show!r}", field="--show")
         if not 0.0 <= accuracy_loss < 1.0:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from terastal.commands._args import output_file
 from terastal.commands._vocab import CostModelOpt, PlatformOpt, ScenarioOpt
 from terastal.errors import InputError
 from terastal.model import Platform, Scenario
@@ -157,6 +158,7 @@ def register(app: typer.Typer) -> None:
         """Print per-model x per-accelerator latency and energy; optionally write a CSV."""
         from terastal.io import load_platform, load_scenario
 
+        output_file(out)
         if out is not None and not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise InputError("output directory does not exist", file=str(out), field="--out")
         if out is not None and out.is_dir():

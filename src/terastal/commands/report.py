@@ -26,7 +26,9 @@ def register(app: typer.Typer) -> None:
         ] = True,
     ) -> None:
         """Write a sweep's HTML report (self-contained: plots embedded, no network needed)."""
+        from terastal.commands._args import output_file
         from terastal.sweep.report import build_report
 
+        output_file(out)
         rep = build_report(results, out, trace=trace)
         typer.echo(f"wrote {rep.html}" + (f" and {rep.trace}" if rep.trace else ""))

@@ -22,8 +22,11 @@ from terastal.commands._vocab import (
     apply_no_cache,
 )
 from terastal.commands._vocab import console as make_console
-from terastal.errors import InputError
+from terastal.errors import InputError, Interrupted
 from terastal.model.work import MAX_JOBS
+
+#: Random mixes one command may draw (each is a point per platform and utilization).
+MAX_RANDOM_MIXES = 1000
 
 
 def register(app: typer.Typer) -> None:
@@ -81,15 +84,18 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from terastal.experiment import check_max_jobs
+        from terastal.interrupts import stage
         from terastal.reproduce import DEFAULT_SCHEDULERS, family, load_suite, run_suite
-        from terastal.reproduce.checkpoint import POINTS_DIR, Checkpoint
+        from terastal.reproduce.checkpoint import Checkpoint
         from terastal.reproduce.random_mixes import random_suite
-        from terastal.reproduce.report import load_plotting, report_md, write_plots
-        from terastal.reproduce.summary import rows_csv, summarize
+        from terastal.reproduce.report import load_plotting
+        from terastal.reproduce.summary import summarize
         from terastal.sim import LATE_POLICIES
 
         at_least(workers, 0, "--workers")
         at_least(random, 0, "--random")
+        if random > MAX_RANDOM_MIXES:  # drawn before any check: 10^8 held the command
+            raise InputError(f"--random must be <= {MAX_RANDOM_MIXES}, got {random}")
         at_least(seed, 0, "--seed")
         check_max_jobs(max_jobs)
         output_dir(out)  # before any point runs, not after the whole suite
@@ -102,54 +108,45 @@ def register(app: typer.Typer) -> None:
             st = random_suite(st, random, seed)
         # the suite's own set (the quick section's: docs/design.md), else the default family
         default = family.labels(full=True) if full_family else st.schedulers or DEFAULT_SCHEDULERS
-        labels = [s for s in schedulers.split(",") if s] or list(default)
+        named = [s.strip() for s in schedulers.split(",") if s.strip()]
+        if schedulers.strip() and not named:
+            raise InputError(f"lists no scheduler label: {schedulers!r}", field="--schedulers")
+        if len(set(named)) != len(named):
+            raise InputError(f"lists a label twice: {schedulers!r}", field="--schedulers")
+        labels = named or list(default)
         t0 = time.perf_counter()
-        with Progress(transient=True) as bar:
-            task = bar.add_task(f"suite {st.name}{' (quick)' if quick else ''}", total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            spec = cost_model if cost_model is not None else st.cost_model
-            checkpoint = Checkpoint(out)  # finished points survive an interrupt
-            rows = run_suite(
-                st, labels, workers=workers or None, late=late, progress=progress,
-                cost_model=spec, checkpoint=checkpoint, max_jobs=max_jobs,
-                on_tail=load_plotting,
-            )  # fmt: skip
-        summary = summarize(rows)
-        summary["cost_model"] = spec or "analytical"
-        summary["suite"] = st.name
-        summary["quick"] = quick
-        summary["late_policy"] = late
-        if random:
-            summary["random"] = {"mixes": random, "seed": seed}
-        summary["wall_s"] = time.perf_counter() - t0
-        out = Path(out)
-        tmp = Path(
-            tempfile.mkdtemp(prefix=".reproduce-", dir=out.parent if out.parent.exists() else None)
-        )
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # like mkdir, not mkdtemp's private 0700
+        spec = cost_model if cost_model is not None else st.cost_model
+        checkpoint = Checkpoint(out)  # finished points survive an interrupt
         try:
-            (tmp / "runs.csv").write_text(rows_csv(rows))
-            (tmp / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
-            plots = write_plots(rows, summary, tmp, processes=workers or os.cpu_count() or 1)
+            with Progress(transient=True) as bar:
+                task = bar.add_task(f"suite {st.name}{' (quick)' if quick else ''}", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                rows = run_suite(
+                    st, labels, workers=workers or None, late=late, progress=progress,
+                    cost_model=spec, checkpoint=checkpoint, max_jobs=max_jobs,
+                    on_tail=load_plotting,
+                )  # fmt: skip
+            stage("reproduce:report")
+            summary = summarize(rows)
+            summary["cost_model"] = spec or "analytical"
+            summary["suite"] = st.name
+            summary["quick"] = quick
+            summary["late_policy"] = late
+            if random:
+                summary["random"] = {"mixes": random, "seed": seed}
+            summary["wall_s"] = time.perf_counter() - t0
             title = f"terastal reproduce: suite {st.name}{' (quick)' if quick else ''}"
             if spec:
                 title += f", cost model {spec}"
-            (tmp / "report.md").write_text(report_md(rows, summary, plots, title))
-            # The new outputs replace the old as a whole; the points of this run move along.
-            checkpoint.prune()
-            if checkpoint.dir.is_dir():
-                checkpoint.dir.rename(tmp / POINTS_DIR)
-            if out.exists():
-                shutil.rmtree(out)
-            tmp.rename(out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            _write_outputs(Path(out), rows, summary, title, checkpoint, workers)
+        except (Interrupted, KeyboardInterrupt) as exc:
+            note = (
+                f"{len(checkpoint.used)} point(s) stored in {out}; run the same command to resume"
+            )
+            raise Interrupted(getattr(exc, "signum", 2), note) from None
         table = Table(title=f"miss rates ({summary['runs']} runs, late={late})")
         table.add_column("scheduler")
         table.add_column("mean per model", justify="right")
@@ -186,3 +183,51 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"wrote {out}/ (summary.json, runs.csv, report.md, plots) in {summary['wall_s']:.0f} s"
         )
+
+
+def _write_outputs(out: Path, rows, summary: dict, title: str, checkpoint, workers: int) -> None:
+    """Write runs.csv, summary.json, the plots and report.md to ``out`` as a whole.
+
+    Everything is written to a temporary directory beside ``out``, which then replaces
+    ``out`` (the points of this run move along). An interrupt does not cut the replacement
+    short (:func:`terastal.interrupts.deferred`): in its middle it would leave neither the
+    old outputs nor the new, and lose the finished points. Should the replacement fail, the
+    points go back where they were.
+    """
+    from terastal.interrupts import deferred, stage
+    from terastal.reproduce.checkpoint import POINTS_DIR
+    from terastal.reproduce.report import report_md, write_plots
+    from terastal.reproduce.summary import rows_csv
+
+    try:
+        tmp = Path(
+            tempfile.mkdtemp(prefix=".reproduce-", dir=out.parent if out.parent.exists() else None)
+        )
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(out)) from None
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # like mkdir, not mkdtemp's private 0700
+    points = tmp / POINTS_DIR
+    try:
+        (tmp / "runs.csv").write_text(rows_csv(rows))
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+        plots = write_plots(rows, summary, tmp, processes=workers or os.cpu_count() or 1)
+        (tmp / "report.md").write_text(report_md(rows, summary, plots, title))
+        stage("reproduce:outputs")  # an interrupt lost while drawing: not passed off as done
+        with deferred():
+            checkpoint.prune()
+            if checkpoint.dir.is_dir():
+                checkpoint.dir.rename(points)
+            stage("reproduce:replace")
+            if out.exists():
+                shutil.rmtree(out)
+            tmp.rename(out)
+    except BaseException as exc:
+        if points.is_dir() and not checkpoint.dir.exists():
+            checkpoint.dir.parent.mkdir(parents=True, exist_ok=True)
+            points.rename(checkpoint.dir)
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=str(out)) from None
+        raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from terastal.commands._vocab import (
     WorkersOpt,
     apply_no_cache,
 )
-from terastal.errors import InputError, Interrupted
+from terastal.errors import InputError, Interrupted, TerastalError
 from terastal.model.work import MAX_JOBS
 
 
@@ -56,12 +57,17 @@ def register(app: typer.Typer) -> None:
             todo = sum(1 for p in g.points() if p["point_id"] not in done)
             typer.echo(f"{len(g)} point(s), {len(g) - todo} already done, {todo} to run")
             return
+        made = not out.exists()
         try:
             with sweep_lock(out):
                 s = run_sweep(
                     g, out, scheduler_address=scheduler_address, workers=workers or None,
                     progress=progress, max_jobs=max_jobs,
                 )  # fmt: skip
+        except TerastalError:  # e.g. no scheduler at --scheduler-address: no empty --out left
+            if made:
+                _remove_if_unused(out)
+            raise
         except (Interrupted, KeyboardInterrupt) as exc:
             done = len(ResultStore(out).done())
             note = f"{done} point(s) stored in {out}; run the same command to resume"
@@ -77,3 +83,13 @@ def register(app: typer.Typer) -> None:
                 err=True,
             )
             raise typer.Exit(1)
+
+
+def _remove_if_unused(out: Path) -> None:
+    """Remove the results directory ``out`` this sweep made, if it holds only its lock."""
+    from terastal.sweep.lock import LOCK_NAME
+
+    (out / LOCK_NAME).unlink(missing_ok=True)
+    for d in (out / "runs", out):
+        with contextlib.suppress(OSError):
+            d.rmdir()  # only if empty

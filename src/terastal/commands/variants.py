@@ -5,11 +5,13 @@ torch is imported only when a sub-command runs, so the CLI works without the ext
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from terastal.commands._args import at_least, output_dir, positive_finite
 from terastal.errors import TerastalError
 
 INSTALL_MSG = "install the variants extra: pip install -e '.[variants]'"
@@ -77,6 +79,16 @@ def register(app: typer.Typer) -> None:
 
         if init not in ("lstsq", "mean"):
             raise TerastalError(f"--init must be 'lstsq' or 'mean', got {init!r}")
+        output_dir(out)
+        at_least(epochs, 0, "--epochs")  # -1 trained as if 0, --limit-train -5 on all but 5
+        at_least(ft_epochs, 0, "--ft-epochs")
+        positive_finite(lr, "--lr")
+        positive_finite(ft_lr, "--ft-lr")
+        if not (math.isfinite(distill) and distill >= 0):
+            raise TerastalError(f"--distill must be a finite number >= 0, got {distill}")
+        for flag, n in (("--limit-train", limit_train), ("--limit-test", limit_test)):
+            if n is not None:
+                at_least(n, 1, flag)
         names = _split(layers) or list(default_layers(model))
         tcfg = TrainConfig(epochs=epochs, lr=lr, seed=seed)
         fcfg = FinetuneConfig(

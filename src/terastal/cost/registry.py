@@ -142,7 +142,17 @@ def _imported(spec: str) -> CostModel:
     except (ImportError, AttributeError, ValueError) as exc:
         raise InputError(f"cannot import cost model {spec!r}: {exc}", field="cost_model") from None
     if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "evaluate")):
-        obj = obj()
+        try:
+            obj = obj()
+        except Exception as exc:  # another package's code: its failure, in one line
+            raise InputError(
+                f"cannot make cost model {spec!r}: {type(exc).__name__}: {exc}", field="cost_model"
+            ) from None
+    if not callable(getattr(obj, "evaluate", None)):
+        raise InputError(
+            f"{spec!r} is not a cost model (it has no evaluate(layers, accelerator) method)",
+            field="cost_model",
+        )
     return obj
 
 

@@ -78,7 +78,7 @@ def write_atomic(
     one; then the files and directories named in ``owned`` (what the writing command
     produces) that are not among ``files`` are removed, so that no output of an earlier run
     is left beside the new one. Other files in the directory are left alone. Paths may
-    contain ``/``.
+    contain ``/``. A directory that cannot be written is an :class:`InputError` naming it.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -86,6 +86,13 @@ def write_atomic(
     for name in files:
         if Path(name).is_absolute() or ".." in Path(name).parts:
             raise ValueError(f"output file name must be relative and inside: {name!r}")
+    try:
+        return _write_atomic(out, files, owned)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(out)) from None
+
+
+def _write_atomic(out: Path, files: Mapping[str, str], owned: Iterable[str]) -> Path:
     parent = out.parent if str(out.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     existed = out.exists()

@@ -65,10 +65,16 @@ class Checkpoint:
         return rows
 
     def save(self, args: Sequence, rows: list[dict]) -> Path:
-        """Keep the rows of a finished point (atomically)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        """Keep the rows of a finished point (atomically); a directory that cannot be
+        written is an :class:`~terastal.errors.InputError` naming it."""
+        from terastal.errors import InputError
+
         target = self.path(args)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.dir)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.dir)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=str(self.dir)) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump({"config": self.describe(args), "rows": rows}, fh)

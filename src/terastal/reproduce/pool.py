@@ -1,7 +1,7 @@
 """A process pool that an interrupt stops at once: no worker finishes the suite unseen.
 
-Ctrl-C reaches every process of the terminal's process group. Workers ignore SIGINT, so
-only the parent reacts (no traceback per worker); on any exception, including
+Ctrl-C reaches every process of the terminal's process group. Workers never take SIGINT,
+so only the parent reacts (no traceback per worker); on any exception, including
 :class:`~terastal.errors.Interrupted`, the parent cancels the queued points and terminates
 the workers instead of waiting for the running ones.
 """
@@ -9,16 +9,34 @@ the workers instead of waiting for the running ones.
 from __future__ import annotations
 
 import signal
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 
-
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+from terastal.interrupts import as_worker, deferred, sigint_blocked, stage
 
 
 def make_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes that ignore SIGINT."""
-    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    """A pool of ``workers`` processes that ignore SIGINT (start them with :func:`submit_all`)."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=as_worker)
+
+
+def submit_all(
+    pool: ProcessPoolExecutor, fn: Callable, calls: Sequence[tuple], **kwargs
+) -> list[Future]:
+    """Submit ``fn(*args, **kwargs)`` for each ``args`` of ``calls``, in order.
+
+    The pool starts its processes on the first submissions, with SIGINT and SIGTERM blocked
+    until their initializer (:func:`terastal.interrupts.as_worker`) has set them: a child
+    forked with the parent's handlers would print a traceback of its own on Ctrl-C, or when
+    :func:`stop_pool` terminates it. An interrupt meanwhile is raised once all is submitted
+    (:func:`terastal.interrupts.deferred`): raised in the middle of a fork, it would leave
+    a process that the pool does not know of, so that :func:`stop_pool` could not stop it.
+    """
+    with deferred(), sigint_blocked(signal.SIGTERM):
+        stage("pool:start")
+        futures = [pool.submit(fn, *args, **kwargs) for args in calls]
+    stage("pool:started")
+    return futures
 
 
 def stop_pool(pool: ProcessPoolExecutor, timeout_s: float = 1.0) -> None:

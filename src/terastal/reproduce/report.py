@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Sequence
 from pathlib import Path
 
+from terastal.interrupts import as_worker, deferred, sigint_blocked, stage
 from terastal.reproduce.summary import BASELINES, PAPER, per_point_table
 
 
@@ -101,9 +103,7 @@ def _render_in_child(names: Sequence[str], rows: Sequence[dict], summary: dict, 
     """:func:`_render` in the forked child: Ctrl-C is the parent's to handle (it terminates
     the child), and a failure is an exit code (the parent draws those plots), not a
     traceback on the terminal."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    as_worker()  # forked with SIGINT and SIGTERM blocked
     try:
         _render(names, rows, summary, out)
     except BaseException:
@@ -136,8 +136,12 @@ def write_plots(rows: Sequence[dict], summary: dict, out: Path, *, processes: in
     child = ctx.Process(
         target=_render_in_child, args=(_CHILD_SHARE, rows, summary, out), daemon=True
     )
-    child.start()
+    # SIGTERM blocked until the child has its own handlers (as_worker); no interrupt in the
+    # middle of the fork, which would leave the child unknown here and running.
+    with deferred(), sigint_blocked(signal.SIGTERM):
+        child.start()
     try:
+        stage("reproduce:plots")  # an interrupt meanwhile
         _render([n for n in names if n not in _CHILD_SHARE], rows, summary, out)
         child.join()
     finally:

@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
 from typing import Any
 
+from terastal.interrupts import stage
 from terastal.model.work import MAX_JOBS
 from terastal.reproduce import family
 from terastal.reproduce.checkpoint import Checkpoint
-from terastal.reproduce.pool import make_pool, stop_pool
+from terastal.reproduce.pool import make_pool, stop_pool, submit_all
 from terastal.reproduce.random_mixes import keep_deadline_periods
 from terastal.reproduce.suite import Mix, Suite, build_mix, resolve_platform
 
@@ -198,6 +199,7 @@ def run_suite(
         done += 1
         if progress:
             progress(done, len(args))
+        stage("reproduce:point")
 
     if workers <= 1 or len(todo) <= 1:
         for i in todo:
@@ -208,7 +210,9 @@ def run_suite(
         order = sorted(todo, key=lambda i: -point_cost(*args[i][:3]))
         pool = make_pool(workers)
         try:
-            futures = {pool.submit(run_point, *args[i], max_jobs=max_jobs): i for i in order}
+            submitted = submit_all(pool, run_point, [args[i] for i in order], max_jobs=max_jobs)
+            futures = dict(zip(submitted, order, strict=True))
+            stage("reproduce:submitted")
             left = len(futures)
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result())

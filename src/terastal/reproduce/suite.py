@@ -111,6 +111,8 @@ def _parse(data: object, source: str, quick: bool) -> Suite:
         if plats is not None and (not isinstance(plats, list) or not plats):
             raise _fail("must be a non-empty list", source, f"mixes[{i}].platforms")
         plats = None if plats is None else tuple(str(x) for x in plats)
+        if any(x.name == str(m["name"]) for x in mixes):  # rows and tables are keyed by name
+            raise _fail(f"duplicate mix name {str(m['name'])!r}", source, f"mixes[{i}].name")
         mixes.append(Mix(str(m["name"]), models, m.get("scenario"), shares, plats))
     if not mixes:
         raise _fail("must be a non-empty list", source, "mixes")

@@ -222,7 +222,10 @@ def build_report(
     if out.is_dir():
         raise InputError(f"--out {str(out)!r} is a directory; give an .html file name")
     df = ResultStore(results).to_pandas()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=str(out)) from None
     ok = df[df["status"] == "ok"]
     rep = Report(html=out)
     scheds = sorted(df["scheduler"].unique())

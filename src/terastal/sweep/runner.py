@@ -7,12 +7,10 @@ workers need no shared filesystem with the driver, only terastal and the input f
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 import logging
 import os
-import signal
 import socket
 import time
 import uuid
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from terastal.errors import InputError
+from terastal.interrupts import sigint_blocked, stage
 from terastal.model.work import MAX_JOBS
 from terastal.sweep.grid import Grid, resolve_spec
 from terastal.sweep.store import ResultStore, flatten_metrics
@@ -156,55 +155,42 @@ class SweepSummary:
 
 
 def _client(address: str | None, workers: int | None):
+    """A client of the scheduler at ``address``, or of a new local cluster (and the cluster).
+
+    A local cluster starts inside :func:`~terastal.interrupts.sigint_blocked`: its event loop
+    thread, and so every worker process that thread spawns (now or when a worker restarts),
+    never takes SIGINT. Ctrl-C reaches the whole process group; the driver alone stops the
+    sweep and closes the cluster, so the workers must not each die with a traceback of their
+    own. A Ctrl-C during the start waits for its end, then stops the sweep; an interrupt
+    between two steps closes what was started.
+    """
+    from multiprocessing import resource_tracker
+
     from dask.distributed import Client, LocalCluster
 
     if address:
         try:
             return Client(address, timeout="20s"), None
-        except OSError as exc:
-            raise InputError(f"cannot connect to Dask scheduler {address!r}: {exc}") from None
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
+            raise InputError(
+                f"cannot connect to Dask scheduler {address!r}: {exc}", field="--scheduler-address"
+            ) from None
     n = workers if workers else os.cpu_count() or 1
-    cluster = _local_cluster(LocalCluster)
-    _spawn_workers(cluster, n)
-    return Client(cluster), cluster
-
-
-@contextlib.contextmanager
-def _workers_ignore_sigint():
-    """Processes started while active inherit an ignored SIGINT.
-
-    Ctrl-C reaches the whole process group; the driver alone stops the sweep and closes the
-    cluster, so the workers must not each die with a traceback of their own. Kept short (see
-    :func:`_spawn_workers`): a Ctrl-C meanwhile is lost.
-    """
+    # Started now, before the block: the first thread to start multiprocessing's resource
+    # tracker unblocks SIGINT in itself (Python's bpo-33613 guard), and would pass that on.
+    resource_tracker.ensure_running()
+    cluster = None
     try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _spawn_workers(cluster, n: int, timeout_s: float = 60.0) -> None:
-    """Scale ``cluster`` to ``n`` worker processes, ignoring SIGINT only until they exist.
-
-    The processes inherit the ignored SIGINT when they are spawned; waiting for them to
-    start (and register) happens afterwards, with Ctrl-C working again.
-    """
-    import multiprocessing
-
-    before = {p.pid for p in multiprocessing.active_children()}
-    with _workers_ignore_sigint():
-        cluster.scale(n)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            new = [p for p in multiprocessing.active_children() if p.pid not in before]
-            if len(new) >= n:
-                break
-            time.sleep(0.02)
+        with sigint_blocked():  # a SIGINT meanwhile is raised on the way out
+            stage("sweep:cluster")
+            cluster = _local_cluster(LocalCluster)
+        cluster.scale(n)  # the workers start in the cluster's thread, SIGINT blocked
+        stage("sweep:workers")
+        return Client(cluster), cluster
+    except BaseException:
+        if cluster is not None:
+            cluster.close()
+        raise
 
 
 def _local_cluster(LocalCluster):  # the class, imported lazily by the caller
@@ -293,11 +279,13 @@ def run_sweep(
     token = uuid.uuid4().hex[:8]
     client, cluster = _client(scheduler_address, workers)
     try:
+        stage("sweep:client")
         keys = [f"terastal-point-{p['point_id']}-{token}" for p in todo]
         futures = client.map(
             run_point, todo, base_dir=base, grid=gpath, max_jobs=max_jobs, key=keys, pure=False
         )
         point_of = {f.key: p for f, p in zip(futures, todo, strict=True)}
+        stage("sweep:submitted")
         with _bar(len(todo), progress) as bar:
             task = bar.add_task("sweep", total=len(todo), errors=0)
             for fut in as_completed(futures):
@@ -312,6 +300,7 @@ def run_sweep(
                 else:
                     summary.failed += 1
                 bar.update(task, advance=1, errors=summary.failed)
+                stage("sweep:row")
     finally:
         client.close()
         if cluster is not None:

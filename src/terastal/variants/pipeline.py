@@ -89,7 +89,6 @@ def train_dir(
     """
     say = progress or _quiet
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     layers = list(dict.fromkeys(layers))
     if not layers:
         raise TerastalError("no variant layers given")
@@ -103,6 +102,10 @@ def train_dir(
         replace_layer(build_model(model), layer, r=ft_cfg.r, init="random")
     say(f"loading Fashion-MNIST from {fmnist.data_dir(data_root)}")
     xtr, ytr, xte, yte = load_data(data_root, limit_train, limit_test)
+    try:  # only now: a bad layer, model or data directory leaves no run directory behind
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TerastalError(f"{out}: cannot write: {exc.strerror or exc}") from None
     set_determinism(train_cfg.seed)  # the initial weights depend on the seed only
     net = build_model(model)
     log = _read_json(log_path) if log_path.exists() else {}
