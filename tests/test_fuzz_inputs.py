@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from terastal.cli import main
+from terastal.testing.cli import TINY_SUITE
 
 DATA = Path(__file__).parent / "data" / "bound"
 # TERASTAL_FUZZ_EXAMPLES=500 TERASTAL_FUZZ_RANDOM=1 runs a longer, fresh search locally.
@@ -43,15 +44,7 @@ seeds: [0, 1]
 duration_ms: 5
 load_scales: [1, 2]
 """
-SUITE = """\
-name: tiny
-platforms: [Dual_4K/WS_OS]
-utilizations: [0.6]
-seeds: [0]
-duration_ms: 5
-mixes:
-  - {name: a, models: [resnet50, mb2_ssd_lite]}
-"""
+SUITE = TINY_SUITE
 
 
 class PassedValidationError(Exception):

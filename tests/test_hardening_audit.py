@@ -7,17 +7,11 @@ from pathlib import Path
 import pytest
 
 from terastal.cli import main
+from terastal.testing.cli import TINY_SUITE, forbid_points, one_error_line
 
 DATA = Path(__file__).parent / "data" / "bound"
 CASE = ["--scenario", str(DATA / "pair.yaml"), "--platform", str(DATA / "ws_os.yaml")]
 SIM = ["simulate", *CASE, "--duration-ms", "20", "--no-progress"]
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip()
-    assert "Traceback" not in err and "\n" not in err, err
-    assert err.startswith("error: "), err
-    return err
 
 
 @pytest.mark.parametrize(
@@ -71,7 +65,7 @@ def test_sweep_and_reproduce_name_an_unwritable_out(tmp_path, capsys):
         == "error: /proc/terastal-out: cannot write: No such file or directory"
     )
     suite = tmp_path / "s.yaml"
-    suite.write_text(SUITE)
+    suite.write_text(TINY_SUITE)
     args = ["reproduce", "--suite", str(suite), "--schedulers", "edf", "--workers", "1"]
     assert main([*args, "--out", "/proc/terastal-out"]) == 2
     assert "error: /proc/terastal-out/points: cannot write: " in one_error_line(capsys)
@@ -83,15 +77,6 @@ platforms: [duo.yaml]
 schedulers: [edf]
 seeds: [0]
 duration_ms: 5
-"""
-SUITE = """\
-name: tiny
-platforms: [Dual_4K/WS_OS]
-utilizations: [0.6]
-seeds: [0]
-duration_ms: 5
-mixes:
-  - {name: a, models: [resnet50, mb2_ssd_lite]}
 """
 
 
@@ -126,14 +111,9 @@ def test_reproduce_refuses_bad_labels_and_counts_before_any_run(
     tmp_path, capsys, monkeypatch, extra, needle
 ):
     """',,' ran the whole default family, 'edf,edf' ran edf twice (rows doubled)."""
-    import terastal.reproduce.runner as runner
-
-    def boom(*a, **k):
-        raise AssertionError("a point ran")
-
-    monkeypatch.setattr(runner, "run_point", boom)
+    forbid_points(monkeypatch)
     suite = tmp_path / "s.yaml"
-    suite.write_text(SUITE)
+    suite.write_text(TINY_SUITE)
     out = tmp_path / "o"
     assert main(["reproduce", "--suite", str(suite), "--out", str(out), *extra]) == 2
     assert needle in one_error_line(capsys)
@@ -143,7 +123,7 @@ def test_reproduce_refuses_bad_labels_and_counts_before_any_run(
 def test_a_suite_with_two_mixes_of_one_name_is_refused(tmp_path, capsys):
     """Rows and tables are keyed by mix name: the two mixes' points were mixed up."""
     suite = tmp_path / "s.yaml"
-    suite.write_text(SUITE + "  - {name: a, models: [resnet50]}\n")
+    suite.write_text(TINY_SUITE + "  - {name: a, models: [resnet50]}\n")
     assert main(["reproduce", "--suite", str(suite), "--out", str(tmp_path / "o")]) == 2
     assert one_error_line(capsys) == (
         f"error: {suite}:8: field 'mixes[1].name': duplicate mix name 'a'"

@@ -7,17 +7,11 @@ import pytest
 
 from terastal.cli import main
 from terastal.model.work import DISPATCHES_PER_JOB, MAX_JOBS, WorkEstimate, estimate_work
+from terastal.testing.cli import one_error_line
 
 DATA = Path(__file__).parent / "data" / "bound"
 CASE = ["--scenario", str(DATA / "pair.yaml"), "--platform", str(DATA / "ws_os.yaml")]
 SIM = ["simulate", *CASE, "--duration-ms", "20", "--no-progress"]
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip()
-    assert "Traceback" not in err and "\n" not in err, err
-    assert err.startswith("error: "), err
-    return err
 
 
 def test_estimate_counts_every_release_and_layer():

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from terastal.cli import main
+from terastal.testing.cli import forbid_points
 
 DATA = Path(__file__).parent / "data" / "bound"
 CASE = ["--scenario", str(DATA / "pair.yaml"), "--platform", str(DATA / "ws_os.yaml")]
@@ -113,12 +114,7 @@ def test_reproduce_interrupted_keeps_points_and_resumes(tmp_path, capsys, monkey
 
 
 def test_reproduce_out_checks_come_before_any_run(tmp_path, capsys, monkeypatch):
-    import terastal.reproduce.runner as runner
-
-    def boom(*a, **k):
-        raise AssertionError("a point ran")
-
-    monkeypatch.setattr(runner, "run_point", boom)
+    forbid_points(monkeypatch)
     suite = tmp_path / "s.yaml"
     suite.write_text(TINY)
     f = tmp_path / "file"
