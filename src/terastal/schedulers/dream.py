@@ -20,7 +20,8 @@ except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
 
 from terastal.errors import InputError
 from terastal.model.contract import SimView
-from terastal.model.job import IN_TIME, Job
+from terastal.model.costs import TaskCosts
+from terastal.model.job import ACTIVE, IN_TIME, Job
 from terastal.schedulers._dream_adapt import AdaptWindow
 from terastal.schedulers._dream_due import DueQueue
 from terastal.schedulers._dream_models import Combo, TaskVersions
@@ -170,6 +171,14 @@ class DREAM(Scheduler):
         self._late: set[Job] = set()
         keep = self.parents == "keep"
         self._parent = cascade_parents(view) if keep else [False] * ntasks
+        # What _score reads on every call, as one attribute (cheaper, compiled, than a dozen
+        # attribute reads of this Python object): values fixed for the run, and containers
+        # only ever updated in place.
+        self._per_call = (
+            self._chosen, self._versions, self.weights, self._task_miss, self._late,
+            self.task_fairness, self.switch_urgency, self.urgency == "ratio",
+            self.urgency == "slack", self._tau, self._accs, self.max_slowdown,
+        )  # fmt: skip
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -184,42 +193,6 @@ class DREAM(Scheduler):
     # Compiled (docs/design.md, "Compiled accelerator"), a job is the Job's struct (dream.pxd,
     # model/job.pxd): its slots are read as C members, and the scores' arithmetic is on C
     # doubles (the same IEEE operations, in the same order, as on the floats they all are).
-    @cython.locals(job=Job, layer=cython.Py_ssize_t, now=cython.double, lat=tuple, busy=list,
-                   src=cython.Py_ssize_t, move=cython.double, finish=list, best=cython.double,
-                   a=cython.Py_ssize_t, n=cython.Py_ssize_t, f=cython.double,
-                   t0=cython.double, ms=cython.double)  # fmt: skip
-    def _reach(self, view: SimView, job: Job, layer: int, now: float, lat, busy) -> tuple:
-        """``(finish, limit)`` of ``layer`` (latency row ``lat``) started now.
-
-        ``finish[a]``: when it would finish on accelerator ``a``. ``limit``: the latest
-        admissible finish, ``max_slowdown`` times the best finish counting busy time
-        (``busy[a]`` = the accelerator's free time - now). For a chain the minimum is taken
-        in the loop that fills ``finish`` (cheaper than ``min`` of a second list over a few
-        accelerators; the same sums, the same minimum).
-        """
-        costs = job._costs
-        n = len(self._accs)
-        if costs.is_chain:
-            # Only the previous layer's output may move: cheaper than asking the view per core.
-            src = job._acc_of[layer - 1] if layer else -1
-            move = costs.chain_move_s[layer]
-            finish = []
-            best = _INF
-            for a in range(n):
-                t0 = lat[a]
-                f = now + (0.0 if a == src else move) + t0
-                finish.append(f)
-                t0 = busy[a]
-                f = t0 + f
-                if f < best:
-                    best = f
-        else:
-            transfer = view.transfer_s
-            finish = [now + transfer(job, layer, a) + lat[a] for a in self._accs]
-            best = min([busy[a] + f for a, f in enumerate(finish)])
-        ms = self.max_slowdown
-        return finish, now + ms * (best - now) + 1e-15
-
     @cython.locals(job=Job, ready_layers=list)
     def _drops(self, view: SimView, now: float) -> list[Job]:
         """Ready jobs that cannot, or (queued) are not expected to, make their deadline.
@@ -248,12 +221,9 @@ class DREAM(Scheduler):
                 out.append(job)
         return out
 
-    def _urgency(self, rem: float, slack: float) -> float:
-        if self.urgency == "ratio":
-            return min(1.0, rem / slack) if slack > 0 else 1.0
-        x = slack if self.urgency == "slack" else slack - rem
-        return math.exp(-x / self._tau) if x > 0 else 1.0
-
+    @cython.locals(job=Job, c=TaskCosts, a=cython.Py_ssize_t, layer=cython.Py_ssize_t,
+                   ready_layers=list, ok=cython.bint, finish=list, limit=cython.double,
+                   n=cython.Py_ssize_t, ms=cython.double)  # fmt: skip
     def decide(self, view: SimView) -> list[tuple]:
         """Drop hopeless jobs, continue open blocks, then map by MapScore."""
         now = view.now
@@ -267,17 +237,28 @@ class DREAM(Scheduler):
         free = view.free_at
         busy = [f - now for f in free]
         chosen = self._chosen
-        reach = self._reach
+        n = len(self._accs)
+        ms = self.max_slowdown
         # Continue open blocks: the block's job keeps its accelerator while layers remain.
         block_job, block_left = self._block_job, self._block_left
         for a, job in enumerate(block_job):
             if job is None or not idle[a]:
                 continue
-            layer = job.next_layer
-            ok = block_left[a] > 0 and not job.finished and job not in taken and layer >= 0
+            # job.next_layer and job.finished, from the slots
+            ready_layers = job._ready
+            layer = ready_layers[0] if ready_layers else -1
+            ok = (
+                block_left[a] > 0
+                and not (job._status != ACTIVE or job._doomed)
+                and job not in taken
+                and layer >= 0
+            )
             if ok:
-                var = chosen[job.id].flags[layer]
-                finish, limit = reach(view, job, layer, now, _row(job, layer, var), busy)
+                var = chosen[job._id].flags[layer]
+                c = job._costs
+                finish = []
+                limit = _reach(view, job, layer, now, (c.var_lat if var else c.lat)[layer], busy,
+                               finish, n, ms)  # fmt: skip
                 ok = finish[a] <= limit
             if ok:
                 out.append((job, layer, a, var))
@@ -301,7 +282,7 @@ class DREAM(Scheduler):
                 idle[a] = False
                 block_job[a] = job
                 block_left[a] = self.block - 1
-                chosen.setdefault(job.id, combo)
+                chosen.setdefault(job._id, combo)
         return out
 
     @cython.locals(job=Job, layer=cython.Py_ssize_t, now=cython.double, usable=list,
@@ -312,20 +293,20 @@ class DREAM(Scheduler):
                    w_u=cython.double, w_f=cython.double, w_e=cython.double,
                    urgency=cython.double, wait=cython.double, fairness=cython.double,
                    t0=cython.double, tf=cython.double, task_miss=list,
-                   ready_layers=list)  # fmt: skip
+                   ready_layers=list, c=TaskCosts, slack=cython.double, rem=cython.double,
+                   x=cython.double, tau=cython.double, ratio=cython.bint, by_slack=cython.bint,
+                   n=cython.Py_ssize_t, ms=cython.double)  # fmt: skip
     def _score(self, view: SimView, candidates, idle, free, busy, now: float) -> list[tuple]:
         """``(-MapScore, job id, accelerator, job, layer, version)`` of every admissible pair."""
-        chosen, versions = self._chosen, self._versions
-        w_u, w_f, w_e = self.weights
+        # ratio, by_slack: DREAM's urgency (the ``urgency`` option), computed in the loop
+        (chosen, versions, weights, task_miss, late, tf, threshold, ratio, by_slack, tau, accs,
+         ms) = self._per_call  # fmt: skip
+        w_u, w_f, w_e = weights
         half_e = w_e * 0.5
-        tf = self.task_fairness
-        task_miss = self._task_miss
-        late = self._late
-        threshold = self.switch_urgency
-        urgency_of = self._urgency
-        reach = self._reach
+        n = len(accs)
+        exp = math.exp
         # the cores a pair may use: idle, and free (the first two admissibility tests)
-        usable = [a for a in self._accs if idle[a] and not free[a] > now]
+        usable = [a for a in accs if idle[a] and not free[a] > now]
         scored = []
         for job in candidates:
             jid = job._id
@@ -337,7 +318,16 @@ class DREAM(Scheduler):
             combo = chosen.get(jid)
             if combo is None:
                 combo = versions[c.index].choose(slack, threshold)
-            urgency = urgency_of(combo.rem[layer], slack)
+            rem = combo.rem[layer]
+            if ratio:
+                urgency = 1.0
+                if slack > 0:
+                    x = rem / slack
+                    if x < 1.0:  # min(1.0, rem / slack)
+                        urgency = x
+            else:
+                x = slack if by_slack else slack - rem
+                urgency = exp(-x / tau) if x > 0 else 1.0
             t0 = job._ready_since
             wait = now - t0
             min_lat = combo.min_lat[layer]
@@ -351,7 +341,9 @@ class DREAM(Scheduler):
             var = combo.flags[layer]
             energy = (c.var_energy if var else c.energy)[layer]
             min_energy = combo.min_energy[layer]
-            finish, limit = reach(view, job, layer, now, (c.var_lat if var else c.lat)[layer], busy)
+            finish = []
+            limit = _reach(view, job, layer, now, (c.var_lat if var else c.lat)[layer], busy,
+                           finish, n, ms)  # fmt: skip
             for a in usable:
                 # admissible: idle, and not much later than the best finish counting busy time
                 f = finish[a]
@@ -383,7 +375,40 @@ class DREAM(Scheduler):
             self.history.append((view.now, *self.weights))
 
 
-def _row(job: Job, layer: int, variant: bool):
-    """Latency row of ``layer`` of ``job`` as the original or the variant."""
-    c = job.costs
-    return (c.var_lat if variant else c.lat)[layer]
+# A C function when compiled: a method called per candidate costs a Python call.
+@cython.cfunc
+@cython.locals(job=Job, layer=cython.Py_ssize_t, now=cython.double, lat=tuple, busy=list,
+               finish=list, n=cython.Py_ssize_t, ms=cython.double, c=TaskCosts,
+               src=cython.Py_ssize_t, move=cython.double, best=cython.double,
+               a=cython.Py_ssize_t, f=cython.double, t0=cython.double)  # fmt: skip
+def _reach(
+    view: SimView, job: Job, layer: int, now: float, lat, busy, finish, n, ms
+) -> cython.double:
+    """Fill ``finish`` for ``layer`` (latency row ``lat``) started now; return the limit.
+
+    ``finish[a]``: when it would finish on accelerator ``a`` of the ``n``. The limit: the
+    latest admissible finish, ``ms`` (``max_slowdown``) times the best finish counting busy
+    time (``busy[a]`` = the accelerator's free time - now). For a chain the minimum is taken
+    in the loop that fills ``finish`` (cheaper than ``min`` of a second list over a few
+    accelerators; the same sums, the same minimum).
+    """
+    c = job._costs
+    best = _INF
+    if c.is_chain:
+        # Only the previous layer's output may move: cheaper than asking the view per core.
+        src = job._acc_of[layer - 1] if layer else -1
+        move = c.chain_move_s[layer]
+        for a in range(n):
+            t0 = lat[a]
+            f = now + (0.0 if a == src else move) + t0
+            finish.append(f)
+            t0 = busy[a]
+            f = t0 + f
+            if f < best:
+                best = f
+    else:
+        transfer = view.transfer_s
+        for a in range(n):
+            finish.append(now + transfer(job, layer, a) + lat[a])
+        best = min([busy[a] + f for a, f in enumerate(finish)])
+    return now + ms * (best - now) + 1e-15
