@@ -179,6 +179,14 @@ class DREAM(Scheduler):
             self.task_fairness, self.switch_urgency, self.urgency == "ratio",
             self.urgency == "slack", self._tau, self._accs, self.max_slowdown,
         )  # fmt: skip
+        # The same for decide and _drops.
+        self._per_decide = (
+            self.drop, self._chosen, len(self._accs), self.max_slowdown, self._block_job,
+            self._block_left, self.block - 1,
+        )  # fmt: skip
+        self._per_drops = (
+            self._chosen, self._versions, self.drop_slack, self._due, self._late, self._parent,
+        )  # fmt: skip
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -200,11 +208,11 @@ class DREAM(Scheduler):
         The ``drop_slack`` margin applies only to a job that has waited since its layer
         became ready: a job that could still run now is not given up on a prediction.
         """
-        chosen, versions, k = self._chosen, self._versions, self.drop_slack
+        chosen, versions, k, due, late, parent = self._per_drops
         out = []
-        if not self._due.due(view, now, chosen, versions):
+        if not due.due(view, now, chosen, versions):
             return out
-        late, parent, horizon = self._late, self._parent, view.horizon_s
+        horizon = view.horizon_s
         for job in view.ready_jobs:
             if job in late:
                 continue
@@ -229,18 +237,15 @@ class DREAM(Scheduler):
         now = view.now
         out: list[tuple] = []
         taken: set[Job] = set()
-        if self.drop and view.may_drop:
+        drop, chosen, n, ms, block_job, block_left, block_more = self._per_decide
+        if drop and view.may_drop:
             for job in self._drops(view, now):
                 out.append((job,))
                 taken.add(job)
         idle = list(view.idle_flags)
         free = view.free_at
         busy = [f - now for f in free]
-        chosen = self._chosen
-        n = len(self._accs)
-        ms = self.max_slowdown
         # Continue open blocks: the block's job keeps its accelerator while layers remain.
-        block_job, block_left = self._block_job, self._block_left
         for a, job in enumerate(block_job):
             if job is None or not idle[a]:
                 continue
@@ -281,7 +286,7 @@ class DREAM(Scheduler):
                 taken.add(job)
                 idle[a] = False
                 block_job[a] = job
-                block_left[a] = self.block - 1
+                block_left[a] = block_more
                 chosen.setdefault(job._id, combo)
         return out
 
