@@ -66,58 +66,44 @@ MODULES = (
     "schedulers/terastal.py",
 )
 
+# The typed job and its costs, which every typed scheduler reads; what the typed order reads;
+# the order itself with it (the modules that cimport ``ReadyOrder``).
+_JOB = ("model/job.py", "model/costs.py")
+_ORDER_READS = (
+    "schedulers/_terastal_claim.py",
+    "schedulers/_terastal_map.py",
+    "schedulers/_terastal_state.py",
+)
+_ORDER_AND_READS = ("schedulers/_terastal_order.py", *_ORDER_READS)
+
 # Modules compiled against another's extension type (a ``cimport`` in their ``.pxd``): their
 # stamp covers those sources too, so that they go stale together (``source_stamp``).
 CIMPORTS = {
     "model/job.py": ("model/costs.py",),
-    "sim/engine.py": ("model/job.py", "model/costs.py", "sim/dispatch.py"),
-    "sim/dispatch.py": ("model/job.py", "model/costs.py"),
-    "schedulers/_finish_queues.py": ("model/job.py", "model/costs.py"),
-    "schedulers/_hopeless.py": ("model/job.py", "model/costs.py"),
-    "schedulers/_mapping.py": ("model/job.py", "model/costs.py"),
-    "schedulers/_dream_due.py": ("model/job.py", "model/costs.py"),
-    "schedulers/dream.py": ("model/job.py", "model/costs.py"),
-    "schedulers/edf.py": ("model/job.py", "model/costs.py"),
-    "schedulers/fcfs.py": ("model/job.py", "model/costs.py"),
-    "schedulers/heft.py": ("model/job.py", "model/costs.py"),
-    "schedulers/lst.py": ("model/job.py", "model/costs.py"),
-    "schedulers/rm.py": ("model/job.py", "model/costs.py"),
+    "sim/engine.py": (*_JOB, "sim/dispatch.py"),
+    "sim/dispatch.py": _JOB,
+    "schedulers/_finish_queues.py": _JOB,
+    "schedulers/_hopeless.py": _JOB,
+    "schedulers/_mapping.py": _JOB,
+    "schedulers/_dream_due.py": _JOB,
+    "schedulers/dream.py": _JOB,
+    "schedulers/edf.py": _JOB,
+    "schedulers/fcfs.py": _JOB,
+    "schedulers/heft.py": _JOB,
+    "schedulers/lst.py": _JOB,
+    "schedulers/rm.py": _JOB,
     # Terastal's modules, typed by their .pxd files (docs/design.md, "Typed Terastal")
     "schedulers/_terastal_claim.py": ("schedulers/_terastal_state.py",),
-    "schedulers/_terastal_ahead.py": (
-        "model/job.py",
-        "model/costs.py",
-        "schedulers/_terastal_order.py",
-        "schedulers/_terastal_claim.py",
-        "schedulers/_terastal_map.py",
-        "schedulers/_terastal_state.py",
-    ),
     "schedulers/_terastal_map.py": ("schedulers/_terastal_state.py",),
-    "schedulers/_terastal_groups.py": (
-        "model/job.py",
-        "model/costs.py",
-        "schedulers/_terastal_order.py",
-        "schedulers/_terastal_claim.py",
-        "schedulers/_terastal_map.py",
-        "schedulers/_terastal_state.py",
-    ),
-    "schedulers/_terastal_order.py": (
-        "model/job.py",
-        "model/costs.py",
-        "schedulers/_terastal_claim.py",
-        "schedulers/_terastal_map.py",
-        "schedulers/_terastal_state.py",
-    ),
-    "schedulers/_terastal_admit.py": ("model/job.py", "model/costs.py"),
+    "schedulers/_terastal_order.py": _JOB + _ORDER_READS,
+    "schedulers/_terastal_ahead.py": _JOB + _ORDER_AND_READS,
+    "schedulers/_terastal_groups.py": _JOB + _ORDER_AND_READS,
+    "schedulers/_terastal_admit.py": _JOB,
     "schedulers/terastal.py": (
         "schedulers/_terastal_admit.py",
-        "model/job.py",
-        "model/costs.py",
+        *_JOB,
         "schedulers/_terastal_ahead.py",
-        "schedulers/_terastal_order.py",
-        "schedulers/_terastal_claim.py",
-        "schedulers/_terastal_map.py",
-        "schedulers/_terastal_state.py",
+        *_ORDER_AND_READS,
     ),
 }
 
