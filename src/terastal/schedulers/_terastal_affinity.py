@@ -60,10 +60,12 @@ def task_affinity(costs, classes: list[int], max_ratio: float = float("inf")) ->
     size = [classes.count(k) for k in range(n_cls)]
     rates = task_rates(costs)
     job = job_times(costs, classes)
+    # share[i][k]: task i's load on class k, were it there
+    share = [[r * t[k] / size[k] for k in range(n_cls)] for r, t in zip(rates, job, strict=True)]
     home = [fastest_class(t) for t in job]
     load = [0.0] * n_cls
     for i, k in enumerate(home):
-        load[k] += rates[i] * job[i][k] / size[k]
+        load[k] += share[i][k]
     while True:
         top = max(load)
         src = load.index(top)
@@ -77,17 +79,16 @@ def task_affinity(costs, classes: list[int], max_ratio: float = float("inf")) ->
                 if job[i][k2] > max_ratio * job[i][k]:
                     continue
                 moved = list(load)
-                moved[k] -= rates[i] * job[i][k] / size[k]
-                moved[k2] += rates[i] * job[i][k2] / size[k2]
-                new_top = max(moved)
+                moved[k] -= share[i][k]
+                moved[k2] += share[i][k2]
                 ratio = job[i][k2] / job[i][k]
-                if new_top < top - _EPS and (best is None or ratio < best[0]):
+                if max(moved) < top - _EPS and (best is None or ratio < best[0]):
                     best = (ratio, i, k2)
         if best is None:
             return home
         _, i, k2 = best
-        load[home[i]] -= rates[i] * job[i][home[i]] / size[home[i]]
-        load[k2] += rates[i] * job[i][k2] / size[k2]
+        load[home[i]] -= share[i][home[i]]
+        load[k2] += share[i][k2]
         home[i] = k2
 
 
