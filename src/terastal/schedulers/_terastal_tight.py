@@ -12,8 +12,6 @@ earliest finish".
 
 from __future__ import annotations
 
-from terastal.schedulers._terastal_map import map_layer
-
 #: A virtual deadline no option meets: the mapping rules fall back to the earliest finish.
 NO_VDE = float("-inf")
 
@@ -31,13 +29,3 @@ def is_tight(now: float, rem: float, deadline: float, slack: float) -> bool:
     time to its ``deadline`` less ``rem``, is below ``slack``. (:meth:`Terastal.decide`
     inlines this test.)"""
     return now + rem + slack > deadline
-
-
-def tight_map(choose, variant, variant_first, memo, job, layer, st, src, move, free, idle, low,
-              transfer) -> tuple:  # fmt: skip
-    """A tight job's choice for ``layer`` (as :func:`~terastal.schedulers._terastal_map.
-    map_layer` returns it): the rule's choice when nothing meets the virtual deadline, the
-    earliest-finishing option (its variant when the job may run it and it ends strictly
-    earlier than every original)."""
-    return map_layer(choose, variant, variant_first, memo, job, layer, st, NO_VDE, src, move,
-                     free, idle, low, transfer)  # fmt: skip

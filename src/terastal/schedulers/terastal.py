@@ -46,7 +46,7 @@ from terastal.schedulers._terastal_options import OPTIONS
 from terastal.schedulers._terastal_order import ReadyOrder, yields
 from terastal.schedulers._terastal_search import group_search
 from terastal.schedulers._terastal_state import TaskState
-from terastal.schedulers._terastal_tight import NO_VDE, tight_map, tight_slack
+from terastal.schedulers._terastal_tight import NO_VDE, tight_slack
 from terastal.schedulers.base import Scheduler
 
 
@@ -333,17 +333,13 @@ class Terastal(ReadyOrder, Scheduler):
                     break
                 continue
             if tight is not None and now + rem + tight[job._costs.index] > dl_eps:
-                # little slack left (_terastal_tight.tight_slack): earliest finish
+                # little slack left (_terastal_tight.tight_slack): no option meets the virtual
+                # deadline, so the mapping takes the earliest finish
                 vde = NO_VDE
-                (a, use_var, f), new, past = tight_map(
-                    choose, variant, variant_first, memo, job, layer, st, src, move, free,
-                    idle, low, transfer,
-                )  # fmt: skip
-            else:
-                (a, use_var, f), new, past = map_layer(
-                    choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
-                    idle, low, transfer,
-                )  # fmt: skip
+            (a, use_var, f), new, past = map_layer(
+                choose, variant, variant_first, memo, job, layer, st, vde, src, move, free,
+                idle, low, transfer,
+            )  # fmt: skip
             if not (use_var or past) and f <= vde and pays[job._costs.index][layer]:
                 # should a slower idle core be this job's? (_terastal_ahead.pay_core)
                 a, f = pay_core(self, order, pos, job, layer, st, a, f, vde, src, move, free, idle)
