@@ -165,6 +165,15 @@ def parse_seeds(spec: str) -> list[int]:
     return seeds
 
 
+def parse_names(text: str, noun: str, flag: str = "--schedulers") -> list[str]:
+    """The comma-separated names of ``text``, blanks skipped; a name given twice is an error
+    (it would run twice: rows doubled). ``noun`` names one in the message."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if len(set(names)) != len(names):
+        raise InputError(f"lists a {noun} twice: {text!r}", field=flag)
+    return names
+
+
 def console(stderr: bool = False):
     """A rich console; when output is not a terminal, wide enough that no table is cut."""
     from rich.console import Console

@@ -24,6 +24,7 @@ from terastal.commands._vocab import (
     apply_no_cache,
     console,
     option_flag,
+    parse_names,
     parse_options,
     parse_seeds,
 )
@@ -193,11 +194,9 @@ def _specs(
         check_spec(spec)
         return {spec.scheduler: spec}
 
-    names = [n.strip() for n in schedulers.split(",") if n.strip()]
+    names = parse_names(schedulers, "scheduler")
     if not names:
         raise InputError("lists no scheduler", field="--schedulers")
-    if len(set(names)) != len(names):
-        raise InputError(f"lists a scheduler twice: {schedulers!r}", field="--schedulers")
     opts = scheduler_options(names, option)
     source = str(plan) if plan is not None else AUTO
     specs = {}

@@ -20,6 +20,7 @@ from terastal.commands._vocab import (
     NoCacheOpt,
     WorkersOpt,
     apply_no_cache,
+    parse_names,
 )
 from terastal.commands._vocab import console as make_console
 from terastal.errors import InputError, Interrupted
@@ -108,11 +109,9 @@ def register(app: typer.Typer) -> None:
             st = random_suite(st, random, seed)
         # the suite's own set (the quick section's: docs/design.md), else the default family
         default = family.labels(full=True) if full_family else st.schedulers or DEFAULT_SCHEDULERS
-        named = [s.strip() for s in schedulers.split(",") if s.strip()]
+        named = parse_names(schedulers, "label")
         if schedulers.strip() and not named:
             raise InputError(f"lists no scheduler label: {schedulers!r}", field="--schedulers")
-        if len(set(named)) != len(named):
-            raise InputError(f"lists a label twice: {schedulers!r}", field="--schedulers")
         labels = named or list(default)
         t0 = time.perf_counter()
         spec = cost_model if cost_model is not None else st.cost_model
