@@ -9,7 +9,7 @@ from terastal.model.job cimport Job
 
 cdef class Admission:
     cdef dict __dict__  # attributes a later .py adds before this file lists them
-    cdef public object exempt, factor, lanes, sched, wait_s
+    cdef public object exempt, factor, lanes, sched, wait_s, weight
 
     cpdef double wait(self, Job job)
 

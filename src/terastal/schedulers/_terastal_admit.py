@@ -16,13 +16,21 @@ best case left to the earliest lane (a chain job holds one core at a time), the 
 earliest lane; ``"spread"`` spreads their best case left over every core. A model missing more
 than ``admit_fair`` x the mean of the models' miss rates so far is exempt, so that the test
 sheds load without starving one model (0: none exempt).
-Reasons and measurements: ``docs/design.md``, "Admission under overload".
+
+``admit_value`` weighs the wait by what a frame of the model is worth to the metric (the mean
+over models of each model's miss rate): a model's frame counts ``1 / its releases``, so per
+second of core time a frame of a model that loads the cores more is worth less. The test's
+factor for a model is ``admit x (its load / the mean load over models) ** admit_value``, its
+load being its release rate times its best case (0: one factor for all).
+Reasons and measurements: ``docs/design.md``, "Admission under overload" and "Admission by
+the metric's weights".
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from terastal.schedulers._terastal_affinity import task_rates
 from terastal.schedulers.options import Option
 
 #: The options of the rule, merged into ``Terastal.options``.
@@ -31,6 +39,7 @@ OPTIONS: dict[str, Any] = {
     "admit_fair": Option(2.5, lo=0.0),
     "admit_form": Option("lanes", choices=("lanes", "spread")),
     "admit_running": False,
+    "admit_value": Option(1.0, lo=0.0),
 }
 
 
@@ -42,11 +51,12 @@ class Admission:
     members of the Job's struct (_terastal_admit.pxd, model/job.pxd), called at C level from
     ``Terastal.decide``, once per kept job of every call under overload."""
 
-    __slots__ = ("exempt", "factor", "lanes", "sched", "wait_s")
+    __slots__ = ("exempt", "factor", "lanes", "sched", "wait_s", "weight")
 
     def __init__(self, factor: float, lanes: list[float], exempt: list[bool] | None = None,
-                 sched=None) -> None:  # fmt: skip
+                 sched=None, weight: list[float] | None = None) -> None:  # fmt: skip
         self.factor, self.lanes, self.exempt, self.sched = factor, lanes, exempt, sched
+        self.weight = weight  # per task, a factor on the wait (value_weights), or None
         self.wait_s = factor * min(lanes)
 
     def wait(self, job) -> float:
@@ -59,6 +69,8 @@ class Admission:
             exempt = self.exempt = _exempt(self.sched)
         if exempt and exempt[job._costs.index]:
             return 0.0
+        if self.weight is not None:
+            return self.wait_s * self.weight[job._costs.index]
         return self.wait_s
 
     def take(self, job, rem: float) -> float:
@@ -110,4 +122,18 @@ def admission(sched, ahead_all: bool, free: list[float], now: float) -> Admissio
                 st = tasks[on[0].task_index]
                 rest = st.rem_best[on[1] + 1] if st.chain and on[1] + 1 < len(st.rem_best) else 0.0
                 lanes[0 if one else a] += rest
-    return Admission(factor, lanes, None, sched)
+    return Admission(factor, lanes, None, sched, sched._admit_w)
+
+
+def value_weights(costs, rem_best: list[float], power: float) -> list[float] | None:
+    """Per task, the weight of its admission wait: its load (expected releases per second
+    times ``rem_best``, its job's best case) over the mean load of the run's tasks, to the
+    ``power`` (``None`` when ``power`` is 0 or no task loads anything: one factor for all).
+
+    The metric counts a frame of a model as ``1 / its releases``; per second of core time a
+    frame of a model that loads the cores ``k`` x the mean is worth ``1 / k`` of the mean's."""
+    loads = [r * b for r, b in zip(task_rates(costs), rem_best, strict=True)]
+    mean = sum(loads) / len(loads) if loads else 0.0
+    if not power or mean <= 0.0:
+        return None
+    return [(x / mean) ** power for x in loads]

@@ -111,7 +111,9 @@ class Terastal(ReadyOrder, Scheduler):
         Under overload, a job none of whose layers has started is dropped once ``now +
         start_slack x drop_slack x`` its best-case time passes its deadline (1: the hopeless
         test alone; docs/design.md, "Sacrifice before starting"), and (``admit*``, 0: off)
-        after the started jobs ahead (:mod:`~terastal.schedulers._terastal_admit`).
+        after the started jobs ahead (:mod:`~terastal.schedulers._terastal_admit`; ``admit_value``
+        weighs that wait by the model's load: docs/design.md, "Admission by the metric's
+        weights").
     protect : {"either", "any", "shorter", "fits", "off"}
         Outside overload, a job none of whose layers has started leaves an idle core to a
         started job later in the order that could still meet its deadline but not after
@@ -221,6 +223,10 @@ class Terastal(ReadyOrder, Scheduler):
         self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
         self._missed = False  # whether a job ended late or dropped (_terastal_tight)
         self._tight_s = tight_slack(view.costs, self.tight)
+        # admission by the metric's weights (_terastal_admit.value_weights)
+        self._admit_w = _terastal_admit.value_weights(
+            view.costs, [max(st.rem_best) for st in self._tasks], self.admit_value
+        )
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
