@@ -19,9 +19,9 @@ sheds load without starving one model (0: none exempt).
 
 ``admit_value`` weighs the wait by what a frame of the model is worth to the metric (the mean
 over models of each model's miss rate): a model's frame counts ``1 / its releases``, so per
-second of core time a frame of a model that loads the cores more is worth less. The test's
-factor for a model is ``admit x (its load / the mean load over models) ** admit_value``, its
-load being its release rate times its best case (0: one factor for all).
+second of core time a frame of a model that loads the cores less is worth more. The test's
+factor for a model is ``admit x min(1, (its load / the mean load over models) **
+admit_value)``, its load being its release rate times its best case (0: one factor for all).
 Reasons and measurements: ``docs/design.md``, "Admission under overload" and "Admission by
 the metric's weights".
 """
@@ -128,7 +128,8 @@ def admission(sched, ahead_all: bool, free: list[float], now: float) -> Admissio
 def value_weights(costs, rem_best: list[float], power: float) -> list[float] | None:
     """Per task, the weight of its admission wait: its load (expected releases per second
     times ``rem_best``, its job's best case) over the mean load of the run's tasks, to the
-    ``power`` (``None`` when ``power`` is 0 or no task loads anything: one factor for all).
+    ``power``, at most 1 (``None`` when ``power`` is 0 or no task loads anything: one factor
+    for all).
 
     The metric counts a frame of a model as ``1 / its releases``; per second of core time a
     frame of a model that loads the cores ``k`` x the mean is worth ``1 / k`` of the mean's."""
@@ -136,4 +137,6 @@ def value_weights(costs, rem_best: list[float], power: float) -> list[float] | N
     mean = sum(loads) / len(loads) if loads else 0.0
     if not power or mean <= 0.0:
         return None
-    return [(x / mean) ** power for x in loads]
+    # a model loading the cores less than the mean waits less; none waits more than the
+    # factor says (weights above 1 starved the heavier model: docs/design.md)
+    return [min(1.0, (x / mean) ** power) for x in loads]
