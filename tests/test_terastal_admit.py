@@ -1,6 +1,6 @@
 """Terastal's admission under overload: a job not started is dropped when it would not fit
 behind the started jobs' work (options ``admit``, ``admit_fair``, ``admit_form``,
-``admit_running``)."""
+``admit_running``, ``admit_value``)."""
 
 from types import SimpleNamespace
 
@@ -9,7 +9,7 @@ import pytest
 from terastal.model import Scenario, Task
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers import make_scheduler
-from terastal.schedulers._terastal_admit import Admission, _exempt, admission
+from terastal.schedulers._terastal_admit import Admission, _exempt, admission, value_weights
 from terastal.sim import check_invariants, simulate
 from terastal.sim.costs import build_task_costs
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
@@ -113,11 +113,61 @@ def test_on_one_core_the_wait_is_exact_and_a_refused_job_would_have_missed():
     # On one core the started job's best case left is exactly how long a fresh job waits:
     # with admit=1 the jobs that cannot fit behind it are dropped at once instead of waiting
     # to become hopeless, none of them had run, and the schedule is otherwise the same.
-    # (Without the search over jobs released together, which serves this case another way.)
-    off, on = _one_core(admit=0.0, group=0), _one_core(admit=1.0, admit_fair=0.0, group=0)
+    # (Without the search over jobs released together, which serves this case another way,
+    # and with one factor for both models: a weight below 1 shortens the exact wait.)
+    off = _one_core(admit=0.0, group=0)
+    on = _one_core(admit=1.0, admit_fair=0.0, admit_value=0.0, group=0)
     assert list(off.log) == list(on.log)
     assert [j.status for j in off.jobs] == [j.status for j in on.jobs]
     earlier = [j for j, k in zip(off.jobs, on.jobs, strict=True) if k.finish_s < j.finish_s]
     ran = {r.job_id for r in on.log}
     assert sum(j.task.name == "S" for j in earlier) >= 3
     assert all(j.status == DROPPED and j.id not in ran for j in earlier)
+
+
+def test_value_weights_lighten_the_models_loading_the_cores_less_than_the_mean():
+    # loads: a 100 fps x 2 ms = 0.2, b 50 fps x 2 ms = 0.1, c (b's child, triggered half the
+    # time) 25 x 12 ms = 0.3; mean 0.2
+    tasks = (Task("a", tiny_model("a", 1), fps=100.0), Task("b", tiny_model("b", 1), fps=50.0),
+             Task("c", tiny_model("c", 1), fps=50.0, depends_on="b", probability=0.5))  # fmt: skip
+    costs = [SimpleNamespace(task=t) for t in tasks]
+    w = value_weights(costs, [2e-3, 2e-3, 12e-3], 1.0)
+    assert w == pytest.approx([1.0, 0.5, 1.0])  # at most 1: nobody waits more than before
+    assert value_weights(costs, [2e-3, 2e-3, 12e-3], 2.0) == pytest.approx([1.0, 0.25, 1.0])
+    assert value_weights(costs, [2e-3, 2e-3, 12e-3], 0.0) is None  # off: one factor for all
+    assert value_weights(costs, [0.0, 0.0, 0.0], 1.0) is None
+
+
+def test_a_weight_scales_a_fresh_jobs_wait():
+    adm = Admission(2.0, [1e-3], None, None, [0.5, 1.0])
+    assert adm.wait(_job(task=0)) == pytest.approx(1e-3)
+    assert adm.wait(_job(task=1)) == pytest.approx(2e-3)
+    assert adm.wait(_job(task=0, started=True)) == 0.0
+
+
+def _light_and_heavy(**opts):
+    # one core: a light model (2 x 0.5 ms every 2 ms, 3 ms deadline: load 0.5) and a heavy one
+    # (8 x 1 ms every 10 ms, 10 ms deadline: load 0.8); overloaded (1.3)
+    plat = tiny_platform(1)
+    sc = Scenario("s", (Task("F", tiny_model("F", 2), fps=500, deadline_s=3e-3),
+                        Task("R", tiny_model("R", 8), fps=100, deadline_s=10e-3)))  # fmt: skip
+    tables = make_tables(sc.tasks, {"F": [[0.5e-3]] * 2, "R": [[1e-3]] * 8})
+    res = simulate(sc, plat, tables, make_scheduler("terastal", group=0, **opts),
+                   duration_s=0.3, record=True)  # fmt: skip
+    check_invariants(res)
+    rate = {}
+    for name in ("F", "R"):
+        jobs = [j for j in res.jobs if j.task.name == name]
+        rate[name] = sum(j.status != IN_TIME for j in jobs) / len(jobs)
+    return rate
+
+
+def test_the_lighter_model_is_refused_less_and_the_mean_falls():
+    # A frame of F is worth 1 / 150 of F's rate, one of R 1 / 30 of R's; per second of core
+    # time F's frames are worth more (F loads the core less). With one factor for both, most
+    # of F's fresh jobs are refused behind R's started ones; weighted by load, F's test is
+    # lighter, more of its frames are served and R loses none more.
+    off, on = _light_and_heavy(admit_value=0.0), _light_and_heavy()
+    assert on["F"] < off["F"] - 0.1
+    assert on["R"] <= off["R"]
+    assert on["F"] + on["R"] < off["F"] + off["R"]
