@@ -88,6 +88,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # One admission factor for every model, whatever a frame of it is worth to the metric
     # (docs/design.md, "Admission by the metric's weights").
     "terastal-noadmitvalue": ("terastal", {"admit_value": 0.0}),
+    # Under overload a long started job of a lightly loading model keeps the overload key
+    # (same section).
+    "terastal-nocommitlaxity": ("terastal", {"commit_laxity": "off"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -97,6 +100,7 @@ EXTRA_ABLATIONS = (
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
     "terastal-noaffinity", "terastal-notight", "terastal-noadmitvalue",
+    "terastal-nocommitlaxity",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

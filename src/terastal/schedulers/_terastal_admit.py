@@ -133,10 +133,26 @@ def value_weights(costs, rem_best: list[float], power: float) -> list[float] | N
 
     The metric counts a frame of a model as ``1 / its releases``; per second of core time a
     frame of a model that loads the cores ``k`` x the mean is worth ``1 / k`` of the mean's."""
-    loads = [r * b for r, b in zip(task_rates(costs), rem_best, strict=True)]
+    loads = task_loads(costs, rem_best)
     mean = sum(loads) / len(loads) if loads else 0.0
     if not power or mean <= 0.0:
         return None
     # a model loading the cores less than the mean waits less; none waits more than the
     # factor says (weights above 1 starved the heavier model: docs/design.md)
     return [min(1.0, (x / mean) ** power) for x in loads]
+
+
+def task_loads(costs, rem_best: list[float]) -> list[float]:
+    """Per task, the load it puts on the cores at best: its expected releases per second
+    (:func:`~terastal.schedulers._terastal_affinity.task_rates`) times ``rem_best``, its
+    job's best case."""
+    return [r * b for r, b in zip(task_rates(costs), rem_best, strict=True)]
+
+
+def light_tasks(costs, rem_best: list[float]) -> list[bool]:
+    """Per task, whether it loads the cores less than the mean of the run's tasks
+    (:func:`task_loads`): per second of core time its frames count more in the mean over
+    models of each model's miss rate."""
+    loads = task_loads(costs, rem_best)
+    mean = sum(loads) / len(loads) if loads else 0.0
+    return [x < mean for x in loads]

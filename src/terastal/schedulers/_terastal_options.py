@@ -27,6 +27,7 @@ OPTIONS: dict[str, Any] = {
     "overload_off": Option(0.05, lo=0.0, hi=1.0),
     "overload_window": Option(50, lo=1),
     "overload_commit": True,
+    "commit_laxity": Option("light", choices=("off", "light", "long", "all")),
     "laxity_above": Option(0.5, lo=0.0),
     "check": Option("virtual", choices=("virtual", "remaining")),
     "tight": Option(0.1, lo=0.0, hi=1.0),

@@ -19,7 +19,7 @@ cdef class ReadyOrder:
     cdef dict __dict__
     # the run's state (Terastal.reset, Terastal.decide)
     cdef public object _admit_w, _ahead, _budget, _entries, _fair, _fits, _gone, _groups, _late
-    cdef public object _mask
+    cdef public object _light, _mask
     cdef public object _missed, _no_boost, _now, _on, _order, _over, _parent, _pays, _rekey
     cdef public object _rule, _tasks, _tight_s, _variant, _view
     # the options (Terastal.options)

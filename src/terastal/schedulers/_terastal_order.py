@@ -16,7 +16,7 @@ from terastal.model.job import Job
 from terastal.schedulers._hopeless import EPS, remaining_of
 from terastal.schedulers._terastal_claim import claimed_wait
 from terastal.schedulers._terastal_map import earliest_free
-from terastal.schedulers._terastal_state import order_key
+from terastal.schedulers._terastal_state import COMMIT_S, order_key
 
 _INF = float("inf")
 _EPS = 1e-12
@@ -114,6 +114,13 @@ class ReadyOrder:
         # best case passes its deadline: docs/design.md, "Sacrifice before starting".
         fresh_slack = slack * self.start_slack if over else slack
         commit = self.overload_commit
+        # started jobs by least laxity under overload (commit_laxity): none, long ones of the
+        # light models, long ones, all
+        lax, lax_above = self.commit_laxity, self.laxity_above
+        lax_all = lax == "all"
+        if lax == "off" or not lax_above:
+            lax_above = _INF  # no job is long (laxity_above 0: the long-job rule is off)
+        light = self._light if lax == "light" else None
         fresh, old = [], []
         for job in changes:
             if job not in ready:
@@ -132,6 +139,13 @@ class ReadyOrder:
                 src, move = None, 0.0
             ahead = bool(over and commit and job._done)  # a started job, under overload
             key = order_key(st, layer, release, boost[ti], over, ahead)
+            if ahead and (
+                lax_all
+                or (rem > lax_above * (job._deadline - release) and (light is None or light[ti]))
+            ):
+                # a long job that short ones keep overtaking: docs/design.md, "Admission by
+                # the metric's weights"
+                key = job._deadline - rem - boost[ti] - COMMIT_S
             dl_eps = job._deadline + EPS
             if job in self._late:
                 key += _LATE_S  # behind every job that can still meet its deadline
