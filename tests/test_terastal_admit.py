@@ -1,6 +1,7 @@
 """Terastal's admission under overload: a job not started is dropped when it would not fit
 behind the started jobs' work (options ``admit``, ``admit_fair``, ``admit_form``,
-``admit_running``, ``admit_value``)."""
+``admit_running``, ``admit_value``); long started jobs of light models by least laxity
+(``commit_laxity``)."""
 
 from types import SimpleNamespace
 
@@ -9,7 +10,13 @@ import pytest
 from terastal.model import Scenario, Task
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers import make_scheduler
-from terastal.schedulers._terastal_admit import Admission, _exempt, admission, value_weights
+from terastal.schedulers._terastal_admit import (
+    Admission,
+    _exempt,
+    admission,
+    light_tasks,
+    value_weights,
+)
 from terastal.sim import check_invariants, simulate
 from terastal.sim.costs import build_task_costs
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
@@ -136,6 +143,8 @@ def test_value_weights_lighten_the_models_loading_the_cores_less_than_the_mean()
     assert value_weights(costs, [2e-3, 2e-3, 12e-3], 2.0) == pytest.approx([1.0, 0.25, 1.0])
     assert value_weights(costs, [2e-3, 2e-3, 12e-3], 0.0) is None  # off: one factor for all
     assert value_weights(costs, [0.0, 0.0, 0.0], 1.0) is None
+    # loads 0.25, 0.1, 0.3: only b's is below the mean
+    assert light_tasks(costs, [2.5e-3, 2e-3, 12e-3]) == [False, True, False]
 
 
 def test_a_weight_scales_a_fresh_jobs_wait():
@@ -171,3 +180,33 @@ def test_the_lighter_model_is_refused_less_and_the_mean_falls():
     assert on["F"] < off["F"] - 0.1
     assert on["R"] <= off["R"]
     assert on["F"] + on["R"] < off["F"] + off["R"]
+
+
+def _long_and_short(**opts):
+    # two cores, the second 1.25 x slower; a short model (4 x 1 ms, 260 fps, 5.8 ms deadline:
+    # load 1.04) and a long one (40 x 1 ms, 20 fps, 45 ms deadline: load 0.8, below the mean);
+    # overloaded (about 1.02 of both cores)
+    plat = tiny_platform(2)
+    sc = Scenario("s", (Task("S", tiny_model("S", 4), fps=260, deadline_s=1.5 / 260),
+                        Task("L", tiny_model("L", 40), fps=20, deadline_s=0.9 / 20)))  # fmt: skip
+    tables = make_tables(sc.tasks, {"S": [[1e-3, 1.25e-3]] * 4, "L": [[1e-3, 1.25e-3]] * 40})
+    res = simulate(sc, plat, tables, make_scheduler("terastal", group=0, **opts),
+                   duration_s=0.5, record=True)  # fmt: skip
+    check_invariants(res)
+    rate = {}
+    for name in ("S", "L"):
+        jobs = [j for j in res.jobs if j.task.name == name]
+        rate[name] = sum(j.status != IN_TIME for j in jobs) / len(jobs)
+    return rate
+
+
+def test_a_long_started_job_of_a_light_model_goes_by_least_laxity_under_overload():
+    # Under overload a started job sorts by release + half its deadline: the long model's
+    # jobs fall behind the short ones released after them and are dropped late. By least
+    # laxity (its model loads the cores less than the mean) more of them end in time; the
+    # short model loses a little, the mean over models falls.
+    off, on = _long_and_short(commit_laxity="off"), _long_and_short()
+    assert on["L"] < off["L"]
+    assert on["S"] + on["L"] < off["S"] + off["L"]
+    # the long model is the light one here: every long job's rule acts on the same jobs
+    assert _long_and_short(commit_laxity="long") == on
