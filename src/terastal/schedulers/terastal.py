@@ -79,10 +79,8 @@ class Terastal(ReadyOrder, Scheduler):
     overload_commit : bool
         Under overload, jobs already started go ahead of every job not started yet.
     commit_laxity : {"light", "long", "all", "off"}
-        With ``overload_commit``, started jobs that sort among themselves by least laxity
-        (deadline less best case left) instead of the overload key: a long one (best case
-        left above ``laxity_above`` x its relative deadline) of a model loading the cores less
-        than the mean (``light``), any long one, every one, or none (docs/design.md,
+        Started jobs under overload sorting by least laxity: long ones (as ``laxity_above``) of
+        models loading the cores less than the mean, long ones, all, none (docs/design.md,
         "Admission by the metric's weights").
     check : {"virtual", "remaining"}
         Layer test: its virtual deadline, or the deadline less the best case after it.
@@ -229,8 +227,7 @@ class Terastal(ReadyOrder, Scheduler):
         self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
         self._missed = False  # whether a job ended late or dropped (_terastal_tight)
         self._tight_s = tight_slack(view.costs, self.tight)
-        # admission by the metric's weights (_terastal_admit.value_weights); the models whose
-        # long started jobs go by least laxity under overload (_terastal_order, commit_laxity)
+        # the metric's weights: admission (value_weights), long started jobs (light_tasks)
         best = [max(st.rem_best) for st in self._tasks]
         self._admit_w = _terastal_admit.value_weights(view.costs, best, self.admit_value)
         self._light = _terastal_admit.light_tasks(view.costs, best)
