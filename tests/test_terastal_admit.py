@@ -154,21 +154,32 @@ def test_a_weight_scales_a_fresh_jobs_wait():
     assert adm.wait(_job(task=0, started=True)) == 0.0
 
 
-def _light_and_heavy(**opts):
-    # one core: a light model (2 x 0.5 ms every 2 ms, 3 ms deadline: load 0.5) and a heavy one
-    # (8 x 1 ms every 10 ms, 10 ms deadline: load 0.8); overloaded (1.3)
-    plat = tiny_platform(1)
-    sc = Scenario("s", (Task("F", tiny_model("F", 2), fps=500, deadline_s=3e-3),
-                        Task("R", tiny_model("R", 8), fps=100, deadline_s=10e-3)))  # fmt: skip
-    tables = make_tables(sc.tasks, {"F": [[0.5e-3]] * 2, "R": [[1e-3]] * 8})
+def _miss_rates(specs, lat_rows, duration_s, **opts):
+    """Per model, the share of its frames missed by terastal (no group search); ``specs``:
+    (name, layers, fps, deadline) per model, ``lat_rows``: per model, every layer's latency
+    on each core."""
+    plat = tiny_platform(len(lat_rows[0]))
+    sc = Scenario(
+        "s", tuple(Task(n, tiny_model(n, k), fps=f, deadline_s=d) for n, k, f, d in specs)
+    )
+    tables = make_tables(
+        sc.tasks, {n: [row] * k for (n, k, _, _), row in zip(specs, lat_rows, strict=True)}
+    )
     res = simulate(sc, plat, tables, make_scheduler("terastal", group=0, **opts),
-                   duration_s=0.3, record=True)  # fmt: skip
+                   duration_s=duration_s, record=True)  # fmt: skip
     check_invariants(res)
     rate = {}
-    for name in ("F", "R"):
+    for name, *_ in specs:
         jobs = [j for j in res.jobs if j.task.name == name]
         rate[name] = sum(j.status != IN_TIME for j in jobs) / len(jobs)
     return rate
+
+
+def _light_and_heavy(**opts):
+    # one core: a light model (2 x 0.5 ms every 2 ms, 3 ms deadline: load 0.5) and a heavy one
+    # (8 x 1 ms every 10 ms, 10 ms deadline: load 0.8); overloaded (1.3)
+    specs = [("F", 2, 500, 3e-3), ("R", 8, 100, 10e-3)]
+    return _miss_rates(specs, [[0.5e-3], [1e-3]], 0.3, **opts)
 
 
 def test_the_lighter_model_is_refused_less_and_the_mean_falls():
@@ -186,18 +197,8 @@ def _long_and_short(**opts):
     # two cores, the second 1.25 x slower; a short model (4 x 1 ms, 260 fps, 5.8 ms deadline:
     # load 1.04) and a long one (40 x 1 ms, 20 fps, 45 ms deadline: load 0.8, below the mean);
     # overloaded (about 1.02 of both cores)
-    plat = tiny_platform(2)
-    sc = Scenario("s", (Task("S", tiny_model("S", 4), fps=260, deadline_s=1.5 / 260),
-                        Task("L", tiny_model("L", 40), fps=20, deadline_s=0.9 / 20)))  # fmt: skip
-    tables = make_tables(sc.tasks, {"S": [[1e-3, 1.25e-3]] * 4, "L": [[1e-3, 1.25e-3]] * 40})
-    res = simulate(sc, plat, tables, make_scheduler("terastal", group=0, **opts),
-                   duration_s=0.5, record=True)  # fmt: skip
-    check_invariants(res)
-    rate = {}
-    for name in ("S", "L"):
-        jobs = [j for j in res.jobs if j.task.name == name]
-        rate[name] = sum(j.status != IN_TIME for j in jobs) / len(jobs)
-    return rate
+    specs = [("S", 4, 260, 1.5 / 260), ("L", 40, 20, 0.9 / 20)]
+    return _miss_rates(specs, [[1e-3, 1.25e-3]] * 2, 0.5, **opts)
 
 
 def test_a_long_started_job_of_a_light_model_goes_by_least_laxity_under_overload():
