@@ -21,7 +21,7 @@ import numpy as np
 
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
-from terastal.model import IDENTICAL_REL_TOL, Scenario
+from terastal.model import IDENTICAL_REL_TOL, Scenario, release_rates
 
 
 @dataclass(frozen=True)
@@ -70,23 +70,9 @@ def _root(scenario: Scenario, name: str) -> str:
     return name
 
 
-def _rates(scenario: Scenario) -> dict[str, float]:
-    """Expected releases per second. A cascaded task is released once per upstream frame
-    (with its trigger probability), so its rate follows its root's fps, not its own."""
-    by_name = {t.name: t for t in scenario.tasks}
-    out = {}
-    for t in scenario.tasks:
-        p, cur = 1.0, t
-        while cur.depends_on is not None:
-            p *= cur.probability
-            cur = by_name[cur.depends_on]
-        out[t.name] = cur.fps * p
-    return out
-
-
 def measure_load(scenario: Scenario, tables: Mapping[str, TaskCostTable]) -> WorkloadLoad:
     """Utilization, skew and per-accelerator preferred load of ``scenario``."""
-    rates = _rates(scenario)
+    rates = release_rates(scenario.tasks)
     classes = accelerator_classes(tables)
     n_acc = len(classes)
     n_cls = max(classes) + 1
@@ -146,7 +132,7 @@ def scale_to_utilization(
     if shares != "equal":
         raise InputError(f"shares must be 'nominal' or 'equal', got {shares!r}", field="shares")
     n_acc = next(iter(tables.values())).latency_s.shape[1]
-    rates = _rates(scenario)
+    rates = release_rates(scenario.tasks)
     # A stream is a root task with its cascade; each stream gets the same demand share and
     # its cascaded tasks keep the root's frame rate (their deadline is one stream period).
     roots = {t.name: _root(scenario, t.name) for t in scenario.tasks}
