@@ -1,4 +1,4 @@
-"""A task's expected release rate, one definition for every reader (two-level cascades)."""
+"""A task's expected release rate and its cascade's root, one definition for every reader."""
 
 import numpy as np
 import pytest
@@ -62,3 +62,10 @@ def test_a_plan_of_a_two_level_cascade_fits_its_own_scenario_only():
     other = Scenario("two_level", (*sc.tasks[:2], cls))
     with pytest.raises(InputError, match=r"'cls' was planned at 20 Hz, runs at 40 Hz here"):
         check_plan(plan, other, ws_os(), FakeCost())
+
+
+def test_every_task_of_a_cascade_has_the_same_root():
+    sc = _cascade()
+    assert [sc.root(t.name).name for t in sc.tasks] == ["det", "det", "det"]
+    with pytest.raises(KeyError):
+        sc.root("nope")

@@ -150,6 +150,14 @@ class Scenario:
                 return t
         raise KeyError(name)
 
+    def root(self, name: str) -> Task:
+        """Return the task at the root of ``name``'s cascade (the task itself when it
+        depends on none): the periodic task whose frames release it."""
+        task = self.task(name)
+        while task.depends_on is not None:
+            task = self.task(task.depends_on)
+        return task
+
 
 def release_rates(tasks: Iterable[Task]) -> dict[str, float]:
     """Expected releases per second of each task, by name.

@@ -63,13 +63,6 @@ def accelerator_classes(tables: Mapping[str, TaskCostTable]) -> list[int]:
     return ids
 
 
-def _root(scenario: Scenario, name: str) -> str:
-    by_name = {t.name: t for t in scenario.tasks}
-    while by_name[name].depends_on is not None:
-        name = by_name[name].depends_on
-    return name
-
-
 def measure_load(scenario: Scenario, tables: Mapping[str, TaskCostTable]) -> WorkloadLoad:
     """Utilization, skew and per-accelerator preferred load of ``scenario``."""
     rates = release_rates(scenario.tasks)
@@ -135,7 +128,7 @@ def scale_to_utilization(
     rates = release_rates(scenario.tasks)
     # A stream is a root task with its cascade; each stream gets the same demand share and
     # its cascaded tasks keep the root's frame rate (their deadline is one stream period).
-    roots = {t.name: _root(scenario, t.name) for t in scenario.tasks}
+    roots = {t.name: scenario.root(t.name).name for t in scenario.tasks}
     streams = list(dict.fromkeys(roots.values()))
     per_stream = target * n_acc / len(streams)
     work: dict[str, float] = dict.fromkeys(streams, 0.0)
