@@ -16,7 +16,7 @@ Variables, per task ``t`` (the unit :func:`terastal.metrics.compute_metrics` ave
 Constraints:
 
 * capacity, per accelerator: ``sum_t w_t sum_{l, k} latency[t, l, a, k] y[t, l, a, k] <= C``
-  where, in steady state, ``w_t`` is the task's rate (:func:`terastal.workloads.load._rates`)
+  where, in steady state, ``w_t`` is the task's rate (:func:`terastal.model.release_rates`)
   and ``C = 1``; with a horizon ``H``, ``w_t`` is its number of counted frames and
   ``C = H + max_t D_t`` (in-time work of a frame released before ``H`` ends by ``H + D_t``,
   and a completion that releases a child happens before ``H``);
@@ -68,7 +68,7 @@ import numpy as np
 
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
-from terastal.model import Platform, Scenario
+from terastal.model import Platform, Scenario, release_rates
 
 __all__ = ["FluidBound", "fluid_bound", "linear_losses", "task_spans_s"]
 
@@ -192,16 +192,14 @@ def _variant_layers(plan, tables: Mapping[str, TaskCostTable]) -> dict[str, tupl
 def _weights(
     scenario: Scenario, horizon_s: float | None, released: Mapping[str, int] | None
 ) -> dict[str, float]:
-    from terastal.workloads.load import _rates
-
     if horizon_s is None:
         if released is not None:
             raise InputError("released counts need a horizon", field="released")
-        return _rates(scenario)
+        return release_rates(scenario.tasks)
     if not horizon_s > 0:
         raise InputError(f"horizon must be > 0, got {horizon_s}", field="horizon_s")
     if released is None:
-        return {k: v * horizon_s for k, v in _rates(scenario).items()}
+        return {k: v * horizon_s for k, v in release_rates(scenario.tasks).items()}
     missing = [t.name for t in scenario.tasks if t.name not in released]
     if missing:
         raise InputError(f"no released count for task {missing[0]!r}", field="released")
