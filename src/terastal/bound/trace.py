@@ -69,7 +69,7 @@ class Trace:
     scenario : Scenario
         The scenario.
     horizon_s : float
-        Release horizon (no job is released at or after it).
+        Release horizon (no periodic job is released at or after it).
     seed : int
         Seed of the arrivals.
     jobs : tuple of TraceJob
