@@ -61,7 +61,8 @@ def draw_arrivals(scenario: Scenario, horizon_s: float, seed: int) -> Arrivals:
     scenario : Scenario
         The tasks.
     horizon_s : float
-        No job is released at or after this time.
+        No periodic job is released at or after this time (cascaded children of jobs that
+        complete in the drain are, by the engine).
     seed : int
         The run's only seed.
 
