@@ -91,12 +91,12 @@ def test_cascade_of_an_upstream_done_before_the_horizon_is_released():
     assert s["instance"]["cascaded_jobs"] == 1
 
 
-def test_upstream_completing_after_the_horizon_releases_nothing():
-    # a may end at the 2 ms horizon and still meet its 10 ms deadline: b is never released.
+def test_upstream_completing_after_the_horizon_still_releases_its_child():
+    # a may end after the 2 ms horizon and still meet its 10 ms deadline, but the engine then
+    # releases b in the drain (and b always misses): ending a late saves nothing, one miss.
     s = bound(*cascade(10), 2)
-    assert (s["missed_best"], s["missed_lower_bound"], s["optimal"]) == (0, 0, True)
-    assert outcome(s) == {("a", 0): "in_time"}
-    assert s["jobs"][0]["finish_ms"] >= 2.0
+    assert (s["missed_best"], s["missed_lower_bound"], s["optimal"]) == (1, 1, True)
+    assert s["instance"]["cascaded_jobs"] == 1
 
 
 VAR = {"t": {0: [1, 50], 1: [1, 50]}}

@@ -13,19 +13,11 @@ import numpy as np
 import pytest
 
 import terastal
+from bundled_names import XRBENCH_USAGE
 from terastal.cost import AnalyticalCostModel
 from terastal.io import load_model, load_platform, load_scenario
 
 PAPER = Path(terastal.__file__).parent / "data" / "paper" / "experiments"
-USAGE_SCENARIOS = (
-    "AR_Assistant",
-    "AR_gaming",
-    "VR_gaming",
-    "outdoor_activity_A",
-    "outdoor_activity_B",
-    "social_interactionA",
-    "social_interactionB",
-)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +34,7 @@ def dual():
 @pytest.fixture(scope="module")
 def xr_layers():
     """Every layer instance of the bundled XRBench scenarios."""
-    return [ly for sc in USAGE_SCENARIOS for t in load_scenario(sc).tasks for ly in t.model.layers]
+    return [ly for sc in XRBENCH_USAGE for t in load_scenario(sc).tasks for ly in t.model.layers]
 
 
 @pytest.fixture(scope="module")

@@ -147,6 +147,19 @@ def test_horizon_form_counts_frames_and_the_time_after_the_horizon():
         fluid_bound(sc, pf, tables, horizon_s=1.0, released={})
 
 
+def test_horizon_form_lets_a_late_parent_release_an_in_time_child_in_the_drain():
+    # p is never in time; c needs 1 s of its one core per frame, ten frames, but 2 s deadline.
+    # Within H + E = 1 + (0.005 + 2) s at most 3 c frames fit; the engine releases c when p
+    # completes, late, in the drain too, so every c frame may end in time after H + E.
+    parent = _task("p", 1, fps=10.0, deadline_s=0.005)
+    child = _task("c", 1, fps=10.0, deadline_s=2.0, depends_on="p")
+    tables = {"p": _table("p", [[0.01]]), "c": _table("c", [[1.0]])}
+    sc = Scenario("s", (parent, child))
+    b = fluid_bound(sc, _platform(1), tables, horizon_s=1.0, released={"p": 10, "c": 10})
+    assert b.edge_s == pytest.approx(2.005)
+    assert b.served_fraction == pytest.approx({"p": 0.0, "c": 1.0})
+
+
 def test_a_plan_needs_tables_with_its_variants():
     t = _task("a", 1, fps=1.0, deadline_s=1.0)
     with_var = {"a": _table("a", [[0.01]], var=[[0.005]])}

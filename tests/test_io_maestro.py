@@ -4,6 +4,7 @@ from importlib import resources
 
 import pytest
 
+from bundled_names import XRBENCH_SWEEPS, XRBENCH_USAGE
 from terastal.errors import InputError
 from terastal.io import (
     PAPER_MODELS,
@@ -18,17 +19,6 @@ from terastal.io import (
 )
 from terastal.model import LayerKind
 
-XRBENCH = [
-    "AR_Assistant",
-    "AR_gaming",
-    "VR_gaming",
-    "outdoor_activity_A",
-    "outdoor_activity_B",
-    "social_interactionA",
-    "social_interactionB",
-]
-SWEEPS = ["VR_gaming_25p", "VR_gaming_50p", "VR_gaming_75p", "VR_gaming_100p"]
-
 
 def _paper_files():
     root = resources.files("terastal") / "data" / "paper" / "experiments"
@@ -42,10 +32,10 @@ def _paper_files():
 
 
 def test_bundled_scenario_names():
-    assert sorted(list_scenarios()) == sorted(XRBENCH + SWEEPS)
+    assert sorted(list_scenarios()) == sorted((*XRBENCH_USAGE, *XRBENCH_SWEEPS))
 
 
-@pytest.mark.parametrize("name", XRBENCH + SWEEPS)
+@pytest.mark.parametrize("name", (*XRBENCH_USAGE, *XRBENCH_SWEEPS))
 def test_every_xrbench_scenario_loads(name):
     s = load_scenario(name)
     assert s.name == name and len(s.tasks) >= 2

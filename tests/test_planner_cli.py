@@ -21,6 +21,11 @@ def _mix_yaml(tmp_path):
     return f
 
 
+def _plan_vr(out, *extra):
+    """``terastal plan`` of VR_gaming on Dual_4K/WS_OS to ``out``, with ``extra`` flags."""
+    return main(["plan", "-s", "VR_gaming", "-p", "Dual_4K/WS_OS", "-o", str(out), *extra])
+
+
 def test_plan_command_writes_a_loadable_plan(tmp_path, capsys):
     out = tmp_path / "plan.json"
     rc = main(
@@ -46,23 +51,7 @@ def test_plan_command_writes_a_loadable_plan(tmp_path, capsys):
 
 def test_plan_command_options(tmp_path, capsys):
     out = tmp_path / "p.json"
-    rc = main(
-        [
-            "plan",
-            "-s",
-            "VR_gaming",
-            "-p",
-            "Dual_4K/WS_OS",
-            "-o",
-            str(out),
-            "--budgets",
-            "mean",
-            "--accuracy-loss",
-            "0.01",
-            "--show",
-            "all",
-        ]
-    )
+    rc = _plan_vr(out, "--budgets", "mean", "--accuracy-loss", "0.01", "--show", "all")
     assert rc == 0
     plan = Plan.load(out)
     assert plan.budget_policy == "mean" and plan.accuracy_loss == 0.01
@@ -74,19 +63,7 @@ def test_user_accuracy_table(tmp_path):
     acc = tmp_path / "acc.csv"
     acc.write_text("model,variants,top1\nES_RITNet,,90\nES_RITNet,conv1,89.9\n")
     out = tmp_path / "p.json"
-    rc = main(
-        [
-            "plan",
-            "-s",
-            "VR_gaming",
-            "-p",
-            "Dual_4K/WS_OS",
-            "-o",
-            str(out),
-            "--accuracy-table",
-            str(acc),
-        ]
-    )
+    rc = _plan_vr(out, "--accuracy-table", str(acc))
     assert rc == 0
     task = Plan.load(out).task("ES_RITNet")
     assert task.accuracy[frozenset({0})] == pytest.approx(89.9 / 90)
@@ -117,19 +94,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, args, match):
 def test_bad_accuracy_table_names_file_and_line(tmp_path, capsys):
     acc = tmp_path / "acc.csv"
     acc.write_text("model,variants,top1\nES_RITNet,conv1,89\n")
-    rc = main(
-        [
-            "plan",
-            "-s",
-            "VR_gaming",
-            "-p",
-            "Dual_4K/WS_OS",
-            "-o",
-            str(tmp_path / "p.json"),
-            "--accuracy-table",
-            str(acc),
-        ]
-    )
+    rc = _plan_vr(tmp_path / "p.json", "--accuracy-table", str(acc))
     assert rc == 2
     assert (
         f"{acc}:2: field 'variants': model 'ES_RITNet' has no baseline" in capsys.readouterr().err

@@ -5,9 +5,12 @@ from typing import Any, ClassVar
 import pytest
 
 from terastal.errors import ContractError, InputError
+from terastal.metrics import compute_metrics
 from terastal.model import Scenario, Task
+from terastal.model.job import DROPPED
 from terastal.schedulers import Dispatch, Drop, Scheduler, make_scheduler
 from terastal.sim import Environment, Simulator, check_invariants, draw_arrivals, simulate
+from terastal.sim.invariants import InvariantError
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
 
 MS = 1e-3
@@ -163,7 +166,7 @@ def test_cascade_probability_uses_predrawn_uniforms():
     assert 0 < len(expected) < 200
 
 
-def test_no_cascade_from_dropped_jobs_or_after_horizon():
+def test_no_cascade_from_dropped_jobs_and_their_child_counts_as_missed():
     spec = [
         ("up", 2, {"fps": 100, "deadline_s": 1 * MS}),
         ("down", 1, {"fps": 100, "depends_on": "up"}),
@@ -171,12 +174,41 @@ def test_no_cascade_from_dropped_jobs_or_after_horizon():
     sc, pf, tb = case(spec, {"up": [[2, 9], [2, 9]], "down": [[1, 9]]})
     r = run(sc, pf, tb, "edf", 30, late="drop")
     assert {j.task.name for j in r.jobs} == {"up"}
-    # Upstream completing after the horizon (at 4 ms > 3 ms) releases nothing.
-    sc, pf, tb = case(
-        [(*spec[0][:2], {"fps": 100}), spec[1]], {"up": [[2, 9], [2, 9]], "down": [[1, 9]]}
-    )
+    down = compute_metrics(r)["models"]["down"]
+    assert (down["released"], down["unreleased"], down["miss_rate"]) == (3, 3, 1.0)
+
+
+def test_upstream_completing_after_the_horizon_releases_its_child_in_the_drain():
+    # up (released at 0, 2 + 2 ms, deadline 10 ms) completes in time at 4 ms, after the 3 ms
+    # horizon: its child is released then, drained, and counted met.
+    spec = [("up", 2, {"fps": 100}), ("down", 1, {"fps": 100, "depends_on": "up"})]
+    sc, pf, tb = case(spec, {"up": [[2, 9], [2, 9]], "down": [[1, 9]]})
     r = run(sc, pf, tb, "edf", 3)
-    assert [j.task.name for j in r.jobs] == ["up"]
+    assert [(j.task.name, round(j.release / MS, 9), j.status) for j in r.jobs] == [
+        ("up", 0, "in_time"),
+        ("down", 4, "in_time"),
+    ]
+    assert r.end_s == pytest.approx(5 * MS)
+    m = compute_metrics(r)["models"]
+    assert (m["down"]["released"], m["down"]["in_time"], m["down"]["unreleased"]) == (1, 1, 0)
+    assert m["up"]["miss_rate"] == m["down"]["miss_rate"] == 0.0
+
+
+def test_a_dropped_upstream_after_the_horizon_leaves_its_child_unreleased_and_missed():
+    # up has three 2 ms layers; the scheduler drops it in the drain (at 4 ms, after two of
+    # them): no child is released, and its counted frame is missed.
+    def script(view):
+        job = next(iter(view.ready_jobs))
+        if view.now > 3 * MS:
+            return [Drop(job)]
+        return [Dispatch(job, job.ready_layers[0], 0)]
+
+    spec = [("up", 3, {"fps": 100}), ("down", 1, {"fps": 100, "depends_on": "up"})]
+    sc, pf, tb = case(spec, {"up": [[2, 9]] * 3, "down": [[1, 9]]})
+    r = run(sc, pf, tb, Scripted(script=script), 3)
+    assert [(j.task.name, j.status) for j in r.jobs] == [("up", "dropped")]
+    down = compute_metrics(r)["models"]["down"]
+    assert (down["released"], down["unreleased"], down["miss_rate"]) == (1, 1, 1.0)
 
 
 def test_jitter_is_seeded_and_identical_across_schedulers():
@@ -397,3 +429,30 @@ def test_checked_path_applies_dispatches_like_the_inline_path(late, policy):
         assert [(j.status, j.finish, j.energy_j, j.variants) for j in a.jobs] == [
             (j.status, j.finish, j.energy_j, j.variants) for j in b.jobs
         ]
+
+
+def test_invariants_allow_a_release_after_the_horizon_only_for_a_cascaded_child():
+    spec = [("up", 2, {"fps": 100}), ("down", 1, {"fps": 100, "depends_on": "up"})]
+    sc, pf, tb = case(spec, {"up": [[2, 9], [2, 9]], "down": [[1, 9]]})
+
+    def tampered(change):
+        r = run(sc, pf, tb, "edf", 3, record=False)  # checked untouched by run()
+        change(*r.jobs)
+        return r
+
+    def late_root(up, down):  # a periodic job released at the horizon
+        up._release = 3 * MS
+
+    def early_child(up, down):  # a child released before its upstream completed
+        down._release = up._finish - MS
+
+    def orphan(up, down):  # a child of a dropped upstream
+        up._status = DROPPED
+
+    for change, match in [
+        (late_root, "at or after the horizon"),
+        (early_child, "its upstream completed at"),
+        (orphan, "which was dropped"),
+    ]:
+        with pytest.raises(InvariantError, match=match):
+            check_invariants(tampered(change))

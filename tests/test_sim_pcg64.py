@@ -31,14 +31,14 @@ def test_negative_seed_is_refused():
 
 def _numpy_arrivals(scenario, horizon_s, seed):
     """The arrivals as drawn with numpy's generator (the definition the engine keeps)."""
-    from terastal.sim.arrivals import _num_frames, _root
+    from terastal.sim.arrivals import _num_frames
 
     streams = np.random.SeedSequence(seed).spawn(len(scenario.tasks))
     frames = {t.name: _num_frames(t.phase_s, t.fps, horizon_s) for t in scenario.tasks}
     releases, triggers = [], []
     for task, stream in zip(scenario.tasks, streams, strict=True):
         rng = np.random.default_rng(stream)
-        n = frames[_root(scenario, task.name)]
+        n = frames[scenario.root(task.name).name]
         if task.depends_on is None:
             jitter = rng.random(n) * task.jitter_s if task.jitter_s > 0 else np.zeros(n)
             times = [(task.phase_s + f / task.fps + float(jitter[f]), f) for f in range(n)]

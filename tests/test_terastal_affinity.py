@@ -6,11 +6,11 @@ from types import SimpleNamespace
 import pytest
 
 from terastal.experiment import Case, prepare
-from terastal.model import Scenario, Task
+from terastal.model import Scenario, Task, release_rates
 from terastal.model.costs import TaskCosts
 from terastal.reproduce import family
 from terastal.schedulers import make_scheduler
-from terastal.schedulers._terastal_affinity import affine_homes, task_affinity, task_rates
+from terastal.schedulers._terastal_affinity import affine_homes, task_affinity
 from terastal.schedulers._terastal_map import core_classes
 from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
 from terastal.testing.cases import missed_jobs, placements
@@ -62,7 +62,8 @@ def test_a_task_moves_only_where_its_job_fits_and_pays_a_small_slowdown():
 def test_a_cascaded_task_counts_at_its_root_rate_times_the_probability():
     sc = prepare(Case(str(BOUND / "cascade.yaml"), str(BOUND / "ws_os.yaml")))
     costs = _costs(sc.scenario, sc.tables())
-    assert task_rates(costs) == pytest.approx([900.0, 450.0, 300.0])
+    rates = release_rates(c.task for c in costs)
+    assert list(rates.values()) == pytest.approx([900.0, 450.0, 300.0])
     # seg (1.03 x slower on OS over its job) goes to OS; kp and cls stay on WS
     assert task_affinity(costs, core_classes(costs, 2), 1.2) == [1, 0, 0]
 

@@ -3,9 +3,11 @@
 import pytest
 
 from terastal.errors import InputError
+from terastal.model import Scenario, Task
 from terastal.schedulers import make_scheduler
-from terastal.schedulers._terastal_tight import is_tight, tight_slack
+from terastal.schedulers._terastal_tight import tight_slack
 from terastal.sim import check_invariants, simulate
+from terastal.sim.synthetic import make_tables, tiny_model, tiny_platform
 from terastal.testing import cases
 
 
@@ -18,7 +20,6 @@ def tight_case():
     earliest-finish mapping)."""
     from terastal.experiment import Case, prepare
     from terastal.io import load_model, load_platform
-    from terastal.model import Scenario, Task
 
     pf = load_platform("Dual_4K_LittleBig/WS_OS")
     tasks = (
@@ -60,9 +61,37 @@ def test_the_slack_threshold_is_a_share_of_each_tasks_deadline(tight_case):
     assert tight_slack([_C(t) for t in sc.tasks], 0.0) is None
     got = tight_slack([_C(t) for t in sc.tasks], 0.1)
     assert got == pytest.approx([0.1 * t.relative_deadline_s for t in sc.tasks])
-    # slack 1 ms at now 0: tight below a 2 ms threshold, not below 0.5 ms
-    assert is_tight(0.0, 9e-3, 10e-3, 2e-3)
-    assert not is_tight(0.0, 9e-3, 10e-3, 0.5e-3)
+
+
+def _threshold_case():
+    """``hog`` takes core 0 at 0 until 0.6 ms; ``j`` (one layer: 1 ms on core 0, 1.4 ms on
+    core 1; deadline 2 ms) comes at 0.1 ms. Home on core 0 it finishes at 1.6 ms, within its
+    deadline (2.1 ms); the earliest finish is core 1's 1.5 ms. At its release its slack (time
+    to the deadline less its best case) is 2.1 - 0.1 - 1 = 1 ms = 0.5 x its deadline."""
+    ms = 1e-3
+    tasks = (
+        Task("hog", tiny_model("hog", 1), fps=100.0, deadline_s=10 * ms),
+        Task("j", tiny_model("j", 1), fps=100.0, deadline_s=2 * ms, phase_s=0.1 * ms),
+    )
+    lat = {"hog": [[0.6 * ms, 5 * ms]], "j": [[1 * ms, 1.4 * ms]]}
+    return Scenario("threshold", tasks), tiny_platform(2), make_tables(tasks, lat)
+
+
+@pytest.mark.parametrize("tight, core", [(0.49, 0), (0.4999, 0), (0.5001, 1), (0.51, 1)])
+def test_a_job_is_tight_when_its_slack_is_below_the_share_of_its_deadline(tight, core):
+    # decide's own test: below the threshold the job waits for its home core, above it the
+    # mapping takes the earliest finish (no group search, no spare core: only this rule moves
+    # the layer)
+    sc, pf, tables = _threshold_case()
+    sched = make_scheduler("terastal", tight=tight, tight_always=True, group=0, spare=False)
+    res = simulate(sc, pf, tables, sched, duration_s=0.005, seed=0, record=True)
+    check_invariants(res)
+    placed = {res.jobs[r.job_id].task.name: r.accelerator for r in res.log}
+    assert placed == {"hog": 0, "j": core}
+    # by default the rule waits for a first miss: this run has none
+    sched = make_scheduler("terastal", tight=tight, group=0, spare=False)
+    res = simulate(sc, pf, tables, sched, duration_s=0.005, seed=0, record=True)
+    assert {res.jobs[r.job_id].task.name: r.accelerator for r in res.log} == {"hog": 0, "j": 0}
 
 
 @pytest.mark.parametrize("seed", [0, 1])

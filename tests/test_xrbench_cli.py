@@ -14,6 +14,7 @@ from terastal.sweep.runner import run_point
 
 REF = Path(__file__).parent / "data" / "xrbench-reference"
 CASE = "VR_gaming__Dual_4K__WS_OS"
+VR_DUAL = ("--scenario", "VR_gaming", "--platform", "Dual_4K/WS_OS")  # the case of CASE
 
 
 def _copy(tmp_path, case=CASE):
@@ -98,18 +99,7 @@ def test_check_missing_path_and_empty_dir_exit_2(tmp_path, capsys):
 
 def test_simulate_compat_writes_xrbench_files(tmp_path):
     out = tmp_path / "run"
-    args = [
-        "simulate",
-        "--scenario",
-        "VR_gaming",
-        "--platform",
-        "Dual_4K/WS_OS",
-        "--compat",
-        "xrbench",
-        "--out",
-        str(out),
-    ]
-    assert main(args) == 0
+    assert main(["simulate", *VR_DUAL, "--compat", "xrbench", "--out", str(out)]) == 0
     assert (out / "schedule.csv").read_text() == (REF / f"schedule__{CASE}.csv").read_text()
     assert (out / "summary.csv").read_text() == (REF / f"summary__{CASE}.csv").read_text()
     metrics = json.loads((out / "metrics.json").read_text())
@@ -138,16 +128,7 @@ def test_compare_compat_over_seeds(tmp_path):
 
 
 def test_unknown_compat_profile_exits_2(capsys):
-    args = [
-        "simulate",
-        "--scenario",
-        "VR_gaming",
-        "--platform",
-        "Dual_4K/WS_OS",
-        "--compat",
-        "nope",
-    ]
-    assert main(args) == 2
+    assert main(["simulate", *VR_DUAL, "--compat", "nope"]) == 2
     assert "--compat must be one of xrbench" in capsys.readouterr().err
 
 
@@ -261,7 +242,7 @@ def test_compat_spec_refuses_what_the_profile_does_not_use(change, field):
 
 
 def test_compat_run_over_a_default_run_removes_its_files(tmp_path):
-    base = ["--scenario", "VR_gaming", "--platform", "Dual_4K/WS_OS", "--out", str(tmp_path)]
+    base = [*VR_DUAL, "--out", str(tmp_path)]
     assert main(["simulate", *base, "--compat", "xrbench"]) == 0
     assert (tmp_path / "schedule.csv").exists()
     assert main(["simulate", *base, "--duration-ms", "50", "--no-progress"]) == 0

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from bundled_names import XRBENCH_USAGE
 from terastal.io.resolve import list_platforms, load_platform, load_scenario
 from terastal.xrbench import run_xrbench, to_metrics
 from terastal.xrbench.check import collect_cases, read_schedule, read_summary
@@ -96,18 +97,9 @@ def test_run_stops_after_the_last_release(scenario, stop):
 
 
 def test_every_bundled_platform_has_costs_for_every_scenario():
-    scenarios = [
-        "AR_Assistant",
-        "AR_gaming",
-        "VR_gaming",
-        "outdoor_activity_A",
-        "outdoor_activity_B",
-        "social_interactionA",
-        "social_interactionB",
-    ]
     platforms = list_platforms()
     assert len(platforms) == 38
-    for s in scenarios:
+    for s in XRBENCH_USAGE:
         sc = load_scenario(s)
         for p in platforms:
             costs = cost_matrix(sc, load_platform(p))

@@ -7,8 +7,10 @@ a linear program (HiGHS via SciPy) over *fractions of jobs*.
 Variables, per task ``t`` (the unit :func:`terastal.metrics.compute_metrics` averages over):
 
 * ``x_t`` in ``[0, 1]``: fraction of the task's counted frames that end in time;
-* ``z_t`` in ``[x_t, 1]``: fraction that complete (in time, or late but before the horizon,
-  which is what releases a cascaded child);
+* ``z_t`` in ``[x_t, 1]``: fraction that complete (in time or late, which is what releases a
+  cascaded child; with a horizon: complete by ``H + E``, see below);
+* with a horizon, for a cascaded task, ``l_t >= 0``: fraction in time that end after
+  ``H + E`` (see below); the task's served fraction is ``x_t + l_t <= 1``;
 * ``y[t, l, a, k] >= 0``: fraction of the frames whose layer ``l`` runs on accelerator ``a``
   as original (``k = 0``) or variant (``k = 1``, only for the plan's variant layers), with
   ``sum_{a, k} y[t, l, a, k] = z_t`` for every layer.
@@ -16,12 +18,19 @@ Variables, per task ``t`` (the unit :func:`terastal.metrics.compute_metrics` ave
 Constraints:
 
 * capacity, per accelerator: ``sum_t w_t sum_{l, k} latency[t, l, a, k] y[t, l, a, k] <= C``
-  where, in steady state, ``w_t`` is the task's rate (:func:`terastal.workloads.load._rates`)
+  where, in steady state, ``w_t`` is the task's rate (:func:`terastal.model.release_rates`)
   and ``C = 1``; with a horizon ``H``, ``w_t`` is its number of counted frames and
-  ``C = H + max_t D_t`` (in-time work of a frame released before ``H`` ends by ``H + D_t``,
-  and a completion that releases a child happens before ``H``);
+  ``C = H + E``, ``E`` the largest sum of relative deadlines along a cascade from its root
+  (``max_t D_t`` without cascades): a root frame is released before ``H``, and a frame whose
+  ancestors were all in time is released by ``H`` plus their deadlines, so ends in time by
+  ``H + E``;
 * cascade: ``w_child z_child <= w_parent z_parent`` (a child frame runs only after its
   parent's frame completed, so a child's completions never outnumber its parent's);
+* after the edge (horizon form): the engine releases a child whenever its parent completes,
+  in the drain too, so a parent completing late, long after ``H``, still releases a child
+  that may then end in time after ``H + E``; such a frame has an ancestor frame that was not
+  in time (else it ends by ``H + E``), and its work falls outside ``C``. So
+  ``w_t l_t <= sum over ancestors a of w_a (1 - x_a - l_a)``, at no capacity cost;
 * span: ``x_t = 0`` when the longest path of the task's fastest options (any core, variant
   allowed) exceeds its relative deadline (such a frame can never be in time);
 * accuracy (with variants): ``sum_{l, a} c_l y[t, l, a, 1] <= limit``, see below.
@@ -68,7 +77,7 @@ import numpy as np
 
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
-from terastal.model import Platform, Scenario
+from terastal.model import Platform, Scenario, release_rates
 
 __all__ = ["FluidBound", "fluid_bound", "linear_losses", "task_spans_s"]
 
@@ -82,7 +91,7 @@ class FluidBound:
     mean_miss_rate_lb : float
         Lower bound on the mean per-task miss rate (``1 - mean served_fraction``).
     served_fraction : dict of str to float
-        Per task, the optimal in-time fraction ``x_t`` (one optimal solution).
+        Per task, the optimal in-time fraction ``x_t + l_t`` (one optimal solution).
     completed_fraction : dict of str to float
         Per task, the completed fraction ``z_t`` of that solution.
     variant_share : dict of str to float
@@ -101,7 +110,8 @@ class FluidBound:
     horizon_s : float or None
         The run's horizon; None for the steady-state form.
     edge_s : float
-        Time each core has beyond the horizon (largest relative deadline; 0 in steady state).
+        Time each core has beyond the horizon (largest sum of relative deadlines along a
+        cascade; 0 in steady state).
     """
 
     mean_miss_rate_lb: float
@@ -192,20 +202,51 @@ def _variant_layers(plan, tables: Mapping[str, TaskCostTable]) -> dict[str, tupl
 def _weights(
     scenario: Scenario, horizon_s: float | None, released: Mapping[str, int] | None
 ) -> dict[str, float]:
-    from terastal.workloads.load import _rates
-
     if horizon_s is None:
         if released is not None:
             raise InputError("released counts need a horizon", field="released")
-        return _rates(scenario)
+        return release_rates(scenario.tasks)
     if not horizon_s > 0:
         raise InputError(f"horizon must be > 0, got {horizon_s}", field="horizon_s")
     if released is None:
-        return {k: v * horizon_s for k, v in _rates(scenario).items()}
+        return {k: v * horizon_s for k, v in release_rates(scenario.tasks).items()}
     missing = [t.name for t in scenario.tasks if t.name not in released]
     if missing:
         raise InputError(f"no released count for task {missing[0]!r}", field="released")
     return {t.name: float(released[t.name]) for t in scenario.tasks}
+
+
+def _edge_s(scenario: Scenario) -> float:
+    """Largest sum of relative deadlines along a cascade, from its root to any task."""
+    by_name = {t.name: t for t in scenario.tasks}
+    out = 0.0
+    for t in scenario.tasks:
+        total, cur = t.relative_deadline_s, t
+        while cur.depends_on is not None:
+            cur = by_name[cur.depends_on]
+            total += cur.relative_deadline_s
+        out = max(out, total)
+    return out
+
+
+def _after_edge(lp, scenario: Scenario, w, spans, counted) -> None:
+    """Columns ``l_t`` of cascaded tasks: in time after ``H + E`` (module docstring)."""
+    by_name = {t.name: t for t in scenario.tasks}
+    kids = [t for t in scenario.tasks if t.depends_on is not None and w[t.name] > 0]
+    for t in kids:
+        cost = -1.0 / len(counted) if t.name in counted else 0.0
+        lp.l[t.name] = lp.column(1.0 if _fits(t, spans) else 0.0, cost)
+    for t in kids:
+        col = lp.l[t.name]
+        lp.row([(lp.z[t.name] + 1, 1.0), (col, 1.0)], 1.0)
+        terms, rhs, cur = [(col, w[t.name])], 0.0, t
+        while cur.depends_on is not None:
+            cur = by_name[cur.depends_on]
+            terms.append((lp.z[cur.name] + 1, w[cur.name]))
+            if cur.name in lp.l:
+                terms.append((lp.l[cur.name], w[cur.name]))
+            rhs += w[cur.name]
+        lp.row(terms, rhs)
 
 
 def _fits(task, spans: Mapping[str, float]) -> bool:
@@ -228,6 +269,7 @@ class _Builder:
         self.bounds: list[tuple[float, float]] = []
         self.cost: list[float] = []
         self.z: dict[str, int] = {}
+        self.l: dict[str, int] = {}  # after-the-edge columns (horizon form, cascaded tasks)
         self.cols: dict[str, list[int]] = {}
         self.vcols: dict[str, list[int]] = {}
 
@@ -331,7 +373,7 @@ def fluid_bound(
             raise InputError(f"accuracy limit must be >= 0, got {limit}", field="accuracy_limit")
     w = _weights(scenario, horizon_s, released)
     spans = task_spans_s(scenario, tables, variants)
-    edge = max(t.relative_deadline_s for t in scenario.tasks) if horizon_s is not None else 0.0
+    edge = _edge_s(scenario) if horizon_s is not None else 0.0
     cap = horizon_s + edge if horizon_s is not None else 1.0
     counted = tuple(t.name for t in scenario.tasks if w[t.name] > 0)
 
@@ -345,11 +387,18 @@ def fluid_bound(
     for t in scenario.tasks:
         if t.depends_on is not None:  # a child's completions never outnumber its parent's
             lp.row([(lp.z[t.name], w[t.name]), (lp.z[t.depends_on], -w[t.depends_on])], 0.0)
+    if horizon_s is not None:
+        _after_edge(lp, scenario, w, spans, counted)
     res = lp.solve()
     if res.status != 0:  # x = z = y = 0 is feasible, so only a numerical failure lands here
         raise RuntimeError(f"fluid bound LP failed: {res.message}")
     sol = np.clip(res.x, 0.0, None)
-    served = {t.name: float(min(1.0, sol[lp.z[t.name] + 1])) for t in scenario.tasks}
+    served = {
+        t.name: float(
+            min(1.0, sol[lp.z[t.name] + 1] + (sol[lp.l[t.name]] if t.name in lp.l else 0))
+        )
+        for t in scenario.tasks
+    }
     done = {t.name: float(min(1.0, sol[lp.z[t.name]])) for t in scenario.tasks}
     share = {}
     for name in done:

@@ -6,8 +6,9 @@ Variables, per job ``j`` of the trace (:mod:`terastal.bound.trace`):
   dropped at release - none of its work runs. This only relaxes the problem: a real schedule
   may spend time on a job it then drops or finishes late, and dropping an upstream job rather
   than finishing it late never adds a miss (its cascaded job then never exists and counts 0).
-* ``exists[j]`` for a cascaded job: it is released. ``exists ⇒ run[upstream]``; if the
-  upstream runs, the job exists unless the upstream completes at or after the horizon.
+* ``exists[j]`` for a cascaded job: it is released. ``exists ⇔ run[upstream]``: the engine
+  releases a completed job's triggered children whenever it completes, after the horizon
+  too (the drain runs them), so an upstream that runs always releases the job.
 * per block ``b`` (:mod:`terastal.bound.grouping`): start ``S``, end ``E``, one optional
   interval per accelerator with presence ``y[b][a]`` (``Σ_a y = run``), and for every layer
   whose variant the plan allows, ``w[l][a]`` (variant on ``a``, ``w ≤ y``). The interval
@@ -27,7 +28,7 @@ Integer time: every duration, transfer, release and absolute deadline is convert
 ``unit_s`` units (default 1 ns) **rounded down**. Mapping a real schedule to the integer one
 with ``start' = floor(start / unit)`` keeps it feasible: ``floor(a) + floor(b) <= floor(a +
 b)`` preserves non-overlap, precedence, releases and deadlines. Completion times shift by at
-most ``σ = 2 + max in-degree`` units, which the cascade deadline and horizon tests absorb.
+most ``σ = 2 + max in-degree`` units, which the cascade deadline absorbs.
 So the optimum of the integer model is never above the real optimum.
 """
 
@@ -154,8 +155,8 @@ class BoundModel:
         ``True`` for the most overloaded ones, or ``(cap, [(job, coef), ...])`` pairs, e.g.
         those the relaxation found binding.
     safe : bool
-        Round the other way (durations, transfers and releases up; cascade deadlines and the
-        horizon test with a margin of ``1 + max in-degree`` units against the model): then
+        Round the other way (durations, transfers and releases up; cascade deadlines with a
+        margin of ``1 + max in-degree`` units against the model): then
         every solution replays in real time with the same outcome, but the model is no
         longer a relaxation and its bound is not a lower bound. Used to repair a schedule
         whose replay lost a job to rounding.
@@ -185,10 +186,8 @@ class BoundModel:
         self.safe = safe
         if safe:  # real completions may come up to 1 + max_in units before the model's
             self.sigma = -(1 + max_in)
-            self.gone_at = math.ceil(trace.horizon_s / unit_s) + 1 + max_in
         else:  # model completions may come up to 1 + max_in units before the real ones
             self.sigma = 2 + max_in
-            self.gone_at = math.floor(trace.horizon_s / unit_s) - self.sigma
         self.intervals: list[list] = [[] for _ in range(self.num_acc)]
         self.jobs: list[JobVars] = []
         for j in trace.jobs:
@@ -227,11 +226,9 @@ class BoundModel:
         cp = self.cp
         if job.cascaded:
             jv.exists = cp.new_bool_var(f"x{job.id}")
+            # Released exactly when the upstream completes, before or after the horizon.
             cp.add_implication(jv.exists, up.run)
-            if up.d >= self.gone_at:
-                cp.add(up.done >= self.gone_at).only_enforce_if([up.run, jv.exists.Not()])
-            else:
-                cp.add_implication(up.run, jv.exists)
+            cp.add_implication(up.run, jv.exists)
         if td.span > d - r:
             return jv  # can never meet its deadline: missed whenever it exists
         jv.run = run = cp.new_bool_var(f"r{job.id}")

@@ -130,7 +130,6 @@ def _jobs(trace, costs, platform, variants, unit_s):
     work = [sum(td.mind) for td in tds]
     rho = [1 if is_chain(c) else m for c in costs]
     sigma = 2 + max((len(p) for c in costs for p in c.preds), default=0)
-    horizon = math.floor(trace.horizon_s / unit_s)
     n = len(trace.jobs)
     J = {"r": [0] * n, "d": [0] * n, "live": [False] * n, "kind": [""] * n}
     J["work"] = [work[j.task] for j in trace.jobs]
@@ -144,8 +143,9 @@ def _jobs(trace, costs, platform, variants, unit_s):
                 continue
             J["r"][i] = J["r"][u] + tds[trace.jobs[u].task].span
             J["d"][i] = J["d"][u] + math.ceil(job.deadline_rel_s / unit_s) + sigma
-            # Released whenever the upstream is in time, unless it may end after the horizon.
-            J["kind"][i] = "free" if J["d"][u] >= horizon - sigma else "tied"
+            # Released whenever the upstream is in time (the engine releases the children of
+            # a job completing after the horizon too, and drains them).
+            J["kind"][i] = "tied"
         else:
             J["r"][i] = math.floor(job.release_s / unit_s)
             J["d"][i] = math.floor((job.release_s + job.deadline_rel_s) / unit_s)
@@ -159,10 +159,7 @@ def _lp(trace, J, rows, time_left):
     """Solve the linear relaxation over the windows in ``rows``; (objective, y per job)."""
     n = len(trace.jobs)
     yv = {j: k for k, j in enumerate(j for j in range(n) if J["live"][j])}
-    xv = {
-        j: len(yv) + k
-        for k, j in enumerate(j for j in range(n) if J["kind"][j] in ("free", "tied"))
-    }
+    xv = {j: len(yv) + k for k, j in enumerate(j for j in range(n) if J["kind"][j] == "tied")}
     c = np.zeros(len(yv) + len(xv))
     const = 0.0
     data, ri, ci, b = [], [], [], []
@@ -186,8 +183,7 @@ def _lp(trace, J, rows, time_left):
                 c[yv[j]] -= 1
                 row([(yv[j], 1), (xv[j], -1)], 0)
             row([(xv[j], 1), (yv[job.upstream], -1)], 0)
-            if J["kind"][j] == "tied":
-                row([(yv[job.upstream], 1), (xv[j], -1)], 0)
+            row([(yv[job.upstream], 1), (xv[j], -1)], 0)
     for cap, terms in rows:
         row([(yv[j], coef) for j, coef in terms], cap)
     if not len(c):
@@ -269,11 +265,10 @@ def window_bound(
         j, kind = job.id, J["kind"][job.id]
         if kind == "periodic":
             missed.append(1 - y[j] if j in y else 1)
-        elif kind in ("free", "tied"):
+        elif kind == "tied":
             x = cp.new_bool_var(f"x{j}")
             cp.add_implication(x, y[job.upstream])
-            if kind == "tied":
-                cp.add_implication(y[job.upstream], x)
+            cp.add_implication(y[job.upstream], x)
             if j in y:
                 cp.add_implication(y[j], x)
             missed.append(x - y[j] if j in y else x)

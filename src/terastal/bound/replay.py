@@ -9,7 +9,7 @@ ahead of the solver's and trail them only by the rounding (a few units per layer
 The replay then plays the engine's part: it creates :class:`~terastal.model.Job` objects in
 release order and fills the engine-owned fields (statuses, finish times, layer accelerators,
 variants, energy), releases cascaded jobs exactly as the engine does (upstream completed,
-in time or late, before the horizon, trigger draw below the probability), marks every job
+in time or late, before or after the horizon, trigger draw below the probability), marks every job
 the schedule does not run as dropped at its release, and returns a
 :class:`~terastal.sim.result.SimResult` that :func:`~terastal.sim.invariants.check_invariants`
 accepts and :func:`~terastal.metrics.compute_metrics` summarizes like any online run.
@@ -106,15 +106,15 @@ def replay(
         if not job.cascaded:
             return True
         up = job.upstream
-        # The engine releases a cascaded job when its upstream completes before the horizon.
-        return up in finish and finish[up] < horizon and exists(up)
+        # The engine releases a cascaded job when its upstream completes, whenever that is.
+        return up in finish and exists(up)
 
     order = sorted(placements, key=lambda p: (p.start, jobs[p.job].depth, p.job, p.layers[0]))
     for p in order:
         job = jobs[p.job]
         if job.cascaded:
             if not exists(p.job):
-                continue  # upstream did not complete before the horizon: never released
+                continue  # upstream never completed: never released
             release[p.job] = finish[job.upstream]
         c = costs[job.task]
         t = max(p.start * unit_s, free[p.acc], release[p.job])
@@ -139,7 +139,7 @@ def replay(
             if not left[p.job]:
                 finish[p.job] = max(layer_end[(p.job, q)] for q in range(c.num_layers))
     # Every job the engine would release: periodic ones, and cascaded ones whose upstream
-    # completed (in time or late) before the horizon.
+    # completed (in time or late, before or after the horizon).
     for job in jobs:
         if job.cascaded and job.id not in release and exists(job.id):
             release[job.id] = finish[job.upstream]

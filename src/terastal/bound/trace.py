@@ -4,16 +4,15 @@ Periodic jobs are taken verbatim from :func:`terastal.sim.arrivals.draw_arrivals
 scenario, horizon and seed give the same release times and frames as every simulation).
 
 Cascaded jobs are the subtle part. In the simulator a cascaded job of frame ``f`` is released
-when its upstream job of frame ``f`` *completes* (in time or late) before the horizon, and
-only if the pre-drawn uniform ``trigger_u[task][f]`` is below the task's probability. The
-trigger draws are identical for every scheduler, so the trace lists exactly the cascaded jobs
-whose draw fires, each linked to its upstream job; whether such a job *exists* in a
-schedule still depends on that schedule (upstream dropped, or completed at or after the
-horizon: no release). The offline model keeps this dependence exactly: a cascaded job's
-release is its upstream's completion-time variable, its deadline that completion plus the
-relative deadline, and its existence a Boolean tied to the upstream's outcome (see
-:mod:`terastal.bound.model`). Untriggered frames never produce a job under any schedule and
-are left out.
+when its upstream job of frame ``f`` *completes* (in time or late; before the horizon or in
+the drain after it), and only if the pre-drawn uniform ``trigger_u[task][f]`` is below the
+task's probability. The trigger draws are identical for every scheduler, so the trace lists
+exactly the cascaded jobs whose draw fires, each linked to its upstream job; whether such a
+job *exists* in a schedule still depends on that schedule (upstream dropped: no release). The
+offline model keeps this dependence exactly: a cascaded job's release is its upstream's
+completion-time variable, its deadline that completion plus the relative deadline, and its
+existence a Boolean tied to the upstream's outcome (see :mod:`terastal.bound.model`).
+Untriggered frames never produce a job under any schedule and are left out.
 """
 
 from __future__ import annotations
@@ -70,7 +69,7 @@ class Trace:
     scenario : Scenario
         The scenario.
     horizon_s : float
-        Release horizon (no job is released at or after it).
+        Release horizon (no periodic job is released at or after it).
     seed : int
         Seed of the arrivals.
     jobs : tuple of TraceJob

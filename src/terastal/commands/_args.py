@@ -26,14 +26,20 @@ def at_least(value: int, low: int, flag: str) -> int:
     return value
 
 
+def _under_file(out: Path, flag: str) -> None:
+    """Refuse ``out`` when one of its parents is a file (the first one found, nearest first)."""
+    for p in out.parents:
+        if p.exists() and not p.is_dir():
+            raise InputError(f"{flag} {str(out)!r} is under the file {str(p)!r}")
+
+
 def output_dir(out: Path | None, flag: str = "--out") -> Path | None:
     """``out`` if it can be a directory: not a file, and no file among its parents."""
     if out is None:
         return None
-    for p in (out, *out.parents):
-        if p.exists() and not p.is_dir():
-            what = "exists and is not a directory" if p == out else f"is under the file {str(p)!r}"
-            raise InputError(f"{flag} {str(out)!r} {what}")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{flag} {str(out)!r} exists and is not a directory")
+    _under_file(out, flag)
     return out
 
 
@@ -46,9 +52,7 @@ def output_file(out: Path | None, flag: str = "--out") -> Path | None:
     """
     if out is None:
         return None
-    for p in out.parents:
-        if p.exists() and not p.is_dir():
-            raise InputError(f"{flag} {str(out)!r} is under the file {str(p)!r}")
+    _under_file(out, flag)
     if out.is_dir():
         raise InputError(f"{flag} {str(out)!r} is a directory; give a file name")
     if out.exists() and not out.is_file():

@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from terastal.errors import InputError
-from terastal.model import Platform, Scenario
+from terastal.model import Platform, Scenario, release_rates
 
 __all__ = ["check_plan", "load_plan_file"]
 
@@ -44,16 +44,17 @@ def check_plan(plan: Any, scenario: Scenario, platform: Platform, cost_model: An
     extra = sorted({tp.name for tp in plan.tasks} - {t.name for t in scenario.tasks})
     if extra:
         raise InputError(f"{where} has tasks {scenario.name!r} does not: {', '.join(extra)}")
+    rates = release_rates(scenario.tasks)
     for t in scenario.tasks:
         tp = plan.task(t.name)
         if tp.model != t.model.name:
             raise InputError(
                 f"{where}: task {t.name!r} runs {tp.model!r} in the plan, {t.model.name!r} here",
             )
-        if not _close(tp.rate_hz, t.fps * t.probability):
+        if not _close(tp.rate_hz, rates[t.name]):
             raise InputError(
                 f"{where}: task {t.name!r} was planned at {tp.rate_hz:g} Hz, runs at "
-                f"{t.fps * t.probability:g} Hz here (another scenario or load scale)",
+                f"{rates[t.name]:g} Hz here (another scenario or load scale)",
             )
         if not _close(tp.deadline_s, t.relative_deadline_s):
             raise InputError(

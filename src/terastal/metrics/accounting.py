@@ -1,13 +1,15 @@
 """Which frames count as released: the same for every scheduler run on the same seed.
 
-The engine releases a cascaded job only when its upstream job completes (in time or late)
-before the horizon, so a scheduler that drops upstream jobs would make the child's frames
-vanish from its denominator. The accounting here does not depend on what the scheduler did:
-a frame of a task counts as released when its root task's frame was released before the
-horizon and every cascade trigger on the way down fired (the draws are made up front from
-the seed, see :mod:`terastal.sim.arrivals`). A counted frame that never ran, because its
-upstream was dropped or ended at or after the horizon, counts as missed
-(``docs/design.md``, "Scheduler-independent accounting").
+The engine releases a cascaded job only when its upstream job completes (in time or late,
+before the horizon or in the drain after it), so a scheduler that drops upstream jobs would
+make the child's frames vanish from its denominator. The accounting here does not depend on
+what the scheduler did: a frame of a task counts as released when its root task's frame was
+released before the horizon and every cascade trigger on the way down fired (the draws are
+made up front from the seed, see :mod:`terastal.sim.arrivals`). A counted frame that never
+ran, because an upstream job on its way down was dropped, counts as missed
+(``docs/design.md``, "Scheduler-independent accounting"). Nothing here special-cases the
+horizon beyond the root's release: a parent completing after the horizon releases its child,
+which the drain runs to its end like every other job.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from terastal.model.costs import IDENTICAL_REL_TOL, CostTable, TaskCosts, input_
 from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE, Job, transfer_s
 from terastal.model.layer import Layer, LayerKind
 from terastal.model.platform import Accelerator, Dataflow, Directive, Platform
-from terastal.model.workload import Model, Scenario, Task
+from terastal.model.workload import Model, Scenario, Task, release_rates
 
 __all__ = [
     "ACTIVE",
@@ -35,5 +35,6 @@ __all__ = [
     "Task",
     "TaskCosts",
     "input_transfer_s",
+    "release_rates",
     "transfer_s",
 ]

@@ -55,7 +55,8 @@ class SimView(Protocol):
 
     @property
     def horizon_s(self) -> float:
-        """No job is released at or after this time; released jobs are drained after it."""
+        """No periodic job is released at or after this time; released jobs are drained after it,
+        and a job completing in the drain still releases its cascaded children."""
 
     @property
     def late_policy(self) -> str:

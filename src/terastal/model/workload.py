@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from terastal.model.layer import Layer
@@ -148,3 +149,41 @@ class Scenario:
             if t.name == name:
                 return t
         raise KeyError(name)
+
+    def root(self, name: str) -> Task:
+        """Return the task at the root of ``name``'s cascade (the task itself when it
+        depends on none): the periodic task whose frames release it."""
+        task = self.task(name)
+        while task.depends_on is not None:
+            task = self.task(task.depends_on)
+        return task
+
+
+def release_rates(tasks: Iterable[Task]) -> dict[str, float]:
+    """Expected releases per second of each task, by name.
+
+    A root task is released at its ``fps``. A cascaded task is released once per frame of its
+    upstream task's completion, with its trigger probability, so its rate follows its root's
+    fps (not its own) times the trigger probabilities along the cascade: a task whose parent
+    fires with probability ``p1`` and itself with ``p2`` runs at ``root fps x p2 x p1``.
+
+    Parameters
+    ----------
+    tasks : iterable of Task
+        The tasks of one scenario (their dependencies among them, acyclic).
+
+    Returns
+    -------
+    dict of str to float
+        Rate in Hz per task name, in the order of ``tasks``.
+    """
+    tasks = tuple(tasks)
+    by_name = {t.name: t for t in tasks}
+    out = {}
+    for t in tasks:
+        p, cur = 1.0, t
+        while cur.depends_on is not None:
+            p *= cur.probability
+            cur = by_name[cur.depends_on]
+        out[t.name] = cur.fps * p
+    return out

@@ -24,7 +24,7 @@ import numpy as np
 
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
-from terastal.model import IDENTICAL_REL_TOL, Scenario
+from terastal.model import IDENTICAL_REL_TOL, Scenario, release_rates
 from terastal.planner.design import LOSS_FLOOR, TaskAccuracy, TaskDesign
 
 __all__ = [
@@ -103,10 +103,6 @@ def split_budget(expected: np.ndarray, deadline_s: float) -> tuple[np.ndarray, n
     return budget, offset
 
 
-def _rate(scenario: Scenario) -> dict[str, float]:
-    return {t.name: t.fps * t.probability for t in scenario.tasks}
-
-
 def fastest_share(lat: np.ndarray) -> np.ndarray:
     """``[layer, accelerator]`` shares splitting each layer evenly over its fastest accelerators.
 
@@ -120,7 +116,7 @@ def fastest_share(lat: np.ndarray) -> np.ndarray:
 
 def preferred_utilization(scenario: Scenario, tables: Mapping[str, TaskCostTable]) -> np.ndarray:
     """Per accelerator, the utilization when every layer runs on its fastest accelerator(s)."""
-    rate = _rate(scenario)
+    rate = release_rates(scenario.tasks)
     util = 0.0
     for t in scenario.tasks:
         lat = np.asarray(tables[t.name].latency_s, dtype=float)
@@ -140,7 +136,8 @@ def lp_mapping(
     Variables: ``x[t,l,a]`` (fraction of layer ``l`` of task ``t`` run as original on
     accelerator ``a``), ``y[t,l,a]`` (as its variant; selected layers only), ``q[t,S]``
     (fraction of jobs of ``t`` running admissible combination ``S``) and ``z``. With rate
-    ``rho_t = fps * probability``::
+    ``rho_t`` its expected releases per second (:func:`terastal.model.release_rates`: the
+    root's fps times the trigger probabilities along a cascade)::
 
         min  z + w_W * sum_a U_a / W0 + w_A * sum_t sum_S q[t,S] * loss_t(S)
         s.t. U_a = sum_t rho_t sum_l (L[t,l,a] x[t,l,a] + V[t,l,a] y[t,l,a]) <= z * U0
@@ -176,7 +173,7 @@ def lp_mapping(
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
 
-    rate = _rate(scenario)
+    rate = release_rates(scenario.tasks)
     tasks = [t for t in scenario.tasks if rate[t.name] > 0]
     na = next(iter(tables.values())).latency_s.shape[1]
     pref_u = preferred_utilization(scenario, tables)
@@ -355,7 +352,7 @@ def compute_budgets(
             f"unknown budget policy {policy!r} (choose from {', '.join(BUDGET_POLICIES)})",
             field="budgets",
         )
-    rate = _rate(scenario)
+    rate = release_rates(scenario.tasks)
     na = next(iter(tables.values())).latency_s.shape[1]
     pref_u = preferred_utilization(scenario, tables)
     note = None

@@ -11,7 +11,7 @@ import numpy as np
 from terastal.cost.base import CostModel
 from terastal.cost.tables import build_cost_tables
 from terastal.errors import InputError
-from terastal.model import IDENTICAL_REL_TOL, Platform, Scenario
+from terastal.model import IDENTICAL_REL_TOL, Platform, Scenario, release_rates
 from terastal.planner.accuracy import AccuracyTable, load_accuracy_tables
 from terastal.planner.budgets import BUDGET_POLICIES, compute_budgets
 from terastal.planner.design import design_task, resolve_accuracy
@@ -66,6 +66,7 @@ def build_plan(
         notes.append(res.note)
 
     tasks = []
+    rates = release_rates(scenario.tasks)
     for t in scenario.tasks:
         tab, des, acc = tables[t.name], designs[t.name], accuracy.get(t.name)
         lat = np.asarray(tab.latency_s, dtype=float)
@@ -103,7 +104,7 @@ def build_plan(
             TaskPlan(
                 name=t.name,
                 model=t.model.name,
-                rate_hz=t.fps * t.probability,
+                rate_hz=rates[t.name],
                 deadline_s=t.relative_deadline_s,
                 layers=tuple(layers),
                 variant_layers=des.selected,

@@ -21,21 +21,9 @@ deadline) is the mapping as before. Computed once per run; a look-up per mapped 
 
 from __future__ import annotations
 
+from terastal.model import release_rates
+
 _EPS = 1e-12
-
-
-def task_rates(costs) -> list[float]:
-    """Expected releases per second of each task: a cascaded task's follow its root's fps
-    times the trigger probabilities on the way (it is released once per upstream frame)."""
-    by_name = {c.task.name: c.task for c in costs}
-    out = []
-    for c in costs:
-        p, cur = 1.0, c.task
-        while cur.depends_on is not None:
-            p *= cur.probability
-            cur = by_name[cur.depends_on]
-        out.append(cur.fps * p)
-    return out
 
 
 def job_times(costs, classes: list[int]) -> list[list[float]]:
@@ -53,12 +41,13 @@ def task_affinity(costs, classes: list[int], max_ratio: float = float("inf")) ->
     """Per task, the core class of the partition (see the module docstring).
 
     ``classes``: class id per core (cores with identical latency columns share one). A
-    class's load is the sum of its tasks' rate x job time on one of its cores, over its
-    number of cores. A task moves only where its job takes at most ``max_ratio`` x as long.
+    class's load is the sum of its tasks' rate (:func:`terastal.model.release_rates`) x
+    job time on one of its cores, over its number of cores. A task moves only where its job
+    takes at most ``max_ratio`` x as long.
     """
     n_cls = max(classes) + 1
     size = [classes.count(k) for k in range(n_cls)]
-    rates = task_rates(costs)
+    rates = release_rates(c.task for c in costs).values()
     job = job_times(costs, classes)
     # share[i][k]: task i's load on class k, were it there
     share = [[r * t[k] / size[k] for k in range(n_cls)] for r, t in zip(rates, job, strict=True)]

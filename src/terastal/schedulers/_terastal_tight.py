@@ -18,14 +18,11 @@ NO_VDE = float("-inf")
 
 def tight_slack(costs, tight: float) -> list[float] | None:
     """Per task, the slack below which a job is tight: ``tight`` x its relative deadline
-    (``None`` when ``tight`` is 0: no job is)."""
+    (``None`` when ``tight`` is 0: no job is).
+
+    The test itself is written once, in :meth:`~terastal.schedulers.terastal.Terastal.decide`
+    on its hot path: a job is tight at ``now`` when ``now`` + its best case left + this slack
+    is past its deadline."""
     if not tight:
         return None
     return [tight * c.task.relative_deadline_s for c in costs]
-
-
-def is_tight(now: float, rem: float, deadline: float, slack: float) -> bool:
-    """Whether a job whose best case left is ``rem`` is tight at ``now``: its slack, the
-    time to its ``deadline`` less ``rem``, is below ``slack``. (:meth:`Terastal.decide`
-    inlines this test.)"""
-    return now + rem + slack > deadline

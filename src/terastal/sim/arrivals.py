@@ -38,13 +38,6 @@ class Arrivals:
     dependents: tuple[tuple[int, ...], ...]
 
 
-def _root(scenario: Scenario, name: str) -> str:
-    task = scenario.task(name)
-    while task.depends_on is not None:
-        task = scenario.task(task.depends_on)
-    return task.name
-
-
 def _num_frames(phase: float, fps: float, horizon: float) -> int:
     """Number of frames whose nominal release ``phase + f / fps`` is before the horizon."""
     if phase >= horizon:
@@ -68,7 +61,8 @@ def draw_arrivals(scenario: Scenario, horizon_s: float, seed: int) -> Arrivals:
     scenario : Scenario
         The tasks.
     horizon_s : float
-        No job is released at or after this time.
+        No periodic job is released at or after this time (cascaded children of jobs that
+        complete in the drain are, by the engine).
     seed : int
         The run's only seed.
 
@@ -83,7 +77,7 @@ def draw_arrivals(scenario: Scenario, horizon_s: float, seed: int) -> Arrivals:
     releases: list[tuple[tuple[float, int], ...]] = []
     triggers: list[tuple[float, ...]] = []
     for task, rng in zip(tasks, streams, strict=True):
-        n = frames[_root(scenario, task.name)]
+        n = frames[scenario.root(task.name).name]
         if task.depends_on is None:
             jitter = [u * task.jitter_s for u in rng.random(n)] if task.jitter_s > 0 else [0.0] * n
             times = [(task.phase_s + f / task.fps + jitter[f], f) for f in range(n)]

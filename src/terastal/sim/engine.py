@@ -55,7 +55,9 @@ class Simulator:
         Has ``decide(view) -> sequence of decisions``; optionally ``reset(view)`` (called
         once before the first event), ``on_job_end(job, view)`` and a ``name``.
     duration_s : float
-        Release horizon; jobs released before it are drained after it.
+        Release horizon: no periodic job is released at or after it. Jobs released before
+        it are drained after it, and a completed job releases its triggered cascaded children
+        whenever it completes, in the drain too (only a dropped job releases none).
     seed : int
         Seed of the jitter and cascade draws.
     late : {"keep", "drop", "scheduler"}
@@ -352,12 +354,17 @@ class Simulator:
     def _end(self, job: Job, status: str) -> None:
         job._status = status
         job._doomed = False
-        now = job._finish = self.env.now
+        job._finish = self.env.now
         del self.active[job]
         self.ready.pop(job, None)
         if self._on_end is not None:
             self._on_end(job, self.view)
-        if status is DROPPED or now >= self.horizon_s:
+        # A completed job releases its triggered children whenever it completes, also in the
+        # drain after the horizon: the frame was released before the horizon and counts
+        # (metrics/accounting.py), and in a continuous deployment the child would run, so a
+        # parent that completes just after the horizon must not cost its child's frame
+        # (docs/design.md, "Accounting"). Only a dropped job releases nothing.
+        if status is DROPPED:
             return
         arr = self.arrivals
         ti, frame = job._costs.index, job._frame

@@ -26,19 +26,21 @@ def _fail(msg: str) -> None:
 def check_invariants(result: SimResult) -> None:
     """Check a run; raise :class:`InvariantError` naming the first violation.
 
-    Checked: every released job ended exactly once with a consistent status; no job was
-    released at or after the horizon; accounting (released = completed + dropped, completed
-    = in time + late); and, when the dispatch log was recorded, that no accelerator ran two
-    things at once, every layer ran at most once and only after its predecessors completed,
-    transfer times match the producing layers' locations, completed jobs ran every layer, and
-    per-job energy and finish times agree with the log.
+    Checked: every released job ended exactly once with a consistent status; no periodic job
+    was released at or after the horizon, and every cascaded job was released when its
+    upstream job of the same frame, released earlier, completed (not dropped; before or after
+    the horizon: the drain releases children too); accounting (released = completed +
+    dropped, completed = in time + late); and, when the dispatch log was recorded, that no
+    accelerator ran two things at once, every layer ran at most once and only after its
+    predecessors completed, transfer times match the producing layers' locations, completed
+    jobs ran every layer, and per-job energy and finish times agree with the log.
     """
     jobs = result.jobs
     counts = defaultdict(int)
     for i, job in enumerate(jobs):
         if job.id != i:
             _fail(f"job at position {i} has id {job.id}")
-        if job.release_s >= result.horizon_s:
+        if job.release_s >= result.horizon_s and job.costs.task.depends_on is None:
             _fail(f"{job!r} released at or after the horizon {result.horizon_s}")
         if i and job.release_s < jobs[i - 1].release_s:
             _fail(f"{job!r} released before its predecessor {jobs[i - 1]!r}")
@@ -53,6 +55,7 @@ def check_invariants(result: SimResult) -> None:
             _fail(f"{job!r} is late but finished by its deadline")
         if job.status != DROPPED and job.done_count != job.num_layers:
             _fail(f"{job!r} completed with {job.done_count}/{job.num_layers} layers")
+    _check_cascades(result)
     completed = counts[IN_TIME] + counts[LATE]
     if completed + counts[DROPPED] != len(jobs):
         _fail("released != completed + dropped")
@@ -60,6 +63,31 @@ def check_invariants(result: SimResult) -> None:
         _fail(f"{counts[DROPPED]} job(s) dropped under the 'keep' policy")
     if result.log or result.dispatches == 0:
         _check_log(result)
+
+
+def _check_cascades(result: SimResult) -> None:
+    """Each cascaded job was released by its upstream job of the same frame, released
+    earlier, at the moment that job completed (in time or late, before or after the horizon);
+    a dropped job released nothing, and no completed job released a frame twice."""
+    upstream: dict[tuple[str, int], object] = {}
+    released: set[tuple[str, int]] = set()
+    for job in result.jobs:
+        task = job.costs.task
+        key = (task.name, job.frame)
+        if task.depends_on is not None:
+            if key in released:
+                _fail(f"{job!r}: frame {job.frame} of {task.name!r} released twice")
+            released.add(key)
+            up = upstream.get((task.depends_on, job.frame))
+            if up is None:
+                _fail(f"{job!r} released with no earlier job of its upstream's frame")
+            elif up.status == DROPPED:
+                _fail(f"{job!r} released by {up!r}, which was dropped")
+            elif up.finish_s != job.release_s:
+                _fail(
+                    f"{job!r} released at {job.release_s}, its upstream completed at {up.finish_s}"
+                )
+        upstream[key] = job
 
 
 def _check_log(result: SimResult) -> None:

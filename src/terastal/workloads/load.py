@@ -21,7 +21,7 @@ import numpy as np
 
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
-from terastal.model import IDENTICAL_REL_TOL, Scenario
+from terastal.model import IDENTICAL_REL_TOL, Scenario, release_rates
 
 
 @dataclass(frozen=True)
@@ -63,30 +63,9 @@ def accelerator_classes(tables: Mapping[str, TaskCostTable]) -> list[int]:
     return ids
 
 
-def _root(scenario: Scenario, name: str) -> str:
-    by_name = {t.name: t for t in scenario.tasks}
-    while by_name[name].depends_on is not None:
-        name = by_name[name].depends_on
-    return name
-
-
-def _rates(scenario: Scenario) -> dict[str, float]:
-    """Expected releases per second. A cascaded task is released once per upstream frame
-    (with its trigger probability), so its rate follows its root's fps, not its own."""
-    by_name = {t.name: t for t in scenario.tasks}
-    out = {}
-    for t in scenario.tasks:
-        p, cur = 1.0, t
-        while cur.depends_on is not None:
-            p *= cur.probability
-            cur = by_name[cur.depends_on]
-        out[t.name] = cur.fps * p
-    return out
-
-
 def measure_load(scenario: Scenario, tables: Mapping[str, TaskCostTable]) -> WorkloadLoad:
     """Utilization, skew and per-accelerator preferred load of ``scenario``."""
-    rates = _rates(scenario)
+    rates = release_rates(scenario.tasks)
     classes = accelerator_classes(tables)
     n_acc = len(classes)
     n_cls = max(classes) + 1
@@ -146,10 +125,10 @@ def scale_to_utilization(
     if shares != "equal":
         raise InputError(f"shares must be 'nominal' or 'equal', got {shares!r}", field="shares")
     n_acc = next(iter(tables.values())).latency_s.shape[1]
-    rates = _rates(scenario)
+    rates = release_rates(scenario.tasks)
     # A stream is a root task with its cascade; each stream gets the same demand share and
     # its cascaded tasks keep the root's frame rate (their deadline is one stream period).
-    roots = {t.name: _root(scenario, t.name) for t in scenario.tasks}
+    roots = {t.name: scenario.root(t.name).name for t in scenario.tasks}
     streams = list(dict.fromkeys(roots.values()))
     per_stream = target * n_acc / len(streams)
     work: dict[str, float] = dict.fromkeys(streams, 0.0)
