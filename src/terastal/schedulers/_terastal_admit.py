@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from terastal.schedulers._terastal_affinity import task_rates
+from terastal.model import release_rates
 from terastal.schedulers.options import Option
 
 #: The options of the rule, merged into ``Terastal.options``.
@@ -144,9 +144,9 @@ def value_weights(costs, rem_best: list[float], power: float) -> list[float] | N
 
 def task_loads(costs, rem_best: list[float]) -> list[float]:
     """Per task, the load it puts on the cores at best: its expected releases per second
-    (:func:`~terastal.schedulers._terastal_affinity.task_rates`) times ``rem_best``, its
-    job's best case."""
-    return [r * b for r, b in zip(task_rates(costs), rem_best, strict=True)]
+    (:func:`terastal.model.release_rates`) times ``rem_best``, its job's best case."""
+    rates = release_rates(c.task for c in costs).values()
+    return [r * b for r, b in zip(rates, rem_best, strict=True)]
 
 
 def light_tasks(costs, rem_best: list[float]) -> list[bool]:
