@@ -31,9 +31,10 @@ GROUP_OPTIONS = {
     "group_light": Option(0.7, lo=0.0),
     "group_coming": True,  # jobs about to be released (_terastal_coming)
     # least slack a schedule without give-ups keeps, x each job's relative deadline
-    "group_margin": Option(0.0, lo=0.0, hi=1.0, hi_inclusive=False),
+    "group_margin": Option(0.2, lo=0.0, hi=1.0, hi_inclusive=False),
 }
-_PLACED, _LOSSLESS = 1, 2  # searchable() codes: placed; placed, and no give-up for it
+_PLACED, _LOSSLESS = 1, 2
+_LEVELS = 3  # margins tried before the first schedule: group_margin, its half, its quarter  # searchable() codes: placed; placed, and no give-up for it
 
 
 class Item(NamedTuple):
@@ -246,19 +247,22 @@ def _search(items, now: float, free, nodes: int, lossless: bool = False, margin:
     ``dropped`` the jobs given up that no layer of runs; ``None`` when none was found
     (``lossless``: or one would give up a job). With ``margin``, a schedule without give-ups
     in which every job ends ``margin`` x its relative deadline before its deadline comes
-    first (its own ``nodes`` backtracks): the first schedule if it leaves that much."""
+    first (its own ``nodes`` backtracks; then half and a quarter of it): the first schedule
+    if it leaves that much, else the first one that does."""
     n = len(items)
     # a job that cannot end in time even alone is a miss whatever the order
     hopeless = [it.ready + it.costs.rem_min_s[it.first] > it.deadline for it in items]
     pool = [i for i in range(n) if not hopeless[i] and not items[i].running]
     if lossless and any(hopeless):
         return None
-    if margin > 0.0:
-        state = _State(items, now, free, nodes, margin)
+    m = margin
+    for _ in range(_LEVELS if margin > 0.0 else 0):  # the margin, then half, a quarter
+        state = _State(items, now, free, nodes, m)
         got = state.run(hopeless)
         if got is not None:
             placed = [(s, items[i].job, layer, a) for i, layer, a, s in got]
             return placed, [it.job for i, it in enumerate(items) if hopeless[i] and not it.running]
+        m /= 2
     state = _State(items, now, free, nodes)
     for k in range(1 if lossless else len(pool) + 1):  # fewest give-ups first: none, one ...
         for out in _subsets(pool, k):
