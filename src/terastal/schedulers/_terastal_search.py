@@ -31,10 +31,10 @@ GROUP_OPTIONS = {
     "group_light": Option(0.7, lo=0.0),
     "group_coming": True,  # jobs about to be released (_terastal_coming)
     # least slack a schedule without give-ups keeps, x each job's relative deadline
-    "group_margin": Option(0.2, lo=0.0, hi=1.0, hi_inclusive=False),
+    "group_margin": Option(0.1, lo=0.0, hi=1.0, hi_inclusive=False),
 }
-_PLACED, _LOSSLESS = 1, 2
-_LEVELS = 3  # margins tried before the first schedule: group_margin, its half, its quarter  # searchable() codes: placed; placed, and no give-up for it
+_PLACED, _LOSSLESS = 1, 2  # searchable() codes: placed; placed, and no give-up for it
+_LEVELS = 3  # margins tried before the first schedule: group_margin, its half, its quarter
 
 
 class Item(NamedTuple):
