@@ -160,7 +160,7 @@ class GroupSearch:
         for ready_at, due_from in ASSUMPTIONS:
             both = items + assumed(due, now, ready_at, due_from, costs, Item)
             both.sort(key=_deadline)
-            placed = _search(both, now, view.free_at, self.nodes, True, self.margin)
+            placed = _search(both, now, view.free_at, self.nodes, True)  # no margin: cost
             if placed is not None:
                 return placed
         return None
