@@ -9,11 +9,14 @@ ends by its deadline: at each step, the next layer of some job on some core, sta
 both are free (an active choice: it starts before any other choice would end), in deadline
 then finish order, a branch cut as soon as a job can no longer end in time; when none is
 found within ``nodes`` backtracks, it looks for one giving up a single job (the latest
-deadline first), then two, and so on (not with variant tasks). The schedule found is
+deadline first), then two, and so on (not with variant tasks); before the first schedule
+without give-ups, one leaving every job ``margin`` of its relative deadline (then half, a
+quarter) is looked for, so that the next arrival finds room. The schedule found is
 followed: its give-ups are dropped at once and every core runs the layers planned on it in
 planned order, until the next job arrives (the search runs again) or more than ``group``
 jobs are active (Terastal's rules decide).
-Reasons, forms tried and measurements: ``docs/design.md``, "Jobs released together".
+Reasons, forms tried and measurements: ``docs/design.md``, "Jobs released together" and "A
+margin in the group search's schedule".
 """
 
 from __future__ import annotations
