@@ -91,6 +91,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # Under overload a long started job of a lightly loading model keeps the overload key
     # (same section).
     "terastal-nocommitlaxity": ("terastal", {"commit_laxity": "off"}),
+    # The group search follows its first schedule, however little slack it leaves
+    # (docs/design.md, "A margin in the group search's schedule").
+    "terastal-nomargin": ("terastal", {"group_margin": 0.0}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -99,7 +102,7 @@ EXTRA_ABLATIONS = (
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
-    "terastal-noaffinity", "terastal-notight", "terastal-noadmitvalue",
+    "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
     "terastal-nocommitlaxity",
 )  # fmt: skip
 
