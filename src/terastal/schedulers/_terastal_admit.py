@@ -156,3 +156,11 @@ def light_tasks(costs, rem_best: list[float]) -> list[bool]:
     loads = task_loads(costs, rem_best)
     mean = sum(loads) / len(loads) if loads else 0.0
     return [x < mean for x in loads]
+
+
+def metric_weights(sched, view) -> tuple[list[float] | None, list[bool]]:
+    """Per task of ``sched`` (a Terastal, after its task states are made): the weights of its
+    admission wait (:func:`value_weights`, ``admit_value``) and whether its long started jobs
+    go by least laxity under overload (:func:`light_tasks`, option ``commit_laxity``)."""
+    best = [max(st.rem_best) for st in sched._tasks]  # each job's best case
+    return value_weights(view.costs, best, sched.admit_value), light_tasks(view.costs, best)

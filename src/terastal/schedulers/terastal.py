@@ -79,9 +79,9 @@ class Terastal(ReadyOrder, Scheduler):
     overload_commit : bool
         Under overload, jobs already started go ahead of every job not started yet.
     commit_laxity : {"light", "long", "all", "off"}
-        Started jobs under overload sorting by least laxity: long ones (as ``laxity_above``) of
-        models loading the cores less than the mean, long ones, all, none (docs/design.md,
-        "Admission by the metric's weights").
+        Started jobs under overload by least laxity: long ones (``laxity_above``) of models
+        loading the cores less than the mean, long ones, all, none (docs/design.md, "Admission
+        by the metric's weights").
     check : {"virtual", "remaining"}
         Layer test: its virtual deadline, or the deadline less the best case after it.
     home : {"plan", "fastest"}
@@ -115,9 +115,8 @@ class Terastal(ReadyOrder, Scheduler):
         Under overload, a job none of whose layers has started is dropped once ``now +
         start_slack x drop_slack x`` its best-case time passes its deadline (1: the hopeless
         test alone; docs/design.md, "Sacrifice before starting"), and (``admit*``, 0: off)
-        after the started jobs ahead (:mod:`~terastal.schedulers._terastal_admit`; ``admit_value``
-        weighs that wait by the model's load: docs/design.md, "Admission by the metric's
-        weights").
+        after the started jobs ahead (:mod:`~terastal.schedulers._terastal_admit`, weighed by
+        the model's load with ``admit_value``).
     protect : {"either", "any", "shorter", "fits", "off"}
         Outside overload, a job none of whose layers has started leaves an idle core to a
         started job later in the order that could still meet its deadline but not after
@@ -231,10 +230,7 @@ class Terastal(ReadyOrder, Scheduler):
         self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
         self._missed = False  # whether a job ended late or dropped (_terastal_tight)
         self._tight_s = tight_slack(view.costs, self.tight)
-        # the metric's weights: admission (value_weights), long started jobs (light_tasks)
-        best = [max(st.rem_best) for st in self._tasks]
-        self._admit_w = _terastal_admit.value_weights(view.costs, best, self.admit_value)
-        self._light = _terastal_admit.light_tasks(view.costs, best)
+        self._admit_w, self._light = _terastal_admit.metric_weights(self, view)  # per task
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
