@@ -100,9 +100,9 @@ class Terastal(ReadyOrder, Scheduler):
         ended) sorts ``fair_boost`` x its relative deadline earlier (docs/design.md, "The
         worst model: the fairness guard on").
     parents : {"keep", "drop"}
-        ``keep``: a hopeless job whose model has cascaded children is kept (before the
-        horizon) behind every other job, since its completion still releases them
-        (:func:`~terastal.schedulers._hopeless.cascade_parents`).
+        ``keep``: a hopeless job whose model has cascaded children is kept (also in
+        the drain after the horizon) behind every other job, since its completion still
+        releases them (:func:`~terastal.schedulers._hopeless.cascade_parents`).
     spare : bool
         A core that no ready layer chose in a call goes to a layer waiting (within its virtual
         deadline) for a busy core, in order, when the layer's original finishes earlier
@@ -301,7 +301,6 @@ class Terastal(ReadyOrder, Scheduler):
         # deadline, when the hopeless test already holds: it need not run.
         sacrifice = demand or self.wait_slack != 1.0
         late: list[Job] = []
-        horizon = view.horizon_s
         # Fresh jobs leave a core to a started job that waiting would make hopeless (not
         # under overload with commit, where every started job is ahead already): "Started
         # jobs protected".
@@ -320,7 +319,7 @@ class Terastal(ReadyOrder, Scheduler):
                         now, since, wrem, (ahead + rem) / cores if demand else 0.0, job._deadline
                     )
                 ):
-                    if not (self._parent[job._costs.index] and now < horizon):
+                    if not self._parent[job._costs.index]:
                         out.append((job,))
                         self._gone.append(job)
                         continue
