@@ -149,3 +149,67 @@ def test_with_variant_tasks_the_search_gives_up_no_job():
     # two of them fit: the lossless search keeps its schedule
     got = _search(items[:2], 0.0, [0.0, 0.0], 300, lossless=True)
     assert got is not None and got[1] == []
+
+
+def _slack_case():
+    """Two jobs released together on two cores, each a single layer.
+
+    ``a`` (deadline 1 ms) runs 0.4 ms on core 0 and 0.5 ms on core 1; ``b`` (deadline
+    1.2 ms) 0.8 ms on core 0 and 1.2 ms on core 1. The first schedule (deadline, then
+    finish order) puts ``a`` on core 0 and ends ``b`` at its deadline; ``a`` on core 1 and
+    ``b`` on core 0 leaves both a third of their relative deadlines or more.
+    """
+    tasks = [
+        Task("a", tiny_model("a", 1), fps=50.0, deadline_s=1.0 * MS),
+        Task("b", tiny_model("b", 1), fps=50.0, deadline_s=1.2 * MS),
+    ]
+    lat = {"a": [[0.4 * MS, 0.5 * MS]], "b": [[0.8 * MS, 1.2 * MS]]}
+    return Scenario("slack", tuple(tasks)), tiny_platform(2), make_tables(tasks, lat)
+
+
+def _slack_items(sc, tables):
+    costs = [TaskCosts(t, i, tables[t.name], 2, None) for i, t in enumerate(sc.tasks)]
+    return [Item(t.relative_deadline_s, 0, 0.0, -1, False, c, t.name) for t, c in
+            zip(sc.tasks, costs, strict=True)]  # fmt: skip
+
+
+def _ends(placed, items):
+    lat = {it.job: it.costs.latency_s[0] for it in items}
+    return {job: (a, s + lat[job][a]) for s, job, _, a in placed}
+
+
+def test_a_margin_keeps_slack_the_first_schedule_leaves_none():
+    sc, _, tables = _slack_case()
+    items = _slack_items(sc, tables)
+    first, _ = _search(items, 0.0, [0.0, 0.0], 300)
+    ends = _ends(first, items)
+    assert ends["a"][0] == 0
+    assert ends["b"][1] == pytest.approx(1.2 * MS)  # no slack left for b
+    for margin in (0.1, 0.3):  # 0.3: found at half of it
+        kept, dropped = _search(items, 0.0, [0.0, 0.0], 300, margin=margin)
+        ends = _ends(kept, items)
+        assert dropped == []
+        assert ends["a"] == (1, pytest.approx(0.5 * MS))
+        assert ends["b"] == (0, pytest.approx(0.8 * MS))
+
+
+def test_without_a_schedule_with_the_margin_the_first_one_is_followed():
+    sc, _, tables = _slack_case()
+    items = _slack_items(sc, tables)
+    # a due at 0.4 ms ends at its deadline in every schedule: no margin at any level
+    tight = [items[0]._replace(deadline=0.4 * MS), items[1]]
+    first = _search(tight, 0.0, [0.0, 0.0], 300)
+    assert _search(tight, 0.0, [0.0, 0.0], 300, margin=0.5) == first
+    assert first is not None and first[1] == []
+
+
+def test_the_policy_follows_the_schedule_with_the_margin():
+    sc, plat, tables = _slack_case()
+    for margin, a_core, b_core in ((0.0, 0, 1), (0.1, 1, 0)):
+        sched = make_scheduler("terastal", group_margin=margin)
+        status, where = placements(sc, plat, tables, sched, 0.005)
+        assert (where[("a", 0)], where[("b", 0)]) == (a_core, b_core)
+        assert status == {"a": "in_time", "b": "in_time"}
+    with pytest.raises(InputError, match="group_margin"):
+        make_scheduler("terastal", group_margin=1.0)
+    assert family.config("terastal-nomargin") == ("terastal", {"group_margin": 0.0})

@@ -85,6 +85,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # Every job's layers go home when they meet their virtual deadline there, however little
     # slack the job has left (docs/design.md, "Tight jobs: earliest finish").
     "terastal-notight": ("terastal", {"tight": 0.0}),
+    # The group search follows its first schedule, however little slack it leaves
+    # (docs/design.md, "A margin in the group search's schedule").
+    "terastal-nomargin": ("terastal", {"group_margin": 0.0}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -93,7 +96,7 @@ EXTRA_ABLATIONS = (
     "terastal-nospare", "terastal-nostart", "terastal-noprotect", "terastal-nopay",
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
-    "terastal-noaffinity", "terastal-notight",
+    "terastal-noaffinity", "terastal-notight", "terastal-nomargin",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

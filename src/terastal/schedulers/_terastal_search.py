@@ -9,11 +9,14 @@ ends by its deadline: at each step, the next layer of some job on some core, sta
 both are free (an active choice: it starts before any other choice would end), in deadline
 then finish order, a branch cut as soon as a job can no longer end in time; when none is
 found within ``nodes`` backtracks, it looks for one giving up a single job (the latest
-deadline first), then two, and so on (not with variant tasks). The schedule found is
+deadline first), then two, and so on (not with variant tasks); before the first schedule
+without give-ups, one leaving every job ``margin`` of its relative deadline (then half, a
+quarter) is looked for, so that the next arrival finds room. The schedule found is
 followed: its give-ups are dropped at once and every core runs the layers planned on it in
 planned order, until the next job arrives (the search runs again) or more than ``group``
 jobs are active (Terastal's rules decide).
-Reasons, forms tried and measurements: ``docs/design.md``, "Jobs released together".
+Reasons, forms tried and measurements: ``docs/design.md``, "Jobs released together" and "A
+margin in the group search's schedule".
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ GROUP_OPTIONS = {
     "group_nodes": Option(300, lo=1),
     "group_light": Option(0.7, lo=0.0),
     "group_coming": True,  # jobs about to be released (_terastal_coming)
+    # least slack a schedule without give-ups keeps, x each job's relative deadline
+    "group_margin": Option(0.1, lo=0.0, hi=1.0, hi_inclusive=False),
 }
 _PLACED, _LOSSLESS = 1, 2  # searchable() codes: placed; placed, and no give-up for it
+_LEVELS = 3  # margins tried before the first schedule: group_margin, its half, its quarter
 
 
 class Item(NamedTuple):
@@ -57,11 +63,14 @@ class GroupSearch:
     tasks' next releases (:class:`~terastal.schedulers._terastal_coming.Coming`) or ``None``.
     """
 
-    __slots__ = ("alone", "coming", "drops", "group", "jobs", "lossless", "nodes", "on", "queue")
+    __slots__ = (
+        "alone", "coming", "drops", "group", "jobs", "lossless", "margin", "nodes", "on", "queue",
+    )  # fmt: skip
 
     def __init__(self, group: int, nodes: int, alone: list, num_accelerators: int,
-                 coming=None) -> None:  # fmt: skip
+                 coming=None, margin: float = 0.0) -> None:  # fmt: skip
         self.coming = coming
+        self.margin = margin
         self.group = group
         self.nodes = nodes
         self.alone = alone
@@ -131,7 +140,7 @@ class GroupSearch:
         items.sort(key=_deadline)
         placed = self._with_coming(items, active, view)
         if placed is None:
-            placed = _search(items, view.now, view.free_at, self.nodes, self.lossless)
+            placed = _search(items, view.now, view.free_at, self.nodes, self.lossless, self.margin)
         if placed is None:
             return False
         placed, self.drops = placed
@@ -154,7 +163,7 @@ class GroupSearch:
         for ready_at, due_from in ASSUMPTIONS:
             both = items + assumed(due, now, ready_at, due_from, costs, Item)
             both.sort(key=_deadline)
-            placed = _search(both, now, view.free_at, self.nodes, True)
+            placed = _search(both, now, view.free_at, self.nodes, True)  # no margin: cost
             if placed is not None:
                 return placed
         return None
@@ -197,7 +206,9 @@ def group_search(pol, view) -> GroupSearch:
     """The policy's search (``pol.group`` jobs at most, ``pol.group_nodes`` backtracks)."""
     alone = searchable(pol, view) if pol.group else []
     coming = coming_state(pol, view, alone) if pol.group else None
-    return GroupSearch(pol.group, pol.group_nodes, alone, view.num_accelerators, coming)
+    return GroupSearch(
+        pol.group, pol.group_nodes, alone, view.num_accelerators, coming, pol.group_margin
+    )
 
 
 def searchable(pol, view) -> list[int]:
@@ -232,19 +243,30 @@ def _first(item) -> float:
     return item[0]
 
 
-def _search(items, now: float, free, nodes: int, lossless: bool = False):
+def _search(items, now: float, free, nodes: int, lossless: bool = False, margin: float = 0.0):
     """Depth-first search over dispatch sequences of ``items`` (see the module docstring):
     ``(placed, dropped)`` of the first schedule found with the fewest give-ups within
     ``nodes`` backtracks, ``placed`` the ``(start, job, layer, core)`` of the jobs kept and
     ``dropped`` the jobs given up that no layer of runs; ``None`` when none was found
-    (``lossless``: or one would give up a job)."""
+    (``lossless``: or one would give up a job). With ``margin``, a schedule without give-ups
+    in which every job ends ``margin`` x its relative deadline before its deadline comes
+    first (its own ``nodes`` backtracks; then half and a quarter of it): the first schedule
+    if it leaves that much, else the first one that does."""
     n = len(items)
     # a job that cannot end in time even alone is a miss whatever the order
     hopeless = [it.ready + it.costs.rem_min_s[it.first] > it.deadline for it in items]
-    state = _State(items, now, free, nodes)
     pool = [i for i in range(n) if not hopeless[i] and not items[i].running]
     if lossless and any(hopeless):
         return None
+    m = margin
+    for _ in range(_LEVELS if margin > 0.0 else 0):  # the margin, then half, a quarter
+        state = _State(items, now, free, nodes, m)
+        got = state.run(hopeless)
+        if got is not None:
+            placed = [(s, items[i].job, layer, a) for i, layer, a, s in got]
+            return placed, [it.job for i, it in enumerate(items) if hopeless[i] and not it.running]
+        m /= 2
+    state = _State(items, now, free, nodes)
     for k in range(1 if lossless else len(pool) + 1):  # fewest give-ups first: none, one ...
         for out in _subsets(pool, k):
             skip = [hopeless[i] or i in out for i in range(n)]
@@ -271,12 +293,14 @@ def _subsets(pool: list, k: int):
 class _State:
     """The depth-first searches of :func:`_search`, sharing its node budget (``left``)."""
 
-    __slots__ = ("free", "items", "left")
+    __slots__ = ("due", "free", "items", "left")
 
-    def __init__(self, items, now, free, nodes) -> None:
+    def __init__(self, items, now, free, nodes, margin: float = 0.0) -> None:
         self.items = items
         self.free = [max(f, now) for f in free]
         self.left = nodes
+        # per item, the end it must keep (its deadline, less the margin's share of it)
+        self.due = [it.deadline - margin * it.costs.task.relative_deadline_s for it in items]
 
     def run(self, skip):
         """A schedule in which every job not in ``skip`` ends by its deadline: its
@@ -294,13 +318,14 @@ class _State:
         counts backtracks, so that a long model's path costs nothing while it succeeds."""
         cand = []
         fmin = _INF
+        due = self.due
         for i, it in enumerate(self.items):
             layer = nxt[i]
             costs = it.costs
             if layer >= len(costs.latency_s):
                 continue
             lat, move, rem = costs.latency_s[layer], costs.chain_move_s, costs.rem_min_s
-            dl = it.deadline - rem[layer + 1]  # this layer's end that keeps the job in time
+            dl = due[i] - rem[layer + 1]  # this layer's end that keeps the job in time
             n0 = len(cand)
             for a in range(len(cfree)):
                 s = cfree[a] if cfree[a] > rdy[i] else rdy[i]

@@ -164,6 +164,10 @@ class Terastal(ReadyOrder, Scheduler):
     group_coming : bool
         The search also plans the jobs about to be released (docs/design.md, "Coming jobs in
         the group search").
+    group_margin : float
+        The search first looks for a schedule leaving every job this share of its relative
+        deadline (then half, a quarter) before taking its first one (docs/design.md, "A
+        margin in the group search's schedule"). 0: the first schedule.
     """
 
     name = "terastal"
