@@ -19,7 +19,7 @@ cdef class Terastal(ReadyOrder):
 
     @cython.locals(idle=list, left=Py_ssize_t, order=list, waiting=Py_ssize_t, out=list,
                    now=double, free=list, waits=list, memo=dict, low=double, ahead=double,
-                   cores=Py_ssize_t, late=list, pos=Py_ssize_t, entry=tuple,
+                   cores=Py_ssize_t, late=list, horizon=double, pos=Py_ssize_t, entry=tuple,
                    layer=Py_ssize_t, drop_rem=double, dl_eps=double, vde=double, rem=double,
                    a=Py_ssize_t, f=double, job=Job, adm=Admission, tight=list)
     cpdef decide(self, view)

@@ -305,6 +305,7 @@ class Terastal(ReadyOrder, Scheduler):
         # deadline, when the hopeless test already holds: it need not run.
         sacrifice = demand or self.wait_slack != 1.0
         late: list[Job] = []
+        horizon = view.horizon_s
         # Fresh jobs leave a core to a started job that waiting would make hopeless (not
         # under overload with commit, where every started job is ahead already): "Started
         # jobs protected".
@@ -329,7 +330,9 @@ class Terastal(ReadyOrder, Scheduler):
                         continue
                     if job not in self._late:
                         late.append(job)  # kept: its completion still releases its children
-                        continue
+                        if now < horizon:
+                            continue  # behind every other job from the next call on
+                        # in the drain no release calls again: it maps now, or idles forever
                 ahead += adm.take(job, rem) if adm else rem
             if not left:
                 if not may_drop:
