@@ -167,3 +167,26 @@ def test_parents_are_the_models_some_task_cascades_from_with_a_chance_to_trigger
     never = Scenario("s", (sc.tasks[0], Task("down", sc.tasks[1].model, fps=100,
                                             depends_on="up", probability=0.0), sc.tasks[2]))
     assert cascade_parents(View(never, tables)) == [False, False, False]
+
+
+@pytest.mark.parametrize(
+    "name, options",
+    [(p, {"drop": "hopeless"}) for p in POLICIES]
+    + [("dream", {}), ("terastal", {})],
+)
+def test_a_parent_found_hopeless_after_the_horizon_is_kept_and_releases_its_child(name, options):
+    # One core, horizon 1 ms: every job is released at 0 and runs in the drain. A policy that
+    # runs o (2 ms, deadline 2.5 ms) first finds up (2 ms left, deadline 3 ms) hopeless at
+    # 2 ms, after the horizon: kept, up ends late and releases down (1 ms, deadline 4 ms from
+    # its release), in time. One that runs up first ends it in time and gives o up.
+    spec = [
+        ("up", 1, {"fps": 100, "deadline_s": 3 * MS}),
+        ("down", 1, {"fps": 100, "deadline_s": 4 * MS, "depends_on": "up"}),
+        ("o", 1, {"fps": 100, "deadline_s": 2.5 * MS}),
+    ]
+    c = case(spec, {"up": [[2]], "down": [[1]], "o": [[2]]})
+    r = simulate(*c, make_scheduler(name, **options), duration_s=1 * MS, late="scheduler")
+    check_invariants(r)
+    status = {j.task.name: j.status for j in r.jobs}
+    assert status["up"] in ("late", "in_time") and status["down"] == "in_time", status
+    assert sum(s == "in_time" for s in status.values()) == 2, status

@@ -128,9 +128,9 @@ class DropQueue:
     rule : {"deadline", "hopeless"}
         The drop rule.
     keep_parents : bool
-        A job the rule would drop whose task has cascaded children is kept instead (before
-        the horizon: its completion, however late, still releases them) and listed in
-        :attr:`demoted` by the call that finds it; it is never tested again.
+        A job the rule would drop whose task has cascaded children is kept instead (also in
+        the drain after the horizon: its completion, however late, still releases them) and
+        listed in :attr:`demoted` by the call that finds it; it is never tested again.
     """
 
     def __init__(self, rule: str, keep_parents: bool = False) -> None:
@@ -208,7 +208,7 @@ class DropQueue:
                 break
             heappop(heap)
             del entries[job]
-            if self._parent[job._costs.index] and now < view.horizon_s:
+            if self._parent[job._costs.index]:
                 late.add(job)  # kept: its completion still releases its children
                 self.demoted.append(job)
                 continue

@@ -30,9 +30,9 @@ class ListScheduler(Scheduler):
         path (the test Terastal uses; see :mod:`terastal.schedulers._hopeless`).
     parents : {"keep", "drop"}
         ``keep``: a job the drop rule would drop whose model has cascaded children is kept
-        (before the horizon) and goes behind every other job, since its completion, however
-        late, still releases its children with deadlines of their own. ``drop``: dropped
-        like any other job.
+        (also in the drain after the horizon) and goes behind every other job, since its
+        completion, however late, still releases its children with deadlines of their own.
+        ``drop``: dropped like any other job.
     """
 
     options: ClassVar[dict[str, Any]] = {

@@ -94,7 +94,8 @@ class DREAM(Scheduler):
         Urgency above which a job switches; 0 = every job runs its lightest version.
     parents : {"keep", "drop"}
         ``keep``: a frame the drop test gives up whose model has cascaded children is kept
-        (before the horizon) and scores last, since its completion still releases them; the
+        (also in the drain after the horizon) and scores last, since its completion still
+        releases them; the
         paper preset drops it.
 
     The defaults are tuned (``benchmarks/tune_dream.py``); ``preset="paper"`` gives the
@@ -212,7 +213,6 @@ class DREAM(Scheduler):
         out = []
         if not due.due(view, now, chosen, versions):
             return out
-        horizon = view.horizon_s
         for job in view.ready_jobs:
             if job in late:
                 continue
@@ -223,7 +223,7 @@ class DREAM(Scheduler):
             if now + rem > deadline or (
                 k != 1.0 and now > job._ready_since and now + k * rem > deadline
             ):
-                if parent[job._costs.index] and now < horizon:
+                if parent[job._costs.index]:
                     late.add(job)  # its completion still releases its children
                     continue
                 out.append(job)

@@ -104,9 +104,9 @@ class Terastal(ReadyOrder, Scheduler):
         ended) sorts ``fair_boost`` x its relative deadline earlier (docs/design.md, "The
         worst model: the fairness guard on").
     parents : {"keep", "drop"}
-        ``keep``: a hopeless job whose model has cascaded children is kept (before the
-        horizon) behind every other job, since its completion still releases them
-        (:func:`~terastal.schedulers._hopeless.cascade_parents`).
+        ``keep``: a hopeless job whose model has cascaded children is kept (also in
+        the drain after the horizon) behind every other job, since its completion still
+        releases them (:func:`~terastal.schedulers._hopeless.cascade_parents`).
     spare : bool
         A core that no ready layer chose in a call goes to a layer waiting (within its virtual
         deadline) for a busy core, in order, when the layer's original finishes earlier
@@ -330,13 +330,15 @@ class Terastal(ReadyOrder, Scheduler):
                         now, since, wrem, (ahead + rem) / cores if demand else 0.0, job._deadline
                     )
                 ):
-                    if not (self._parent[job._costs.index] and now < horizon):
+                    if not self._parent[job._costs.index]:
                         out.append((job,))
                         self._gone.append(job)
                         continue
                     if job not in self._late:
                         late.append(job)  # kept: its completion still releases its children
-                        continue
+                        if now < horizon:
+                            continue  # behind every other job from the next call on
+                        # in the drain no release calls again: it maps now, or idles forever
                 ahead += adm.take(job, rem) if adm else rem
             if not left:
                 if not may_drop:
