@@ -25,10 +25,9 @@ from terastal.model.job import ACTIVE, IN_TIME, Job
 from terastal.schedulers._dream_adapt import AdaptWindow
 from terastal.schedulers._dream_due import DueQueue
 from terastal.schedulers._dream_models import Combo, TaskVersions
-from terastal.schedulers._dream_preset import PAPER_OPTIONS, URGENCY
-from terastal.schedulers._hopeless import cascade_parents, parents_option
+from terastal.schedulers._dream_preset import DREAM_OPTIONS, PAPER_OPTIONS
+from terastal.schedulers._hopeless import cascade_parents
 from terastal.schedulers.base import Scheduler
-from terastal.schedulers.options import Option
 
 _INF = math.inf
 #: Taken off a kept hopeless parent's score: more than any score (each term is at most 1).
@@ -106,32 +105,7 @@ class DREAM(Scheduler):
     #: Takes the offline plan (for model switching) when a caller has one.
     needs_plan = True
     # Tuned defaults (benchmarks/tune_dream.py on benchmarks/dream_tuning.yaml; docs/design.md).
-    options: ClassVar[dict[str, Any]] = {
-        "preset": Option(None, choices=(None, "paper"), help="paper: the paper-protocol values"),
-        "plan": None,
-        "w_urgency": Option(0.8, lo=0.0),
-        "w_fairness": Option(0.1, lo=0.0),
-        "w_energy": Option(0.1, lo=0.0),
-        "urgency": Option("slack", choices=URGENCY),
-        "urgency_scale": Option(0.25, lo=0.0, lo_inclusive=False),
-        "task_fairness": Option(0.25, lo=0.0, hi=1.0),
-        "task_window": Option(8, lo=1),
-        "adapt": True,
-        "adapt_fairness": False,
-        "window": Option(32, lo=1),
-        "eta": Option(1.0, lo=0.0),
-        "target_miss": Option(0.05, lo=0.0, hi=1.0),
-        "target_energy_excess": Option(0.10, lo=0.0),
-        "target_spread": Option(0.2, lo=0.0, hi=1.0),
-        "min_weight": Option(0.05, lo=0.0, hi=1.0),
-        "block": Option(2, lo=1),
-        "max_slowdown": Option(2.0, lo=1.0),
-        "drop": True,
-        "drop_slack": Option(1.25, lo=0.0, lo_inclusive=False),
-        "switching": True,
-        "switch_urgency": Option(0.0, lo=0.0),
-        "parents": parents_option(),
-    }
+    options: ClassVar[dict[str, Any]] = DREAM_OPTIONS
 
     def __init__(self, **options: Any) -> None:
         if options.get("preset") == "paper":
