@@ -33,6 +33,18 @@ def test_estimate_counts_every_release_and_layer():
     assert MAX_JOBS * DISPATCHES_PER_JOB == 10_000_000
 
 
+def test_estimate_counts_a_cascaded_task_at_its_roots_frames():
+    # A child released by a 100 fps root, whose own fps (10) only sets its deadline, is
+    # released up to 100 times a second: the bound counts that, not 10.
+    class T:
+        def __init__(self, name, fps, depends_on=None):
+            self.name, self.fps, self.depends_on, self.model = name, fps, depends_on, [0] * 4
+
+    tasks = [T("root", 100.0), T("mid", 50.0, "root"), T("leaf", 10.0, "mid")]
+    assert estimate_work(tasks, 1.0) == WorkEstimate(jobs=3 * 101, dispatches=4 * 3 * 101)
+    assert estimate_work(reversed(tasks), 1.0).jobs == 3 * 101  # any order
+
+
 @pytest.mark.parametrize(
     "flag,value,needle",
     [

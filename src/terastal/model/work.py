@@ -3,7 +3,8 @@
 A run's memory grows with the jobs it releases and the layer dispatches it records, so a
 scenario with ``fps: 1e9`` or a horizon of ``1e12`` ms must be refused up front rather than
 discovered by the out-of-memory killer. The estimate is an upper bound: every cascaded task is
-counted as if it always triggered (probability 1).
+counted as if it always triggered (probability 1), once per frame of its cascade's root, whose
+fps releases it whatever its own fps says.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def estimate_work(tasks: Iterable, duration_s: float) -> WorkEstimate:
     Parameters
     ----------
     tasks : iterable of Task
-        Anything with ``fps`` and ``model`` (whose ``len`` is its layer count).
+        Anything with ``fps``, ``model`` (whose ``len`` is its layer count) and, optionally,
+        ``name`` and ``depends_on`` (a cascaded task counts its root's fps).
     duration_s : float
         Release horizon in seconds; must be finite and >= 0.
 
@@ -69,13 +71,25 @@ def estimate_work(tasks: Iterable, duration_s: float) -> WorkEstimate:
     WorkEstimate
         Infinite inputs give counts that exceed every ceiling (``sys.maxsize``-like).
     """
+    tasks = tuple(tasks)
+    by_name = {getattr(t, "name", None): t for t in tasks}
     jobs = dispatches = 0
     for t in tasks:
-        released = float(t.fps) * float(duration_s)
+        released = float(_root(t, by_name).fps) * float(duration_s)
         n = _count(released) + 1  # one more for the phase offset's rounding
         jobs += n
         dispatches += n * max(1, len(t.model))
     return WorkEstimate(jobs=min(jobs, CAP), dispatches=min(dispatches, CAP))
+
+
+def _root(task, by_name: dict):
+    """The task at the root of ``task``'s cascade: its releases follow that task's frames."""
+    seen = 0
+    while getattr(task, "depends_on", None) is not None and task.depends_on in by_name:
+        task, seen = by_name[task.depends_on], seen + 1
+        if seen > len(by_name):  # a cycle is refused where scenarios are read; stop here too
+            break
+    return task
 
 
 #: Counts are capped here: far above any ceiling, and still printable as a float.
