@@ -15,6 +15,7 @@ from terastal.schedulers._terastal_admit import (
     _exempt,
     admission,
     light_tasks,
+    task_loads,
     value_weights,
 )
 from terastal.sim import check_invariants, simulate
@@ -138,13 +139,15 @@ def test_value_weights_lighten_the_models_loading_the_cores_less_than_the_mean()
     tasks = (Task("a", tiny_model("a", 1), fps=100.0), Task("b", tiny_model("b", 1), fps=50.0),
              Task("c", tiny_model("c", 1), fps=50.0, depends_on="b", probability=0.5))  # fmt: skip
     costs = [SimpleNamespace(task=t) for t in tasks]
-    w = value_weights(costs, [2e-3, 2e-3, 12e-3], 1.0)
+    loads = task_loads(costs, [2e-3, 2e-3, 12e-3])
+    assert loads == pytest.approx([0.2, 0.1, 0.3])
+    w = value_weights(loads, 1.0)
     assert w == pytest.approx([1.0, 0.5, 1.0])  # at most 1: nobody waits more than before
-    assert value_weights(costs, [2e-3, 2e-3, 12e-3], 2.0) == pytest.approx([1.0, 0.25, 1.0])
-    assert value_weights(costs, [2e-3, 2e-3, 12e-3], 0.0) is None  # off: one factor for all
-    assert value_weights(costs, [0.0, 0.0, 0.0], 1.0) is None
+    assert value_weights(loads, 2.0) == pytest.approx([1.0, 0.25, 1.0])
+    assert value_weights(loads, 0.0) is None  # off: one factor for all
+    assert value_weights(task_loads(costs, [0.0, 0.0, 0.0]), 1.0) is None
     # loads 0.25, 0.1, 0.3: only b's is below the mean
-    assert light_tasks(costs, [2.5e-3, 2e-3, 12e-3]) == [False, True, False]
+    assert light_tasks(task_loads(costs, [2.5e-3, 2e-3, 12e-3])) == [False, True, False]
 
 
 def test_a_weight_scales_a_fresh_jobs_wait():

@@ -125,16 +125,14 @@ def admission(sched, ahead_all: bool, free: list[float], now: float) -> Admissio
     return Admission(factor, lanes, None, sched, sched._admit_w)
 
 
-def value_weights(costs, rem_best: list[float], power: float) -> list[float] | None:
-    """Per task, the weight of its admission wait: its load (expected releases per second
-    times ``rem_best``, its job's best case) over the mean load of the run's tasks, to the
-    ``power``, at most 1 (``None`` when ``power`` is 0 or no task loads anything: one factor
-    for all).
+def value_weights(loads: list[float], power: float) -> list[float] | None:
+    """Per task, the weight of its admission wait: its load (:func:`task_loads`) over the
+    mean load of the run's tasks, to the ``power``, at most 1 (``None`` when ``power`` is 0
+    or no task loads anything: one factor for all).
 
     The metric counts a frame of a model as ``1 / its releases``; per second of core time a
     frame of a model that loads the cores ``k`` x the mean is worth ``1 / k`` of the mean's."""
-    loads = task_loads(costs, rem_best)
-    mean = sum(loads) / len(loads) if loads else 0.0
+    mean = _mean(loads)
     if not power or mean <= 0.0:
         return None
     # a model loading the cores less than the mean waits less; none waits more than the
@@ -149,18 +147,22 @@ def task_loads(costs, rem_best: list[float]) -> list[float]:
     return [r * b for r, b in zip(rates, rem_best, strict=True)]
 
 
-def light_tasks(costs, rem_best: list[float]) -> list[bool]:
-    """Per task, whether it loads the cores less than the mean of the run's tasks
-    (:func:`task_loads`): per second of core time its frames count more in the mean over
-    models of each model's miss rate."""
-    loads = task_loads(costs, rem_best)
-    mean = sum(loads) / len(loads) if loads else 0.0
+def light_tasks(loads: list[float]) -> list[bool]:
+    """Per task, whether its load (:func:`task_loads`) is below the mean of the run's tasks:
+    per second of core time its frames count more in the mean over models of each model's
+    miss rate."""
+    mean = _mean(loads)
     return [x < mean for x in loads]
+
+
+def _mean(loads: list[float]) -> float:
+    return sum(loads) / len(loads) if loads else 0.0
 
 
 def metric_weights(sched, view) -> tuple[list[float] | None, list[bool]]:
     """Per task of ``sched`` (a Terastal, after its task states are made): the weights of its
     admission wait (:func:`value_weights`, ``admit_value``) and whether its long started jobs
-    go by least laxity under overload (:func:`light_tasks`, option ``commit_laxity``)."""
-    best = [max(st.rem_best) for st in sched._tasks]  # each job's best case
-    return value_weights(view.costs, best, sched.admit_value), light_tasks(view.costs, best)
+    go by least laxity under overload (:func:`light_tasks`, option ``commit_laxity``), from
+    one :func:`task_loads` of each job's best case."""
+    loads = task_loads(view.costs, [max(st.rem_best) for st in sched._tasks])
+    return value_weights(loads, sched.admit_value), light_tasks(loads)

@@ -29,7 +29,7 @@ class Coming:
     periodically, the timing of its next job; ``seen``: per task, the highest frame known
     released (the active jobs when the search looks, each ended job as it ends)."""
 
-    __slots__ = ("deadline", "first", "horizon", "jitter", "period", "seen", "tasks")
+    __slots__ = ("first", "horizon", "jitter", "period", "seen", "tasks")
 
     def __init__(self, costs, codes, horizon: float) -> None:
         n = len(costs)
@@ -38,7 +38,6 @@ class Coming:
         self.first = [c.task.phase_s for c in costs]
         self.period = [c.task.period_s for c in costs]
         self.jitter = [c.task.jitter_s for c in costs]
-        self.deadline = [c.task.relative_deadline_s for c in costs]
         self.tasks = [t for t, c in enumerate(costs) if codes[t] and c.task.depends_on is None]
 
     def ended(self, job) -> None:

@@ -263,8 +263,7 @@ def _search(items, now: float, free, nodes: int, lossless: bool = False, margin:
         state = _State(items, now, free, nodes, m)
         got = state.run(hopeless)
         if got is not None:
-            placed = [(s, items[i].job, layer, a) for i, layer, a, s in got]
-            return placed, [it.job for i, it in enumerate(items) if hopeless[i] and not it.running]
+            return _found(items, got, hopeless)
         m /= 2
     state = _State(items, now, free, nodes)
     for k in range(1 if lossless else len(pool) + 1):  # fewest give-ups first: none, one ...
@@ -272,12 +271,17 @@ def _search(items, now: float, free, nodes: int, lossless: bool = False, margin:
             skip = [hopeless[i] or i in out for i in range(n)]
             got = state.run(skip)
             if got is not None:
-                placed = [(s, items[i].job, layer, a) for i, layer, a, s in got]
-                dropped = [it.job for i, it in enumerate(items) if skip[i] and not it.running]
-                return placed, dropped
+                return _found(items, got, skip)
             if state.left <= 0:
                 return None
     return None
+
+
+def _found(items, got, skip):
+    """``(placed, dropped)`` of a schedule :meth:`_State.run` found: the ``(start, job,
+    layer, core)`` it places and the jobs it skipped that no layer of runs."""
+    placed = [(s, items[i].job, layer, a) for i, layer, a, s in got]
+    return placed, [it.job for i, it in enumerate(items) if skip[i] and not it.running]
 
 
 def _subsets(pool: list, k: int):
