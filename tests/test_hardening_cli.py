@@ -21,7 +21,8 @@ def test_estimate_counts_every_release_and_layer():
 
     class T:
         def __init__(self, fps):
-            self.fps, self.model = fps, M()
+            self.name, self.fps, self.model = f"t{fps}", fps, M()
+            self.depends_on, self.probability = None, 1.0
 
     est = estimate_work([T(100.0), T(30.0)], 1.0)
     assert est == WorkEstimate(jobs=(100 + 1) + (30 + 1), dispatches=10 * 132)
@@ -39,6 +40,7 @@ def test_estimate_counts_a_cascaded_task_at_its_roots_frames():
     class T:
         def __init__(self, name, fps, depends_on=None):
             self.name, self.fps, self.depends_on, self.model = name, fps, depends_on, [0] * 4
+            self.probability = 0.5 if depends_on else 1.0  # counted as always triggered
 
     tasks = [T("root", 100.0), T("mid", 50.0, "root"), T("leaf", 10.0, "mid")]
     assert estimate_work(tasks, 1.0) == WorkEstimate(jobs=3 * 101, dispatches=4 * 3 * 101)

@@ -119,3 +119,23 @@ def test_scheduler_options_read_exponents_as_numbers():
     assert parse_options(["drop_slack=1e0", "x=-2E-1", "y=abc", "z=1e"]) == {
         "drop_slack": 1.0, "x": -0.2, "y": "abc", "z": "1e",
     }  # fmt: skip
+
+
+def test_a_cascaded_task_is_estimated_at_its_roots_rate_whatever_its_own_fps(tmp_path):
+    # kp is released by seg's 900 fps frames: its own fps (here 300) only sets its deadline,
+    # so the upper bound counts it as the bundled cascade does (kp at 900 fps), scaled or not.
+    text = (
+        (DATA / "cascade.yaml")
+        .read_text()
+        .replace("network: kp, fps: 900", "network: kp, fps: 300")
+    )
+    (tmp_path / "nets.m").write_text((DATA / "nets.m").read_text())
+    (tmp_path / "low.yaml").write_text(text)
+    low = RunSpec(str(tmp_path / "low.yaml"), str(DATA / "ws_os.yaml"), "edf", duration_s=0.02)
+    ref = RunSpec(str(DATA / "cascade.yaml"), str(DATA / "ws_os.yaml"), "edf", duration_s=0.02)
+    assert "fps: 300" in text
+    for scale in (1.0, 2.0):
+        assert (
+            estimate_spec(low.replace(load_scale=scale)).jobs
+            == estimate_spec(ref.replace(load_scale=scale)).jobs
+        )

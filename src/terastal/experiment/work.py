@@ -31,9 +31,10 @@ def check_max_jobs(max_jobs: float) -> float:
 class _Scaled:
     """A task seen at ``scale`` times its rate (what the load scale builds, without copying)."""
 
-    __slots__ = ("fps", "model")
+    __slots__ = ("depends_on", "fps", "model", "name", "probability")
 
     def __init__(self, task, scale: float) -> None:
+        self.name, self.depends_on, self.probability = task.name, task.depends_on, task.probability
         self.fps = task.fps * scale
         self.model = task.model
 

@@ -13,6 +13,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from terastal.model.workload import release_rates
+
 #: Default ceiling on the jobs one run may release (see docs/design.md, "Work guard").
 MAX_JOBS = 2_000_000
 #: Default ceiling on the layer dispatches of one run.
@@ -61,8 +63,9 @@ def estimate_work(tasks: Iterable, duration_s: float) -> WorkEstimate:
     Parameters
     ----------
     tasks : iterable of Task
-        Anything with ``fps``, ``model`` (whose ``len`` is its layer count) and, optionally,
-        ``name`` and ``depends_on`` (a cascaded task counts its root's fps).
+        Anything with ``name``, ``fps``, ``depends_on``, ``probability`` and ``model`` (whose
+        ``len`` is its layer count); a cascaded task counts its root's fps
+        (:func:`~terastal.model.workload.release_rates` with every trigger firing).
     duration_s : float
         Release horizon in seconds; must be finite and >= 0.
 
@@ -72,24 +75,14 @@ def estimate_work(tasks: Iterable, duration_s: float) -> WorkEstimate:
         Infinite inputs give counts that exceed every ceiling (``sys.maxsize``-like).
     """
     tasks = tuple(tasks)
-    by_name = {getattr(t, "name", None): t for t in tasks}
+    rates = release_rates(tasks, triggered=False)
     jobs = dispatches = 0
     for t in tasks:
-        released = float(_root(t, by_name).fps) * float(duration_s)
+        released = float(rates[t.name]) * float(duration_s)
         n = _count(released) + 1  # one more for the phase offset's rounding
         jobs += n
         dispatches += n * max(1, len(t.model))
     return WorkEstimate(jobs=min(jobs, CAP), dispatches=min(dispatches, CAP))
-
-
-def _root(task, by_name: dict):
-    """The task at the root of ``task``'s cascade: its releases follow that task's frames."""
-    seen = 0
-    while getattr(task, "depends_on", None) is not None and task.depends_on in by_name:
-        task, seen = by_name[task.depends_on], seen + 1
-        if seen > len(by_name):  # a cycle is refused where scenarios are read; stop here too
-            break
-    return task
 
 
 #: Counts are capped here: far above any ceiling, and still printable as a float.

@@ -159,7 +159,7 @@ class Scenario:
         return task
 
 
-def release_rates(tasks: Iterable[Task]) -> dict[str, float]:
+def release_rates(tasks: Iterable[Task], triggered: bool = True) -> dict[str, float]:
     """Expected releases per second of each task, by name.
 
     A root task is released at its ``fps``. A cascaded task is released once per frame of its
@@ -170,7 +170,11 @@ def release_rates(tasks: Iterable[Task]) -> dict[str, float]:
     Parameters
     ----------
     tasks : iterable of Task
-        The tasks of one scenario (their dependencies among them, acyclic).
+        The tasks of one scenario (their dependencies among them, acyclic): anything with
+        ``name``, ``fps``, ``depends_on`` and ``probability``.
+    triggered : bool
+        False: every trigger fires (probability 1), the most a task can be released (the
+        work guard's upper bound, :func:`terastal.model.work.estimate_work`).
 
     Returns
     -------
@@ -183,7 +187,8 @@ def release_rates(tasks: Iterable[Task]) -> dict[str, float]:
     for t in tasks:
         p, cur = 1.0, t
         while cur.depends_on is not None:
-            p *= cur.probability
+            if triggered:
+                p *= cur.probability
             cur = by_name[cur.depends_on]
         out[t.name] = cur.fps * p
     return out
