@@ -6,7 +6,7 @@ import pytest
 from terastal.cost.tables import build_cost_tables
 from terastal.errors import InputError
 from terastal.experiment.plans import check_plan
-from terastal.model import Model, Scenario, Task, release_rates
+from terastal.model import Model, Scenario, Task, ancestors, dependency_cycle, release_rates
 from terastal.planner import make_plan
 from terastal.planner.budgets import fastest_share, preferred_utilization
 from terastal.workloads import measure_load
@@ -69,3 +69,22 @@ def test_every_task_of_a_cascade_has_the_same_root():
     assert [sc.root(t.name).name for t in sc.tasks] == ["det", "det", "det"]
     with pytest.raises(KeyError):
         sc.root("nope")
+
+
+def test_ancestors_walk_up_the_cascade_parent_first_root_last():
+    sc = _cascade()
+    assert [t.name for t in sc.ancestors("cls")] == ["kp", "det"]
+    assert sc.ancestors("det") == ()
+    with pytest.raises(KeyError):
+        sc.ancestors("nope")
+    # the function takes anything with name and depends_on (the work guard's scaled tasks)
+    by_name = {t.name: t for t in sc.tasks}
+    assert ancestors(by_name["kp"], by_name) == (by_name["det"],)
+
+
+def test_dependency_cycle_names_the_loop_met_on_the_way_up():
+    parent = {"a": "b", "b": "c", "c": "b", "d": None}
+    assert dependency_cycle(parent, "a") == ("b", "c", "b")
+    assert dependency_cycle(parent, "c") == ("c", "b", "c")
+    assert dependency_cycle(parent, "d") is None
+    assert dependency_cycle({"x": "y", "y": None}, "x") is None

@@ -78,7 +78,7 @@ import numpy as np
 from terastal.bound._fluid_lp import LPBuilder
 from terastal.cost.tables import TaskCostTable
 from terastal.errors import InputError
-from terastal.model import Platform, Scenario, release_rates
+from terastal.model import Platform, Scenario, ancestors, release_rates
 
 __all__ = ["FluidBound", "fluid_bound", "linear_losses", "task_spans_s"]
 
@@ -222,10 +222,9 @@ def _edge_s(scenario: Scenario) -> float:
     by_name = {t.name: t for t in scenario.tasks}
     out = 0.0
     for t in scenario.tasks:
-        total, cur = t.relative_deadline_s, t
-        while cur.depends_on is not None:
-            cur = by_name[cur.depends_on]
-            total += cur.relative_deadline_s
+        total = t.relative_deadline_s
+        for up in ancestors(t, by_name):
+            total += up.relative_deadline_s
         out = max(out, total)
     return out
 
@@ -240,13 +239,12 @@ def _after_edge(lp, scenario: Scenario, w, spans, counted) -> None:
     for t in kids:
         col = lp.l[t.name]
         lp.row([(lp.z[t.name] + 1, 1.0), (col, 1.0)], 1.0)
-        terms, rhs, cur = [(col, w[t.name])], 0.0, t
-        while cur.depends_on is not None:
-            cur = by_name[cur.depends_on]
-            terms.append((lp.z[cur.name] + 1, w[cur.name]))
-            if cur.name in lp.l:
-                terms.append((lp.l[cur.name], w[cur.name]))
-            rhs += w[cur.name]
+        terms, rhs = [(col, w[t.name])], 0.0
+        for up in ancestors(t, by_name):
+            terms.append((lp.z[up.name] + 1, w[up.name]))
+            if up.name in lp.l:
+                terms.append((lp.l[up.name], w[up.name]))
+            rhs += w[up.name]
         lp.row(terms, rhs)
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from terastal.errors import InputError
 from terastal.io._lexer import TokenStream, read_text, tokenize
-from terastal.model import Layer, LayerKind, Model, Scenario, Task
+from terastal.model import Layer, LayerKind, Model, Scenario, Task, dependency_cycle
 
 __all__ = [
     "MaestroNetwork",
@@ -183,20 +183,16 @@ def scenario_from_networks(
                 line=net.dependency_line,
                 field="Dependency",
             )
+    parent = {n.name: n.dependency for n in networks}
     for net in networks:
-        chain = [net.name]
-        upstream = net.dependency
-        while upstream is not None:
-            if upstream in chain:
-                cycle = " -> ".join([*chain[chain.index(upstream) :], upstream])
-                raise InputError(
-                    f"cyclic dependency: {cycle}",
-                    file=file,
-                    line=net.dependency_line,
-                    field="Dependency",
-                )
-            chain.append(upstream)
-            upstream = known[upstream].dependency
+        cycle = dependency_cycle(parent, net.name)
+        if cycle is not None:
+            raise InputError(
+                f"cyclic dependency: {' -> '.join(cycle)}",
+                file=file,
+                line=net.dependency_line,
+                field="Dependency",
+            )
     tasks = []
     for net in networks:
         try:

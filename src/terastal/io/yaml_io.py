@@ -51,7 +51,15 @@ from terastal.io._lexer import TokenStream, tokenize
 from terastal.io.hardware import classify_directives, parse_directive
 from terastal.io.located import LocatedYaml as _Doc
 from terastal.io.yaml_dump import platform_to_yaml, scenario_to_yaml
-from terastal.model import Accelerator, Dataflow, Model, Platform, Scenario, Task
+from terastal.model import (
+    Accelerator,
+    Dataflow,
+    Model,
+    Platform,
+    Scenario,
+    Task,
+    dependency_cycle,
+)
 
 __all__ = ["load_platform_yaml", "load_scenario_yaml", "platform_to_yaml", "scenario_to_yaml"]
 
@@ -188,15 +196,10 @@ def _check_dependencies(
                 f"unknown task {t.depends_on!r}; tasks: {', '.join(parent)}", node, field
             )
     for t in tasks:
-        chain = [t.name]
-        p = t.depends_on
-        while p is not None:
-            if p in chain:
-                node, field = dep_nodes[t.name]
-                cycle = " -> ".join([*chain[chain.index(p) :], p])
-                raise doc.error(f"cyclic dependency: {cycle}", node, field)
-            chain.append(p)
-            p = parent[p]
+        cycle = dependency_cycle(parent, t.name)
+        if cycle is not None:
+            node, field = dep_nodes[t.name]
+            raise doc.error(f"cyclic dependency: {' -> '.join(cycle)}", node, field)
 
 
 def _directives(doc: _Doc, node: yaml.Node, field: str) -> tuple:

@@ -10,7 +10,14 @@ from terastal.model.costs import IDENTICAL_REL_TOL, CostTable, TaskCosts, input_
 from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE, Job, transfer_s
 from terastal.model.layer import Layer, LayerKind
 from terastal.model.platform import Accelerator, Dataflow, Directive, Platform
-from terastal.model.workload import Model, Scenario, Task, release_rates
+from terastal.model.workload import (
+    Model,
+    Scenario,
+    Task,
+    ancestors,
+    dependency_cycle,
+    release_rates,
+)
 
 __all__ = [
     "ACTIVE",
@@ -34,6 +41,8 @@ __all__ = [
     "SimView",
     "Task",
     "TaskCosts",
+    "ancestors",
+    "dependency_cycle",
     "input_transfer_s",
     "release_rates",
     "transfer_s",

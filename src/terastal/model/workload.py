@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from terastal.model.layer import Layer
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +138,9 @@ class Scenario:
                 raise ValueError(f"task {t.name!r}: unknown dependency {t.depends_on!r}")
         parent = {t.name: t.depends_on for t in self.tasks}
         for t in self.tasks:
-            seen = {t.name}
-            p = parent[t.name]
-            while p is not None:
-                if p in seen:
-                    raise ValueError(f"task {t.name!r}: cyclic dependency through {p!r}")
-                seen.add(p)
-                p = parent[p]
+            cycle = dependency_cycle(parent, t.name)
+            if cycle is not None:
+                raise ValueError(f"task {t.name!r}: cyclic dependency through {cycle[-1]!r}")
 
     def task(self, name: str) -> Task:
         """Return the task called ``name``."""
@@ -150,13 +149,68 @@ class Scenario:
                 return t
         raise KeyError(name)
 
+    def ancestors(self, name: str) -> tuple[Task, ...]:
+        """Return the tasks upstream of ``name`` in its cascade, its parent first and the
+        root last (empty when it depends on none); see :func:`ancestors`."""
+        return ancestors(self.task(name), {t.name: t for t in self.tasks})
+
     def root(self, name: str) -> Task:
         """Return the task at the root of ``name``'s cascade (the task itself when it
         depends on none): the periodic task whose frames release it."""
-        task = self.task(name)
-        while task.depends_on is not None:
-            task = self.task(task.depends_on)
-        return task
+        up = self.ancestors(name)
+        return up[-1] if up else self.task(name)
+
+
+def ancestors(task: T, by_name: Mapping[str, T]) -> tuple[T, ...]:
+    """The tasks upstream of ``task`` in its cascade: its parent first, the root last.
+
+    The one walk up a cascade: a task's root, its release rate and the deadlines along its
+    cascade are all read from it.
+
+    Parameters
+    ----------
+    task : Task
+        Anything with ``name`` and ``depends_on`` (the upstream task's name or None).
+    by_name : mapping of str to Task
+        The tasks of its scenario by name, their dependencies acyclic (a
+        :class:`Scenario` checks that; :func:`dependency_cycle` finds a cycle).
+
+    Returns
+    -------
+    tuple of Task
+        Empty for a task that depends on none.
+    """
+    out = []
+    while task.depends_on is not None:
+        task = by_name[task.depends_on]
+        out.append(task)
+    return tuple(out)
+
+
+def dependency_cycle(parent: Mapping[str, str | None], name: str) -> tuple[str, ...] | None:
+    """The dependency cycle met walking up from ``name``, or None when the walk ends at a root.
+
+    Parameters
+    ----------
+    parent : mapping of str to str or None
+        Each task's upstream task name (None for a root); every name it gives is a key.
+    name : str
+        Where the walk starts.
+
+    Returns
+    -------
+    tuple of str or None
+        The names around the cycle from the first one met twice back to it (``("a", "b",
+        "a")``); None when there is no cycle on the way up.
+    """
+    chain = [name]
+    p = parent[name]
+    while p is not None:
+        if p in chain:
+            return (*chain[chain.index(p) :], p)
+        chain.append(p)
+        p = parent[p]
+    return None
 
 
 def release_rates(tasks: Iterable[Task], triggered: bool = True) -> dict[str, float]:
@@ -185,10 +239,10 @@ def release_rates(tasks: Iterable[Task], triggered: bool = True) -> dict[str, fl
     by_name = {t.name: t for t in tasks}
     out = {}
     for t in tasks:
-        p, cur = 1.0, t
-        while cur.depends_on is not None:
-            if triggered:
+        chain = (t, *ancestors(t, by_name))
+        p = 1.0
+        if triggered:
+            for cur in chain[:-1]:  # the root is released, not triggered
                 p *= cur.probability
-            cur = by_name[cur.depends_on]
-        out[t.name] = cur.fps * p
+        out[t.name] = chain[-1].fps * p
     return out
