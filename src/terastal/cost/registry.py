@@ -79,6 +79,18 @@ def _value(text: str) -> Any:
 def parse_cost_spec(spec: str) -> tuple[str, dict[str, Any]]:
     """Split ``NAME[:KEY=VALUE[,KEY=VALUE...]]`` into the backend name and its options.
 
+    Parameters
+    ----------
+    spec : str
+        The cost-model spec, e.g. ``"analytical"`` or ``"table:path=costs.csv"``.
+
+    Returns
+    -------
+    name : str
+        The backend name, stripped.
+    options : dict of str to Any
+        The options by key; a value that reads as a number or boolean is converted.
+
     Raises
     ------
     InputError
@@ -112,6 +124,11 @@ def get_cost_model(name: str, **options: Any) -> CostModel:
         ``lpf_limit``), or a spec ``NAME:KEY=VALUE,...`` (see :func:`parse_cost_spec`).
     **options
         Passed to the backend's constructor (added to a spec's own options).
+
+    Returns
+    -------
+    CostModel
+        The backend, with ``evaluate(layers, accelerator)``.
 
     Raises
     ------
@@ -165,6 +182,11 @@ def resolve_cost_model(spec: str | CostModel | None = None) -> CostModel:
         ``None`` or ``""`` (the shared default analytical model), a backend name or spec
         ``NAME[:KEY=VALUE,...]`` (:func:`get_cost_model`), ``module:attr`` naming a backend
         object, class or factory of another package, or a backend object (returned as is).
+
+    Returns
+    -------
+    CostModel
+        The backend the spec names.
 
     Raises
     ------

@@ -236,7 +236,29 @@ class D2SLinear(D2SConvS2D):
 
 
 def make_variant(module: nn.Module, r: int | None = None, init: str = "mean") -> D2SConvS2D:
-    """Return the D2S variant of a ``Conv2d`` or ``Linear`` module."""
+    """Return the D2S variant of a ``Conv2d`` or ``Linear`` module.
+
+    Parameters
+    ----------
+    module : nn.Conv2d or nn.Linear
+        The original layer (left unchanged).
+    r : int, optional
+        Shuffle factor; default :func:`choose_r`.
+    init : {"mean", "random"}
+        ``"mean"``: the variant's weights from the original's (module docstring);
+        ``"random"``: PyTorch's default initialization.
+
+    Returns
+    -------
+    D2SConvS2D
+        A :class:`D2SLinear` for a ``Linear`` module.
+
+    Raises
+    ------
+    VariantError
+        For a layer without a variant: another type, a variant already, a grouped
+        convolution, channels no shuffle factor divides; or an unknown ``init``.
+    """
     if isinstance(module, D2SConvS2D):
         raise VariantError("layer is already a variant")
     if isinstance(module, nn.Conv2d):
@@ -319,6 +341,17 @@ def calibrate(
     Works in the shuffled domain: the target is ``pixel_shuffle(original(x))`` and the
     regressors are the inner conv's input patches (plus 1 for the bias). Output positions
     that the variant zero-pads cannot be fitted and are left out.
+
+    Parameters
+    ----------
+    variant : D2SConvS2D
+        The variant of ``original``; its weights are overwritten.
+    original : nn.Module
+        The layer it replaces.
+    x : torch.Tensor
+        Calibration inputs of ``original`` (a batch).
+    ridge : float
+        Ridge term, relative to the mean diagonal of the normal equations.
 
     Returns
     -------

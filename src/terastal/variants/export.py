@@ -171,6 +171,20 @@ def write_maestro(model: Model, path: str | Path, fps: float = 30.0) -> Path:
 
     Like the paper's exports, ``Y``/``X`` are input sizes and padding is not written; dots in
     layer names become underscores.
+
+    Parameters
+    ----------
+    model : Model
+        The network to write (its other layer kinds are left out).
+    path : str or path-like
+        The file to write (overwritten).
+    fps : float
+        The network's ``FPS`` line.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     path = Path(path)
     lines = [f"Network {model.name} {{", "", f"FPS: {fps:g}", ""]
