@@ -35,5 +35,18 @@ class CostModel(Protocol):
     name: str
 
     def evaluate(self, layers: Sequence[Layer], acc: Accelerator) -> LayerCosts:
-        """Return the costs of ``layers`` (in order) on ``acc``."""
+        """Return the costs of ``layers`` (in order) on ``acc``.
+
+        Parameters
+        ----------
+        layers : sequence of Layer
+            The layers to cost (shapes only; order kept).
+        acc : Accelerator
+            The accelerator they run on.
+
+        Returns
+        -------
+        LayerCosts
+            One entry per layer: latency (s), energy (J), compute cycles, DRAM bytes.
+        """
         ...

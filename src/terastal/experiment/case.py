@@ -258,6 +258,16 @@ class Prepared:
         """The plan named by ``source``: ``"auto"``, a plan file, a Plan object or ``None``.
 
         A plan file or object is checked against this case (:func:`check_plan`).
+
+        Parameters
+        ----------
+        source : str, path-like, Plan or None
+            ``"auto"``: :meth:`auto_plan`; any other string or a path: a plan file.
+
+        Returns
+        -------
+        Plan or None
+            None for a ``None`` source.
         """
         if source is None:
             return None
@@ -299,5 +309,9 @@ def prepare(case: Case, cache: CaseCache | None = None) -> Prepared:
     cache : CaseCache, optional
         Default: :func:`~terastal.experiment.diskcache.default_cache` (the process's memory
         cache in front of the on-disk cache, unless ``TERASTAL_NO_CACHE`` is set).
+
+    Returns
+    -------
+    Prepared
     """
     return Prepared(case, default_cache() if cache is None else cache)

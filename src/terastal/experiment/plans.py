@@ -31,6 +31,15 @@ def check_plan(plan: Any, scenario: Scenario, platform: Platform, cost_model: An
     Beyond :meth:`Plan.check` (accelerators, task names, layer counts), every task's model,
     release rate and relative deadline must match: budgets and variants planned for other
     rates would silently schedule another workload. The cost model's name must match too.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to check (anything else is an error).
+    scenario, platform : Scenario, Platform
+        The run's workload and platform, load scale applied.
+    cost_model : CostModel
+        The run's cost backend; its ``name`` (else its class name) is compared.
     """
     from terastal.planner import Plan
 

@@ -145,6 +145,13 @@ def plan_source(spec: RunSpec) -> tuple[dict[str, Any], Any]:
 
     A ``plan`` option (``-O plan=FILE`` or a Plan object from the API) is a plan source like
     ``--plan``; giving both is an error.
+
+    Returns
+    -------
+    options : dict of str to Any
+        ``spec.options`` without ``plan``.
+    source : Any
+        ``"auto"``, a plan file, a Plan object or None, as :meth:`Prepared.plan` takes it.
     """
     options = dict(spec.options)
     if "plan" not in options:
@@ -158,7 +165,21 @@ def plan_source(spec: RunSpec) -> tuple[dict[str, Any], Any]:
 
 
 def make_policy(spec: RunSpec, prepared: Prepared) -> Policy:
-    """The scheduler of ``spec``, handed its plan when the registry says it needs one."""
+    """The scheduler of ``spec``, handed its plan when the registry says it needs one.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The run; a plan given (:func:`plan_source`, other than ``"auto"``) to a scheduler
+        that takes none is an error.
+    prepared : Prepared
+        Its resolved case, which builds or checks the plan.
+
+    Returns
+    -------
+    Policy
+        The scheduler object and the plan it was given (None for a scheduler without one).
+    """
     from terastal.schedulers import make_scheduler, scheduler_info
 
     info = scheduler_info(spec.scheduler)
