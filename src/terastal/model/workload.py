@@ -120,6 +120,15 @@ class Scenario:
     """A set of tasks that run concurrently.
 
     Dependencies must name tasks of the scenario and be acyclic.
+
+    Parameters
+    ----------
+    name : str
+        Scenario name.
+    tasks : tuple of Task
+        Its tasks, names unique.
+    source : str or None
+        File the scenario was loaded from, for error messages (not compared).
     """
 
     name: str
