@@ -35,9 +35,9 @@ def test_trace_is_the_simulators(case):
         run = simulate(sc, pf, tb, make_scheduler(name), duration_s=0.02, seed=3)
         released = {(j.task_index, j.frame) for j in run.counted_jobs}
         assert released <= keys  # a cascaded job is released only if its draw fired
-        assert {(j.task_index, j.frame, j.release) for j in run.counted_jobs if not j.task.depends_on} == (
-            periodic
-        )
+        assert {
+            (j.task_index, j.frame, j.release) for j in run.counted_jobs if not j.task.depends_on
+        } == (periodic)
     for job in trace.jobs:
         if job.cascaded:
             up = trace.jobs[job.upstream]

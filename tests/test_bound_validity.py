@@ -73,8 +73,12 @@ def test_replayed_schedule_passes_the_simulator_invariants():
     assert missed_count(result) == sol.summary["missed_best"]
     # Same released periodic jobs as the simulator.
     run = simulate(sc, pf, tb, make_scheduler("edf"), duration_s=DURATION, seed=4)
-    periodic = {(j.task.name, j.frame, j.release) for j in run.counted_jobs if j.task.depends_on is None}
-    mine = {(j.task.name, j.frame, j.release) for j in result.counted_jobs if j.task.depends_on is None}
+    periodic = {
+        (j.task.name, j.frame, j.release) for j in run.counted_jobs if j.task.depends_on is None
+    }
+    mine = {
+        (j.task.name, j.frame, j.release) for j in result.counted_jobs if j.task.depends_on is None
+    }
     assert mine == periodic
 
 

@@ -150,7 +150,9 @@ def test_switching_stays_within_the_accuracy_limit_and_is_deterministic():
     (sched, r), (_, r2) = runs
     check_invariants(r)
     assert r.log == r2.log
-    assert [(j.status, j.variants) for j in r.counted_jobs] == [(j.status, j.variants) for j in r2.counted_jobs]
+    assert [(j.status, j.variants) for j in r.counted_jobs] == [
+        (j.status, j.variants) for j in r2.counted_jobs
+    ]
     switched = [j for j in r.counted_jobs if j.variants]
     assert len(switched) > 10  # switching was exercised
     for job in r.counted_jobs:

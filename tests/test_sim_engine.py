@@ -321,7 +321,9 @@ def test_same_seed_same_schedule():
     )
     r1, r2 = (run(sc, pf, tb, "edf", 200, seed=5) for _ in range(2))
     assert r1.log == r2.log
-    assert [(j.status, j.finish) for j in r1.counted_jobs] == [(j.status, j.finish) for j in r2.counted_jobs]
+    assert [(j.status, j.finish) for j in r1.counted_jobs] == [
+        (j.status, j.finish) for j in r2.counted_jobs
+    ]
 
 
 def test_view_and_jobs_are_read_only_and_hooks_are_called():

@@ -50,7 +50,9 @@ def test_every_run_keeps_the_invariants(case, sched, late):
         assert model["released"] == model["completed"] + model["dropped"] + model["unreleased"]
         assert model["completed"] == model["in_time"] + model["late"]
     if late == "drop":
-        assert not any(j.status == LATE for j in r.counted_jobs)  # late work is dropped at its deadline
+        assert not any(
+            j.status == LATE for j in r.counted_jobs
+        )  # late work is dropped at its deadline
     if late == "keep":
         assert all(m["dropped"] == 0 for m in m["models"].values())
     for job in r.counted_jobs:

@@ -127,7 +127,9 @@ def test_on_one_core_the_wait_is_exact_and_a_refused_job_would_have_missed():
     on = _one_core(admit=1.0, admit_fair=0.0, admit_value=0.0, group=0)
     assert list(off.log) == list(on.log)
     assert [j.status for j in off.counted_jobs] == [j.status for j in on.counted_jobs]
-    earlier = [j for j, k in zip(off.counted_jobs, on.counted_jobs, strict=True) if k.finish_s < j.finish_s]
+    earlier = [
+        j for j, k in zip(off.counted_jobs, on.counted_jobs, strict=True) if k.finish_s < j.finish_s
+    ]
     ran = {r.job_id for r in on.log}
     assert sum(j.task.name == "S" for j in earlier) >= 3
     assert all(j.status == DROPPED and j.id not in ran for j in earlier)
