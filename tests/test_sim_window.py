@@ -192,3 +192,17 @@ def test_the_policies_see_the_end_of_the_releases_as_the_horizon():
     sc, pf, tb = case([("t", 1, {"fps": 100})], {"t": [[1]]})
     simulate(sc, pf, tb, Looks(), duration_s=0.025)
     assert set(seen) == {0.05}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_work_guard_bounds_the_jobs_of_a_windowed_run(seed):
+    # An overloaded run that never drops: counted work outlasts the releases (a drain after
+    # twice the horizon), and every load-only job it released is within the estimate.
+    from terastal.model.work import estimate_work
+
+    sc, pf, tb = random_case(seed, load=1.8)
+    r = simulate(sc, pf, tb, make_scheduler("fcfs"), duration_s=0.2, seed=seed, late="keep")
+    check_invariants(r)
+    est = estimate_work(sc.tasks, 0.2)
+    assert len(r.jobs) <= est.jobs and r.dispatches <= est.dispatches
+    assert len(r.jobs) > len(r.counted_jobs)  # the tail was released
