@@ -4,8 +4,8 @@ A run counts the frames released before the horizon; periodic releases go on aft
 load only (:mod:`terastal.model.window`). The engine stops at the first instant when no
 counted work is open: no counted periodic release still to come, and no counted job active
 (a completed counted job's triggered children are counted, and open until they end). The
-run loop reads :attr:`CountedWork.open` once per instant; compiled (``window.pxd``), that is
-one C integer compare.
+run loop reads :attr:`CountedWork.open` at each instant; compiled (``window.pxd``), that is
+a C integer compare.
 """
 
 from __future__ import annotations
