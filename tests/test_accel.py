@@ -215,13 +215,14 @@ from terastal.sim import simulate
 from terastal.sim.synthetic import random_case
 sc, pf, tables = random_case(3, load=1.5)
 r = simulate(sc, pf, tables, make_scheduler("edf"), duration_s=0.2, seed=1, late="drop")
-print(len(r.jobs), r.dispatches, repr([(j.id, j.status, j.finish_s) for j in r.jobs]))
+jobs = r.counted_jobs
+print(len(jobs), r.dispatches, r.counted, repr([(j.id, j.status, j.finish_s) for j in jobs]))
 sc, pf, tables = random_case(5, num_tasks=4, num_accelerators=3, load=2.0)
 for name, opts in [("fcfs", dict(drop="hopeless")), ("edf", dict(mapping="earliest_finish")),
                    ("lst", dict(mapping="earliest_finish", drop="hopeless")), ("heft", {}),
                    ("rm", {}), ("dream", {})]:
     r = simulate(sc, pf, tables, make_scheduler(name, **opts), duration_s=0.2, seed=5)
-    print(name, r.dispatches, repr([(j.id, j.status, j.finish_s) for j in r.jobs]))
+    print(name, r.dispatches, repr([(j.id, j.status, j.finish_s) for j in r.counted_jobs]))
 """
 
 

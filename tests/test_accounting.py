@@ -69,7 +69,7 @@ def test_triggered_frames_follow_the_trigger_draws_down_the_cascade():
         frames = triggered_frames(scenario, arr)
         for i, t in enumerate(scenario.tasks):
             if t.depends_on is None:
-                assert frames[i] == {f for _, f in arr.releases[i]}
+                assert frames[i] == {f for _, f in arr.counted_releases(i)}
             else:
                 up = frames[[x.name for x in scenario.tasks].index(t.depends_on)]
                 assert frames[i] == {f for f in up if arr.trigger_u[i][f] < t.probability}

@@ -73,8 +73,12 @@ def test_replayed_schedule_passes_the_simulator_invariants():
     assert missed_count(result) == sol.summary["missed_best"]
     # Same released periodic jobs as the simulator.
     run = simulate(sc, pf, tb, make_scheduler("edf"), duration_s=DURATION, seed=4)
-    periodic = {(j.task.name, j.frame, j.release) for j in run.jobs if j.task.depends_on is None}
-    mine = {(j.task.name, j.frame, j.release) for j in result.jobs if j.task.depends_on is None}
+    periodic = {
+        (j.task.name, j.frame, j.release) for j in run.counted_jobs if j.task.depends_on is None
+    }
+    mine = {
+        (j.task.name, j.frame, j.release) for j in result.counted_jobs if j.task.depends_on is None
+    }
     assert mine == periodic
 
 
@@ -122,7 +126,7 @@ def test_replay_rejects_a_variant_the_layer_does_not_have():
     with pytest.raises(InvariantError, match="variant"):
         replay(trace, costs, pf, [Placement(job.id, layers, 0, 0, frozenset({0}))], 1e-9)
     result = replay(trace, costs, pf, [Placement(job.id, layers, 0, 0)], 1e-9)
-    assert sum(1 for j in result.jobs if j.status != "dropped") == 1
+    assert sum(1 for j in result.counted_jobs if j.status != "dropped") == 1
 
 
 def test_grouped_blocks_replay_layer_by_layer():
@@ -151,7 +155,7 @@ def test_a_run_with_a_combination_the_model_lacks_hints_that_job_as_missed():
     spec = VariantSpec((layer,), (frozenset(), frozenset({layer})), (0.0, 0.01))
     bm = BoundModel(trace, costs, pf, variants={t: spec})
     before = hint_from_result(bm, run)
-    jobs = list(run.jobs)
+    jobs = list(run.counted_jobs)
     k = next(i for i, j in enumerate(jobs) if j.task_index == t and j.status == IN_TIME)
     j = jobs[k]  # the same job, run with a layer set the model lacks
     jobs[k] = SimpleNamespace(

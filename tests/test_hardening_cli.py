@@ -24,27 +24,30 @@ def test_estimate_counts_every_release_and_layer():
             self.name, self.fps, self.model = f"t{fps}", fps, M()
             self.depends_on, self.probability = None, 1.0
 
+    # Releases over 1 s and the load-only tail after it (1 s more): 2 s of frames.
     est = estimate_work([T(100.0), T(30.0)], 1.0)
-    assert est == WorkEstimate(jobs=(100 + 1) + (30 + 1), dispatches=10 * 132)
+    assert est == WorkEstimate(jobs=(200 + 1) + (60 + 1), dispatches=10 * 262)
     assert not est.exceeds() and est.refusal() is None
     huge = estimate_work([T(1e9)], 1.0)
     assert huge.exceeds() and "--max-jobs" in huge.refusal()
-    assert not huge.exceeds(max_jobs=3e9)  # raising the one flag raises both ceilings
+    assert not huge.exceeds(max_jobs=5e9)  # raising the one flag raises both ceilings
+    assert huge.exceeds(max_jobs=1.5e9)  # the tail's releases are counted too
     assert estimate_work([T(1.0)], float("inf")).exceeds(max_jobs=1e18)
     assert MAX_JOBS * DISPATCHES_PER_JOB == 10_000_000
 
 
 def test_estimate_counts_a_cascaded_task_at_its_roots_frames():
     # A child released by a 100 fps root, whose own fps (10) only sets its deadline, is
-    # released up to 100 times a second: the bound counts that, not 10.
+    # released up to 100 times a second: the bound counts that, not 10 (over 1 s and the
+    # load-only tail after it).
     class T:
         def __init__(self, name, fps, depends_on=None):
             self.name, self.fps, self.depends_on, self.model = name, fps, depends_on, [0] * 4
             self.probability = 0.5 if depends_on else 1.0  # counted as always triggered
 
     tasks = [T("root", 100.0), T("mid", 50.0, "root"), T("leaf", 10.0, "mid")]
-    assert estimate_work(tasks, 1.0) == WorkEstimate(jobs=3 * 101, dispatches=4 * 3 * 101)
-    assert estimate_work(reversed(tasks), 1.0).jobs == 3 * 101  # any order
+    assert estimate_work(tasks, 1.0) == WorkEstimate(jobs=3 * 201, dispatches=4 * 3 * 201)
+    assert estimate_work(reversed(tasks), 1.0).jobs == 3 * 201  # any order
 
 
 @pytest.mark.parametrize(
@@ -74,7 +77,7 @@ def test_scenario_rate_above_the_guard_is_refused(tmp_path, capsys):
     args = ["simulate", "--scenario", str(sc), "--platform", str(DATA / "ws_os.yaml")]
     assert main([*args, "--duration-ms", "1000", "--no-progress"]) == 2
     err = one_error_line(capsys)
-    assert "~2e+09 jobs" in err and "--max-jobs" in err
+    assert "~4e+09 jobs" in err and "--max-jobs" in err  # 1 s and its tail at 1e9 fps x 2
 
 
 def test_out_under_a_file_and_file_outputs(tmp_path, capsys):

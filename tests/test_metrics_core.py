@@ -133,7 +133,7 @@ def test_outputs_are_complete_and_byte_identical_for_the_same_seed(tmp_path):
     assert (outs[0] / "jobs.csv").read_bytes() == (outs[1] / "jobs.csv").read_bytes()
     assert (outs[0] / "trace.json").read_bytes() == (outs[1] / "trace.json").read_bytes()
     rows = list(csv.DictReader((outs[0] / "jobs.csv").open()))
-    assert len(rows) == len(r.jobs)
+    assert len(rows) == len(r.counted_jobs)
     assert {row["status"] for row in rows} <= {"in_time", "late", "dropped"}
     other = simulate(sc, pf, tb, make_scheduler("edf"), duration_s=0.5, seed=12)
     assert jobs_csv(other) != jobs_csv(r)
@@ -150,7 +150,7 @@ def test_trace_has_one_track_per_accelerator_and_a_slice_per_layer():
     layers = [e for e in t["traceEvents"] if e["ph"] == "X" and e["cat"] != "transfer"]
     assert len(layers) == r.dispatches
     assert all({"job", "frame", "variant"} <= set(e["args"]) for e in layers)
-    assert sum(e["ph"] == "b" for e in t["traceEvents"]) == len(r.jobs)
+    assert sum(e["ph"] == "b" for e in t["traceEvents"]) == len(r.counted_jobs)
 
 
 def test_write_into_existing_directory_keeps_other_files(tmp_path):

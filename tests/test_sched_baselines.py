@@ -29,7 +29,7 @@ def log(r):
 
 
 def statuses(r):
-    return [j.status for j in r.jobs]
+    return [j.status for j in r.counted_jobs]
 
 
 def test_fcfs_preferred_mapping_keeps_per_accelerator_queues():

@@ -128,7 +128,7 @@ def test_a_tight_frame_switches_to_a_lighter_model(deadline_ms, opts, variants):
     sched = make_scheduler("dream", plan=plan, **{"switch_urgency": 0.5, **opts})
     r = simulate(sc, plat, tables, sched, duration_s=1 * MS, late="keep")
     check_invariants(r)
-    (job,) = r.jobs
+    (job,) = r.counted_jobs
     assert job.variants == variants
     assert [(d[0], d[2]) for d in r.log] == [(0, 0), (0, 1)]  # both layers on the fast core
     loss = sched.accuracy_loss("a", job.variants)
@@ -150,10 +150,12 @@ def test_switching_stays_within_the_accuracy_limit_and_is_deterministic():
     (sched, r), (_, r2) = runs
     check_invariants(r)
     assert r.log == r2.log
-    assert [(j.status, j.variants) for j in r.jobs] == [(j.status, j.variants) for j in r2.jobs]
-    switched = [j for j in r.jobs if j.variants]
+    assert [(j.status, j.variants) for j in r.counted_jobs] == [
+        (j.status, j.variants) for j in r2.counted_jobs
+    ]
+    switched = [j for j in r.counted_jobs if j.variants]
     assert len(switched) > 10  # switching was exercised
-    for job in r.jobs:
+    for job in r.counted_jobs:
         admissible = plan.task(job.task.name).admissible
         # a dropped job ran part of its version; a finished one ran all of it
         assert any(job.variants <= s for s in admissible)
@@ -190,13 +192,15 @@ def test_fairness_weight_rises_when_one_task_starves():
         s = make_scheduler("dream", adapt_fairness=on, target_spread=0.0, window=8)
         check_invariants(simulate(*case, s, duration_s=0.5, late="keep"))
         assert s.history and math.isclose(sum(s.history[-1][1:]), 1.0)
-        weights[on] = s.history[-1][2]
+        # The highest w_f of the run: the backlog of a kept overload run drives both runs'
+        # weights to the same floor by its end.
+        weights[on] = max(h[2] for h in s.history)
     assert weights[True] > weights[False]
 
 
 # DREAM's drop filter (DueQueue) skips only scans that would drop nothing.
 def _outcome(result):
-    jobs = [(j.id, j.status, j.finish, j.energy_j, j.variants) for j in result.jobs]
+    jobs = [(j.id, j.status, j.finish, j.energy_j, j.variants) for j in result.counted_jobs]
     return result.log, jobs, len(result.decision_ns)
 
 
@@ -222,6 +226,6 @@ def test_filtered_drops_match_the_scan_at_every_call(opts, monkeypatch):
         monkeypatch.setattr(DueQueue, "due", lambda *a: True)
         ref = simulate(sc, pf, tb, PlannedDREAM(**opts), duration_s=0.3, late="scheduler")
         assert _outcome(got) == _outcome(ref), (seed, opts)
-        dropped += sum(j.status == "dropped" for j in got.jobs)
+        dropped += sum(j.status == "dropped" for j in got.counted_jobs)
     assert dropped > 0  # the cases do drop, so the filter was tested where it matters
     assert 0 < calls["skipped"] < calls["due"]  # and it both skipped and let scans run

@@ -27,7 +27,7 @@ def case(specs, latency, num_acc=1):
 def outcome(c, name, late="scheduler", **options):
     r = simulate(*c, make_scheduler(name, **options), duration_s=10 * MS, late=late)
     check_invariants(r)
-    return {j.task.name: j.status for j in r.jobs}
+    return {j.task.name: j.status for j in r.counted_jobs}
 
 
 def test_hopeless_drops_a_job_that_cannot_make_it_and_deadline_waits_for_the_deadline():
@@ -187,6 +187,6 @@ def test_a_parent_found_hopeless_after_the_horizon_is_kept_and_releases_its_chil
     c = case(spec, {"up": [[2]], "down": [[1]], "o": [[2]]})
     r = simulate(*c, make_scheduler(name, **options), duration_s=1 * MS, late="scheduler")
     check_invariants(r)
-    status = {j.task.name: j.status for j in r.jobs}
+    status = {j.task.name: j.status for j in r.counted_jobs}
     assert status["up"] in ("late", "in_time") and status["down"] == "in_time", status
     assert sum(s == "in_time" for s in status.values()) == 2, status

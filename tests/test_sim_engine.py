@@ -63,7 +63,7 @@ def test_transfer_is_paid_when_moving_between_accelerators():
     )
     r = run(sc, pf, tb, "edf", 10)
     assert [ms(x) for x in r.log] == [(0, 0, 0, 0, 0, 1), (1, 0, 1, 1, 2, 3)]
-    (job,) = r.jobs
+    (job,) = r.counted_jobs
     assert job.status == "in_time" and job.finish == pytest.approx(3 * MS)
     assert job.accelerators == {0, 1}
 
@@ -77,10 +77,10 @@ def test_fcfs_and_edf_order_contending_jobs_differently():
     sc, pf, tb = case(spec, {"a": [[4, 10]], "b": [[2, 10]]})
     fcfs = run(sc, pf, tb, "fcfs", 10)
     assert [ms(x) for x in fcfs.log] == [(0, 0, 0, 0, 0, 4), (0, 1, 0, 4, 4, 6)]
-    assert [j.status for j in fcfs.jobs] == ["in_time", "late"]
+    assert [j.status for j in fcfs.counted_jobs] == ["in_time", "late"]
     edf = run(sc, pf, tb, "edf", 10)
     assert [ms(x) for x in edf.log] == [(0, 1, 0, 0, 0, 2), (0, 0, 0, 2, 2, 6)]
-    assert [j.status for j in edf.jobs] == ["in_time", "in_time"]
+    assert [j.status for j in edf.counted_jobs] == ["in_time", "in_time"]
 
 
 def test_earliest_finish_mapping_uses_the_other_accelerator():
@@ -90,11 +90,11 @@ def test_earliest_finish_mapping_uses_the_other_accelerator():
     ]
     sc, pf, tb = case(spec, {"a": [[4, 10]], "b": [[2, 3]]})
     pref = run(sc, pf, tb, "fcfs", 10)
-    assert [j.status for j in pref.jobs] == ["in_time", "late"]  # b waits for A0: ends at 6
+    assert [j.status for j in pref.counted_jobs] == ["in_time", "late"]  # b waits for A0: ends at 6
     r = simulate(sc, pf, tb, _make("fcfs", mapping="earliest_finish"), duration_s=10 * MS)
     check_invariants(r)
     assert [ms(x) for x in r.log] == [(0, 0, 0, 0, 0, 4), (1, 1, 0, 0, 0, 3)]
-    assert [j.status for j in r.jobs] == ["in_time", "in_time"]
+    assert [j.status for j in r.counted_jobs] == ["in_time", "in_time"]
 
 
 def _make(name, **kw):
@@ -111,7 +111,7 @@ def test_late_policies(late, status, finish):
     # Two 2 ms layers on A0, deadline 3 ms: layer 1 is in flight at the deadline.
     sc, pf, tb = case([("t", 2, {"fps": 100, "deadline_s": 3 * MS})], {"t": [[2, 9], [2, 9]]})
     r = run(sc, pf, tb, "edf", 10, late=late)
-    (job,) = r.jobs
+    (job,) = r.counted_jobs
     assert job.status == status
     assert job.finish == pytest.approx(4 * MS)  # in-flight layer finishes, then the drop
     if late == "drop":
@@ -130,7 +130,7 @@ def test_drop_at_deadline_stops_further_layers():
 def test_completion_exactly_at_deadline_is_in_time():
     sc, pf, tb = case([("t", 1, {"fps": 100, "deadline_s": 2 * MS})], {"t": [[2, 9]]})
     for late in ("keep", "drop"):
-        (job,) = run(sc, pf, tb, "edf", 10, late=late).jobs
+        (job,) = run(sc, pf, tb, "edf", 10, late=late).counted_jobs
         assert job.status == "in_time"
 
 
@@ -138,8 +138,8 @@ def test_periodic_releases_phase_horizon_and_drain():
     # 1 layer of 3 ms at 200 fps (period 5 ms) with phase 1 ms over 12 ms: releases 1, 6, 11.
     sc, pf, tb = case([("t", 1, {"fps": 200, "phase_s": 1 * MS})], {"t": [[3, 9]]})
     r = run(sc, pf, tb, "fcfs", 12)
-    assert [round(j.release / MS, 9) for j in r.jobs] == [1, 6, 11]
-    assert [round(j.deadline / MS, 9) for j in r.jobs] == [6, 11, 16]
+    assert [round(j.release / MS, 9) for j in r.counted_jobs] == [1, 6, 11]
+    assert [round(j.deadline / MS, 9) for j in r.counted_jobs] == [6, 11, 16]
     assert r.end_s == pytest.approx(14 * MS)  # the job released at 11 is drained after 12
 
 
@@ -147,7 +147,7 @@ def test_cascade_releases_dependent_job_at_upstream_completion():
     spec = [("up", 1, {"fps": 100}), ("down", 1, {"fps": 100, "depends_on": "up"})]
     sc, pf, tb = case(spec, {"up": [[2, 9]], "down": [[1, 9]]})
     r = run(sc, pf, tb, "edf", 30)
-    down = [j for j in r.jobs if j.task.name == "down"]
+    down = [j for j in r.counted_jobs if j.task.name == "down"]
     assert [j.frame for j in down] == [0, 1, 2]
     assert [round(j.release / MS, 9) for j in down] == [2, 12, 22]
 
@@ -159,10 +159,11 @@ def test_cascade_probability_uses_predrawn_uniforms():
     ]
     sc, pf, tb = case(spec, {"up": [[0.1, 9]], "down": [[0.1, 9]]})
     arr = draw_arrivals(sc, 0.2, seed=7)
-    expected = [f for f, u in enumerate(arr.trigger_u[1]) if u < 0.5]
+    counted = {f for _, f in arr.counted_releases(0)}  # the frames released before 0.2 s
+    expected = [f for f, u in enumerate(arr.trigger_u[1]) if u < 0.5 and f in counted]
     for sched in ("fcfs", "edf"):
         r = run(sc, pf, tb, sched, 200, seed=7)
-        assert [j.frame for j in r.jobs if j.task.name == "down"] == expected
+        assert [j.frame for j in r.counted_jobs if j.task.name == "down"] == expected
     assert 0 < len(expected) < 200
 
 
@@ -173,7 +174,7 @@ def test_no_cascade_from_dropped_jobs_and_their_child_counts_as_missed():
     ]
     sc, pf, tb = case(spec, {"up": [[2, 9], [2, 9]], "down": [[1, 9]]})
     r = run(sc, pf, tb, "edf", 30, late="drop")
-    assert {j.task.name for j in r.jobs} == {"up"}
+    assert {j.task.name for j in r.counted_jobs} == {"up"}
     down = compute_metrics(r)["models"]["down"]
     assert (down["released"], down["unreleased"], down["miss_rate"]) == (3, 3, 1.0)
 
@@ -184,7 +185,7 @@ def test_upstream_completing_after_the_horizon_releases_its_child_in_the_drain()
     spec = [("up", 2, {"fps": 100}), ("down", 1, {"fps": 100, "depends_on": "up"})]
     sc, pf, tb = case(spec, {"up": [[2, 9], [2, 9]], "down": [[1, 9]]})
     r = run(sc, pf, tb, "edf", 3)
-    assert [(j.task.name, round(j.release / MS, 9), j.status) for j in r.jobs] == [
+    assert [(j.task.name, round(j.release / MS, 9), j.status) for j in r.counted_jobs] == [
         ("up", 0, "in_time"),
         ("down", 4, "in_time"),
     ]
@@ -206,16 +207,16 @@ def test_a_dropped_upstream_after_the_horizon_leaves_its_child_unreleased_and_mi
     spec = [("up", 3, {"fps": 100}), ("down", 1, {"fps": 100, "depends_on": "up"})]
     sc, pf, tb = case(spec, {"up": [[2, 9]] * 3, "down": [[1, 9]]})
     r = run(sc, pf, tb, Scripted(script=script), 3)
-    assert [(j.task.name, j.status) for j in r.jobs] == [("up", "dropped")]
+    assert [(j.task.name, j.status) for j in r.counted_jobs] == [("up", "dropped")]
     down = compute_metrics(r)["models"]["down"]
     assert (down["released"], down["unreleased"], down["miss_rate"]) == (1, 1, 1.0)
 
 
 def test_jitter_is_seeded_and_identical_across_schedulers():
     sc, pf, tb = case([("t", 1, {"fps": 100, "jitter_s": 2 * MS})], {"t": [[1, 9]]})
-    a = [j.release for j in run(sc, pf, tb, "fcfs", 100, seed=3).jobs]
-    b = [j.release for j in run(sc, pf, tb, "edf", 100, seed=3).jobs]
-    c = [j.release for j in run(sc, pf, tb, "edf", 100, seed=4).jobs]
+    a = [j.release for j in run(sc, pf, tb, "fcfs", 100, seed=3).counted_jobs]
+    b = [j.release for j in run(sc, pf, tb, "edf", 100, seed=3).counted_jobs]
+    c = [j.release for j in run(sc, pf, tb, "edf", 100, seed=4).counted_jobs]
     assert a == b and a != c
     assert all(0 <= r - f * 10 * MS <= 2 * MS for f, r in enumerate(a))
 
@@ -256,7 +257,7 @@ def test_variants_are_run_and_recorded():
 
     r = simulate(sc, pf, tb, Scripted(script=var), duration_s=0.01)
     check_invariants(r)
-    (job,) = r.jobs
+    (job,) = r.counted_jobs
     assert job.variants == {1} and job.finish == pytest.approx(5 * MS)
     assert job.energy_j == pytest.approx(5 * MS)
 
@@ -297,7 +298,7 @@ def test_scheduler_drop_ends_job_and_bad_inputs_are_rejected():
         sc, pf, tb, Scripted(script=lambda v: [Drop(j) for j in v.ready_jobs]), duration_s=0.03
     )
     check_invariants(r)
-    assert [j.status for j in r.jobs] == ["dropped"] * 3 and r.dispatches == 0
+    assert [j.status for j in r.counted_jobs] == ["dropped"] * 3 and r.dispatches == 0
     with pytest.raises(InputError, match="late policy"):
         Simulator(sc, pf, tb, Scripted(), duration_s=1, late="never")
     with pytest.raises(InputError, match="duration"):
@@ -320,7 +321,9 @@ def test_same_seed_same_schedule():
     )
     r1, r2 = (run(sc, pf, tb, "edf", 200, seed=5) for _ in range(2))
     assert r1.log == r2.log
-    assert [(j.status, j.finish) for j in r1.jobs] == [(j.status, j.finish) for j in r2.jobs]
+    assert [(j.status, j.finish) for j in r1.counted_jobs] == [
+        (j.status, j.finish) for j in r2.counted_jobs
+    ]
 
 
 def test_view_and_jobs_are_read_only_and_hooks_are_called():
@@ -357,11 +360,15 @@ def test_view_and_jobs_are_read_only_and_hooks_are_called():
         sim.run()
 
 
-def test_frames_at_the_horizon_are_not_released():
+def test_frames_at_the_horizon_are_not_counted_and_releases_end_after_the_tail():
     sc, _, _ = case([("t", 1, {"fps": 100, "phase_s": 5 * MS})], {"t": [[1, 9]]})
     arr = draw_arrivals(sc, 0.025, seed=0)
-    assert [round(t / MS, 9) for t, _ in arr.releases[0]] == [5, 15]  # 25 ms is excluded
-    assert draw_arrivals(sc, 0.005, seed=0).releases[0] == ()
+    # Releases go on until 50 ms (a tail as long as the horizon); 25 ms is not counted.
+    assert [round(t / MS, 9) for t, _ in arr.releases[0]] == [5, 15, 25, 35, 45]
+    assert arr.counted == (2,) and arr.end_s == 0.05
+    assert [round(t / MS, 9) for t, _ in arr.counted_releases(0)] == [5, 15]
+    short = draw_arrivals(sc, 0.005, seed=0)  # released at 5 ms = the horizon: load only
+    assert short.counted_releases(0) == () and len(short.releases[0]) == 1
 
 
 class _NumpyAccelerators:
@@ -426,8 +433,8 @@ def test_checked_path_applies_dispatches_like_the_inline_path(late, policy):
         a, b = runs
         assert a.dispatches == b.dispatches > 0
         assert a.log == b.log
-        assert [(j.status, j.finish, j.energy_j, j.variants) for j in a.jobs] == [
-            (j.status, j.finish, j.energy_j, j.variants) for j in b.jobs
+        assert [(j.status, j.finish, j.energy_j, j.variants) for j in a.counted_jobs] == [
+            (j.status, j.finish, j.energy_j, j.variants) for j in b.counted_jobs
         ]
 
 
@@ -437,10 +444,13 @@ def test_invariants_allow_a_release_after_the_horizon_only_for_a_cascaded_child(
 
     def tampered(change):
         r = run(sc, pf, tb, "edf", 3, record=False)  # checked untouched by run()
-        change(*r.jobs)
+        change(*r.counted_jobs)
         return r
 
-    def late_root(up, down):  # a periodic job released at the horizon
+    def late_root(up, down):  # a periodic job released at the end of the releases
+        up._release = 6 * MS
+
+    def counted_root(up, down):  # a counted periodic job released at the horizon
         up._release = 3 * MS
 
     def early_child(up, down):  # a child released before its upstream completed
@@ -450,7 +460,8 @@ def test_invariants_allow_a_release_after_the_horizon_only_for_a_cascaded_child(
         up._status = DROPPED
 
     for change, match in [
-        (late_root, "at or after the horizon"),
+        (late_root, "at or after the end of the releases"),
+        (counted_root, "counted is True"),
         (early_child, "its upstream completed at"),
         (orphan, "which was dropped"),
     ]:

@@ -29,12 +29,13 @@ def test_negative_seed_is_refused():
         PCG64(-1)
 
 
-def _numpy_arrivals(scenario, horizon_s, seed):
-    """The arrivals as drawn with numpy's generator (the definition the engine keeps)."""
+def _numpy_arrivals(scenario, end_s, seed):
+    """The arrivals as drawn with numpy's generator (the definition the engine keeps), over
+    the whole measurement window (releases until ``end_s``)."""
     from terastal.sim.arrivals import _num_frames
 
     streams = np.random.SeedSequence(seed).spawn(len(scenario.tasks))
-    frames = {t.name: _num_frames(t.phase_s, t.fps, horizon_s) for t in scenario.tasks}
+    frames = {t.name: _num_frames(t.phase_s, t.fps, end_s) for t in scenario.tasks}
     releases, triggers = [], []
     for task, stream in zip(scenario.tasks, streams, strict=True):
         rng = np.random.default_rng(stream)
@@ -42,7 +43,7 @@ def _numpy_arrivals(scenario, horizon_s, seed):
         if task.depends_on is None:
             jitter = rng.random(n) * task.jitter_s if task.jitter_s > 0 else np.zeros(n)
             times = [(task.phase_s + f / task.fps + float(jitter[f]), f) for f in range(n)]
-            releases.append(tuple(sorted(r for r in times if r[0] < horizon_s)))
+            releases.append(tuple(sorted(r for r in times if r[0] < end_s)))
         else:
             releases.append(())
         triggers.append(tuple(float(u) for u in rng.random(n)))
@@ -57,7 +58,8 @@ def test_arrivals_are_numpys(case):
     scenario, _, _ = random_case(case)  # jitter on about half the tasks, cascades
     for seed in (0, case + 1):
         got = draw_arrivals(scenario, 0.4, seed)
-        assert (got.releases, got.trigger_u) == _numpy_arrivals(scenario, 0.4, seed)
+        assert (got.releases, got.trigger_u) == _numpy_arrivals(scenario, 0.8, seed)
+        assert got.counted == tuple(sum(t < 0.4 for t, _ in r) for r in got.releases)
 
 
 def test_the_cases_above_have_jitter():

@@ -93,7 +93,7 @@ def _run(fps_scale, **opts):
 
 def test_without_overload_the_schedule_is_unchanged():
     off, on = _run(0.4, admit=0.0), _run(0.4)
-    assert all(j.status == IN_TIME for j in on.jobs)
+    assert all(j.status == IN_TIME for j in on.counted_jobs)
     assert list(off.log) == list(on.log)
 
 
@@ -126,8 +126,10 @@ def test_on_one_core_the_wait_is_exact_and_a_refused_job_would_have_missed():
     off = _one_core(admit=0.0, group=0)
     on = _one_core(admit=1.0, admit_fair=0.0, admit_value=0.0, group=0)
     assert list(off.log) == list(on.log)
-    assert [j.status for j in off.jobs] == [j.status for j in on.jobs]
-    earlier = [j for j, k in zip(off.jobs, on.jobs, strict=True) if k.finish_s < j.finish_s]
+    assert [j.status for j in off.counted_jobs] == [j.status for j in on.counted_jobs]
+    earlier = [
+        j for j, k in zip(off.counted_jobs, on.counted_jobs, strict=True) if k.finish_s < j.finish_s
+    ]
     ran = {r.job_id for r in on.log}
     assert sum(j.task.name == "S" for j in earlier) >= 3
     assert all(j.status == DROPPED and j.id not in ran for j in earlier)
@@ -173,7 +175,7 @@ def _miss_rates(specs, lat_rows, duration_s, **opts):
     check_invariants(res)
     rate = {}
     for name, *_ in specs:
-        jobs = [j for j in res.jobs if j.task.name == name]
+        jobs = [j for j in res.counted_jobs if j.task.name == name]
         rate[name] = sum(j.status != IN_TIME for j in jobs) / len(jobs)
     return rate
 

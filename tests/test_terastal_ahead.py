@@ -144,7 +144,7 @@ def test_a_waiting_layer_leaves_the_spare_core_to_a_job_that_cannot_wait(lookahe
                    duration_s=0.005, record=True)  # fmt: skip
     check_invariants(res)
     where = {res.jobs[r.job_id].task.name: r.accelerator for r in res.log}
-    status = {j.task.name: j.status for j in res.jobs}
+    status = {j.task.name: j.status for j in res.counted_jobs}
     if lookahead:
         # w waits for core 0 and still ends in time (1.1 ms); n runs on core 1 at once
         assert where == {"h": 0, "w": 0, "n": 1}
@@ -160,4 +160,4 @@ def test_a_job_that_could_wait_for_a_core_is_not_waited_for():
     res = simulate(sc, plat, tables, make_scheduler("terastal"), duration_s=0.005, record=True)
     where = {res.jobs[r.job_id].task.name: r.accelerator for r in res.log}
     assert where["w"] == 1
-    assert all(j.status == "in_time" for j in res.jobs)
+    assert all(j.status == "in_time" for j in res.counted_jobs)

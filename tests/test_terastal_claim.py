@@ -44,13 +44,13 @@ def test_a_nearly_finished_job_takes_the_idle_core_when_its_wait_is_claimed():
     # a.l1 takes core 0 first, until 3 ms; b.l0 runs on core 1 [1, 2.5], b.l1 would end at
     # 3.2 ms on core 0: past b's 3.1 ms deadline.
     res, off = _run(claim="off")
-    assert [j.status for j in res.jobs] == ["in_time", "dropped"]
+    assert [j.status for j in res.counted_jobs] == ["in_time", "dropped"]
     assert off[2][2:] == (1, pytest.approx(1e-3), pytest.approx(2.5e-3))
     # With it: core 0 is claimed by a.l1 (2 ms, more than b's 0.4 ms left), so b.l0 expects
     # it at 3.2 ms and takes core 1 at once, [0, 1.5]; b.l1 follows there, [1.5, 3.0].
     for mode in ("short", "any"):
         res, on = _run(claim=mode)
-        assert [j.status for j in res.jobs] == ["in_time", "in_time"]
+        assert [j.status for j in res.counted_jobs] == ["in_time", "in_time"]
         assert [r[:3] for r in on] == [(0, 0, 0), (0, 1, 0), (1, 0, 1), (1, 1, 1)]
         assert [t for r in on for t in r[3:]] == pytest.approx(
             [0.0, 1e-3, 1e-3, 3e-3, 0.0, 1.5e-3, 1.5e-3, 3e-3]

@@ -20,7 +20,7 @@ def paper_mix():
 
 def _losses(res, sched):
     """Per model, the losses of its completed jobs in completion order."""
-    done = sorted((j for j in res.jobs if j.status != "dropped"), key=lambda j: j.finish)
+    done = sorted((j for j in res.counted_jobs if j.status != "dropped"), key=lambda j: j.finish)
     out = defaultdict(list)
     for j in done:
         out[j.task.name].append(sched.accuracy_loss(j.task.name, j.variants))
@@ -62,8 +62,8 @@ def test_variants_on_demand_leave_a_light_load_nearly_lossless(paper_mix):
         # the variant policies alone: at light load the group search would place originals
         res = simulate(sc, pf, t, make_scheduler("terastal", plan=p, group=0, **opts),
                        duration_s=0.5)  # fmt: skip
-        assert all(j.status == "in_time" for j in res.jobs)
-        counts[label] = sum(1 for j in res.jobs if j.variants)
+        assert all(j.status == "in_time" for j in res.counted_jobs)
+        counts[label] = sum(1 for j in res.counted_jobs if j.variants)
     assert counts["demand"] * 4 < counts["planned"]
 
 
@@ -101,7 +101,7 @@ def test_fairness_guard_lowers_the_worst_model_rate(paper_mix):
             sc, pf, tb, make_scheduler("terastal", plan=plan, **opts), duration_s=0.6, seed=0
         )
         rates = defaultdict(list)
-        for j in res.jobs:
+        for j in res.counted_jobs:
             rates[j.task.name].append(j.status != "in_time")
         worst[label] = max(sum(v) / len(v) for v in rates.values())
     assert worst["guard"] <= worst["off"]

@@ -36,7 +36,7 @@ def _two_jobs(**opts):
 
 
 def _status(res, task):
-    return [j.status for j in res.jobs if j.task.name == task]
+    return [j.status for j in res.counted_jobs if j.task.name == task]
 
 
 def test_off_the_fresh_long_job_takes_the_core_and_the_started_one_is_lost():
@@ -45,7 +45,8 @@ def test_off_the_fresh_long_job_takes_the_core_and_the_started_one_is_lost():
     res = _two_jobs(protect="off")
     assert _status(res, "a")[0] == DROPPED
     assert _status(res, "b")[0] == IN_TIME
-    wasted = [r for r in res.log if res.jobs[r.job_id].status != IN_TIME]
+    missed = {j.id for j in res.counted_jobs if j.status != IN_TIME}
+    wasted = [r for r in res.log if r.job_id in missed]
     assert wasted  # a's first layer ran for nothing
 
 
@@ -88,7 +89,7 @@ def test_cascade_instances_lose_fewer_jobs():
         res = simulate(case.scenario, case.platform, case.tables(),
                        make_scheduler("terastal", protect=mode), duration_s=duration_s,
                        seed=seed)  # fmt: skip
-        return sum(j.status != IN_TIME for j in res.jobs)
+        return sum(j.status != IN_TIME for j in res.counted_jobs)
 
     assert missed("either", 0.03, 1) < missed("off", 0.03, 1)
     assert missed("either", 0.06, 2) < missed("off", 0.06, 2)

@@ -59,7 +59,7 @@ def _missed(opts, path, duration_s, seed):
     res = simulate(case.scenario, case.platform, case.tables(), sched, duration_s=duration_s,
                    seed=seed)  # fmt: skip
     check_invariants(res)
-    return sum(j.status != IN_TIME for j in res.jobs)
+    return sum(j.status != IN_TIME for j in res.counted_jobs)
 
 
 def test_cascade_s1_loses_fewer_jobs_with_the_exact_risk():
@@ -85,7 +85,7 @@ def _common_deadline(ties):
     sched = make_scheduler("terastal", ties=ties, laxity_above=0.0, group=0)  # the rule alone
     res = simulate(sc, tiny_platform(1), tables, sched, duration_s=0.005, record=True)
     check_invariants(res)
-    return {t: next(j.status for j in res.jobs if j.task.name == t) for t in "abc"}
+    return {t: next(j.status for j in res.counted_jobs if j.task.name == t) for t in "abc"}
 
 
 def test_equal_deadlines_less_work_first_completes_more_jobs():

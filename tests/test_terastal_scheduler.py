@@ -79,9 +79,9 @@ def test_meets_every_deadline_on_preferred_core_when_it_suffices():
     check_invariants(res)
     # 10 ms deadline (virtual deadlines 5 and 10 ms): 4 layers x 1 ms on core 0 finish at
     # 4 ms, every layer within its virtual deadline; no slow core, no variant.
-    assert [j.status for j in res.jobs] == ["in_time", "in_time"]
+    assert [j.status for j in res.counted_jobs] == ["in_time", "in_time"]
     assert all(rec[0] == 0 for rec in res.log)
-    assert all(not j.variants for j in res.jobs)
+    assert all(not j.variants for j in res.counted_jobs)
 
 
 def test_offloads_as_variant_when_preferred_core_would_miss_virtual_deadline():
@@ -93,14 +93,14 @@ def test_offloads_as_variant_when_preferred_core_would_miss_virtual_deadline():
     sched = make_scheduler("terastal", plan=plan)
     res = simulate(sc, plat, tables, sched, duration_s=0.005)
     check_invariants(res)
-    assert [j.status for j in res.jobs] == ["in_time", "in_time"]
-    assert [j.variants for j in res.jobs] == [frozenset(), frozenset({0})]
+    assert [j.status for j in res.counted_jobs] == ["in_time", "in_time"]
+    assert [j.variants for j in res.counted_jobs] == [frozenset(), frozenset({0})]
     # (dispatch, start, finish) of each layer, flattened: approx compares flat sequences
     times = [t for rec in sorted(rec[3:6] for rec in res.log) for t in rec]
     assert times == pytest.approx(
         [0.0, 0.0, 1e-3, 0.0, 0.0, 1.2e-3, 1e-3, 1e-3, 2e-3, 2e-3, 2e-3, 3e-3]
     )
-    loss = [sched.accuracy_loss(j.task.name, j.variants) for j in res.jobs]
+    loss = [sched.accuracy_loss(j.task.name, j.variants) for j in res.counted_jobs]
     assert sorted(loss) == pytest.approx([0.0, 0.01])
 
 
@@ -109,9 +109,9 @@ def test_never_uses_an_inadmissible_variant():
     sc = Scenario("s", tuple(Task(t.name, t.model, fps=200.0, deadline_s=3e-3) for t in sc.tasks))
     res = simulate(sc, plat, tables, make_scheduler("terastal", plan=plan), duration_s=0.005)
     check_invariants(res)
-    assert all(not j.variants for j in res.jobs)
+    assert all(not j.variants for j in res.counted_jobs)
     # Without the variant b cannot finish by 3 ms: it is dropped once that is certain.
-    assert [j.status for j in res.jobs] == ["in_time", "dropped"]
+    assert [j.status for j in res.counted_jobs] == ["in_time", "dropped"]
 
 
 def test_drops_hopeless_jobs_only_when_allowed():
@@ -119,11 +119,11 @@ def test_drops_hopeless_jobs_only_when_allowed():
     # 1.5 ms deadline: two 1 ms layers can never fit, so each job is hopeless at release.
     sc = Scenario("s", tuple(Task(t.name, t.model, fps=200.0, deadline_s=1.5e-3) for t in sc.tasks))
     res = simulate(sc, plat, tables, make_scheduler("terastal", plan=plan), duration_s=0.005)
-    assert [j.status for j in res.jobs] == ["dropped", "dropped"]
+    assert [j.status for j in res.counted_jobs] == ["dropped", "dropped"]
     res = simulate(
         sc, plat, tables, make_scheduler("terastal", plan=plan, drops=False), duration_s=0.005
     )
-    assert [j.status for j in res.jobs] == ["late", "late"]
+    assert [j.status for j in res.counted_jobs] == ["late", "late"]
 
 
 def test_early_sacrifice_only_of_jobs_that_waited():
@@ -188,7 +188,7 @@ class _SortEveryCall(Terastal):
 
 
 def _fingerprint(result):
-    jobs = [(j.id, j.status, j.finish, j.energy_j, j.variants) for j in result.jobs]
+    jobs = [(j.id, j.status, j.finish, j.energy_j, j.variants) for j in result.counted_jobs]
     return result.log, jobs, len(result.decision_ns)
 
 
@@ -224,7 +224,7 @@ def test_kept_order_decides_like_sorting_every_call_with_variants():
         for cls in (Terastal, _SortEveryCall)
     ]
     assert _fingerprint(runs[0]) == _fingerprint(runs[1])
-    assert any(j.variants for j in runs[0].jobs)  # variants were part of what was compared
+    assert any(j.variants for j in runs[0].counted_jobs)  # variants were part of what was compared
 
 
 class _NoFallbackMemo(Terastal):
@@ -257,7 +257,7 @@ def test_fallback_memo_decides_like_running_the_rule(opts, monkeypatch):
     assert calls  # the memo's path was taken
     # without drops, layers past their virtual deadline wait in their key's group
     assert bool(queued) == (opts.get("drops") is False)
-    assert any(j.variants for j in runs[0].jobs)
+    assert any(j.variants for j in runs[0].counted_jobs)
 
 
 def test_fallback_groups_keep_each_key_sorted_and_give_back_every_entry():

@@ -83,7 +83,7 @@ def test_a_small_node_budget_still_gives_a_valid_run(nodes):
     res = simulate(sc, plat, tables, make_scheduler("terastal", group_nodes=nodes),
                    duration_s=0.005)  # fmt: skip
     check_invariants(res)
-    assert all(j.status != "active" for j in res.jobs)
+    assert all(j.status != "active" for j in res.counted_jobs)
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,7 @@ def test_a_layer_waiting_for_its_busy_home_takes_the_idle_core_when_it_ends_earl
     # With them: b.l0 on idle core 1 ends at 1.5 ms instead of 2 ms after waiting; b.l1 at
     # 1.5 ms would end at 3 ms on core 1 too, no earlier than on core 0 (free at 2 ms): it waits.
     res, on = _run(case)
-    assert all(j.status == "in_time" for j in res.jobs)
+    assert all(j.status == "in_time" for j in res.counted_jobs)
     assert [(r[0], r[1], r[2]) for r in on] == [(0, 0, 0), (0, 1, 0), (1, 0, 1), (1, 1, 0)]
     assert [r[3:] for r in on] == pytest.approx(
         [(0.0, 1e-3), (1e-3, 2e-3), (0.0, 1.5e-3), (2e-3, 3e-3)]

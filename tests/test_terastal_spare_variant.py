@@ -35,8 +35,8 @@ def test_a_waiting_layer_runs_its_variant_on_the_idle_slow_core():
     # With it: at 0 b.l0's variant on idle core 1 ends at 1.2 ms, before the wait's 2 ms;
     # core 1 works from the start and b ends 0.2 ms earlier.
     res, on = _run([[], [0]], {(0,): 0.99}, spare_variant="always")
-    assert all(j.status == "in_time" for j in res.jobs)
-    assert [j.variants for j in res.jobs] == [frozenset(), frozenset({0})]
+    assert all(j.status == "in_time" for j in res.counted_jobs)
+    assert [j.variants for j in res.counted_jobs] == [frozenset(), frozenset({0})]
     assert [r[:3] for r in on] == [(0, 0, 0), (0, 1, 0), (1, 0, 1), (1, 1, 0)]
     assert [t for r in on for t in r[3:]] == pytest.approx(
         [0.0, 1e-3, 1e-3, 2e-3, 0.0, 1.2e-3, 2e-3, 3e-3]
@@ -49,7 +49,7 @@ def test_no_variant_on_a_spare_core_that_the_job_may_not_run():
     opts = {"accuracy": "static"}
     _, off = _run([[]], {(0,): 0.9}, spare_variant="off", **opts)
     res, on = _run([[]], {(0,): 0.9}, spare_variant="always", **opts)
-    assert all(not j.variants for j in res.jobs)
+    assert all(not j.variants for j in res.counted_jobs)
     assert on == off
 
 

@@ -44,7 +44,7 @@ def _run(case, seed=0, duration_s=0.3, **opts):
 
 
 def _missed(res, task=None):
-    return sum(j.status != "in_time" for j in res.jobs if task in (None, j.task.name))
+    return sum(j.status != "in_time" for j in res.counted_jobs if task in (None, j.task.name))
 
 
 def _schedule(res):

@@ -31,15 +31,16 @@ def no_simulation(monkeypatch):
 
 def test_the_estimate_follows_rates_load_scale_and_horizon():
     est = estimate_spec(SPEC)
-    # Two tasks at 750 fps for 20 ms: 15 releases each, plus one for the phase's rounding.
-    assert est.jobs == 2 * (15 + 1)
-    assert estimate_spec(SPEC.replace(load_scale=2.0)).jobs == 2 * (30 + 1)
-    assert estimate_spec(SPEC.replace(duration_s=0.04)).jobs == 2 * (30 + 1)
+    # Two tasks at 750 fps for 20 ms and the 20 ms load-only tail after it: 30 releases
+    # each, plus one for the phase's rounding.
+    assert est.jobs == 2 * (30 + 1)
+    assert estimate_spec(SPEC.replace(load_scale=2.0)).jobs == 2 * (60 + 1)
+    assert estimate_spec(SPEC.replace(duration_s=0.04)).jobs == 2 * (60 + 1)
     assert check_work(SPEC) == est
 
 
 def test_run_refuses_before_simulating(no_simulation):
-    with pytest.raises(InputError, match=r"would create ~32 jobs.*raise --max-jobs"):
+    with pytest.raises(InputError, match=r"would create ~62 jobs.*raise --max-jobs"):
         run(SPEC.replace(max_jobs=10))
 
 
@@ -111,7 +112,7 @@ def test_every_command_passes_its_ceiling_on(tmp_path, capsys, command):
     argv = [command, *case, "--duration-ms", "20", "--max-jobs", "10", "--out", str(out)]
     assert main([*argv, *([] if command == "bound" else ["--no-progress"])]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: ") and "\n" not in err and "~32 jobs" in err
+    assert err.startswith("error: ") and "\n" not in err and "~62 jobs" in err
     assert not out.exists()
 
 

@@ -36,6 +36,7 @@ MODULES = (
     "sim/engine.py",
     "sim/dispatch.py",
     "sim/view.py",
+    "sim/window.py",
     "sim/kernel.py",
     "sim/costs.py",
     "model/job.py",
@@ -80,7 +81,7 @@ _ORDER_AND_READS = ("schedulers/_terastal_order.py", *_ORDER_READS)
 # stamp covers those sources too, so that they go stale together (``source_stamp``).
 CIMPORTS = {
     "model/job.py": ("model/costs.py",),
-    "sim/engine.py": (*_JOB, "sim/dispatch.py"),
+    "sim/engine.py": (*_JOB, "sim/dispatch.py", "sim/window.py"),
     "sim/dispatch.py": _JOB,
     "schedulers/_finish_queues.py": _JOB,
     "schedulers/_hopeless.py": _JOB,

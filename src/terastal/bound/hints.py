@@ -51,7 +51,9 @@ def hint_from_result(bm: BoundModel, result: SimResult) -> int:
     cp = bm.cp
     cp.clear_hints()
     unit = bm.unit_s
-    by_key = {(j.task_index, j.frame): j for j in result.jobs}
+    # The counted jobs: the trace's (an online run's load-only jobs only loaded it, and the
+    # model, which leaves them out, can place the counted ones where the run did).
+    by_key = {(j.task_index, j.frame): j for j in result.counted_jobs}
     recs: dict[int, dict[int, tuple]] = {}
     for rec in result.log:
         recs.setdefault(rec.job_id, {})[rec.layer] = rec

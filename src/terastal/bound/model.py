@@ -8,7 +8,8 @@ Variables, per job ``j`` of the trace (:mod:`terastal.bound.trace`):
   than finishing it late never adds a miss (its cascaded job then never exists and counts 0).
 * ``exists[j]`` for a cascaded job: it is released. ``exists ⇔ run[upstream]``: the engine
   releases a completed job's triggered children whenever it completes, after the horizon
-  too (the drain runs them), so an upstream that runs always releases the job.
+  too (the run stops only once counted work is closed), so an upstream that runs always
+  releases the job.
 * per block ``b`` (:mod:`terastal.bound.grouping`): start ``S``, end ``E``, one optional
   interval per accelerator with presence ``y[b][a]`` (``Σ_a y = run``), and for every layer
   whose variant the plan allows, ``w[l][a]`` (variant on ``a``, ``w ≤ y``). The interval
@@ -30,6 +31,12 @@ with ``start' = floor(start / unit)`` keeps it feasible: ``floor(a) + floor(b) <
 b)`` preserves non-overlap, precedence, releases and deadlines. Completion times shift by at
 most ``σ = 2 + max in-degree`` units, which the cascade deadline absorbs.
 So the optimum of the integer model is never above the real optimum.
+
+The trace has the counted jobs only: a simulation also releases load-only jobs after the
+horizon (docs/design.md, "Measurement window"), which the model leaves out. That keeps it a
+lower bound on the counted misses: any online schedule, restricted to its counted jobs, is a
+schedule of this trace (the load-only jobs only took accelerator time), so an optimum that
+ignores the load is never worse than the schedule.
 """
 
 from __future__ import annotations

@@ -144,7 +144,7 @@ def _jobs(trace, costs, platform, variants, unit_s):
             J["r"][i] = J["r"][u] + tds[trace.jobs[u].task].span
             J["d"][i] = J["d"][u] + math.ceil(job.deadline_rel_s / unit_s) + sigma
             # Released whenever the upstream is in time (the engine releases the children of
-            # a job completing after the horizon too, and drains them).
+            # a job completing after the horizon too, and runs them to their end).
             J["kind"][i] = "tied"
         else:
             J["r"][i] = math.floor(job.release_s / unit_s)

@@ -9,10 +9,12 @@ ahead of the solver's and trail them only by the rounding (a few units per layer
 The replay then plays the engine's part: it creates :class:`~terastal.model.Job` objects in
 release order and fills the engine-owned fields (statuses, finish times, layer accelerators,
 variants, energy), releases cascaded jobs exactly as the engine does (upstream completed,
-in time or late, before or after the horizon, trigger draw below the probability), marks every job
-the schedule does not run as dropped at its release, and returns a
+in time or late, before or after the horizon, trigger draw below the probability), marks every
+job the schedule does not run as dropped at its release, and returns a
 :class:`~terastal.sim.result.SimResult` that :func:`~terastal.sim.invariants.check_invariants`
-accepts and :func:`~terastal.metrics.compute_metrics` summarizes like any online run.
+accepts and :func:`~terastal.metrics.compute_metrics` summarizes like any online run. The
+trace has the counted jobs only, so the result has no load-only job (``counted`` is None:
+every job counts) and ends when the last of them does.
 """
 
 from __future__ import annotations
@@ -191,5 +193,6 @@ def replay(
 
 
 def missed_count(result: SimResult) -> int:
-    """Jobs late or dropped (the simulator's definition of a missed deadline)."""
-    return sum(1 for j in result.jobs if j.status in (LATE, DROPPED))
+    """Counted jobs late or dropped (the simulator's definition of a missed deadline); an
+    online run's load-only jobs are not the bound's (its trace has the counted ones)."""
+    return sum(1 for j in result.counted_jobs if j.status in (LATE, DROPPED))

@@ -294,7 +294,7 @@ def solve_bound(
         "workers": workers,
         "missed_best": best,
         "best_source": best_source,
-        "released": len(result.jobs) if result is not None else None,
+        "released": len(result.counted_jobs) if result is not None else None,
         "missed_lower_bound": lower,
         "optimal": best is not None and best == lower,
         "missed_model": out["missed"],
@@ -359,12 +359,13 @@ def _solve_lexicographic(
 
 
 def per_job(result: SimResult) -> list[dict]:
-    """Per released job of the replayed schedule: task, frame, times, status, placement."""
+    """Per released counted job of the schedule (replayed, or an online run's: its load-only
+    jobs are left out): task, frame, times, status, placement."""
     out = []
     by_job: dict[int, list] = {}
     for rec in result.log:
         by_job.setdefault(rec.job_id, []).append(rec)
-    for job in result.jobs:
+    for job in result.counted_jobs:
         recs = sorted(by_job.get(job.id, ()), key=lambda r: r.layer)
         out.append({
             "task": job.task.name,

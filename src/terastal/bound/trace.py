@@ -1,11 +1,15 @@
 """The exact arrival trace the simulator uses, as a fixed list of (potential) jobs.
 
 Periodic jobs are taken verbatim from :func:`terastal.sim.arrivals.draw_arrivals` (same
-scenario, horizon and seed give the same release times and frames as every simulation).
+scenario, horizon and seed give the same release times and frames as every simulation): its
+counted releases, those before the horizon. The releases after it are load only in a
+simulation (docs/design.md, "Measurement window"); the trace leaves them out, which keeps
+the bound a lower bound: an optimum may ignore load, removing jobs never adds a miss to the
+counted ones.
 
 Cascaded jobs are the subtle part. In the simulator a cascaded job of frame ``f`` is released
-when its upstream job of frame ``f`` *completes* (in time or late; before the horizon or in
-the drain after it), and only if the pre-drawn uniform ``trigger_u[task][f]`` is below the
+when its upstream job of frame ``f`` *completes* (in time or late; before the horizon or
+after it), and only if the pre-drawn uniform ``trigger_u[task][f]`` is below the
 task's probability. The trigger draws are identical for every scheduler, so the trace lists
 exactly the cascaded jobs whose draw fires, each linked to its upstream job; whether such a
 job *exists* in a schedule still depends on that schedule (upstream dropped: no release). The
@@ -69,7 +73,8 @@ class Trace:
     scenario : Scenario
         The scenario.
     horizon_s : float
-        Release horizon (no periodic job is released at or after it).
+        Horizon of the counted releases (no periodic job of the trace is released at or
+        after it).
     seed : int
         Seed of the arrivals.
     jobs : tuple of TraceJob
@@ -120,7 +125,11 @@ def build_trace(scenario: Scenario, duration_s: float, seed: int) -> Trace:
     """
     arr = draw_arrivals(scenario, duration_s, seed)
     tasks = scenario.tasks
-    periodic = [(t_rel, ti, frame) for ti, rel in enumerate(arr.releases) for t_rel, frame in rel]
+    periodic = [
+        (t_rel, ti, frame)
+        for ti in range(len(tasks))
+        for t_rel, frame in arr.counted_releases(ti)
+    ]  # fmt: skip
     # Ties (equal release times) by task index; the order among them does not matter.
     periodic.sort(key=lambda x: (x[0], x[1]))
     jobs: list[TraceJob] = []

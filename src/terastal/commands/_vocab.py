@@ -42,8 +42,9 @@ DurationOpt = Annotated[
     float | None,
     typer.Option(
         "--duration-ms",
-        help="Release horizon in ms (default 1000; bound: 100; under --compat xrbench: "
-        "XRBench's 700).",
+        help="Horizon in ms: frames released before it are counted, releases go on as load "
+        "for as long again (default 1000; bound: 100; under --compat xrbench: XRBench's 700, "
+        "its own release horizon).",
     ),
 ]
 CompatOpt = Annotated[

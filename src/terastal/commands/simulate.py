@@ -52,8 +52,10 @@ def run_with_progress(label: str, duration_s: float, fn, *, show: bool = True):
         tid = bar.add_task(label, total=duration_s, sim="")
 
         def update(now: float) -> None:
-            draining = " (draining)" if now >= duration_s else ""
-            bar.update(tid, completed=min(now, duration_s), sim=f"{now * 1e3:.0f} ms{draining}")
+            # After the horizon the run goes on until the counted jobs have ended (under the
+            # load of the releases after it: docs/design.md, "Measurement window").
+            after = " (finishing counted jobs)" if now >= duration_s else ""
+            bar.update(tid, completed=min(now, duration_s), sim=f"{now * 1e3:.0f} ms{after}")
 
         return fn(update)
 

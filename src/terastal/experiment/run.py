@@ -49,7 +49,8 @@ class RunSpec:
     seed : int
         Seed of jitter and cascades.
     duration_s : float
-        Release horizon.
+        Horizon of the counted releases (releases go on after it as load only, see
+        :mod:`terastal.model.window`).
     load_scale : float
         Multiplies every task's fps.
     record : bool

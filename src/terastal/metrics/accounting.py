@@ -1,7 +1,7 @@
 """Which frames count as released: the same for every scheduler run on the same seed.
 
 The engine releases a cascaded job only when its upstream job completes (in time or late,
-before the horizon or in the drain after it), so a scheduler that drops upstream jobs would
+before the horizon or after it), so a scheduler that drops upstream jobs would
 make the child's frames vanish from its denominator. The accounting here does not depend on
 what the scheduler did: a frame of a task counts as released when its root task's frame was
 released before the horizon and every cascade trigger on the way down fired (the draws are
@@ -9,7 +9,8 @@ made up front from the seed, see :mod:`terastal.sim.arrivals`). A counted frame 
 ran, because an upstream job on its way down was dropped, counts as missed
 (``docs/design.md``, "Scheduler-independent accounting"). Nothing here special-cases the
 horizon beyond the root's release: a parent completing after the horizon releases its child,
-which the drain runs to its end like every other job.
+which runs to its end like every other counted job, under the load of the releases that go
+on after the horizon and are not counted (``docs/design.md``, "Measurement window").
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def triggered_frames(scenario: Scenario, arrivals: Arrivals) -> list[frozenset[i
         if got is None:
             task = tasks[i]
             if task.depends_on is None:
-                got = frozenset(f for _, f in arrivals.releases[i])
+                got = frozenset(f for _, f in arrivals.counted_releases(i))
             else:
                 u, p = arrivals.trigger_u[i], task.probability
                 got = frozenset(f for f in frames(index[task.depends_on]) if u[f] < p)

@@ -67,7 +67,9 @@ def compute_metrics(result: SimResult, accuracy_loss: AccuracyLoss | None = None
     models: dict[str, dict] = {}
     scores: dict[str, dict] = {}
     per_task: dict[str, list] = {c.task.name: [] for c in result.costs}
-    for job in result.jobs:
+    # Outcomes are the counted jobs' (the measurement window): load-only jobs, released
+    # after the horizon, were load for them and are not measured.
+    for job in result.counted_jobs:
         per_task[job.task.name].append(job)
     counted = released_counts(result.scenario, result.horizon_s, result.seed)
     for costs in result.costs:
@@ -156,8 +158,8 @@ def _sim_stats(result: SimResult) -> dict:
     # is far below their run-to-run spread.
     p50, p99 = (x / 1e3 for x in percentiles(ns, (50, 99))) if ns else (0.0, 0.0)
     return {
-        "dispatches": result.dispatches,
-        "jobs": len(result.jobs),
+        "dispatches": result.dispatches,  # of every job, load-only ones too
+        "jobs": len(result.counted_jobs),  # the measured ones (energy per job divides by it)
         "decisions": len(ns),
         "wall_s": result.wall_s,
         "dispatches_per_s": result.dispatches / result.wall_s if result.wall_s > 0 else None,

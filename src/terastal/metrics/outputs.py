@@ -38,12 +38,13 @@ def _ms(t: float) -> str:
 
 
 def jobs_csv(result: SimResult) -> str:
-    """One row per job; accelerators as names joined by ``+``, variants as ``;``-joined layers."""
+    """One row per counted job (``job`` is its id in the dispatch log); accelerators as names
+    joined by ``+``, variants as ``;``-joined layers."""
     names = result.accelerator_names
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(JOB_COLUMNS)
-    for job in result.jobs:
+    for job in result.counted_jobs:
         accs = "+".join(names[a] for a in sorted(job.accelerators))
         w.writerow(
             (

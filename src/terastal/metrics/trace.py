@@ -2,8 +2,10 @@
 
 Open ``trace.json`` in https://ui.perfetto.dev or ``chrome://tracing``. Process 1 holds one
 thread (track) per accelerator with a slice per layer (and a ``transfer`` slice while an
-activation moves in); process 2 holds one track per task with an async span per job from
-release to completion or drop.
+activation moves in); process 2 holds one track per task with an async span per counted job
+from release to completion or drop. Layers of load-only jobs (released after the horizon,
+docs/design.md "Measurement window") are on the accelerator tracks too, flagged
+``counted: false``: they occupied the accelerators; they have no job span.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def trace_events(result: SimResult) -> dict:
             "layer": layer,
             "layer_name": task.model.layers[layer].name,
             "variant": bool(variant),
+            "counted": result.is_counted(job),
         }
         if t_start > t_disp:
             events.append(
@@ -77,7 +80,7 @@ def trace_events(result: SimResult) -> dict:
                 "args": args,
             }
         )
-    for job in jobs:
+    for job in result.counted_jobs:
         name = f"{job.task.name}#{job.frame}"
         common = {"pid": 2, "tid": job.task_index, "cat": "job", "id": job.id, "name": name}
         events.append({"ph": "b", "ts": _us(job.release), **common})

@@ -55,8 +55,8 @@ class SimView(Protocol):
 
     @property
     def horizon_s(self) -> float:
-        """No periodic job is released at or after this time; released jobs are drained after it,
-        and a job completing in the drain still releases its cascaded children."""
+        """No periodic job is released at or after this time (the end of the releases); a job
+        completing after it still releases its cascaded children."""
 
     @property
     def late_policy(self) -> str:

@@ -4,7 +4,8 @@ A run's memory grows with the jobs it releases and the layer dispatches it recor
 scenario with ``fps: 1e9`` or a horizon of ``1e12`` ms must be refused up front rather than
 discovered by the out-of-memory killer. The estimate is an upper bound: every cascaded task is
 counted as if it always triggered (probability 1), once per frame of its cascade's root, whose
-fps releases it whatever its own fps says.
+fps releases it whatever its own fps says, over the whole measurement window (the horizon and
+the load-only tail after it, :func:`terastal.model.window.releases_end_s`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from terastal.model.window import releases_end_s
 from terastal.model.workload import release_rates
 
 #: Default ceiling on the jobs one run may release (see docs/design.md, "Work guard").
@@ -30,7 +32,8 @@ class WorkEstimate:
     Attributes
     ----------
     jobs : int
-        Jobs released over the horizon (cascades counted as always triggered).
+        Jobs released over the horizon and its load-only tail (cascades counted as always
+        triggered).
     dispatches : int
         Layer dispatches those jobs need (one per layer and job).
     """
@@ -67,7 +70,8 @@ def estimate_work(tasks: Iterable, duration_s: float) -> WorkEstimate:
         ``len`` is its layer count); a cascaded task counts its root's fps
         (:func:`~terastal.model.workload.release_rates` with every trigger firing).
     duration_s : float
-        Release horizon in seconds; must be finite and >= 0.
+        Horizon of the counted releases in seconds; must be finite and >= 0. Releases go on
+        after it for the tail, which the estimate covers.
 
     Returns
     -------
@@ -77,8 +81,9 @@ def estimate_work(tasks: Iterable, duration_s: float) -> WorkEstimate:
     tasks = tuple(tasks)
     rates = release_rates(tasks, triggered=False)
     jobs = dispatches = 0
+    end_s = releases_end_s(float(duration_s))
     for t in tasks:
-        released = float(rates[t.name]) * float(duration_s)
+        released = float(rates[t.name]) * end_s
         n = _count(released) + 1  # one more for the phase offset's rounding
         jobs += n
         dispatches += n * max(1, len(t.model))

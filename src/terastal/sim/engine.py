@@ -1,9 +1,10 @@
-"""The discrete-event engine: releases, layer dispatch and completion, deadlines, drain.
+"""The discrete-event engine: releases, layer dispatch and completion, deadlines, the stop.
 
 Time is exact (floats, no tick). Scheduling points are job releases and layer completions
 (a completion is the moment an accelerator becomes idle); all events at one instant are
 processed before the scheduler is called once, and only if some layer is ready and some
-accelerator idle. Decisions are validated one by one and applied immediately.
+accelerator idle. Decisions are validated one by one and applied immediately. The run stops
+at the first instant when no counted work is open (the measurement window, sim/window.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ except ModuleNotFoundError:  # pragma: no cover - Cython is an optional extra
     from terastal._accel import _shadow as cython
 
 from terastal.cost.tables import TaskCostTable
-from terastal.errors import ContractError, InputError
+from terastal.errors import InputError
 from terastal.model import Platform, Scenario
 from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE, Job, transfer_s
 from terastal.sim.arrivals import shared_arrivals
@@ -37,6 +38,7 @@ from terastal.sim.kernel import (
 )
 from terastal.sim.result import DispatchLog, SimResult
 from terastal.sim.view import EngineView
+from terastal.sim.window import CountedWork, stop
 
 LATE_POLICIES = ("keep", "drop", "scheduler")
 _PROGRESS_EVERY = 4096  # loop iterations between progress callbacks
@@ -55,9 +57,12 @@ class Simulator:
         Has ``decide(view) -> sequence of decisions``; optionally ``reset(view)`` (called
         once before the first event), ``on_job_end(job, view)`` and a ``name``.
     duration_s : float
-        Release horizon: no periodic job is released at or after it. Jobs released before
-        it are drained after it, and a completed job releases its triggered cascaded children
-        whenever it completes, in the drain too (only a dropped job releases none).
+        Horizon of the counted releases. Periodic releases go on after it, as load only,
+        until :func:`~terastal.model.window.releases_end_s` of it (what the policies see as
+        ``view.horizon_s``); a completed job releases its triggered cascaded children
+        whenever it completes (only a dropped job releases none), counted when it is. The
+        run stops at the first instant when no counted work is open; load-only jobs still
+        active then are left as they are (docs/design.md, "Measurement window").
     seed : int
         Seed of the jitter and cascade draws.
     late : {"keep", "drop", "scheduler"}
@@ -102,6 +107,8 @@ class Simulator:
         # The one transfer rule, bound to this platform's link (also handed out by the view).
         self.transfer_s: Callable[[Job, int, int], float] = partial(transfer_s, self.bw)
         self.arrivals = shared_arrivals(scenario, self.horizon_s, self.seed)
+        self.releases_end_s = self.arrivals.end_s
+        self.work = CountedWork(self.arrivals.counted)
         self.env = Environment()
         self.num_acc = len(platform.accelerators)
         self.idle = [True] * self.num_acc
@@ -141,10 +148,10 @@ class Simulator:
         t0=cython.Py_ssize_t, t1=cython.Py_ssize_t,
         k_release=cython.Py_ssize_t, t=cython.double, f=cython.double, heap=list, jobs=list,
         ready=dict, idle=list, changes=list, running_job=list, running_layer=list,
-        free_at=list, started=list, dec_ns=list, disp=Dispatcher,
+        free_at=list, started=list, dec_ns=list, disp=Dispatcher, work=CountedWork,
     )  # fmt: skip
     def run(self) -> SimResult:
-        """Simulate until every released job has ended and return the result."""
+        """Simulate until no counted work is open and return the result."""
         if self._ran:
             raise RuntimeError("a Simulator runs once; create a new one")
         self._ran = True
@@ -169,8 +176,8 @@ class Simulator:
         complete_dag = self._complete_dag
         release, deadline, end = self._release_periodic, self._deadline, self._end
         progress, tick, every = self.progress, 0, _PROGRESS_EVERY
-        k_release, active = KIND_RELEASE, ACTIVE
-        while True:
+        k_release, active, work = KIND_RELEASE, ACTIVE, self.work
+        while work.open:
             # The next instant: the heap's first release or deadline, or the first completion
             # (each busy accelerator completes at its free_at, see sim/dispatch.py; of
             # simultaneous ones, the first dispatched), whichever is earlier.
@@ -222,6 +229,8 @@ class Simulator:
                     release(payload)
                 else:
                     deadline(payload)
+            if not work.open:
+                break  # the last counted work ended at this instant: no decision is needed
             if ready and True in idle:
                 t0 = clock()
                 decisions = decide(view)
@@ -273,13 +282,7 @@ class Simulator:
         return self._result(wall0)
 
     def _result(self, wall0: float) -> SimResult:
-        if self.active:
-            first = next(iter(self.active))
-            raise ContractError(
-                f"scheduler {self.name!r} stalled at t={self.now:.9g}s: {len(self.active)} "
-                f"job(s) unfinished (first {first!r}) with no event pending and "
-                f"{sum(self.idle)} idle accelerator(s)"
-            )
+        counted = stop(self)  # raises the stall's ContractError
         if self.progress is not None:
             self.progress(self.now)
         self.dispatches = self.dispatcher.count
@@ -293,6 +296,7 @@ class Simulator:
             platform=self.platform,
             costs=self.costs,
             jobs=self.jobs,
+            counted=counted,
             log=DispatchLog(self.log),
             dispatches=self.dispatches,
             decision_ns=self.decision_ns,
@@ -305,6 +309,7 @@ class Simulator:
     def _release_periodic(self, payload: tuple[int, int]) -> None:
         ti, k = payload
         rel = self.arrivals.releases[ti]
+        self.work.add(k < self.arrivals.counted[ti], False)
         self._release(ti, rel[k][1])
         if k + 1 < len(rel):
             self.env.schedule(rel[k + 1][0], PRIO_RELEASE, KIND_RELEASE, (ti, k + 1))
@@ -359,17 +364,20 @@ class Simulator:
         self.ready.pop(job, None)
         if self._on_end is not None:
             self._on_end(job, self.view)
-        # A completed job releases its triggered children whenever it completes, also in the
-        # drain after the horizon: the frame was released before the horizon and counts
-        # (metrics/accounting.py), and in a continuous deployment the child would run, so a
-        # parent that completes just after the horizon must not cost its child's frame
-        # (docs/design.md, "Accounting"). Only a dropped job releases nothing.
+        counted = self.work.close(job._id)
+        # A completed job releases its triggered children whenever it completes, also after
+        # the horizon: a counted frame was released before it (metrics/accounting.py), and in
+        # a continuous deployment the child would run, so a parent that completes just after
+        # the horizon must not cost its child's frame (docs/design.md, "Accounting"); the
+        # child is counted with its parent, and runs under the tail's load like it.
+        # Only a dropped job releases nothing.
         if status is DROPPED:
             return
         arr = self.arrivals
         ti, frame = job._costs.index, job._frame
         for di in arr.dependents[ti]:
             if arr.trigger_u[di][frame] < self.costs[di].task.probability:
+                self.work.add(counted, True)
                 self._release(di, frame)
 
 

@@ -11,7 +11,8 @@ import itertools
 import math
 from collections import defaultdict
 
-from terastal.model.job import DROPPED, IN_TIME, LATE
+from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE
+from terastal.model.window import releases_end_s
 from terastal.sim.result import DispatchRecord, SimResult
 
 
@@ -26,27 +27,45 @@ def _fail(msg: str) -> None:
 def check_invariants(result: SimResult) -> None:
     """Check a run; raise :class:`InvariantError` naming the first violation.
 
-    Checked: every released job ended exactly once with a consistent status; no periodic job
-    was released at or after the horizon, and every cascaded job was released when its
-    upstream job of the same frame, released earlier, completed (not dropped; before or after
-    the horizon: the drain releases children too); accounting (released = completed +
-    dropped, completed = in time + late); and, when the dispatch log was recorded, that no
+    Checked: every counted job ended exactly once with a consistent status (a load-only job
+    may still be active at the stop, and then finished nothing); no periodic job was released
+    at or after the end of the releases, a periodic job is counted exactly when it was
+    released before the horizon, and every cascaded job was released when its upstream job
+    of the same frame, released earlier, completed (not dropped; before or after the
+    horizon), counted exactly when its upstream is; accounting on the counted jobs (released
+    = completed + dropped, completed = in time + late); and, when the dispatch log was
+    recorded, that no
     accelerator ran two things at once, every layer ran at most once and only after its
     predecessors completed, transfer times match the producing layers' locations, completed
     jobs ran every layer, and per-job energy and finish times agree with the log.
     """
     jobs = result.jobs
+    end = releases_end_s(result.horizon_s)
+    counted = result.counted
+    if counted is not None and len(counted) != len(jobs):
+        _fail(f"{len(counted)} counted flags for {len(jobs)} jobs")
     counts = defaultdict(int)
     for i, job in enumerate(jobs):
         if job.id != i:
             _fail(f"job at position {i} has id {job.id}")
-        if job.release_s >= result.horizon_s and job.costs.task.depends_on is None:
-            _fail(f"{job!r} released at or after the horizon {result.horizon_s}")
+        periodic = job.costs.task.depends_on is None
+        if job.release_s >= end and periodic:
+            _fail(f"{job!r} released at or after the end of the releases {end}")
+        if periodic and result.is_counted(job) != (job.release_s < result.horizon_s):
+            _fail(f"{job!r}: counted is {result.is_counted(job)}, horizon {result.horizon_s}")
         if i and job.release_s < jobs[i - 1].release_s:
             _fail(f"{job!r} released before its predecessor {jobs[i - 1]!r}")
+        if not result.is_counted(job):
+            if job.status == ACTIVE:
+                if job.release_s > result.end_s:
+                    _fail(f"{job!r} released after the run's end {result.end_s}")
+                continue  # load only, left active at the stop
+            if job.finish_s > result.end_s:
+                _fail(f"{job!r} ended after the run's end {result.end_s}")
         if job.status not in (IN_TIME, LATE, DROPPED):
             _fail(f"{job!r} did not end")
-        counts[job.status] += 1
+        if result.is_counted(job):
+            counts[job.status] += 1
         if not job.finish_s >= job.release_s:
             _fail(f"{job!r} finished at {job.finish_s} before its release")
         if job.status == IN_TIME and not job.finish_s <= job.deadline_s:
@@ -57,8 +76,8 @@ def check_invariants(result: SimResult) -> None:
             _fail(f"{job!r} completed with {job.done_count}/{job.num_layers} layers")
     _check_cascades(result)
     completed = counts[IN_TIME] + counts[LATE]
-    if completed + counts[DROPPED] != len(jobs):
-        _fail("released != completed + dropped")
+    if completed + counts[DROPPED] != len(result.counted_jobs):
+        _fail("counted released != completed + dropped")
     if result.late_policy == "keep" and counts[DROPPED]:
         _fail(f"{counts[DROPPED]} job(s) dropped under the 'keep' policy")
     if result.log or result.dispatches == 0:
@@ -67,8 +86,9 @@ def check_invariants(result: SimResult) -> None:
 
 def _check_cascades(result: SimResult) -> None:
     """Each cascaded job was released by its upstream job of the same frame, released
-    earlier, at the moment that job completed (in time or late, before or after the horizon);
-    a dropped job released nothing, and no completed job released a frame twice."""
+    earlier, at the moment that job completed (in time or late, before or after the horizon),
+    and is counted exactly when that job is; a dropped job released nothing, and no completed
+    job released a frame twice."""
     upstream: dict[tuple[str, int], object] = {}
     released: set[tuple[str, int]] = set()
     for job in result.jobs:
@@ -87,6 +107,8 @@ def _check_cascades(result: SimResult) -> None:
                 _fail(
                     f"{job!r} released at {job.release_s}, its upstream completed at {up.finish_s}"
                 )
+            elif result.is_counted(job) != result.is_counted(up):
+                _fail(f"{job!r} counted is {result.is_counted(job)}, its upstream's is not")
         upstream[key] = job
 
 
@@ -140,7 +162,10 @@ def _check_log(result: SimResult) -> None:
         if not math.isclose(energy, job.energy_j, rel_tol=1e-9, abs_tol=1e-15):
             _fail(f"job {jid}: energy {job.energy_j} != sum of its layers {energy}")
         last_end = max(r.end_s for r in layers.values())
-        if job.status != DROPPED:
+        if job.status == ACTIVE:  # load only, left at the stop: nothing dispatched after it
+            if max(r.dispatch_s for r in layers.values()) > result.end_s:
+                _fail(f"job {jid} was dispatched after the run's end {result.end_s}")
+        elif job.status != DROPPED:
             if len(layers) != job.num_layers:
                 _fail(f"job {jid} completed but ran {len(layers)}/{job.num_layers} layers")
             if job.finish_s != last_end:
@@ -148,5 +173,5 @@ def _check_log(result: SimResult) -> None:
         elif job.finish_s < last_end or max(r.dispatch_s for r in layers.values()) > job.finish_s:
             _fail(f"dropped job {jid} ran work after it was dropped")
     for job in result.jobs:
-        if job.status != DROPPED and job.id not in by_job:
+        if job.status not in (DROPPED, ACTIVE) and job.id not in by_job:
             _fail(f"job {job.id} completed without dispatches")

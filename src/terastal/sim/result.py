@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import compress
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -104,15 +105,18 @@ class SimResult:
     late_policy : str
         ``keep``, ``drop`` or ``scheduler``.
     horizon_s : float
-        Release horizon.
+        Horizon of the counted releases (the measurement window, docs/design.md): frames
+        released before it count; later periodic releases were load only.
     end_s : float
-        Time of the last event (the drain ends here).
+        When the run stopped: the first instant with no counted work open.
     scenario, platform : Scenario, Platform
         What was simulated.
     costs : tuple of TaskCosts
         Per-task cost tuples used by the run.
     jobs : list of Job
-        Every released job, in release order (``jobs[i].id == i``).
+        Every released job, counted or load only, in release order (``jobs[i].id == i``);
+        load-only jobs may still be active (the run stopped before they ended). Outcomes
+        are :attr:`counted_jobs`.
     log : DispatchLog
         One :class:`DispatchRecord` per layer dispatch, in dispatch order (empty when the run
         did not record).
@@ -125,6 +129,9 @@ class SimResult:
         transfer (the accelerator is reserved from dispatch).
     wall_s : float
         Wall time of the whole run.
+    counted : bytes or None
+        Per job id, 1 when the job is counted, 0 when it is load only; None: every job is
+        counted (a result built without a load window, e.g. a replayed offline schedule).
     """
 
     scheduler: str
@@ -142,6 +149,20 @@ class SimResult:
     busy_s: tuple[float, ...]
     reserved_s: tuple[float, ...]
     wall_s: float
+    counted: bytes | None = field(default=None, repr=False)
+
+    @property
+    def counted_jobs(self) -> list[Job]:
+        """The counted jobs, in release order: every outcome (metrics, outputs, checks) is
+        theirs. Each has ended (in time, late or dropped)."""
+        flags = self.counted
+        if flags is None:
+            return self.jobs
+        return list(compress(self.jobs, flags))
+
+    def is_counted(self, job: Job) -> bool:
+        """Whether ``job`` (one of :attr:`jobs`) is counted."""
+        return self.counted is None or bool(self.counted[job.id])
 
     @property
     def accelerator_names(self) -> tuple[str, ...]:

@@ -63,7 +63,9 @@ class EngineView:
         self._active = sim.active.keys()
         self._transfer = sim.transfer_s
         self._changes, self._free, self._idle = sim.changes, sim.free_at, sim.idle
-        self._horizon, self._num_acc = sim.horizon_s, sim.num_acc
+        # The end of the releases, not the counted window's horizon: a policy cannot tell
+        # counted jobs from load-only ones, nor key on where the counting stops.
+        self._horizon, self._num_acc = sim.releases_end_s, sim.num_acc
         self._may_drop = sim.late_policy != "keep"
 
     # time and run parameters -----------------------------------------------------------------
@@ -74,8 +76,8 @@ class EngineView:
 
     @property
     def horizon_s(self) -> float:
-        """No periodic job is released at or after this time; released jobs are drained after it,
-        and a job completing in the drain still releases its cascaded children."""
+        """No periodic job is released at or after this time (the end of the releases); a job
+        completing after it still releases its cascaded children."""
         return self._horizon
 
     @property

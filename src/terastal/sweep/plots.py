@@ -124,7 +124,7 @@ def timeline(result, window_s: float) -> str:
         spans.setdefault(key, []).append((start * 1e3, (min(end, window_s) - start) * 1e3))
     for (acc, task), bars in spans.items():
         ax.broken_barh(bars, (acc - 0.4, 0.8), facecolors=colors[task])
-    for job in jobs:
+    for job in result.counted_jobs:
         if job.status != IN_TIME and job.deadline <= window_s:
             ax.axvline(job.deadline * 1e3, color="red", alpha=0.15, lw=0.8)
     ax.set_yticks(range(len(names)), names)

@@ -63,16 +63,20 @@ def placements(scenario, platform, tables, scheduler, duration_s: float, seed: i
     res = simulate(scenario, platform, tables, scheduler, duration_s=duration_s, record=True,
                    seed=seed)  # fmt: skip
     check_invariants(res)
-    where = {(res.jobs[r.job_id].task.name, r.layer): r.accelerator for r in res.log}
-    return Placements({j.task.name: j.status for j in res.jobs}, where)
+    jobs = res.jobs  # the log's index; only counted jobs are placements (no load-only one)
+    where = {
+        (jobs[r.job_id].task.name, r.layer): r.accelerator
+        for r in res.log if res.is_counted(jobs[r.job_id])
+    }  # fmt: skip
+    return Placements({j.task.name: j.status for j in res.counted_jobs}, where)
 
 
 def missed_jobs(case, scheduler, duration_s: float, seed: int = 0) -> int:
     """Run ``scheduler`` on a prepared case (:func:`terastal.experiment.prepare`), check the
-    engine's invariants on the result and return how many jobs did not end in time."""
+    engine's invariants on the result and return how many counted jobs did not end in time."""
     from terastal.sim import check_invariants, simulate
 
     res = simulate(case.scenario, case.platform, case.tables(), scheduler,
                    duration_s=duration_s, seed=seed)  # fmt: skip
     check_invariants(res)
-    return sum(j.status != "in_time" for j in res.jobs)
+    return sum(j.status != "in_time" for j in res.counted_jobs)
