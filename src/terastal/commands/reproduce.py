@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._args import at_least, output_dir
+from terastal.commands._args import at_least, output_dir, seed_value
 from terastal.commands._vocab import (
     COST_MODEL_HELP,
     LateOpt,
@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         at_least(random, 0, "--random")
         if random > MAX_RANDOM_MIXES:  # drawn before any check: 10^8 held the command
             raise InputError(f"--random must be <= {MAX_RANDOM_MIXES}, got {random}")
-        at_least(seed, 0, "--seed")
+        seed_value(seed)
         check_max_jobs(max_jobs)
         output_dir(out)  # before any point runs, not after the whole suite
         if late not in LATE_POLICIES:

@@ -1,0 +1,77 @@
+"""Bad input found by a second walk of every command: exit 2, one ``error:`` line, nothing
+written (DEVELOPERS.md)."""
+
+from pathlib import Path
+
+import pytest
+
+from terastal.cli import main
+from terastal.model import MAX_SEED
+from terastal.testing.cli import TINY_SUITE, forbid_points, one_error_line
+
+DATA = Path(__file__).parent / "data" / "bound"
+CASE = ["--scenario", str(DATA / "pair.yaml"), "--platform", str(DATA / "ws_os.yaml")]
+HUGE = str(2**70)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["simulate", *CASE, "--no-progress", "--seed", HUGE],
+         f"error: field '--seed': must be <= {MAX_SEED}, got {HUGE}"),
+        (["compare", *CASE, "--no-progress", "--seeds", HUGE],
+         f"error: --seeds must be <= {MAX_SEED}, got '{HUGE}'"),
+        (["bound", *CASE, "--seed", HUGE], f"error: --seed must be <= {MAX_SEED}, got {HUGE}"),
+    ],
+)  # fmt: skip
+def test_a_seed_above_the_stores_range_is_refused(tmp_path, capsys, args, needle):
+    """Seeds are stored in signed 64-bit columns; 2**70 ran, then broke a sweep's store."""
+    out = tmp_path / "o"
+    assert main([*args, "--duration-ms", "5", "--out", str(out)]) == 2
+    assert one_error_line(capsys) == needle
+    assert not out.exists()
+
+
+def test_the_largest_seed_runs(tmp_path):
+    assert main(["simulate", *CASE, "--no-progress", "--duration-ms", "2", "--seed",
+                 str(MAX_SEED)]) == 0  # fmt: skip
+
+
+def test_a_grid_seed_above_the_stores_range_is_refused_at_load(tmp_path, capsys):
+    """It was an OverflowError traceback from pyarrow after the point had run."""
+    grid = tmp_path / "g.yaml"
+    grid.write_text(
+        f"scenarios: [{DATA / 'pair.yaml'}]\nplatforms: [{DATA / 'ws_os.yaml'}]\n"
+        f"schedulers: [edf]\nseeds: [{HUGE}]\nduration_ms: 5\n"
+    )
+    out = tmp_path / "r"
+    assert main(["sweep", str(grid), "--out", str(out), "--no-progress", "--workers", "1"]) == 2
+    assert one_error_line(capsys) == (
+        f"error: {grid}:4: field 'seeds[0]': must be <= {MAX_SEED}, got {HUGE}"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("seeds", "needle"),
+    [
+        ("[0, 0]", "field 'seeds': lists a seed twice: [0, 0]"),  # ran every point twice
+        (f"[{HUGE}]", f"field 'seeds': every entry must be <= {MAX_SEED}"),
+    ],
+)
+def test_suite_seeds_are_distinct_and_in_range(tmp_path, capsys, monkeypatch, seeds, needle):
+    forbid_points(monkeypatch)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(TINY_SUITE.replace("seeds: [0]", f"seeds: {seeds}"))
+    out = tmp_path / "o"
+    assert main(["reproduce", "--suite", str(suite), "--out", str(out)]) == 2
+    assert one_error_line(capsys) == f"error: {suite}:4: {needle}"
+    assert not out.exists()
+
+
+def test_reproduce_random_seed_above_the_range(tmp_path, capsys, monkeypatch):
+    forbid_points(monkeypatch)
+    out = tmp_path / "o"
+    assert main(["reproduce", "--quick", "--random", "1", "--seed", HUGE, "--out", str(out)]) == 2
+    assert one_error_line(capsys) == f"error: --seed must be <= {MAX_SEED}, got {HUGE}"
+    assert not out.exists()
