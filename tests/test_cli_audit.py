@@ -75,3 +75,45 @@ def test_reproduce_random_seed_above_the_range(tmp_path, capsys, monkeypatch):
     assert main(["reproduce", "--quick", "--random", "1", "--seed", HUGE, "--out", str(out)]) == 2
     assert one_error_line(capsys) == f"error: --seed must be <= {MAX_SEED}, got {HUGE}"
     assert not out.exists()
+
+
+def test_compare_takes_seed_as_a_hidden_alias_of_seeds(tmp_path, capsys):
+    """simulate and bound spell it --seed: 'compare --seed 3' was 'No such option'."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from terastal.cli import app
+
+    args = ["compare", *CASE, "--no-progress", "--duration-ms", "5", "--schedulers", "edf"]
+    for flag in ("--seeds", "--seed"):
+        assert main([*args, flag, "1,3", "--out", str(tmp_path / flag)]) == 0
+    summaries = [
+        json.loads((tmp_path / f / "summary.json").read_text()) for f in ("--seeds", "--seed")
+    ]
+    assert summaries[0]["seeds"] == summaries[1]["seeds"] == [1, 3]
+    capsys.readouterr()
+    assert main([*args, "--seeds", "1", "--seed", "2"]) == 2
+    assert one_error_line(capsys) == "error: field '--seed': give --seeds or --seed, not both"
+    help_text = CliRunner().invoke(app, ["compare", "--help"], terminal_width=200).output
+    assert "--seeds" in help_text and "--seed " not in help_text  # one spelling documented
+
+
+def test_reproduce_takes_no_progress_like_the_other_long_commands(tmp_path, monkeypatch):
+    """simulate, compare and sweep take --progress/--no-progress; reproduce refused it."""
+    from rich import progress
+
+    shown = []
+    real = progress.Progress
+
+    def spy(*a, **kw):
+        shown.append(kw.get("disable", False))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(progress, "Progress", spy)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(TINY_SUITE)
+    out = tmp_path / "o"
+    args = ["reproduce", "--suite", str(suite), "--schedulers", "edf", "--workers", "1"]
+    assert main([*args, "--out", str(out), "--no-progress"]) == 0
+    assert (out / "summary.json").is_file() and shown == [True]

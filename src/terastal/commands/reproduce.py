@@ -18,6 +18,7 @@ from terastal.commands._vocab import (
     LateOpt,
     MaxJobsOpt,
     NoCacheOpt,
+    ProgressOpt,
     WorkersOpt,
     apply_no_cache,
     parse_names,
@@ -78,6 +79,7 @@ def register(app: typer.Typer) -> None:
         late: LateOpt = "scheduler",
         max_jobs: MaxJobsOpt = MAX_JOBS,
         no_cache: NoCacheOpt = False,
+        progress: ProgressOpt = True,
     ) -> None:
         """Run the suite x schedulers x seeds; write summary.json, runs.csv, plots, report.md."""
         apply_no_cache(no_cache)
@@ -117,7 +119,7 @@ def register(app: typer.Typer) -> None:
         spec = cost_model if cost_model is not None else st.cost_model
         checkpoint = Checkpoint(out)  # finished points survive an interrupt
         try:
-            with Progress(transient=True) as bar:
+            with Progress(transient=True, disable=not progress) as bar:
                 task = bar.add_task(f"suite {st.name}{' (quick)' if quick else ''}", total=None)
 
                 def progress(done: int, total: int) -> None:
