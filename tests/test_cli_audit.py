@@ -117,3 +117,36 @@ def test_reproduce_takes_no_progress_like_the_other_long_commands(tmp_path, monk
     args = ["reproduce", "--suite", str(suite), "--schedulers", "edf", "--workers", "1"]
     assert main([*args, "--out", str(out), "--no-progress"]) == 0
     assert (out / "summary.json").is_file() and shown == [True]
+
+
+@pytest.mark.parametrize("command", ["simulate", "bound"])
+def test_a_plan_that_is_a_directory_is_named_so(tmp_path, capsys, command):
+    """It was reported as 'plan file not found' although the path exists."""
+    out = tmp_path / "o"
+    args = [command, *CASE, "--duration-ms", "5", "--plan", str(tmp_path), "--out", str(out)]
+    if command == "simulate":
+        args += ["--scheduler", "terastal", "--no-progress"]
+    assert main(args) == 2
+    assert one_error_line(capsys) == (
+        f"error: {tmp_path}: field '--plan': is a directory, not a plan file"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("sub", ["info", "clear"])
+def test_cache_commands_name_a_cache_dir_that_is_a_file(tmp_path, capsys, monkeypatch, sub):
+    """Both reported an empty cache at the file (and clear said it removed 0 entries)."""
+    f = tmp_path / "f"
+    f.write_text("keep me")
+    monkeypatch.setenv("TERASTAL_CACHE_DIR", str(f))
+    assert main(["cache", sub]) == 2
+    assert one_error_line(capsys) == (
+        f"error: field 'TERASTAL_CACHE_DIR': '{f}' is not a directory"
+    )
+    assert f.read_text() == "keep me"
+
+
+def test_xrbench_check_refuses_a_negative_max_rows_before_any_case(tmp_path, capsys):
+    """--max-rows -1 was taken as 0 silently."""
+    assert main(["xrbench-check", str(tmp_path), "--max-rows", "-1"]) == 2
+    assert one_error_line(capsys) == "error: --max-rows must be >= 0, got -1"
