@@ -150,3 +150,22 @@ def test_xrbench_check_refuses_a_negative_max_rows_before_any_case(tmp_path, cap
     """--max-rows -1 was taken as 0 silently."""
     assert main(["xrbench-check", str(tmp_path), "--max-rows", "-1"]) == 2
     assert one_error_line(capsys) == "error: --max-rows must be >= 0, got -1"
+
+
+@pytest.mark.parametrize(
+    ("task", "needle"),
+    [
+        ("network: nope", "field 'tasks[0].network': no network 'nope'; available: cls, seg, kp"),
+        ("name: t", "field 'tasks[0].model': file holds several networks, choose one of: "
+                    "cls, seg, kp"),
+    ],
+)  # fmt: skip
+def test_a_network_choice_is_named_in_the_scenario(tmp_path, capsys, task, needle):
+    """The error named the .m file alone, not the scenario line that chose the network."""
+    scen = tmp_path / "s.yaml"
+    scen.write_text(
+        f"name: s\ntasks:\n  - {{model: {DATA / 'nets.m'}, {task}, fps: 100, deadline_ms: 2}}\n"
+    )
+    args = ["simulate", "-s", str(scen), "-p", str(DATA / "ws_os.yaml"), "--no-progress"]
+    assert main(args) == 2
+    assert one_error_line(capsys) == f"error: {scen}:3: {needle} (in {DATA / 'nets.m'})"
