@@ -169,3 +169,21 @@ def test_a_network_choice_is_named_in_the_scenario(tmp_path, capsys, task, needl
     args = ["simulate", "-s", str(scen), "-p", str(DATA / "ws_os.yaml"), "--no-progress"]
     assert main(args) == 2
     assert one_error_line(capsys) == f"error: {scen}:3: {needle} (in {DATA / 'nets.m'})"
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--budgets", "x"], "field '--budgets': unknown budget policy 'x'"),
+        (["--accuracy-ceiling", "-1"], "field '--accuracy-ceiling': must be in [0, 1), got -1.0"),
+        (["--target-utilization", "nan"], "field '--target-utilization': must be > 0, got nan"),
+        (["--no-bundled-accuracy", "--target-utilization", "-1"],
+         "field '--target-utilization': must be > 0, got -1.0"),
+    ],
+)  # fmt: skip
+def test_plan_errors_name_the_flag_not_the_planners_field(tmp_path, capsys, extra, needle):
+    """They named 'budgets', 'accuracy_ceiling', 'target_utilization': no such flags."""
+    out = tmp_path / "p.json"
+    assert main(["plan", *CASE, "--out", str(out), "--no-cache", *extra]) == 2
+    assert needle in one_error_line(capsys)
+    assert not out.exists()
