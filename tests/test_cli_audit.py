@@ -187,3 +187,36 @@ def test_plan_errors_name_the_flag_not_the_planners_field(tmp_path, capsys, extr
     assert main(["plan", *CASE, "--out", str(out), "--no-cache", *extra]) == 2
     assert needle in one_error_line(capsys)
     assert not out.exists()
+
+
+def test_a_second_ctrl_c_keeps_the_sweeps_resume_note(tmp_path, capsys, monkeypatch):
+    """A second SIGINT while the sweep counted its stored points ended the command with a
+    bare 'interrupted (SIGINT)': the note saying what was kept and how to resume was lost."""
+    pytest.importorskip("pyarrow", reason="needs the sweep extra")
+    import os
+    import signal
+
+    import terastal.sweep as sweep
+    from terastal.errors import Interrupted
+    from terastal.sweep.store import ResultStore
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted(signal.SIGINT)
+
+    def done_under_a_second_signal(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        return {"p0", "p1"}
+
+    monkeypatch.setattr(sweep, "run_sweep", interrupted)
+    monkeypatch.setattr(ResultStore, "done", done_under_a_second_signal)
+    grid = tmp_path / "g.yaml"
+    grid.write_text(
+        f"scenarios: [{DATA / 'pair.yaml'}]\nplatforms: [{DATA / 'ws_os.yaml'}]\n"
+        "schedulers: [edf]\nseeds: [0]\nduration_ms: 5\n"
+    )
+    out = tmp_path / "r"
+    assert main(["sweep", str(grid), "--out", str(out), "--no-progress"]) == 130
+    err = capsys.readouterr().err.strip()
+    assert (
+        err == f"interrupted (SIGINT): 2 point(s) stored in {out}; run the same command to resume"
+    )
