@@ -220,3 +220,20 @@ def test_a_second_ctrl_c_keeps_the_sweeps_resume_note(tmp_path, capsys, monkeypa
     assert (
         err == f"interrupted (SIGINT): 2 point(s) stored in {out}; run the same command to resume"
     )
+
+
+def test_reproduce_refuses_an_out_holding_files_it_does_not_write(tmp_path, capsys, monkeypatch):
+    """Its outputs replace --out as a whole: a directory of the user's was deleted with it."""
+    forbid_points(monkeypatch)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(TINY_SUITE)
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.txt").write_text("keep me")
+    (out / "summary.json").write_text("{}")  # a name of its own is not the problem
+    assert main(["reproduce", "--suite", str(suite), "--out", str(out)]) == 2
+    assert one_error_line(capsys) == (
+        f"error: field '--out': '{out}' holds 'thesis.txt', which reproduce does not write; its "
+        "outputs replace the directory as a whole: give a new or empty directory"
+    )
+    assert (out / "thesis.txt").read_text() == "keep me"

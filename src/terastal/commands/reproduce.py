@@ -102,6 +102,7 @@ def register(app: typer.Typer) -> None:
         seed_value(seed)
         check_max_jobs(max_jobs)
         output_dir(out)  # before any point runs, not after the whole suite
+        _only_ours(out)
         if late not in LATE_POLICIES:
             raise InputError(
                 f"must be one of {', '.join(LATE_POLICIES)}, got {late!r}", field="--late"
@@ -183,6 +184,28 @@ def register(app: typer.Typer) -> None:
             console.print(f"terastal accuracy loss: {100 * loss:.2f} %")
         console.print(
             f"wrote {out}/ (summary.json, runs.csv, report.md, plots) in {summary['wall_s']:.0f} s"
+        )
+
+
+def _only_ours(out: Path) -> None:
+    """Refuse an existing ``out`` that holds anything this command does not write.
+
+    The outputs replace ``out`` as a whole (:func:`_write_outputs`): a file of the user's in
+    it (``--out ~/results`` by mistake) would be deleted with it.
+    """
+    from terastal.reproduce.checkpoint import POINTS_DIR
+    from terastal.reproduce.report import FIGURES
+
+    if not out.is_dir():
+        return
+    ours = {"runs.csv", "summary.json", "report.md", POINTS_DIR, *(name for name, _ in FIGURES)}
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if foreign[1:] else ""
+        raise InputError(
+            f"{str(out)!r} holds {foreign[0]!r}{more}, which reproduce does not write; its "
+            "outputs replace the directory as a whole: give a new or empty directory",
+            field="--out",
         )
 
 
