@@ -237,3 +237,22 @@ def test_reproduce_refuses_an_out_holding_files_it_does_not_write(tmp_path, caps
         "outputs replace the directory as a whole: give a new or empty directory"
     )
     assert (out / "thesis.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["simulate", *CASE, "--no-progress", "--duration-ms", "5", "--out", ""], "'--out' / '-o'"),
+        (["bound", *CASE, "--duration-ms", "2", "--out", ""], "'--out' / '-o'"),
+        (["reproduce", "--quick", "--out", ""], "'--out' / '-o'"),
+        (["sweep", "", "--out", "r"], "'grid'"),
+        (["simulate", *CASE, "--scheduler", "terastal", "--plan", ""], "'--plan'"),
+    ],
+)
+def test_an_empty_path_is_refused(tmp_path, capsys, monkeypatch, args, flag):
+    """Path('') is '.': '--out $UNSET' wrote into the working directory, and reproduce, whose
+    outputs replace --out as a whole, would have replaced it."""
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    assert one_error_line(capsys).startswith(f"error: Invalid value for {flag}: an empty path")
+    assert list(tmp_path.iterdir()) == []
