@@ -256,3 +256,49 @@ def test_an_empty_path_is_refused(tmp_path, capsys, monkeypatch, args, flag):
     assert main(args) == 2
     assert one_error_line(capsys).startswith(f"error: Invalid value for {flag}: an empty path")
     assert list(tmp_path.iterdir()) == []
+
+
+class _SpyError(Exception):
+    """Raised by a spy once it has seen what it was put in to see."""
+
+
+def test_a_sweep_starts_no_more_local_workers_than_points(tmp_path, monkeypatch):
+    """'--workers 1000' on a one-point grid asked the local cluster for 1000 processes."""
+    pytest.importorskip("dask.distributed", reason="needs the sweep extra")
+    import terastal.sweep.runner as runner
+    from terastal.sweep import load_grid, run_sweep
+
+    asked = []
+
+    def spy(address, workers):
+        asked.append(workers)
+        raise _SpyError
+
+    monkeypatch.setattr(runner, "_client", spy)
+    grid = tmp_path / "g.yaml"
+    grid.write_text(
+        f"scenarios: [{DATA / 'pair.yaml'}]\nplatforms: [{DATA / 'ws_os.yaml'}]\n"
+        "schedulers: [edf, fcfs]\nseeds: [0]\nduration_ms: 5\n"
+    )
+    with pytest.raises(_SpyError):
+        run_sweep(load_grid(grid), tmp_path / "r", workers=1000, progress=False)
+    assert asked == [2]
+
+
+def test_reproduce_forks_no_more_workers_than_points(tmp_path, monkeypatch):
+    """The pool forks all its workers at once: '--workers 1000' forked 1000 for two points."""
+    import terastal.reproduce.runner as runner
+    from terastal.reproduce import load_suite, run_suite
+
+    asked = []
+
+    def spy(workers):
+        asked.append(workers)
+        raise _SpyError
+
+    monkeypatch.setattr(runner, "make_pool", spy)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(TINY_SUITE.replace("utilizations: [0.6]", "utilizations: [0.5, 0.6]"))
+    with pytest.raises(_SpyError):
+        run_suite(load_suite(suite), ["edf", "fcfs"], workers=1000)
+    assert asked == [2]
