@@ -184,7 +184,7 @@ def test_a_network_choice_is_named_in_the_scenario(tmp_path, capsys, task, needl
 def test_plan_errors_name_the_flag_not_the_planners_field(tmp_path, capsys, extra, needle):
     """They named 'budgets', 'accuracy_ceiling', 'target_utilization': no such flags."""
     out = tmp_path / "p.json"
-    assert main(["plan", *CASE, "--out", str(out), "--no-cache", *extra]) == 2
+    assert main(["plan", *CASE, "--out", str(out), *extra]) == 2
     assert needle in one_error_line(capsys)
     assert not out.exists()
 
