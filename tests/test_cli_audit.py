@@ -302,3 +302,14 @@ def test_reproduce_forks_no_more_workers_than_points(tmp_path, monkeypatch):
     with pytest.raises(_SpyError):
         run_suite(load_suite(suite), ["edf", "fcfs"], workers=1000)
     assert asked == [2]
+
+
+def test_variants_train_names_unfreeze_in_its_error(tmp_path, capsys):
+    pytest.importorskip("torch", reason="needs the variants extra")
+    out = tmp_path / "run"
+    assert main(["variants", "train", "--out", str(out), "--unfreeze", "bn,bogus"]) == 2
+    assert one_error_line(capsys) == (
+        "error: field '--unfreeze': unknown unfreeze option(s) ['bogus']: "
+        "choose from ('bn', 'classifier')"
+    )
+    assert not out.exists()
