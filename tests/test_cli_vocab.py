@@ -33,6 +33,8 @@ EXCEPTIONS = {
     ("--workers", "bound"),
     # the bound takes a plan file or none (no automatic plan: it bounds a given plan)
     ("--plan", "bound"),
+    # compare: a hidden alias of --seeds (one seed or a list), so '--seed 3' works as in simulate
+    ("--seed", "compare"),
     # reproduce names labels of its baseline family (edf-ef-hopeless, ...), default: all
     ("--schedulers", "reproduce"),
 }

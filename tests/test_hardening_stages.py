@@ -185,7 +185,7 @@ def test_ctrl_c_while_reproduce_replaces_its_outputs_lets_it_finish(tmp_path):
     suite.write_text(TINY)
     out = tmp_path / "out"
     out.mkdir()
-    (out / "old.txt").write_text("an earlier run's")
+    (out / "report.md").write_text("an earlier run's")
     args = ["reproduce", "--suite", str(suite), "--schedulers", "edf", "--workers", "2",
             "--out", str(out)]  # fmt: skip
     rc, err = run_interrupted(args, "reproduce:replace")
@@ -196,3 +196,4 @@ def test_ctrl_c_while_reproduce_replaces_its_outputs_lets_it_finish(tmp_path):
         "miss_rate_vs_utilization.png", "points", "report.md", "runs.csv", "summary.json",
     ]  # fmt: skip
     assert len(list((out / "points").glob("*.json"))) == 3
+    assert (out / "report.md").read_text() != "an earlier run's"

@@ -26,6 +26,17 @@ def at_least(value: int, low: int, flag: str) -> int:
     return value
 
 
+def seed_value(value: int, flag: str = "--seed") -> int:
+    """``value`` if it can seed a run (0 to :data:`terastal.model.MAX_SEED`), else an error
+    naming ``flag``."""
+    from terastal.model import MAX_SEED
+
+    at_least(value, 0, flag)
+    if value > MAX_SEED:
+        raise InputError(f"{flag} must be <= {MAX_SEED}, got {value}")
+    return value
+
+
 def _under_file(out: Path, flag: str) -> None:
     """Refuse ``out`` when one of its parents is a file (the first one found, nearest first)."""
     for p in out.parents:

@@ -46,6 +46,7 @@ def plain_value(value: Any, annotation: Any) -> Any:
 
 
 def _runtime_class():
+    from typer import BadParameter
     from typer._coercion import RuntimeParam, build_runtime_param
     from typer._param_types import coerce_cli_path
 
@@ -54,6 +55,8 @@ def _runtime_class():
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             if self.annotation is Path and isinstance(value, str | Path):
+                if value == "":  # Path("") is ".": '--out $UNSET' wrote into the working dir
+                    raise BadParameter("an empty path", ctx=ctx, param=param)
                 info = self.parameter_info
                 return coerce_cli_path(
                     Path(value), info, path_type=info.path_type or Path, param=param, ctx=ctx

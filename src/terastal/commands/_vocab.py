@@ -57,6 +57,9 @@ CompatOpt = Annotated[
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of jitter and cascades.")]
 SeedsOpt = Annotated[str, typer.Option("--seeds", help="Seeds, e.g. 0-4 or 0,3.")]
+#: ``--seed`` where a command takes ``--seeds``: typed as in simulate and bound, it means the
+#: same (one seed, or a list). Hidden, so that help shows one spelling; see :func:`seeds_of`.
+SeedAliasOpt = Annotated[str | None, typer.Option("--seed", hidden=True, help="See --seeds.")]
 LateOpt = Annotated[str, typer.Option("--late", help="Late work: keep, drop or scheduler.")]
 PlanOpt = Annotated[
     Path | None,
@@ -163,7 +166,20 @@ def parse_seeds(spec: str) -> list[int]:
         raise InputError(f"--seeds lists a seed twice: {spec!r}")
     if any(s < 0 for s in seeds):
         raise InputError(f"--seeds must be >= 0, got {spec!r}")
+    from terastal.model import MAX_SEED
+
+    if any(s > MAX_SEED for s in seeds):
+        raise InputError(f"--seeds must be <= {MAX_SEED}, got {spec!r}")
     return seeds
+
+
+def seeds_of(seeds: str, seed: str | None) -> list[int]:
+    """The seeds of ``--seeds``, or of its alias ``--seed`` when that is given instead."""
+    if seed is None:
+        return parse_seeds(seeds)
+    if seeds != "0":  # --seeds left at its default; an explicit '--seeds 0' is not told apart
+        raise InputError("give --seeds or --seed, not both", field="--seed")
+    return parse_seeds(seed)
 
 
 def parse_names(text: str, noun: str, flag: str = "--schedulers") -> list[str]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._args import at_least, output_dir
+from terastal.commands._args import output_dir, seed_value
 from terastal.commands._args import positive_finite as _positive_finite
 from terastal.commands._vocab import (
     CostModelOpt,
@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
             duration_ms = BOUND_DURATION_MS
         _positive_finite(duration_ms, "--duration-ms")
         _positive_finite(time_limit, "--time-limit")
-        at_least(seed, 0, "--seed")
+        seed_value(seed)
         output_dir(out)
         if group_layers < 1:
             raise InputError(f"--group-layers must be >= 1, got {group_layers}")

@@ -13,6 +13,18 @@ def _human(n: int) -> str:
     return f"{n:.1f} GiB"
 
 
+def _cache():
+    """The cache at ``cache_dir()``; an error naming TERASTAL_CACHE_DIR when that is not a
+    directory (runs then go without the cache; these commands would report it empty)."""
+    from terastal.errors import InputError
+    from terastal.experiment.diskcache import ENV_DIR, DiskCache, cache_dir
+
+    root = cache_dir()
+    if root.exists() and not root.is_dir():
+        raise InputError(f"{str(root)!r} is not a directory", field=ENV_DIR)
+    return DiskCache(root)
+
+
 def register(app: typer.Typer) -> None:
     """Add the command group to ``app``."""
     sub = typer.Typer(
@@ -24,9 +36,9 @@ def register(app: typer.Typer) -> None:
     @sub.command("info")
     def info_cmd() -> None:
         """Print the cache directory and its entries per kind."""
-        from terastal.experiment.diskcache import DiskCache, cache_dir, disabled
+        from terastal.experiment.diskcache import disabled
 
-        info = DiskCache(cache_dir()).info()
+        info = _cache().info()
         state = " (off: TERASTAL_NO_CACHE is set)" if disabled() else ""
         typer.echo(f"cache directory: {info['dir']}{state}")
         for kind, agg in info["kinds"].items():
@@ -35,7 +47,5 @@ def register(app: typer.Typer) -> None:
     @sub.command("clear")
     def clear_cmd() -> None:
         """Remove every entry (they are rebuilt when next needed)."""
-        from terastal.experiment.diskcache import DiskCache, cache_dir
-
-        d = DiskCache(cache_dir())
+        d = _cache()
         typer.echo(f"removed {d.clear()} entries from {d.root}")

@@ -20,13 +20,14 @@ from terastal.commands._vocab import (
     ProgressOpt,
     ScenarioOpt,
     SchedulerHelpCommand,
+    SeedAliasOpt,
     SeedsOpt,
     apply_no_cache,
     console,
     option_flag,
     parse_names,
     parse_options,
-    parse_seeds,
+    seeds_of,
 )
 from terastal.errors import InputError
 from terastal.model.work import MAX_JOBS
@@ -118,6 +119,7 @@ def register(app: typer.Typer) -> None:
         ] = "fcfs,edf,dream",
         duration_ms: DurationOpt = None,
         seeds: SeedsOpt = "0",
+        seed: SeedAliasOpt = None,
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="Write summary.json and runs/ here.")
         ] = None,
@@ -147,7 +149,7 @@ def register(app: typer.Typer) -> None:
             raise InputError("does not apply under --compat", field="--with-bound")
         specs = _specs(scenario, platform, schedulers, option or [], plan, cost_model, late,
                        duration_ms, max_jobs, compat)  # fmt: skip
-        seed_list = parse_seeds(seeds)
+        seed_list = seeds_of(seeds, seed)
         check_specs(specs)  # runs too big, bad options and plans fail before any simulation
         runs: dict[str, str] = {}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -184,37 +185,65 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan layer variants, admissible combinations and per-layer budgets."""
         apply_no_cache(no_cache)
-        from terastal.cost import resolve_cost_model
-        from terastal.io import load_platform, load_scenario
-        from terastal.planner.make import make_plan
-
         output_file(out)  # before planning, not after
         if show not in ("variants", "all", "none"):
             raise InputError(f"must be variants, all or none, got {show!r}", field="--show")
         if not 0.0 <= accuracy_loss < 1.0:
             raise InputError(f"must be in [0, 1), got {accuracy_loss}", field="--accuracy-loss")
-        if accuracy_table is None and not no_bundled:  # the automatic plan: cached
-            from terastal.experiment import Case, PlannerOptions, prepare
-
-            opts = PlannerOptions(
-                accuracy_loss,
-                budgets,
-                accuracy_ceiling=accuracy_ceiling or None,
-                target_utilization=target_utilization or None,
-            )
-            result = prepare(Case(scenario, platform, cost_model, planner=opts)).auto_plan()
-        else:
-            result = make_plan(
-                load_scenario(scenario),
-                load_platform(platform),
-                resolve_cost_model(cost_model),
-                accuracy_loss=accuracy_loss,
-                budgets=budgets,
-                accuracy_tables=accuracy_table,
-                use_bundled=not no_bundled,
-                accuracy_ceiling=accuracy_ceiling or None,
-                target_utilization=target_utilization or None,
-            )
+        with _flags_named():
+            result = _make(
+                scenario, platform, cost_model, accuracy_loss, budgets, accuracy_table,
+                no_bundled, accuracy_ceiling, target_utilization,
+            )  # fmt: skip
         result.to_json(out)
         print_plan(result, show, accuracy_ceiling or None)
         typer.echo(f"wrote {out}")
+
+
+#: The planner's fields that ``terastal plan`` sets from a flag of another spelling.
+_FLAGS = {
+    "budgets": "--budgets",
+    "accuracy_ceiling": "--accuracy-ceiling",
+    "target_utilization": "--target-utilization",
+}
+
+
+@contextlib.contextmanager
+def _flags_named():
+    """Name the flag, not the planner's field, in an error about a value the flag gave."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.file is None and exc.field in _FLAGS:
+            raise InputError(exc.message, field=_FLAGS[exc.field]) from None
+        raise
+
+
+def _make(scenario, platform, cost_model, accuracy_loss, budgets, accuracy_table, no_bundled,
+          accuracy_ceiling, target_utilization):  # fmt: skip
+    """The plan of ``terastal plan``'s flags: cached when automatic, else made here."""
+    from terastal.cost import resolve_cost_model
+    from terastal.io import load_platform, load_scenario
+    from terastal.planner.make import make_plan
+
+    if accuracy_table is None and not no_bundled:  # the automatic plan: cached
+        from terastal.experiment import Case, PlannerOptions, prepare
+
+        opts = PlannerOptions(
+            accuracy_loss,
+            budgets,
+            accuracy_ceiling=accuracy_ceiling or None,
+            target_utilization=target_utilization or None,
+        )
+        return prepare(Case(scenario, platform, cost_model, planner=opts)).auto_plan()
+    return make_plan(
+        load_scenario(scenario),
+        load_platform(platform),
+        resolve_cost_model(cost_model),
+        accuracy_loss=accuracy_loss,
+        budgets=budgets,
+        accuracy_tables=accuracy_table,
+        use_bundled=not no_bundled,
+        accuracy_ceiling=accuracy_ceiling or None,
+        target_utilization=target_utilization or None,
+    )

@@ -12,12 +12,13 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._args import at_least, output_dir
+from terastal.commands._args import at_least, output_dir, seed_value
 from terastal.commands._vocab import (
     COST_MODEL_HELP,
     LateOpt,
     MaxJobsOpt,
     NoCacheOpt,
+    ProgressOpt,
     WorkersOpt,
     apply_no_cache,
     parse_names,
@@ -78,6 +79,7 @@ def register(app: typer.Typer) -> None:
         late: LateOpt = "scheduler",
         max_jobs: MaxJobsOpt = MAX_JOBS,
         no_cache: NoCacheOpt = False,
+        progress: ProgressOpt = True,
     ) -> None:
         """Run the suite x schedulers x seeds; write summary.json, runs.csv, plots, report.md."""
         apply_no_cache(no_cache)
@@ -97,9 +99,10 @@ def register(app: typer.Typer) -> None:
         at_least(random, 0, "--random")
         if random > MAX_RANDOM_MIXES:  # drawn before any check: 10^8 held the command
             raise InputError(f"--random must be <= {MAX_RANDOM_MIXES}, got {random}")
-        at_least(seed, 0, "--seed")
+        seed_value(seed)
         check_max_jobs(max_jobs)
         output_dir(out)  # before any point runs, not after the whole suite
+        _only_ours(out)
         if late not in LATE_POLICIES:
             raise InputError(
                 f"must be one of {', '.join(LATE_POLICIES)}, got {late!r}", field="--late"
@@ -117,7 +120,7 @@ def register(app: typer.Typer) -> None:
         spec = cost_model if cost_model is not None else st.cost_model
         checkpoint = Checkpoint(out)  # finished points survive an interrupt
         try:
-            with Progress(transient=True) as bar:
+            with Progress(transient=True, disable=not progress) as bar:
                 task = bar.add_task(f"suite {st.name}{' (quick)' if quick else ''}", total=None)
 
                 def progress(done: int, total: int) -> None:
@@ -181,6 +184,28 @@ def register(app: typer.Typer) -> None:
             console.print(f"terastal accuracy loss: {100 * loss:.2f} %")
         console.print(
             f"wrote {out}/ (summary.json, runs.csv, report.md, plots) in {summary['wall_s']:.0f} s"
+        )
+
+
+def _only_ours(out: Path) -> None:
+    """Refuse an existing ``out`` that holds anything this command does not write.
+
+    The outputs replace ``out`` as a whole (:func:`_write_outputs`): a file of the user's in
+    it (``--out ~/results`` by mistake) would be deleted with it.
+    """
+    from terastal.reproduce.checkpoint import POINTS_DIR
+    from terastal.reproduce.report import FIGURES
+
+    if not out.is_dir():
+        return
+    ours = {"runs.csv", "summary.json", "report.md", POINTS_DIR, *(name for name, _ in FIGURES)}
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if foreign[1:] else ""
+        raise InputError(
+            f"{str(out)!r} holds {foreign[0]!r}{more}, which reproduce does not write; its "
+            "outputs replace the directory as a whole: give a new or empty directory",
+            field="--out",
         )
 
 

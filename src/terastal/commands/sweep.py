@@ -43,6 +43,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a parameter sweep (resumable: points already stored as ok are skipped)."""
         apply_no_cache(no_cache)
+        from terastal.interrupts import deferred
         from terastal.sweep import ResultStore, load_grid, run_sweep
         from terastal.sweep.checks import check_grid_work
         from terastal.sweep.lock import sweep_lock
@@ -69,7 +70,8 @@ def register(app: typer.Typer) -> None:
                 _remove_if_unused(out)
             raise
         except (Interrupted, KeyboardInterrupt) as exc:
-            done = len(ResultStore(out).done())
+            with deferred():  # a second Ctrl-C meanwhile must not lose the count
+                done = len(ResultStore(out).done())
             note = f"{done} point(s) stored in {out}; run the same command to resume"
             raise Interrupted(getattr(exc, "signum", 2), note) from None
         typer.echo(

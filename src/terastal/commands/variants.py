@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from terastal.commands._args import at_least, output_dir, positive_finite
-from terastal.errors import TerastalError
+from terastal.errors import InputError, TerastalError
 
 INSTALL_MSG = "install the variants extra: pip install -e '.[variants]'"
 
@@ -91,10 +91,13 @@ def register(app: typer.Typer) -> None:
                 at_least(n, 1, flag)
         names = _split(layers) or list(default_layers(model))
         tcfg = TrainConfig(epochs=epochs, lr=lr, seed=seed)
-        fcfg = FinetuneConfig(
-            epochs=ft_epochs, lr=ft_lr, unfreeze=tuple(_split(unfreeze)), distill=distill,
-            calibrate=init == "lstsq", r=r, seed=seed,
-        )  # fmt: skip
+        try:  # what the config refuses here is --unfreeze (the other values are checked)
+            fcfg = FinetuneConfig(
+                epochs=ft_epochs, lr=ft_lr, unfreeze=tuple(_split(unfreeze)), distill=distill,
+                calibrate=init == "lstsq", r=r, seed=seed,
+            )  # fmt: skip
+        except TerastalError as exc:
+            raise InputError(str(exc), field="--unfreeze") from None
         log = train_dir(out, model, names, tcfg, fcfg, data, limit_train, limit_test, force, _echo)
         base = log.get("base", {})
         if "test_acc" in base:

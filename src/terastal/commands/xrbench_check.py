@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from terastal.commands._args import at_least
 from terastal.commands._vocab import CostModelOpt
 
 
@@ -61,11 +62,12 @@ def register(app: typer.Typer) -> None:
         from terastal.experiment.compat import profile_cost_model
         from terastal.xrbench.check import check_case, collect_cases
 
+        at_least(max_rows, 0, "--max-rows")  # before any case runs
         cases = collect_cases(paths)
         bad = 0
         for case, files in cases.items():
             check = check_case(case, files, profile_cost_model(cost_model))
-            _report(check, max(0, max_rows))
+            _report(check, max_rows)
             bad += not check.ok
         typer.echo(f"{len(cases) - bad}/{len(cases)} case(s) match")
         if bad:

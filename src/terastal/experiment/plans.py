@@ -16,6 +16,8 @@ def load_plan_file(path: str | os.PathLike[str]) -> Any:
     """Read and validate the plan file at ``path`` (errors name the file and field)."""
     from terastal.planner import Plan
 
+    if os.path.isdir(path):
+        raise InputError("is a directory, not a plan file", file=os.fspath(path), field="--plan")
     if not os.path.isfile(path):
         raise InputError("plan file not found", file=os.fspath(path), field="--plan")
     return Plan.load(path)

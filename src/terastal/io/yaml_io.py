@@ -141,6 +141,10 @@ def load_scenario_yaml(
             try:
                 models[key] = resolve(spec, network)
             except InputError as exc:
+                if exc.field == "network" and exc.line is None:  # the choice, made here
+                    node = t.get("network", mnode)
+                    where = f"{f}.network" if "network" in t else f"{f}.model"
+                    raise doc.error(f"{exc.message} (in {exc.file})", node, where) from None
                 if exc.file is not None:
                     raise
                 raise doc.error(exc.message, mnode, f"{f}.model") from None

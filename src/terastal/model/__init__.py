@@ -11,6 +11,7 @@ from terastal.model.job import ACTIVE, DROPPED, IN_TIME, LATE, Job, transfer_s
 from terastal.model.layer import Layer, LayerKind
 from terastal.model.platform import Accelerator, Dataflow, Directive, Platform
 from terastal.model.workload import (
+    MAX_SEED,
     Model,
     Scenario,
     Task,
@@ -25,6 +26,7 @@ __all__ = [
     "IDENTICAL_REL_TOL",
     "IN_TIME",
     "LATE",
+    "MAX_SEED",
     "Accelerator",
     "CostTable",
     "Dataflow",

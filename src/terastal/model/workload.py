@@ -10,6 +10,10 @@ from terastal.model.layer import Layer
 
 T = TypeVar("T")
 
+#: The largest seed of a run. Results stores keep seeds in signed 64-bit columns: a larger
+#: seed ran in ``simulate`` but broke a sweep's store with an OverflowError after the run.
+MAX_SEED = 2**63 - 1
+
 
 @dataclass(frozen=True, slots=True)
 class Model:

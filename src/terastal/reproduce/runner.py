@@ -208,7 +208,7 @@ def run_suite(
         # Costliest first, so that the last points to finish are short ones; rows are put
         # back in the suite's order, so the order of submission changes no result.
         order = sorted(todo, key=lambda i: -point_cost(*args[i][:3]))
-        pool = make_pool(workers)
+        pool = make_pool(min(workers, len(todo)))  # a fork per worker: not more than points
         try:
             submitted = submit_all(pool, run_point, [args[i] for i in order], max_jobs=max_jobs)
             futures = dict(zip(submitted, order, strict=True))

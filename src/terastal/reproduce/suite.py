@@ -70,6 +70,19 @@ def _list(data: dict, key: str, source: str, kind: type) -> tuple:
     return out
 
 
+def _seeds(fields: dict, source: str) -> tuple[int, ...]:
+    """The suite's seeds: each once (a seed listed twice ran its points twice), none above
+    :data:`terastal.model.MAX_SEED`."""
+    from terastal.model import MAX_SEED
+
+    seeds = _list(fields, "seeds", source, int)
+    if len(set(seeds)) != len(seeds):
+        raise _fail(f"lists a seed twice: {list(seeds)}", source, "seeds")
+    if max(seeds) > MAX_SEED:
+        raise _fail(f"every entry must be <= {MAX_SEED}", source, "seeds")
+    return seeds
+
+
 def _bad_number(x: object, kind: type) -> bool:
     """True unless ``x`` is a finite number (for ``int``: a whole number >= 0)."""
     if isinstance(x, str):  # YAML 1.1 reads 1e3 as a string; accept it like scenario files
@@ -152,7 +165,7 @@ def _parse(data: object, source: str, quick: bool) -> Suite:
         mixes=tuple(mixes),
         platforms=_list(fields, "platforms", source, str),
         utilizations=utils,
-        seeds=_list(fields, "seeds", source, int),
+        seeds=_seeds(fields, source),
         duration_ms=float(duration),
         source=source,
         cost_model=None if data.get("cost_model") is None else str(data["cost_model"]),

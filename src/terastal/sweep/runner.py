@@ -277,7 +277,8 @@ def run_sweep(
         return summary
     base, gpath = str(grid.base_dir), str(grid.path.resolve())
     token = uuid.uuid4().hex[:8]
-    client, cluster = _client(scheduler_address, workers)
+    # Never more local workers than points: '--workers 1000' started 1000 processes for four.
+    client, cluster = _client(scheduler_address, min(workers or os.cpu_count() or 1, len(todo)))
     try:
         stage("sweep:client")
         keys = [f"terastal-point-{p['point_id']}-{token}" for p in todo]
