@@ -75,6 +75,49 @@ def test_admission_is_off_unless_started_jobs_sort_first():
     assert spread.factor == 0.5 and spread.lanes == [0.0]  # over both cores
 
 
+def _running(mode):
+    """This call's admission (``admit`` 1) on two cores free in 1 ms, a chain job running its
+    first layer (of two, 2 ms best case after it) on each; the second is a kept hopeless
+    cascade parent."""
+    sched = _sched(admit=1.0, admit_running=mode)
+    sched._tasks = [SimpleNamespace(chain=True, rem_best=[3e-3, 2e-3])] * 2
+    parent = _job(task=1, started=True)
+    sched._late = {parent}
+    sched._on = [(_job(task=0, started=True), 0), (parent, 0)]
+    return admission(sched, True, [1e-3, 1e-3], 0.0)
+
+
+def test_a_running_jobs_rest_follows_on_its_cores_lane_unless_it_is_a_kept_parent():
+    # the job running on core 0 sorts ahead of every fresh job and its next layer follows
+    # there; the kept parent on core 1 sorts behind them, so only its layer's end counts
+    assert _running("ahead").lanes == pytest.approx([3e-3, 1e-3])
+    assert _running("all").lanes == pytest.approx([3e-3, 3e-3])
+    assert _running("off").lanes == pytest.approx([1e-3, 1e-3])
+    assert _running("ahead").wait(_job(task=1)) == pytest.approx(1e-3)
+    assert _running("all").wait(_job(task=1)) == pytest.approx(3e-3)
+
+
+def _wasted(res):
+    """Core time of the dispatches of jobs that missed, and the mean over models of each
+    model's miss rate."""
+    missed = {j.id for j in res.jobs if j.status != IN_TIME}
+    rates = {}
+    for j in res.counted_jobs:
+        rates.setdefault(j.task.name, []).append(j.status != IN_TIME)
+    mean = sum(sum(v) / len(v) for v in rates.values()) / len(rates)
+    return sum(r.end_s - r.start_s for r in res.log if r.job_id in missed), mean
+
+
+def test_counting_the_running_jobs_rest_refuses_jobs_that_would_be_dropped_half_done():
+    # Overloaded (1.5 x the rates below): without the running jobs' rest, fresh jobs start
+    # where a running job's next layers will run first, fall behind and are dropped after
+    # taking core time; with it, fewer start, less core time goes to missed jobs and the
+    # mean miss rate falls.
+    off, on = _wasted(_run(1.5, admit_running="off")), _wasted(_run(1.5))
+    assert on[0] < 0.9 * off[0]
+    assert on[1] < off[1]
+
+
 def _run(fps_scale, **opts):
     # two cores, the second 3x slower; three chain tasks
     plat = tiny_platform(2)
@@ -102,6 +145,8 @@ def test_options_are_checked():
         make_scheduler("terastal", admit=-1.0)
     with pytest.raises(Exception, match="admit_form"):
         make_scheduler("terastal", admit_form="queue")
+    with pytest.raises(Exception, match="admit_running"):
+        make_scheduler("terastal", admit_running=True)
 
 
 def _one_core(**opts):
@@ -202,8 +247,10 @@ def _long_and_short(**opts):
     # two cores, the second 1.25 x slower; a short model (4 x 1 ms, 260 fps, 5.8 ms deadline:
     # load 1.04) and a long one (40 x 1 ms, 20 fps, 45 ms deadline: load 0.8, below the mean);
     # overloaded (about 1.02 of both cores)
+    # (the running jobs' rest in the admission wait, off: it refuses the short model's fresh
+    # jobs here and serves the long one another way)
     specs = [("S", 4, 260, 1.5 / 260), ("L", 40, 20, 0.9 / 20)]
-    return _miss_rates(specs, [[1e-3, 1.25e-3]] * 2, 0.5, **opts)
+    return _miss_rates(specs, [[1e-3, 1.25e-3]] * 2, 0.5, **{"admit_running": "off", **opts})
 
 
 def test_a_long_started_job_of_a_light_model_goes_by_least_laxity_under_overload():

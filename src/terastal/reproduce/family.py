@@ -94,6 +94,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # The group search follows its first schedule, however little slack it leaves
     # (docs/design.md, "A margin in the group search's schedule").
     "terastal-nomargin": ("terastal", {"group_margin": 0.0}),
+    # The admission wait ignores the rest of the jobs running a layer (docs/design.md, "The
+    # running jobs' rest in the admission wait").
+    "terastal-noadmitrunning": ("terastal", {"admit_running": "off"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -103,7 +106,7 @@ EXTRA_ABLATIONS = (
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
-    "terastal-nocommitlaxity",
+    "terastal-nocommitlaxity", "terastal-noadmitrunning",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -22,8 +22,14 @@ over models of each model's miss rate): a model's frame counts ``1 / its release
 second of core time a frame of a model that loads the cores less is worth more. The test's
 factor for a model is ``admit x min(1, (its load / the mean load over models) **
 admit_value)``, its load being its release rate times its best case (0: one factor for all).
-Reasons and measurements: ``docs/design.md``, "Admission under overload" and "Admission by
-the metric's weights".
+``admit_running`` (default ``"ahead"``) adds to a core's lane the best case left after the
+layer a chain job is running there: the job sorts ahead of every fresh one (it has started)
+and its next layers follow, so the core's free time alone underestimates the wait. A kept
+hopeless cascade parent (``Terastal._late``) is left out: it sorts behind every fresh job and
+takes a core only when none wants it. ``"all"`` counts it too; ``"off"`` counts no running
+job's rest.
+Reasons and measurements: ``docs/design.md``, "Admission under overload", "Admission by the
+metric's weights" and "The running jobs' rest in the admission wait".
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ OPTIONS: dict[str, Any] = {
     "admit": Option(2.0, lo=0.0),
     "admit_fair": Option(2.5, lo=0.0),
     "admit_form": Option("lanes", choices=("lanes", "spread")),
-    "admit_running": False,
+    "admit_running": Option("ahead", choices=("off", "ahead", "all")),
     "admit_value": Option(1.0, lo=0.0),
 }
 
@@ -114,11 +120,13 @@ def admission(sched, ahead_all: bool, free: list[float], now: float) -> Admissio
         factor, lanes = sched.admit, [f - now for f in free]
     else:
         factor, lanes = sched.admit / len(free), [0.0]
-    if sched.admit_running:
-        # a chain job running a layer: the rest of it follows on that core's lane
+    if sched.admit_running != "off":
+        # a chain job running a layer: the rest of it follows on that core's lane, unless
+        # (``ahead``) it is a kept hopeless parent, which sorts behind every fresh job
         tasks, one = sched._tasks, len(lanes) == 1
+        late = sched._late if sched.admit_running == "ahead" else ()
         for a, on in enumerate(sched._on):
-            if on is not None and free[a] > now and not on[0].finished:
+            if on is not None and free[a] > now and not on[0].finished and on[0] not in late:
                 st = tasks[on[0].task_index]
                 rest = st.rem_best[on[1] + 1] if st.chain and on[1] + 1 < len(st.rem_best) else 0.0
                 lanes[0 if one else a] += rest

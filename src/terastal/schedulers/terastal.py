@@ -116,7 +116,7 @@ class Terastal(ReadyOrder, Scheduler):
         start_slack x drop_slack x`` its best-case time passes its deadline (1: the hopeless
         test alone; docs/design.md, "Sacrifice before starting"), and (``admit*``, 0: off)
         after the started jobs ahead (:mod:`~terastal.schedulers._terastal_admit`, weighed by
-        the model's load with ``admit_value``).
+        the model's load with ``admit_value``; the running jobs' rest, ``admit_running``).
     protect : {"either", "any", "shorter", "fits", "off"}
         Outside overload, a job none of whose layers has started leaves an idle core to a
         started job later in the order that could still meet its deadline but not after
