@@ -45,15 +45,17 @@ def apply(sched, view) -> tuple[list[float] | None, list[bool]]:
 
 
 class ValueYield:
-    """Option ``value_yield`` (ratio ``k``; 0: off): a job whose layer sorts by least laxity
-    (the long-job rule) leaves its turn to a job later in the order that is due before it,
-    of a model released ``k`` x less often or less (each of its frames weighs ``k`` x more in
-    the metric), when the two conflict: the later job can still end in time now, but on no
-    core other than the one where the first job's work left is least, nor on that one after
-    that work (each job's work left on one core, its layers' latencies there; a DAG job's
-    best case left on every core)."""
+    """Option ``value_yield`` (ratio ``k``; 0: off): a job whose layer is long (its best
+    case left above ``laxity_above`` x its relative deadline: the order keys it by least
+    laxity) leaves its turn to a job later in the order that is due before it, of a model
+    released ``k`` x less often or less (each of its frames weighs ``k`` x more in the
+    metric), when the two conflict: the later job can still end in time now, but on no core
+    other than the one where the first job's work left is least, nor on that one after the
+    first job's long layers (those it runs ahead by laxity; after them its key is its
+    deadline, and the later job, due first, goes ahead). Work on a core: the layers'
+    latencies there (a DAG's best case left, on every core)."""
 
-    __slots__ = ("k", "lax", "low", "rates", "rem_on")
+    __slots__ = ("ahead", "k", "lax", "low", "rates", "rem_on")
 
     def __init__(self, lax: list[list[bool]], rates: list[float], k: float,
                  rem_on: list[list[list[float]]]) -> None:  # fmt: skip
@@ -62,6 +64,8 @@ class ValueYield:
         self.k = k
         self.low = k * min(rates)  # a job of a model released less often weighs no k x more
         self.rem_on = rem_on  # per task, layer and core: the work left, all on that core
+        # per task, layer and core: the work of the long layers from this one on
+        self.ahead = [_long_part(f, on) for f, on in zip(lax, rem_on, strict=True)]
 
     @staticmethod
     def make(sched, view) -> ValueYield | None:
@@ -86,22 +90,21 @@ class ValueYield:
         x = order[pos]
         ti = x[2]._costs.index
         rates = self.rates
-        rate = rate_x = rates[ti]
+        rate = rates[ti]
         if rate < self.low or not self.lax[ti][x[3]]:
             return False  # nobody weighs k x more, or its key is its deadline (plain EDF)
         x_dl, k = x[6], self.k
-        mine = self.rem_on[ti][x[3]]
-        c = _least(mine)
-        x_rem = mine[c]
+        c = _least(self.rem_on[ti][x[3]])
+        x_ahead = self.ahead[ti][x[3]][c]
         for i in range(pos + 1, len(order)):
             s = order[i]
             dl = s[6]
             tj = s[2]._costs.index
-            if dl >= x_dl or rates[tj] * k > rate_x or now + s[5] > dl:
+            if dl >= x_dl or rates[tj] * k > rate or now + s[5] > dl:
                 continue  # due later, weighs less than k x more, or hopeless already
             theirs = self.rem_on[tj][s[3]]
-            if now + x_rem + theirs[c] <= dl:
-                continue  # in time after the long job's work
+            if now + x_ahead + theirs[c] <= dl:
+                continue  # in time after the long job's long layers
             if all(now + theirs[b] > dl for b in range(len(theirs)) if b != c):
                 return True
         return False
@@ -126,3 +129,17 @@ def _rem_on(st, cores: int) -> list[list[float]]:
         out.append(acc)
     out.reverse()
     return out
+
+
+def _long_part(flags: list[bool], rem_on: list[list[float]]) -> list[list[float]]:
+    """Per long layer (``flags``) and core, the work left on that core (``rem_on``) up to
+    the first layer that is not long (along a chain the best case left falls: the long
+    layers come first); 0 for the others."""
+    if not rem_on:
+        return []
+    end = flags.index(False) if False in flags else len(flags)
+    tail = rem_on[end] if end < len(rem_on) else [0.0] * len(rem_on[0])
+    return [
+        [a - b for a, b in zip(row, tail, strict=True)] if i < end else [0.0] * len(row)
+        for i, row in enumerate(rem_on)
+    ]
