@@ -91,6 +91,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # Under overload a long started job of a lightly loading model keeps the overload key
     # (same section).
     "terastal-nocommitlaxity": ("terastal", {"commit_laxity": "off"}),
+    # A long job of a frequent model goes by least laxity even ahead of a rarer model's job
+    # due earlier that then misses (docs/design.md, "Which job a conflict sacrifices").
+    "terastal-novalueyield": ("terastal", {"value_yield": 0.0}),
     # The group search follows its first schedule, however little slack it leaves
     # (docs/design.md, "A margin in the group search's schedule").
     "terastal-nomargin": ("terastal", {"group_margin": 0.0}),
@@ -106,7 +109,7 @@ EXTRA_ABLATIONS = (
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
-    "terastal-nocommitlaxity", "terastal-admitrunning",
+    "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
-from terastal.schedulers import _terastal_admit
+from terastal.schedulers import _terastal_admit, _terastal_value
 from terastal.schedulers._hopeless import cascade_parents
 from terastal.schedulers._terastal_affinity import affine_homes
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
@@ -67,10 +67,10 @@ class Terastal(ReadyOrder, Scheduler):
         it and its own spread over every core, pass its deadline (off: 1.0, False).
     priority : {"deadline", "virtual", "laxity"}
         Order: absolute deadline, next layer's virtual deadline, or least laxity.
-    laxity_above : float
+    laxity_above, value_yield : float, float
         With ``priority="deadline"``, a layer whose job still needs more than this share of
-        its relative deadline at best sorts by least laxity (deadline less that best case)
-        instead (0: never).
+        its relative deadline at best sorts by least laxity (deadline less that best case; 0:
+        never), unless a job due earlier of a model ``value_yield`` x rarer would miss (0: off).
     overload_scale, overload_on, overload_off, overload_window : float, float, float, int
         Overload order (``overload_scale=1``: off): once the miss fraction of ended jobs,
         smoothed over about ``overload_window`` of them, passes ``overload_on`` (until it falls
@@ -230,7 +230,7 @@ class Terastal(ReadyOrder, Scheduler):
         self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
         self._missed = False  # whether a job ended late or dropped (_terastal_tight)
         self._tight_s = tight_slack(view.costs, self.tight)
-        self._admit_w, self._light = _terastal_admit.metric_weights(self, view)  # per task
+        self._admit_w, self._light = _terastal_value.apply(self, view)  # per task; and laxity
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
@@ -311,7 +311,7 @@ class Terastal(ReadyOrder, Scheduler):
         # deadline, when the hopeless test already holds: it need not run.
         sacrifice = demand or self.wait_slack != 1.0
         late: list[Job] = []
-        horizon = view.horizon_s
+        horizon, value = view.horizon_s, self._value  # value: _terastal_value.ValueYield
         # Fresh jobs leave a core to a started job that waiting would make hopeless (not
         # under overload with commit, where every started job is ahead already): "Started
         # jobs protected".
@@ -363,8 +363,8 @@ class Terastal(ReadyOrder, Scheduler):
                 protect != "off"
                 and not (job._done or job._running)
                 and yields(order, pos, now, a, f, free, protect, self.risk == "exact")
-            ):
-                continue
+            ) or (value is not None and value.gives_way(order, pos, now)):
+                continue  # value: a weightier job due earlier goes first (_terastal_value)
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
             left -= 1
         if waits and left:
