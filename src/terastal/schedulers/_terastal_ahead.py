@@ -36,8 +36,9 @@ class Releases:
     """
 
     __slots__ = (
-        "close", "first", "horizon", "need0", "on0", "period", "seen", "slack0", "slow", "tasks"
-    )
+        "close", "first", "horizon", "jitter", "need0", "on0", "period", "seen", "slack0",
+        "slow", "tasks",
+    )  # fmt: skip
 
     def __init__(self, costs, fits, num_accelerators: int, slow: float, horizon: float) -> None:
         n = len(costs)
@@ -49,6 +50,7 @@ class Releases:
         self.need0 = [None] * n
         self.slack0 = [0.0] * n
         self.on0 = [None] * n  # per task and core, a fresh job's time there
+        self.jitter = [c.task.jitter_s for c in costs]
         self.tasks: list[int] = []  # the periodic chain tasks, looked at by the rule
         # per task and layer: a core within ``slow`` x of another (equal included) where the
         # job's rest takes longer (else the rule has nothing to weigh)
@@ -175,12 +177,13 @@ def defer_core(rel, need_x, rem_on, st, job, layer, a, f, starts, idle, now, act
 
 
 def _needed(rel, job, rem_on, layer, a, b, f, need_x, now, active) -> bool:
-    """Whether the next job of a task other than ``job``'s, which may be released before
-    ``f``, needs ``a`` against ``b`` more than ``need_x`` x as much as ``job`` does."""
+    """Whether the next job of a task other than ``job``'s, sure to be released before ``f``
+    (its latest release, jitter included), needs ``a`` against ``b`` more than ``need_x`` x as
+    much as ``job`` does."""
     rel.saw(active)
-    skip, most = job.task_index, -1.0
+    skip, most, jitter = job.task_index, -1.0, rel.jitter
     for t in rel.tasks:
-        if t != skip and rel.next_release(t) < f:
+        if t != skip and rel.next_release(t) + jitter[t] < f:
             most = max(most, rel.need0[t][a][b])
     return most > 0.0 and most > need(rem_on, job, layer, a, b, now) * need_x
 
