@@ -97,6 +97,12 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # The admission wait ignores the rest of the jobs running a layer (docs/design.md, "The
     # running jobs' rest in the admission wait").
     "terastal-admitrunning": ("terastal", {"admit_running": "ahead"}),
+    # The group search's schedule is followed even onto a core that a known release needs
+    # (docs/design.md, "Known releases under the group search").
+    "terastal-nogroupahead": ("terastal", {"group_ahead": False}),
+    # A layer waits for a busy core that frees soon rather than block a known release on its
+    # idle core (same section).
+    "terastal-hold": ("terastal", {"hold_ratio": 1.2}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -106,7 +112,7 @@ EXTRA_ABLATIONS = (
     "terastal-nosparevariant", "terastal-noclaim", "terastal-noahead", "terastal-bestrisk",
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
-    "terastal-nocommitlaxity", "terastal-admitrunning",
+    "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-nogroupahead", "terastal-hold",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -36,8 +36,8 @@ class Releases:
     """
 
     __slots__ = (
-        "close", "first", "horizon", "jitter", "need0", "on0", "period", "seen", "slack0",
-        "slow", "tasks",
+        "close", "first", "horizon", "jitter", "need0", "period", "seen", "slack0", "slow",
+        "tasks",
     )  # fmt: skip
 
     def __init__(self, costs, fits, num_accelerators: int, slow: float, horizon: float) -> None:
@@ -49,7 +49,6 @@ class Releases:
         self.period = [0.0] * n
         self.need0 = [None] * n
         self.slack0 = [0.0] * n
-        self.on0 = [None] * n  # per task and core, a fresh job's time there
         self.jitter = [c.task.jitter_s for c in costs]
         self.tasks: list[int] = []  # the periodic chain tasks, looked at by the rule
         # per task and layer: a core within ``slow`` x of another (equal included) where the
@@ -66,7 +65,6 @@ class Releases:
                 [need_ratio(rem_on[a][0], rem_on[b][0], d) for b in cores] for a in cores
             ]
             self.slack0[t] = d - min(rem_on[a][0] for a in cores)
-            self.on0[t] = [rem_on[a][0] for a in cores]
             self.tasks.append(t)
 
     def saw(self, jobs) -> None:
@@ -149,33 +147,6 @@ def hold_core(rel, ratio, need_x, rem_on, job, layer, lat, a, f, starts, idle, v
     return -1, 0.0
 
 
-def defer_core(rel, need_x, rem_on, st, job, layer, a, f, starts, idle, now, active):
-    """A busy core to name for ``job``'s ``layer`` so that it is held off the idle ``a``
-    (ending at ``f`` there) with every other core busy, if the next job of another task may be
-    released before ``f``, needs ``a`` against every other core more than ``need_x`` x as much
-    as ``job`` does, and ``job`` still ends in time at best after that job's time on ``a``
-    from its release: ``(b, finish)``, or ``(-1, 0.0)`` (docs/design.md, "Holding a layer
-    for a busy core")."""
-    if any(idle[c] for c in range(len(starts)) if c != a):
-        return -1, 0.0
-    rel.saw(active)
-    skip, after = job.task_index, -1.0
-    others = [c for c in range(len(starts)) if c != a]
-    mine = [need(rem_on, job, layer, a, c, now) * need_x for c in others]
-    for t in rel.tasks:
-        if t != skip:
-            release = rel.next_release(t)
-            if release < f and all(
-                rel.need0[t][a][c] > 0.0 and rel.need0[t][a][c] > m
-                for c, m in zip(others, mine, strict=True)
-            ):
-                after = max(after, max(release, now) + rel.on0[t][a])
-    if after < 0.0 or after + st.rem_best[layer] > job.deadline:
-        return -1, 0.0
-    b = min(others, key=starts.__getitem__)
-    return b, starts[b] + st.lat[layer][b]
-
-
 def _needed(rel, job, rem_on, layer, a, b, f, need_x, now, active) -> bool:
     """Whether the next job of a task other than ``job``'s, sure to be released before ``f``
     (its latest release, jitter included), needs ``a`` against ``b`` more than ``need_x`` x as
@@ -217,7 +188,7 @@ def ahead_state(pol, view) -> tuple:
         rel = Releases(view.costs, fits, n, pol.slow_ratio, h)
         if not rel.tasks:
             rel = None  # no periodic chain task: the rules could never act
-    hold = rel is not None and (pol.hold_ratio > 0.0 or pol.ahead_defer)
+    hold = rel is not None and pol.hold_ratio > 0.0
     pays = [
         [bool(pol.core_yield and near) or hold or (rel is not None and rel.close[t][i])
          for i, near in enumerate(fit.near)]
@@ -250,12 +221,7 @@ def pay_core(pol, order, pos, job, layer, st, a, f, vde, src, move, free, idle) 
                 rel, pol.hold_ratio, pol.yield_need, fit.rem_on, job, layer, st.lat[layer], a, f,
                 starts, idle, vde, pol._now, pol._view.active_jobs,
             )  # fmt: skip
-        if b < 0 and pol.ahead_defer:
-            b, f_b = defer_core(
-                rel, pol.yield_need, fit.rem_on, st, job, layer, a, f, starts, idle, pol._now,
-                pol._view.active_jobs,
-            )  # fmt: skip
-        if b >= 0 and b != a and not idle[b]:  # held: the spare cores' pass leaves it waiting
+        if b >= 0 and not idle[b]:  # held: the spare cores' pass leaves it waiting
             if pol._held[0] != pol._now:
                 pol._held = (pol._now, set())
             pol._held[1].add(job)

@@ -57,7 +57,6 @@ OPTIONS: dict[str, Any] = {
     "spare_variant": Option("over", choices=("off", "over", "always")),
     "lookahead": Option(0.5, lo=0.0),
     "hold_ratio": Option(0.0, lo=0.0),
-    "ahead_defer": False,
     "claim": Option("short", choices=("off", "short", "any")),
     "affinity": Option("noplan", choices=("off", "noplan", "always")),
     **GROUP_OPTIONS,  # the search over jobs released together (_terastal_search)

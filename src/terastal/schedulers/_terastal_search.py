@@ -34,7 +34,7 @@ GROUP_OPTIONS = {
     "group_nodes": Option(300, lo=1),
     "group_light": Option(0.7, lo=0.0),
     "group_coming": True,  # jobs about to be released (_terastal_coming)
-    "group_ahead": False,  # a known release the next planned layer would block (_terastal_ahead)
+    "group_ahead": True,  # a known release the next planned layer would block (_terastal_ahead)
     # least slack a schedule without give-ups keeps, x each job's relative deadline
     "group_margin": Option(0.1, lo=0.0, hi=1.0, hi_inclusive=False),
 }
