@@ -7,7 +7,11 @@ the yield of :mod:`terastal.schedulers._terastal_core` for a layer whose fast co
 the layer takes an idle slower core instead when a job of another task may be released
 before the layer would end on the fast core, that job needs the fast core ``need`` times more
 than the layer's job (slow-core penalty over slack, at its release), and the layer's job
-still ends in time staying on the slower core.
+still ends in time staying on the slower core. With the same test against a release *sure* to
+come while the layer runs (jitter included), :func:`blocks_release` makes the group search
+leave a planned layer to the rules (``group_ahead``) and :func:`hold_core` holds a layer for a
+busy core that frees soon (``hold_ratio``; docs/design.md, "Known releases under the group
+search").
 """
 
 from __future__ import annotations
@@ -133,8 +137,8 @@ def hold_core(rel, ratio, need_x, rem_on, job, layer, lat, a, f, starts, idle, v
     or ``(-1, 0.0)``.
 
     ``b``: the busy core where the layer ends first, when it meets ``vde`` there and its time
-    from ``now`` to that end is at most ``ratio`` x its time to ``f`` (docs/design.md, "Holding
-    a layer for a busy core").
+    from ``now`` to that end is at most ``ratio`` x its time to ``f`` (docs/design.md, "Known
+    releases under the group search", option ``hold_ratio``).
     """
     b, f_b, most = -1, _INF, ratio * (f - now)
     for c in range(len(starts)):
