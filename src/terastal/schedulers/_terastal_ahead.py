@@ -41,7 +41,7 @@ class Releases:
 
     __slots__ = (
         "close", "first", "horizon", "jitter", "need0", "period", "seen", "slack0", "slow",
-        "tasks",
+        "sure", "tasks",
     )  # fmt: skip
 
     def __init__(self, costs, fits, num_accelerators: int, slow: float, horizon: float) -> None:
@@ -54,6 +54,7 @@ class Releases:
         self.need0 = [None] * n
         self.slack0 = [0.0] * n
         self.jitter = [c.task.jitter_s for c in costs]
+        self.sure: list | None = None  # (latest release, task) of the next jobs (:meth:`latest`)
         self.tasks: list[int] = []  # the periodic chain tasks, looked at by the rule
         # per task and layer: a core within ``slow`` x of another (equal included) where the
         # job's rest takes longer (else the rule has nothing to weigh)
@@ -78,6 +79,17 @@ class Releases:
             t = job.task_index
             if job.frame > seen[t]:
                 seen[t] = job.frame
+                self.sure = None
+
+    def latest(self, active) -> list:
+        """``(latest release, task)`` of each task's next job not known released (jitter
+        included), soonest first, once the frames of the ``active`` jobs are noted (rebuilt
+        only when a frame is)."""
+        self.saw(active)
+        if self.sure is None:
+            jitter = self.jitter
+            self.sure = sorted((self.next_release(t) + jitter[t], t) for t in self.tasks)
+        return self.sure
 
     def next_release(self, t: int) -> float:
         """The earliest release of task ``t``'s next job not known released."""
@@ -155,10 +167,11 @@ def _needed(rel, job, rem_on, layer, a, b, f, need_x, now, active) -> bool:
     """Whether the next job of a task other than ``job``'s, sure to be released before ``f``
     (its latest release, jitter included), needs ``a`` against ``b`` more than ``need_x`` x as
     much as ``job`` does."""
-    rel.saw(active)
-    skip, most, jitter = job.task_index, -1.0, rel.jitter
-    for t in rel.tasks:
-        if t != skip and rel.next_release(t) + jitter[t] < f:
+    skip, most = job.task_index, -1.0
+    for release, t in rel.latest(active):
+        if release >= f:
+            break
+        if t != skip:
             most = max(most, rel.need0[t][a][b])
     return most > 0.0 and most > need(rem_on, job, layer, a, b, now) * need_x
 
@@ -169,12 +182,14 @@ def blocks_release(pol, view, job, layer, a) -> bool:
     ``a`` against some other core more than ``yield_need`` x as much as ``job``
     (:func:`_needed`; docs/design.md, "Known releases under the group search")."""
     rel = pol._ahead
-    rem_on = pol._fits[job.task_index].rem_on
-    if rel is None or rem_on is None:
+    if rel is None:
         return False
-    now = view.now
+    now, active = view.now, view.active_jobs
     end = now + job.costs.latency_s[layer][a]
-    active = view.active_jobs
+    sure = rel.latest(active)
+    rem_on = pol._fits[job.task_index].rem_on
+    if not sure or sure[0][0] >= end or rem_on is None:
+        return False  # (the usual case: no release sure to come while the layer runs)
     return any(
         b != a and _needed(rel, job, rem_on, layer, a, b, end, pol.yield_need, now, active)
         for b in range(view.num_accelerators)
