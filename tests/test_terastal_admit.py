@@ -113,7 +113,10 @@ def test_counting_the_running_jobs_rest_refuses_jobs_that_would_be_dropped_half_
     # where a running job's next layers will run first, fall behind and are dropped after
     # taking core time; with it, fewer start, less core time goes to missed jobs and the
     # mean miss rate falls.
-    off, on = _wasted(_run(1.5, admit_running="off")), _wasted(_run(1.5, admit_running="ahead"))
+    # (group_ahead off: handing the search's layers to the rules spares the same jobs here,
+    # 36.1 % either way; this is the admission's count alone)
+    off = _wasted(_run(1.5, admit_running="off", group_ahead=False))
+    on = _wasted(_run(1.5, admit_running="ahead", group_ahead=False))
     assert on[0] < 0.9 * off[0]
     assert on[1] < off[1]
 

@@ -100,6 +100,12 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # The admission wait ignores the rest of the jobs running a layer (docs/design.md, "The
     # running jobs' rest in the admission wait").
     "terastal-admitrunning": ("terastal", {"admit_running": "ahead"}),
+    # The group search leaves a layer to the rules when it would block a known release that
+    # needs its core (docs/design.md, "Known releases under the group search").
+    "terastal-groupahead": ("terastal", {"group_ahead": True}),
+    # A layer waits for a busy core that frees soon rather than block a known release on its
+    # idle core (same section).
+    "terastal-hold": ("terastal", {"hold_ratio": 1.2}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -110,6 +116,7 @@ EXTRA_ABLATIONS = (
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
     "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
+    "terastal-groupahead", "terastal-hold",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -7,7 +7,11 @@ the yield of :mod:`terastal.schedulers._terastal_core` for a layer whose fast co
 the layer takes an idle slower core instead when a job of another task may be released
 before the layer would end on the fast core, that job needs the fast core ``need`` times more
 than the layer's job (slow-core penalty over slack, at its release), and the layer's job
-still ends in time staying on the slower core.
+still ends in time staying on the slower core. With the same test against a release *sure* to
+come while the layer runs (jitter included), :func:`blocks_release` makes the group search
+leave a planned layer to the rules (``group_ahead``) and :func:`hold_core` holds a layer for a
+busy core that frees soon (``hold_ratio``; docs/design.md, "Known releases under the group
+search").
 """
 
 from __future__ import annotations
@@ -35,7 +39,10 @@ class Releases:
     the active ones when the rule looks).
     """
 
-    __slots__ = ("close", "first", "horizon", "need0", "period", "seen", "slack0", "slow", "tasks")
+    __slots__ = (
+        "close", "first", "horizon", "jitter", "need0", "period", "seen", "slack0", "slow",
+        "sure", "tasks",
+    )  # fmt: skip
 
     def __init__(self, costs, fits, num_accelerators: int, slow: float, horizon: float) -> None:
         n = len(costs)
@@ -46,6 +53,8 @@ class Releases:
         self.period = [0.0] * n
         self.need0 = [None] * n
         self.slack0 = [0.0] * n
+        self.jitter = [c.task.jitter_s for c in costs]
+        self.sure: list | None = None  # (latest release, task) of the next jobs (:meth:`latest`)
         self.tasks: list[int] = []  # the periodic chain tasks, looked at by the rule
         # per task and layer: a core within ``slow`` x of another (equal included) where the
         # job's rest takes longer (else the rule has nothing to weigh)
@@ -70,6 +79,17 @@ class Releases:
             t = job.task_index
             if job.frame > seen[t]:
                 seen[t] = job.frame
+                self.sure = None
+
+    def latest(self, active) -> list:
+        """``(latest release, task)`` of each task's next job not known released (jitter
+        included), soonest first, once the frames of the ``active`` jobs are noted (rebuilt
+        only when a frame is)."""
+        self.saw(active)
+        if self.sure is None:
+            jitter = self.jitter
+            self.sure = sorted((self.next_release(t) + jitter[t], t) for t in self.tasks)
+        return self.sure
 
     def next_release(self, t: int) -> float:
         """The earliest release of task ``t``'s next job not known released."""
@@ -122,10 +142,64 @@ def ahead_core(rel, need_x, window, rem_on, job, layer, lat, a, starts, idle, vd
     return -1, 0.0
 
 
+def hold_core(rel, ratio, need_x, rem_on, job, layer, lat, a, f, starts, idle, vde, now, active):
+    """A busy core ``b`` for ``job``'s ``layer`` to wait for rather than run on the idle ``a``
+    (ending at ``f`` there), if a job of another task may be released before ``f`` and needs
+    ``a`` more than ``need_x`` x as much as ``job`` needs ``a`` against ``b``: ``(b, finish)``,
+    or ``(-1, 0.0)``.
+
+    ``b``: the busy core where the layer ends first, when it meets ``vde`` there and its time
+    from ``now`` to that end is at most ``ratio`` x its time to ``f`` (docs/design.md, "Known
+    releases under the group search", option ``hold_ratio``).
+    """
+    b, f_b, most = -1, _INF, ratio * (f - now)
+    for c in range(len(starts)):
+        if c != a and not idle[c]:
+            fc = starts[c] + lat[c]
+            if fc <= vde and fc - now <= most and fc < f_b:
+                b, f_b = c, fc
+    if b >= 0 and _needed(rel, job, rem_on, layer, a, b, f, need_x, now, active):
+        return b, f_b
+    return -1, 0.0
+
+
+def _needed(rel, job, rem_on, layer, a, b, f, need_x, now, active) -> bool:
+    """Whether the next job of a task other than ``job``'s, sure to be released before ``f``
+    (its latest release, jitter included), needs ``a`` against ``b`` more than ``need_x`` x as
+    much as ``job`` does."""
+    skip, most = job.task_index, -1.0
+    for release, t in rel.latest(active):
+        if release >= f:
+            break
+        if t != skip:
+            most = max(most, rel.need0[t][a][b])
+    return most > 0.0 and most > need(rem_on, job, layer, a, b, now) * need_x
+
+
+def blocks_release(pol, view, job, layer, a) -> bool:
+    """Whether ``job``'s ``layer``, planned by the group search on the idle core ``a``, would
+    still run there when the next job of another task may be released, and that job needs
+    ``a`` against some other core more than ``yield_need`` x as much as ``job``
+    (:func:`_needed`; docs/design.md, "Known releases under the group search")."""
+    rel = pol._ahead
+    if rel is None:
+        return False
+    now, active = view.now, view.active_jobs
+    end = now + job.costs.latency_s[layer][a]
+    sure = rel.latest(active)
+    rem_on = pol._fits[job.task_index].rem_on
+    if not sure or sure[0][0] >= end or rem_on is None:
+        return False  # (the usual case: no release sure to come while the layer runs)
+    return any(
+        b != a and _needed(rel, job, rem_on, layer, a, b, end, pol.yield_need, now, active)
+        for b in range(view.num_accelerators)
+    )
+
+
 def ahead_state(pol, view) -> tuple:
     """The policy's :class:`Releases` (``None`` when ``lookahead`` is 0 or no task is a
     periodic chain) and, per task and layer, whether :func:`pay_core` may move it (the
-    yield's ``CoreFit.near``, or :attr:`Releases.close`)."""
+    yield's ``CoreFit.near``, :attr:`Releases.close`, or any layer with ``hold_ratio``)."""
     fits = pol._fits
     rel = None
     if pol.lookahead > 0:
@@ -133,11 +207,13 @@ def ahead_state(pol, view) -> tuple:
         rel = Releases(view.costs, fits, n, pol.slow_ratio, h)
         if not rel.tasks:
             rel = None  # no periodic chain task: the rules could never act
+    hold = rel is not None and pol.hold_ratio > 0.0
     pays = [
-        [bool(pol.core_yield and near) or (rel is not None and rel.close[t][i])
+        [bool(pol.core_yield and near) or hold or (rel is not None and rel.close[t][i])
          for i, near in enumerate(fit.near)]
         for t, fit in enumerate(fits)
     ]  # fmt: skip
+    pol._held = (-1.0, set())  # (when, jobs): layers held for a busy core in that call
     return rel, pays
 
 
@@ -150,15 +226,24 @@ def pay_core(pol, order, pos, job, layer, st, a, f, vde, src, move, free, idle) 
         return a, f
     if idle[a]:
         rel = pol._ahead
-        if rel is None or not rel.close[job.task_index][layer]:
-            return a, f
-        if pol._over is not None and pol._over.over:  # under overload jobs wait anyway
-            return a, f
+        if rel is None or (pol._over is not None and pol._over.over):
+            return a, f  # (under overload jobs wait anyway)
         starts = layer_starts(job, layer, src, move, free, None)
-        b, f_b = ahead_core(
-            rel, pol.yield_need, pol.lookahead, fit.rem_on, job, layer, st.lat[layer], a, starts,
-            idle, vde, pol._now, pol._view.active_jobs,
-        )  # fmt: skip
+        b = -1
+        if rel.close[job.task_index][layer]:
+            b, f_b = ahead_core(
+                rel, pol.yield_need, pol.lookahead, fit.rem_on, job, layer, st.lat[layer], a,
+                starts, idle, vde, pol._now, pol._view.active_jobs,
+            )  # fmt: skip
+        if b < 0 and pol.hold_ratio > 0.0 and not all(idle):
+            b, f_b = hold_core(
+                rel, pol.hold_ratio, pol.yield_need, fit.rem_on, job, layer, st.lat[layer], a, f,
+                starts, idle, vde, pol._now, pol._view.active_jobs,
+            )  # fmt: skip
+        if b >= 0 and not idle[b]:  # held: the spare cores' pass leaves it waiting
+            if pol._held[0] != pol._now:
+                pol._held = (pol._now, set())
+            pol._held[1].add(job)
     elif pol.core_yield and fit.near[layer]:
         # about to wait for a busy core: should an idle slower one be this job's?
         starts = layer_starts(job, layer, src, move, free, None)
@@ -205,6 +290,8 @@ def keep_core(pol, job, layer, st, b, f, f_wait, idle, free) -> bool:
     :func:`~terastal.schedulers._terastal_core.keep_waiting`), or a job about to be released
     needs it (:func:`ahead_wait`)."""
     now = pol._now
+    if pol._held[0] == now and job in pol._held[1]:
+        return True  # held for its busy core (hold_core)
     if (
         pol.spare_fit
         and pol._fits[job.task_index].near[layer]

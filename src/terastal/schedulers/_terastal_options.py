@@ -56,6 +56,7 @@ OPTIONS: dict[str, Any] = {
     "spare_fit": True,
     "spare_variant": Option("over", choices=("off", "over", "always")),
     "lookahead": Option(0.5, lo=0.0),
+    "hold_ratio": Option(0.0, lo=0.0),
     "claim": Option("short", choices=("off", "short", "any")),
     "affinity": Option("noplan", choices=("off", "noplan", "always")),
     **GROUP_OPTIONS,  # the search over jobs released together (_terastal_search)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from terastal.schedulers._terastal_ahead import blocks_release
 from terastal.schedulers._terastal_coming import ASSUMPTIONS, assumed, coming_state
 from terastal.schedulers.options import Option
 
@@ -33,6 +34,7 @@ GROUP_OPTIONS = {
     "group_nodes": Option(300, lo=1),
     "group_light": Option(0.7, lo=0.0),
     "group_coming": True,  # jobs about to be released (_terastal_coming)
+    "group_ahead": False,  # a known release the next planned layer would block (_terastal_ahead)
     # least slack a schedule without give-ups keeps, x each job's relative deadline
     "group_margin": Option(0.1, lo=0.0, hi=1.0, hi_inclusive=False),
 }
@@ -186,6 +188,8 @@ class GroupSearch:
                 if job is None:
                     waits = True  # the core waits for a job coming: its release wakes us
                 elif job in ready and job.next_layer == layer:
+                    if pol.group_ahead and blocks_release(pol, view, job, layer, a):
+                        return False  # the rules decide, with the release in view
                     go.append(a)
         if not (go or waits or not ready):
             return False

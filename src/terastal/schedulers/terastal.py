@@ -140,13 +140,13 @@ class Terastal(ReadyOrder, Scheduler):
         than waiting and the job may run it: while the overload detector is on (``"over"``),
         never (``"off"``) or at every load (``"always"``) (docs/design.md, "Variants on spare
         cores under overload").
-    lookahead : float
-        A layer leaves its idle fast core for an idle one up to ``slow_ratio`` x slower when a
-        job that may be released before ``lookahead`` x the layer's time there needs the fast
-        core ``yield_need`` x more and its own job ends in time on the slower core. A waiting
-        layer leaves a spare core to such a job that could wait for no core, when its
-        own job ends in time after waiting (docs/design.md, "Known releases in the core
-        choice"). 0: both off.
+    lookahead, hold_ratio, group_ahead : float, float, bool
+        If a job that may come before ``lookahead`` x a layer's time on its idle fast core needs
+        that core ``yield_need`` x more, the layer takes an idle core up to ``slow_ratio`` x
+        slower (its job in time there) or waits for a busy one within ``hold_ratio`` x (0: off);
+        a waiting layer leaves a spare core to one that can wait for no core; the group search
+        leaves a layer to the rules if one sure to come while it runs needs it (``group_ahead``;
+        docs/design.md, "Known releases in the core choice", "... under the group search").
     claim : {"short", "any", "off"}
         Spare cores: a layer waits for a busy core until after the next layer of the job there
         if that sorts ahead (and, ``short``, is longer than the waiting job's work left)
