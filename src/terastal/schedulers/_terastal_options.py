@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from terastal.schedulers import _terastal_admit, _terastal_value
+from terastal.schedulers import _terastal_admit, _terastal_kept, _terastal_value
 from terastal.schedulers._hopeless import parents_option
 from terastal.schedulers._terastal_search import GROUP_OPTIONS
 from terastal.schedulers.options import Option
@@ -62,4 +62,5 @@ OPTIONS: dict[str, Any] = {
     **GROUP_OPTIONS,  # the search over jobs released together (_terastal_search)
     **_terastal_admit.OPTIONS,  # admission under overload
     **_terastal_value.OPTIONS,  # which job a conflict sacrifices
+    **_terastal_kept.OPTIONS,  # where a kept cascade parent may run
 }

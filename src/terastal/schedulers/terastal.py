@@ -23,6 +23,7 @@ from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
 from terastal.schedulers import _terastal_admit, _terastal_value
 from terastal.schedulers._hopeless import cascade_parents
+from terastal.schedulers._terastal_kept import kept_waits
 from terastal.schedulers._terastal_affinity import affine_homes
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
 from terastal.schedulers._terastal_core import CoreFit, CoreRule
@@ -312,6 +313,7 @@ class Terastal(ReadyOrder, Scheduler):
         sacrifice = demand or self.wait_slack != 1.0
         late: list[Job] = []
         horizon, value = view.horizon_s, self._value  # value: _terastal_value.ValueYield
+        kept = self.kept_core != "any"
         # Fresh jobs leave a core to a started job that waiting would make hopeless (not
         # under overload with commit, where every started job is ahead already): "Started
         # jobs protected".
@@ -363,8 +365,10 @@ class Terastal(ReadyOrder, Scheduler):
                 protect != "off"
                 and not (job._done or job._running)
                 and yields(order, pos, now, a, f, free, protect, self.risk == "exact")
-            ) or (value is not None and value.gives_way(order, pos, now)):
-                continue  # value: a weightier job due earlier goes first (_terastal_value)
+            ) or (value is not None and value.gives_way(order, pos, now)) or (
+                kept and job in self._late and kept_waits(self, job, layer, a, f, free, idle)
+            ):  # value: a weightier job due earlier goes first (_terastal_value); kept: a
+                continue  # kept parent leaves an idle core a job needs sooner (_terastal_kept)
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
             left -= 1
         if waits and left:
