@@ -106,6 +106,7 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # A layer waits for a busy core that frees soon rather than block a known release on its
     # idle core (same section).
     "terastal-hold": ("terastal", {"hold_ratio": 1.2}),
+    "terastal-keptbusy": ("terastal", {"kept_core": "busy"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -116,7 +117,7 @@ EXTRA_ABLATIONS = (
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
     "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
-    "terastal-groupahead", "terastal-hold",
+    "terastal-groupahead", "terastal-hold", "terastal-keptbusy",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -14,6 +14,9 @@ just before another job needs that core delays that job by up to the layer's tim
 ``busy``
     Nor when a job (not kept) running on another core ends its layer before this layer
     would end, and a successor of its layer runs faster on this core.
+``late``
+    ``busy``, only when waiting for this layer would make that job hopeless: the layer's end
+    plus the successor's best remaining time passes the job's deadline.
 """
 
 from __future__ import annotations
@@ -22,16 +25,19 @@ from terastal.model.job import Job
 from terastal.schedulers._terastal_ahead import blocks_release
 from terastal.schedulers.options import Option
 
-KEPT_CORE = ("any", "known", "busy")
+KEPT_CORE = ("any", "known", "busy", "late")
 OPTIONS = {"kept_core": Option("any", choices=KEPT_CORE)}
 
 
-def kept_waits(pol, job: Job, layer: int, a: int, f: float, free, idle) -> bool:
+def waits(pol, job: Job, layer: int, a: int, f: float, free, idle) -> bool:
     """Whether the kept parent ``job``'s ``layer`` leaves the idle core ``a`` (where it would
     end at ``f``) to a job that needs it sooner (see the module's rules)."""
+    if pol.kept_core == "any":
+        return False
     if blocks_release(pol, pol._view, job, layer, a):
         return True
-    if pol.kept_core != "busy":
+    mode = pol.kept_core
+    if mode == "known":
         return False
     late = pol._late
     for b, on in enumerate(pol._on):
@@ -40,7 +46,9 @@ def kept_waits(pol, job: Job, layer: int, a: int, f: float, free, idle) -> bool:
         other, done = on
         if other is job or other in late or other.finished:
             continue
-        lat = other._costs.latency_s
-        if any(lat[s][a] < lat[s][b] for s in other._costs.succs[done]):
-            return True
+        c = other._costs
+        lat, rem = c.latency_s, c.rem_min_s
+        for s in c.succs[done]:
+            if lat[s][a] < lat[s][b] and (mode == "busy" or f + rem[s] > other._deadline):
+                return True
     return False

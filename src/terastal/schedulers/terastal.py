@@ -21,9 +21,8 @@ from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
-from terastal.schedulers import _terastal_admit, _terastal_value
+from terastal.schedulers import _terastal_admit, _terastal_kept, _terastal_value
 from terastal.schedulers._hopeless import cascade_parents
-from terastal.schedulers._terastal_kept import kept_waits
 from terastal.schedulers._terastal_affinity import affine_homes
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
 from terastal.schedulers._terastal_core import CoreFit, CoreRule
@@ -298,8 +297,7 @@ class Terastal(ReadyOrder, Scheduler):
             choose = on_demand
         if self._groups is not None:
             return scan_grouped(self, order, idle, left, free, transfer, choose, out)
-        # Layers waiting for a busy core although they meet their virtual deadline there:
-        # candidates for the cores nobody chose (_spare).
+        # Layers waiting for a busy core that meet their virtual deadline there (for _spare):
         waits: list[tuple] | None = [] if self.spare else None
         variant, variant_first = self._variant, self.variant_first
         # Within one call, between two dispatches (free and idle unchanged): the choice of a
@@ -313,10 +311,8 @@ class Terastal(ReadyOrder, Scheduler):
         sacrifice = demand or self.wait_slack != 1.0
         late: list[Job] = []
         horizon, value = view.horizon_s, self._value  # value: _terastal_value.ValueYield
-        kept = self.kept_core != "any"
-        # Fresh jobs leave a core to a started job that waiting would make hopeless (not
-        # under overload with commit, where every started job is ahead already): "Started
-        # jobs protected".
+        # Fresh jobs leave a core to a started job that waiting would make hopeless (not under
+        # overload with commit, every started job is ahead already): "Started jobs protected".
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
         pays, adm = self._pays, _terastal_admit.admission(self, ahead_all, free, now)
@@ -365,10 +361,10 @@ class Terastal(ReadyOrder, Scheduler):
                 protect != "off"
                 and not (job._done or job._running)
                 and yields(order, pos, now, a, f, free, protect, self.risk == "exact")
-            ) or (value is not None and value.gives_way(order, pos, now)) or (
-                kept and job in self._late and kept_waits(self, job, layer, a, f, free, idle)
-            ):  # value: a weightier job due earlier goes first (_terastal_value); kept: a
-                continue  # kept parent leaves an idle core a job needs sooner (_terastal_kept)
+            ) or (value is not None and value.gives_way(order, pos, now)):
+                continue  # value: a weightier job due earlier goes first (_terastal_value)
+            if job in self._late and _terastal_kept.waits(self, job, layer, a, f, free, idle):
+                continue  # a kept parent may leave an idle core to a job (option kept_core)
             low = self._dispatched(out, job, jid, layer, st, a, use_var, new, f, idle, free, memo)
             left -= 1
         if waits and left:
