@@ -38,7 +38,7 @@ def test_a_kept_parent_takes_an_idle_core_that_a_running_job_needs_next_under_an
     assert outcome()["x"] != "in_time"
 
 
-@pytest.mark.parametrize("rule", ["busy"])
+@pytest.mark.parametrize("rule", ["busy", "late"])
 def test_a_kept_parent_leaves_the_core_a_running_job_needs_next(rule):
     # up waits for x's layer 1 (1-2 ms on core 0), then ends late and releases down in time
     assert outcome(kept_core=rule) == {"up": "late", "down": "in_time", "x": "in_time",
