@@ -27,7 +27,7 @@ Constraints:
 * cascade: ``w_child z_child <= w_parent z_parent`` (a child frame runs only after its
   parent's frame completed, so a child's completions never outnumber its parent's);
 * after the edge (horizon form): the engine releases a child whenever its parent completes,
-  in the drain too, so a parent completing late, long after ``H``, still releases a child
+  after the horizon too, so a parent completing late, long after ``H``, still releases a child
   that may then end in time after ``H + E``; such a frame has an ancestor frame that was not
   in time (else it ends by ``H + E``), and its work falls outside ``C``. So
   ``w_t l_t <= sum over ancestors a of w_a (1 - x_a - l_a)``, at no capacity cost;

@@ -30,7 +30,7 @@ class ListScheduler(Scheduler):
         path (the test Terastal uses; see :mod:`terastal.schedulers._hopeless`).
     parents : {"keep", "drop"}
         ``keep``: a job the drop rule would drop whose model has cascaded children is kept
-        (also in the drain after the horizon) and goes behind every other job, since its
+        (also after the horizon) and goes behind every other job, since its
         completion, however late, still releases its children with deadlines of their own.
         ``drop``: dropped like any other job.
     """

@@ -149,11 +149,16 @@ def value_weights(loads: list[float], power: float) -> list[float] | None:
     return [min(1.0, (x / mean) ** power) for x in loads]
 
 
+def task_rates(costs) -> list[float]:
+    """Per task (``view.costs`` order), its expected releases per second
+    (:func:`terastal.model.release_rates`): a frame weighs ``1 / rate`` in the metric."""
+    return list(release_rates(c.task for c in costs).values())
+
+
 def task_loads(costs, rem_best: list[float]) -> list[float]:
     """Per task, the load it puts on the cores at best: its expected releases per second
-    (:func:`terastal.model.release_rates`) times ``rem_best``, its job's best case."""
-    rates = release_rates(c.task for c in costs).values()
-    return [r * b for r, b in zip(rates, rem_best, strict=True)]
+    (:func:`task_rates`) times ``rem_best``, its job's best case."""
+    return [r * b for r, b in zip(task_rates(costs), rem_best, strict=True)]
 
 
 def light_tasks(loads: list[float]) -> list[bool]:

@@ -228,14 +228,18 @@ def pay_core(pol, order, pos, job, layer, st, a, f, vde, src, move, free, idle) 
         rel = pol._ahead
         if rel is None or (pol._over is not None and pol._over.over):
             return a, f  # (under overload jobs wait anyway)
+        close = rel.close[job.task_index][layer]
+        hold = pol.hold_ratio > 0.0 and not all(idle)
+        if not (close or hold):
+            return a, f  # neither rule can move it: no start times to compute
         starts = layer_starts(job, layer, src, move, free, None)
         b = -1
-        if rel.close[job.task_index][layer]:
+        if close:
             b, f_b = ahead_core(
                 rel, pol.yield_need, pol.lookahead, fit.rem_on, job, layer, st.lat[layer], a,
                 starts, idle, vde, pol._now, pol._view.active_jobs,
             )  # fmt: skip
-        if b < 0 and pol.hold_ratio > 0.0 and not all(idle):
+        if b < 0 and hold:
             b, f_b = hold_core(
                 rel, pol.hold_ratio, pol.yield_need, fit.rem_on, job, layer, st.lat[layer], a, f,
                 starts, idle, vde, pol._now, pol._view.active_jobs,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from terastal.model import release_rates
 from terastal.schedulers import _terastal_admit
 from terastal.schedulers.options import Option
 
@@ -28,12 +27,6 @@ from terastal.schedulers.options import Option
 OPTIONS: dict[str, Any] = {
     "value_yield": Option(1.5, lo=0.0),
 }
-
-
-def task_rates(costs) -> list[float]:
-    """Per task (``view.costs`` order), its expected releases per second
-    (:func:`terastal.model.release_rates`): a frame weighs ``1 / rate`` in the metric."""
-    return list(release_rates(c.task for c in costs).values())
 
 
 def apply(sched, view) -> tuple[list[float] | None, list[bool]]:
@@ -74,7 +67,7 @@ class ValueYield:
         k = sched.value_yield
         if not k or sched.priority != "deadline" or not sched.laxity_above:
             return None
-        rates = task_rates(view.costs)
+        rates = _terastal_admit.task_rates(view.costs)
         if not rates or max(rates) < k * min(rates):
             return None
         lax, rem_on = [], []

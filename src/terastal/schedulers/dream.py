@@ -93,7 +93,7 @@ class DREAM(Scheduler):
         Urgency above which a job switches; 0 = every job runs its lightest version.
     parents : {"keep", "drop"}
         ``keep``: a frame the drop test gives up whose model has cascaded children is kept
-        (also in the drain after the horizon) and scores last, since its completion still
+        (also after the horizon) and scores last, since its completion still
         releases them; the
         paper preset drops it.
 

@@ -34,10 +34,10 @@ def check_invariants(result: SimResult) -> None:
     of the same frame, released earlier, completed (not dropped; before or after the
     horizon), counted exactly when its upstream is; accounting on the counted jobs (released
     = completed + dropped, completed = in time + late); and, when the dispatch log was
-    recorded, that no
-    accelerator ran two things at once, every layer ran at most once and only after its
-    predecessors completed, transfer times match the producing layers' locations, completed
-    jobs ran every layer, and per-job energy and finish times agree with the log.
+    recorded, that no accelerator ran two things at once, every layer ran at most once and
+    only after its predecessors completed, transfer times match the producing layers'
+    locations, completed jobs ran every layer, and per-job energy and finish times agree
+    with the log.
     """
     jobs = result.jobs
     end = releases_end_s(result.horizon_s)
