@@ -115,8 +115,13 @@ def register(app: typer.Typer) -> None:
         scenario: ScenarioOpt,
         platform: PlatformOpt,
         schedulers: Annotated[
-            str, typer.Option("--schedulers", help="Comma-separated scheduler names.")
-        ] = "fcfs,edf,dream",
+            str | None,
+            typer.Option(
+                "--schedulers",
+                help="Comma-separated scheduler names (default fcfs,edf,dream; none under "
+                "--compat).",
+            ),
+        ] = None,
         duration_ms: DurationOpt = None,
         seeds: SeedsOpt = "0",
         seed: SeedAliasOpt = None,
@@ -189,14 +194,14 @@ def _specs(
     duration_s = default_duration_s(compat) if duration_ms is None else duration_ms / 1e3
     if compat is not None:
         spec = RunSpec(
-            scenario, platform, policy(compat), parse_options(option),
+            scenario, platform, policy(compat, schedulers, "--schedulers"), parse_options(option),
             plan=str(plan) if plan is not None else AUTO, cost_model=cost_model, late=late,
             duration_s=duration_s, max_jobs=max_jobs, compat=compat,
         )  # fmt: skip
         check_spec(spec)
         return {spec.scheduler: spec}
 
-    names = parse_names(schedulers, "scheduler")
+    names = parse_names("fcfs,edf,dream" if schedulers is None else schedulers, "scheduler")
     if not names:
         raise InputError("lists no scheduler", field="--schedulers")
     opts = scheduler_options(names, option)

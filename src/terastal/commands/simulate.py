@@ -143,7 +143,10 @@ def register(app: typer.Typer) -> None:
     def simulate_cmd(
         scenario: ScenarioOpt,
         platform: PlatformOpt,
-        scheduler: Annotated[str, typer.Option("--scheduler", help="Scheduler name.")] = "edf",
+        scheduler: Annotated[
+            str | None,
+            typer.Option("--scheduler", help="Scheduler name (default edf; none under --compat)."),
+        ] = None,
         duration_ms: DurationOpt = None,
         seed: SeedOpt = 0,
         out: Annotated[
@@ -183,12 +186,12 @@ def register(app: typer.Typer) -> None:
         if compat is not None or duration_s is None:  # the profiles' module only if needed
             from terastal.experiment import default_duration_s, profile_scheduler
 
-            if compat is not None:
-                scheduler = profile_scheduler(compat)
+            if compat is not None:  # its engine runs its own policy: a named one is refused
+                scheduler = profile_scheduler(compat, scheduler, "--scheduler")
             if duration_s is None:
                 duration_s = default_duration_s(compat)
         spec = RunSpec(
-            scenario, platform, scheduler, parse_options(option or []),
+            scenario, platform, scheduler or "edf", parse_options(option or []),
             plan=str(plan) if plan is not None else AUTO, cost_model=cost_model, late=late,
             seed=seed, max_jobs=max_jobs, compat=compat, duration_s=duration_s,
         )  # fmt: skip

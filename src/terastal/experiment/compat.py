@@ -50,11 +50,33 @@ def default_duration_s(compat: str | None) -> float:
     return DEFAULT_DURATION_S if compat is None else _HORIZON_S[check_profile(compat)]
 
 
-def profile_scheduler(compat: str) -> str:
-    """The label of the profile's one policy (XRBench: ``xrbench_latency_greedy``)."""
+def profile_scheduler(compat: str, given: str | None = None, flag: str = "--scheduler") -> str:
+    """The label of the profile's one policy (XRBench: ``xrbench_latency_greedy``).
+
+    Parameters
+    ----------
+    compat : str
+        The profile.
+    given : str or None
+        Scheduler(s) the user named with ``flag``. The profile's engine runs its own policy
+        and no other, so a named scheduler is refused rather than silently replaced.
+    flag : str
+        The flag that named ``given``, for the error.
+
+    Raises
+    ------
+    InputError
+        On an unknown profile, or if ``given`` is not ``None``.
+    """
     from terastal.xrbench.run import POLICY
 
     check_profile(compat)
+    if given is not None:
+        raise InputError(
+            f"does not apply under --compat {compat} (the profile runs its own policy, "
+            f"{POLICY}), got {given!r}",
+            field=flag,
+        )
     return POLICY
 
 

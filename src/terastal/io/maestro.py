@@ -104,8 +104,8 @@ def parse_maestro(text: str, file: str = "<string>") -> tuple[MaestroNetwork, ..
     ------
     InputError
         On malformed syntax, a missing or non-integer dimension, an unknown layer type,
-        a non-positive FPS, a probability outside [0, 1] or a duplicate network name; the
-        error names the file, line and field.
+        a non-positive FPS, a probability outside [0, 1], a duplicate network name or a
+        layer name used twice in one network; the error names the file, line and field.
     """
     tokens, _ = tokenize(text, file)
     ts = TokenStream(tokens, file)
@@ -242,11 +242,17 @@ def _network(ts: TokenStream) -> MaestroNetwork:
     dependency: str | None = None
     dep_line: int | None = None
     layers: list[Layer] = []
+    layer_lines: dict[str, int] = {}  # a duplicate name would make per-layer lookups ambiguous
     while not ts.accept("}"):
         tok = ts.word(f"'Layer', 'FPS', 'Probability', 'Dependency' or '}}' in network {name}")
         key = tok.value.lower()
         if key == "layer":
-            layers.append(_layer(ts))
+            name_tok, layer = ts.peek(), _layer(ts)
+            if layer.name in layer_lines:
+                where = f"in network {name!r} (first at line {layer_lines[layer.name]})"
+                raise ts.error(f"duplicate layer {layer.name!r} {where}", name_tok, "Layer")
+            layer_lines[layer.name] = name_tok.line
+            layers.append(layer)
             continue
         if key not in ("fps", "probability", "dependency"):
             raise ts.error(

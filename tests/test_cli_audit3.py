@@ -1,0 +1,80 @@
+"""Bad input found by a third walk of the commands: exit 2, one ``error:`` line, nothing
+written (docs/design.md, "CLI audit, third walk")."""
+
+from pathlib import Path
+
+import pytest
+
+from terastal.cli import main
+from terastal.errors import InputError
+from terastal.io import parse_maestro
+from terastal.testing.cli import one_error_line
+
+DATA = Path(__file__).parent / "data" / "bound"
+CASE = ["--scenario", str(DATA / "pair.yaml"), "--platform", str(DATA / "ws_os.yaml")]
+VR_DUAL = ["--scenario", "VR_gaming", "--platform", "Dual_4K/WS_OS"]
+
+_CONV = "Type: CONV Dimensions: { N: 1, K: 8, C: 3, Y: 10, X: 10, R: 3, S: 3 }"
+
+
+def _net(name, *layers):
+    body = "".join(f"Layer {layer} {{ {_CONV} }}\n" for layer in layers)
+    return f"Network {name} {{\nFPS: 30\n{body}}}\n"
+
+
+TWICE = _net("n", "a", "b", "a")
+
+
+def test_a_layer_name_used_twice_in_a_network_is_refused():
+    """Per-layer lookups (variants, accuracy, the dispatch log) would not know which one."""
+    with pytest.raises(InputError) as info:
+        parse_maestro(TWICE, "twice.m")
+    assert str(info.value) == (
+        "twice.m:5: field 'Layer': duplicate layer 'a' in network 'n' (first at line 3)"
+    )
+
+
+def test_the_same_layer_name_in_two_networks_is_fine():
+    nets = parse_maestro(_net("m", "a", "b") + _net("n", "b", "a"))
+    assert [[layer.name for layer in n.model.layers] for n in nets] == [["a", "b"], ["b", "a"]]
+
+
+def test_a_duplicate_layer_is_one_error_line_on_the_command_line(tmp_path, capsys):
+    net = tmp_path / "twice.m"
+    net.write_text(TWICE)
+    scen = tmp_path / "s.yaml"
+    scen.write_text(f"name: s\ntasks:\n  - {{model: {net}, fps: 30, deadline_ms: 30}}\n")
+    out = tmp_path / "o"
+    args = ["simulate", "-s", str(scen), "-p", str(DATA / "ws_os.yaml"), "--no-progress"]
+    assert main([*args, "--out", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert f"{net}:5: field 'Layer': duplicate layer 'a' in network 'n'" in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "given"),
+    [
+        (["simulate", "--scheduler", "terastal"], "--scheduler", "terastal"),
+        (["simulate", "--scheduler", "edf"], "--scheduler", "edf"),  # the default, named
+        (["compare", "--schedulers", "edf,terastal"], "--schedulers", "edf,terastal"),
+    ],
+)
+def test_a_scheduler_named_under_compat_is_refused_not_ignored(tmp_path, capsys, args, flag, given):
+    """XRBench's engine runs its own policy: the named scheduler was silently replaced."""
+    out = tmp_path / "o"
+    assert main([*args, *VR_DUAL, "--compat", "xrbench", "--out", str(out)]) == 2
+    assert one_error_line(capsys) == (
+        f"error: field '{flag}': does not apply under --compat xrbench (the profile runs its "
+        f"own policy, xrbench_latency_greedy), got '{given}'"
+    )
+    assert not out.exists()
+
+
+def test_without_compat_the_default_scheduler_is_still_edf(tmp_path):
+    import json
+
+    out = tmp_path / "o"
+    args = ["simulate", *CASE, "--no-progress", "--duration-ms", "5", "--out", str(out)]
+    assert main(args) == 0
+    assert json.loads((out / "metrics.json").read_text())["scheduler"] == "edf"
