@@ -78,3 +78,16 @@ def test_without_compat_the_default_scheduler_is_still_edf(tmp_path):
     args = ["simulate", *CASE, "--no-progress", "--duration-ms", "5", "--out", str(out)]
     assert main(args) == 0
     assert json.loads((out / "metrics.json").read_text())["scheduler"] == "edf"
+
+
+def test_bound_runs_no_more_solver_workers_than_cores(tmp_path, monkeypatch):
+    """CP-SAT threads beyond the cores only share them (and each copies the model)."""
+    pytest.importorskip("ortools")
+    import json
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    out = tmp_path / "b"
+    args = ["bound", *CASE, "--duration-ms", "5", "--time-limit", "2", "--no-hint"]
+    assert main([*args, "--workers", "1000", "--out", str(out)]) == 0
+    assert json.loads((out / "bound.json").read_text())["workers"] == 1

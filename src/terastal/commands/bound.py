@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -96,7 +97,9 @@ def register(app: typer.Typer) -> None:
         plan: Annotated[
             Path | None, typer.Option("--plan", help="Plan file: admissible layer variants.")
         ] = None,
-        workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers.")] = 2,
+        workers: Annotated[
+            int, typer.Option("--workers", help="CP-SAT workers (at most one per core).")
+        ] = 2,
         cost_model: CostModelOpt = "analytical",
         hint: Annotated[
             bool, typer.Option("--hint/--no-hint", help="Warm-start from online schedulers.")
@@ -120,6 +123,9 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--group-layers must be >= 1, got {group_layers}")
         if workers < 1:
             raise InputError(f"--workers must be >= 1, got {workers}")
+        # CP-SAT threads beyond the cores only share them, and each holds its own copy of the
+        # model: --workers 1000 took a thousand copies. bound.json records the count that ran.
+        workers = min(workers, os.cpu_count() or 1)
         sc, pf, tables, the_plan = load_bound_case(
             scenario, platform, plan, cost_model, duration_ms / 1e3, max_jobs
         )
