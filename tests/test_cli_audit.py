@@ -56,7 +56,7 @@ def test_a_grid_seed_above_the_stores_range_is_refused_at_load(tmp_path, capsys)
     ("seeds", "needle"),
     [
         ("[0, 0]", "field 'seeds': lists a seed twice: [0, 0]"),  # ran every point twice
-        (f"[{HUGE}]", f"field 'seeds': every entry must be <= {MAX_SEED}"),
+        (f"[{HUGE}]", f"field 'seeds[0]': must be <= {MAX_SEED}, got {HUGE}"),
     ],
 )
 def test_suite_seeds_are_distinct_and_in_range(tmp_path, capsys, monkeypatch, seeds, needle):

@@ -91,3 +91,37 @@ def test_bound_runs_no_more_solver_workers_than_cores(tmp_path, monkeypatch):
     args = ["bound", *CASE, "--duration-ms", "5", "--time-limit", "2", "--no-hint"]
     assert main([*args, "--workers", "1000", "--out", str(out)]) == 0
     assert json.loads((out / "bound.json").read_text())["workers"] == 1
+
+
+def test_one_seed_check_keeps_each_boundarys_location():
+    from terastal.model import MAX_SEED
+    from terastal.seeds import check_seed
+
+    assert check_seed(MAX_SEED) == MAX_SEED
+    big = MAX_SEED + 1
+    for kwargs, text in [
+        ({"flag": "--seed"}, f"--seed must be <= {MAX_SEED}, got {big}"),
+        ({"flag": "--seeds", "shown": "'0,1'"}, f"--seeds must be <= {MAX_SEED}, got '0,1'"),
+        ({"file": "g.yaml", "line": 4, "field": "seeds[0]"},
+         f"g.yaml:4: field 'seeds[0]': must be <= {MAX_SEED}, got {big}"),
+        ({"field": "--seed"}, f"field '--seed': must be <= {MAX_SEED}, got {big}"),
+    ]:  # fmt: skip
+        with pytest.raises(InputError) as info:
+            check_seed(big, **kwargs)
+        assert str(info.value) == text
+
+
+def test_a_suite_names_the_entry_and_line_of_a_seed_above_the_range(tmp_path, capsys, monkeypatch):
+    from terastal.model import MAX_SEED
+    from terastal.testing.cli import TINY_SUITE, forbid_points
+
+    forbid_points(monkeypatch)
+    huge = str(2**70)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(TINY_SUITE.replace("seeds: [0]", f"seeds:\n  - 0\n  - {huge}"))
+    out = tmp_path / "o"
+    assert main(["reproduce", "--suite", str(suite), "--out", str(out)]) == 2
+    assert one_error_line(capsys) == (
+        f"error: {suite}:6: field 'seeds[1]': must be <= {MAX_SEED}, got {huge}"
+    )
+    assert not out.exists()

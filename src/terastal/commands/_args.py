@@ -29,12 +29,9 @@ def at_least(value: int, low: int, flag: str) -> int:
 def seed_value(value: int, flag: str = "--seed") -> int:
     """``value`` if it can seed a run (0 to :data:`terastal.model.MAX_SEED`), else an error
     naming ``flag``."""
-    from terastal.model import MAX_SEED
+    from terastal.seeds import check_seed
 
-    at_least(value, 0, flag)
-    if value > MAX_SEED:
-        raise InputError(f"{flag} must be <= {MAX_SEED}, got {value}")
-    return value
+    return check_seed(at_least(value, 0, flag), flag=flag)
 
 
 def _under_file(out: Path, flag: str) -> None:

@@ -166,10 +166,9 @@ def parse_seeds(spec: str) -> list[int]:
         raise InputError(f"--seeds lists a seed twice: {spec!r}")
     if any(s < 0 for s in seeds):
         raise InputError(f"--seeds must be >= 0, got {spec!r}")
-    from terastal.model import MAX_SEED
+    from terastal.seeds import check_seed
 
-    if any(s > MAX_SEED for s in seeds):
-        raise InputError(f"--seeds must be <= {MAX_SEED}, got {spec!r}")
+    check_seed(max(seeds), flag="--seeds", shown=repr(spec))
     return seeds
 
 

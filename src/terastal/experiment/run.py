@@ -14,8 +14,8 @@ from terastal.errors import InputError
 from terastal.experiment.cache import CaseCache
 from terastal.experiment.case import AUTO, Case, PlannerOptions, Prepared, prepare
 from terastal.experiment.work import check_max_jobs, check_work
-from terastal.model import MAX_SEED
 from terastal.model.work import MAX_JOBS
+from terastal.seeds import check_seed
 
 __all__ = [
     "Policy",
@@ -137,8 +137,7 @@ def check_spec(spec: RunSpec) -> None:
         )
     if isinstance(spec.seed, bool) or not isinstance(spec.seed, int) or spec.seed < 0:
         raise InputError(f"must be a non-negative integer, got {spec.seed!r}", field="--seed")
-    if spec.seed > MAX_SEED:
-        raise InputError(f"must be <= {MAX_SEED}, got {spec.seed}", field="--seed")
+    check_seed(spec.seed, field="--seed")
     if not spec.load_scale > 0:
         raise InputError(f"must be > 0, got {spec.load_scale}", field="load_scale")
     check_max_jobs(spec.max_jobs)

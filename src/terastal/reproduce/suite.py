@@ -73,13 +73,13 @@ def _list(data: dict, key: str, source: str, kind: type) -> tuple:
 def _seeds(fields: dict, source: str) -> tuple[int, ...]:
     """The suite's seeds: each once (a seed listed twice ran its points twice), none above
     :data:`terastal.model.MAX_SEED`."""
-    from terastal.model import MAX_SEED
+    from terastal.seeds import check_seed
 
     seeds = _list(fields, "seeds", source, int)
     if len(set(seeds)) != len(seeds):
         raise _fail(f"lists a seed twice: {list(seeds)}", source, "seeds")
-    if max(seeds) > MAX_SEED:
-        raise _fail(f"every entry must be <= {MAX_SEED}", source, "seeds")
+    for i, seed in enumerate(seeds):  # the line is filled in from the field by the caller
+        check_seed(seed, file=source, field=f"seeds[{i}]")
     return seeds
 
 

@@ -39,7 +39,7 @@ import yaml
 
 from terastal.errors import InputError, TerastalError
 from terastal.io.located import LocatedYaml, read_text
-from terastal.model import MAX_SEED
+from terastal.seeds import check_seed
 
 REQUIRED = ("scenarios", "platforms", "schedulers", "seeds", "duration_ms")
 OPTIONAL = ("load_scales", "late", "scheduler_options", "cost_model", "plan", "compat")
@@ -189,9 +189,8 @@ def _number(r: _Reader, *, integer: bool = False, positive: bool = True):
         if integer:
             if float(v) != int(v) or v < 0:
                 raise r.error(f"expected a non-negative integer, got {v!r}", node, where)
-            if v > MAX_SEED:  # the only integer axis is seeds
-                raise r.error(f"must be <= {MAX_SEED}, got {v!r}", node, where)
-            return int(v)
+            line = node.start_mark.line + 1  # the only integer axis is seeds
+            return check_seed(int(v), shown=repr(v), file=r.file, line=line, field=where)
         if positive and not v > 0:
             raise r.error(f"must be > 0, got {v!r}", node, where)
         return float(v)
