@@ -36,6 +36,30 @@ def given_up(now: float, since: float, wait_rem: float, demand_rem: float, deadl
     return now > since and now + max(wait_rem, demand_rem) > deadline + EPS
 
 
+def make_guards(sched, deadlines: list[float]) -> tuple:
+    """The guards of ``sched`` (a Terastal at reset) for tasks of relative ``deadlines``.
+
+    Returns
+    -------
+    tuple
+        ``(FairnessGuard, OverloadDetector, AccuracyBudget)``, each ``None`` when its options
+        leave it off (``fair_ratio``; ``overload_scale`` and ``overload_commit``; ``accuracy``
+        and a plan).
+    """
+    fair = over = budget = None
+    if sched.fair_ratio > 0:
+        fair = FairnessGuard(
+            deadlines, sched.fair_ratio, sched.fair_min, sched.fair_boost, sched.fair_after
+        )
+    if sched.overload_scale != 1.0 or sched.overload_commit:
+        over = OverloadDetector(sched.overload_on, sched.overload_off, sched.overload_window)
+    plan = sched.plan
+    if sched.accuracy == "budget" and plan is not None:
+        limit = plan.accuracy_loss if sched.accuracy_limit is None else sched.accuracy_limit
+        budget = AccuracyBudget(len(deadlines), limit, sched.budget_window)
+    return fair, over, budget
+
+
 class AccuracyBudget:
     """Running accuracy-loss budget of every task of a run.
 

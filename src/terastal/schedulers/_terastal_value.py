@@ -29,14 +29,6 @@ OPTIONS: dict[str, Any] = {
 }
 
 
-def apply(sched, view) -> tuple[list[float] | None, list[bool]]:
-    """At reset of ``sched`` (a Terastal, task states made): its metric weights
-    (:func:`~terastal.schedulers._terastal_admit.metric_weights`, returned) and its
-    :class:`ValueYield` (``sched._value``, ``None`` when off)."""
-    sched._value = ValueYield.make(sched, view)
-    return _terastal_admit.metric_weights(sched, view)
-
-
 class ValueYield:
     """Option ``value_yield`` (ratio ``k``; 0: off): a job whose layer is long (its best
     case left above ``laxity_above`` x its relative deadline: the order keys it by least

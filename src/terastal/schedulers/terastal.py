@@ -27,12 +27,7 @@ from terastal.schedulers._terastal_affinity import affine_homes
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
 from terastal.schedulers._terastal_core import CoreFit, CoreRule
 from terastal.schedulers._terastal_groups import FallbackGroups, scan_grouped
-from terastal.schedulers._terastal_guards import (
-    AccuracyBudget,
-    FairnessGuard,
-    OverloadDetector,
-    given_up,
-)
+from terastal.schedulers._terastal_guards import given_up, make_guards
 from terastal.schedulers._terastal_map import (
     allowed_variant,
     core_classes,
@@ -202,24 +197,14 @@ class Terastal(ReadyOrder, Scheduler):
         # Without drops: chain layers past their virtual deadline, out of the order.
         self._groups = None if self.drops else FallbackGroups()
         deadlines = [c.task.relative_deadline_s for c in view.costs]
-        self._fair = None
-        if self.fair_ratio > 0:
-            self._fair = FairnessGuard(
-                deadlines, self.fair_ratio, self.fair_min, self.fair_boost, self.fair_after
-            )
+        # the fairness, overload and accuracy-budget guards (_terastal_guards), None when off
+        self._fair, self._over, self._budget = make_guards(self, deadlines)
         self._no_boost = [0.0] * len(deadlines)
         # Hopeless jobs kept because their completion still releases cascaded children.
         self._late: set[Job] = set()
         keep = self.parents == "keep"
         self._parent = cascade_parents(view) if keep else [False] * len(deadlines)
         self._rekey = False
-        self._over = None
-        if self.overload_scale != 1.0 or self.overload_commit:
-            self._over = OverloadDetector(self.overload_on, self.overload_off, self.overload_window)
-        self._budget = None
-        if self.accuracy == "budget" and plan is not None:
-            limit = plan.accuracy_loss if self.accuracy_limit is None else self.accuracy_limit
-            self._budget = AccuracyBudget(len(self._tasks), limit, self.budget_window)
         self._variant = functools.partial(allowed_variant, self._mask, self._budget)
         # Which job pays for a slower core (_terastal_core): per task, time left on each core.
         self._fits = [CoreFit(c, view.num_accelerators, self.slow_ratio) for c in view.costs]
@@ -230,7 +215,8 @@ class Terastal(ReadyOrder, Scheduler):
         self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
         self._missed = False  # whether a job ended late or dropped (_terastal_tight)
         self._tight_s = tight_slack(view.costs, self.tight)
-        self._admit_w, self._light = _terastal_value.apply(self, view)  # per task; and laxity
+        self._admit_w, self._light = _terastal_admit.metric_weights(self, view)  # per task
+        self._value = _terastal_value.ValueYield.make(self, view)  # the conflict rule, or None
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
