@@ -125,3 +125,61 @@ def test_a_suite_names_the_entry_and_line_of_a_seed_above_the_range(tmp_path, ca
         f"error: {suite}:6: field 'seeds[1]': must be <= {MAX_SEED}, got {huge}"
     )
     assert not out.exists()
+
+
+def test_an_empty_path_among_xrbench_check_paths_is_refused(capsys):
+    """Path("") is ".": the working directory was searched for XRBench files."""
+    assert main(["xrbench-check", ""]) == 2
+    assert one_error_line(capsys).startswith("error: Invalid value for 'paths': an empty path")
+
+
+def test_reproduce_refuses_an_empty_scheduler_list(tmp_path, capsys, monkeypatch):
+    """'--schedulers $UNSET' ran the suite's whole default family."""
+    from terastal.testing.cli import TINY_SUITE, forbid_points
+
+    forbid_points(monkeypatch)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(TINY_SUITE)
+    out = tmp_path / "o"
+    assert main(["reproduce", "--suite", str(suite), "--schedulers", "", "--out", str(out)]) == 2
+    assert one_error_line(capsys) == "error: field '--schedulers': lists no scheduler label: ''"
+    assert not out.exists()
+
+
+@pytest.fixture
+def store(tmp_path):
+    pytest.importorskip("duckdb")
+    from terastal.sweep.store import ResultStore
+
+    s = ResultStore(tmp_path / "r")
+    s.write_row({"point_id": "a", "status": "ok", "scheduler": "edf", "mean_miss_rate": 0.5})
+    return s
+
+
+@pytest.mark.parametrize("query", [";", "  ", "-- a comment"])
+def test_results_refuses_a_query_without_a_statement(store, capsys, query):
+    """DuckDB returns no relation for these: an AttributeError traceback."""
+    assert main(["results", str(store.root), "--query", query]) == 2
+    assert one_error_line(capsys) == f"error: field '--query': holds no SQL statement: {query!r}"
+
+
+def test_results_takes_a_limit_beyond_64_bits(store, capsys):
+    """fetchmany takes a signed 64-bit count: a TypeError traceback."""
+    args = ["results", str(store.root), "--query", "select scheduler from runs"]
+    assert main([*args, "--limit", str(2**70)]) == 0
+    assert "edf" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**70)])
+@pytest.mark.parametrize("sub", ["train", "eval"])
+def test_variants_seeds_have_the_runs_range(tmp_path, capsys, sub, seed):
+    """torch took -1 and refused 2**64 with a traceback, once the data had been read."""
+    pytest.importorskip("torch")
+    from terastal.model import MAX_SEED
+
+    out = tmp_path / "v"
+    args = ["--out", str(out)] if sub == "train" else [str(out)]
+    assert main(["variants", sub, *args, "--seed", seed, "--data", str(tmp_path / "none")]) == 2
+    bound = "must be >= 0" if seed == "-1" else f"must be <= {MAX_SEED}"
+    assert one_error_line(capsys) == f"error: --seed {bound}, got {seed}"
+    assert not out.exists()

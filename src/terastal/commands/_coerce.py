@@ -2,11 +2,12 @@
 
 typer (0.2x) coerces every option value through a pydantic ``TypeAdapter``; importing pydantic
 costs about 0.13 s, a quarter of a warm ``terastal simulate``. Our options are plain ``str``,
-``bool``, ``int``, ``float``, ``Path`` and ``list[str]`` without ranges, choices or parsers, whose
-coercion is simple: :func:`install` gives such parameters a coercion that does it directly and
-hands any value it is not sure of (``"1_000"``, ``"inf"``, a non-string) to typer's own, so
-results and error messages are typer's. It relies on typer's per-parameter ``_runtime_param``
-slot; with a typer that has none (older or newer releases), nothing is changed.
+``bool``, ``int``, ``float``, ``Path``, ``list[str]`` and ``list[Path]`` without ranges, choices
+or parsers, whose coercion is simple: :func:`install` gives such parameters a coercion that
+does it directly and hands any value it is not sure of (``"1_000"``, ``"inf"``, a non-string)
+to typer's own, so results and error messages are typer's. It relies on typer's
+per-parameter ``_runtime_param`` slot; with a typer that has none (older or newer releases),
+nothing is changed.
 """
 
 from __future__ import annotations
@@ -55,17 +56,23 @@ def _runtime_class():
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             if self.annotation is Path and isinstance(value, str | Path):
-                if value == "":  # Path("") is ".": '--out $UNSET' wrote into the working dir
-                    raise BadParameter("an empty path", ctx=ctx, param=param)
-                info = self.parameter_info
-                return coerce_cli_path(
-                    Path(value), info, path_type=info.path_type or Path, param=param, ctx=ctx
-                )
+                return self._path(value, param, ctx)
+            many = isinstance(value, list | tuple) and self.annotation == list[Path]
+            if many and all(isinstance(v, str | Path) for v in value):  # each as a Path's
+                return [self._path(v, param, ctx) for v in value]
             out = plain_value(value, self.annotation)
             if out is _UNSURE:
                 full = build_runtime_param(param.type_descriptor)
                 return full._coerce_value(value, param=param, ctx=ctx)
             return out
+
+        def _path(self, value: str | Path, param: Any, ctx: Any) -> Path:
+            if value == "":  # Path("") is ".": '--out $UNSET' wrote into the working dir
+                raise BadParameter("an empty path", ctx=ctx, param=param)
+            info = self.parameter_info
+            return coerce_cli_path(
+                Path(value), info, path_type=info.path_type or Path, param=param, ctx=ctx
+            )
 
     return PlainRuntimeParam
 
@@ -75,7 +82,10 @@ def _plain(param: Any) -> bool:
     if desc is None or getattr(param, "_runtime_param", 0) is not None:
         return False
     info = desc.parameter_info
-    plain_type = desc.annotation in (str, bool, int, float, Path) or desc.annotation == list[str]
+    plain_type = desc.annotation in (str, bool, int, float, Path) or desc.annotation in (
+        list[str],
+        list[Path],
+    )
     extras = (
         desc.file_annotation,
         info.parser,

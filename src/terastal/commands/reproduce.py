@@ -44,14 +44,14 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--suite", help="Suite YAML (default: bundled).")
         ] = None,
         schedulers: Annotated[
-            str,
+            str | None,
             typer.Option(
                 "--schedulers",
                 help="Comma-separated labels, e.g. edf,edf-ef-hopeless,dream,terastal "
                 "(default: the suite's own list, as --quick's, else the default baseline "
                 "family, dream, terastal and its ablations).",
             ),
-        ] = "",
+        ] = None,
         full_family: Annotated[
             bool,
             typer.Option(
@@ -112,8 +112,8 @@ def register(app: typer.Typer) -> None:
             st = random_suite(st, random, seed)
         # the suite's own set (the quick section's: docs/design.md), else the default family
         default = family.labels(full=True) if full_family else st.schedulers or DEFAULT_SCHEDULERS
-        named = parse_names(schedulers, "label")
-        if schedulers.strip() and not named:
+        named = parse_names(schedulers or "", "label")
+        if schedulers is not None and not named:  # '--schedulers $UNSET' ran the whole family
             raise InputError(f"lists no scheduler label: {schedulers!r}", field="--schedulers")
         labels = named or list(default)
         t0 = time.perf_counter()

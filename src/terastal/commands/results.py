@@ -62,11 +62,14 @@ def register(app: typer.Typer) -> None:
             rel = con.execute(query or DEFAULT_QUERY)
         except duckdb.Error as exc:
             raise InputError(f"query failed: {str(exc).splitlines()[0]}", field="--query") from None
+        if rel is None:  # blank, or only ';': DuckDB ran nothing (it was a traceback)
+            raise InputError(f"holds no SQL statement: {query!r}", field="--query")
         if rel.description is None:
             typer.echo("ok")
             return
         cols = [d[0] for d in rel.description]
-        rows = rel.fetchmany(limit + 1)
+        # fetchmany takes a signed 64-bit count: no result has 2**62 rows, so this is no limit
+        rows = rel.fetchmany(min(limit, 2**62) + 1)
         table = Table(show_lines=False)
         for c in cols:
             table.add_column(c, overflow="fold")

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from terastal.commands._args import at_least, output_dir, positive_finite
+from terastal.commands._args import at_least, output_dir, positive_finite, seed_value
 from terastal.errors import InputError, TerastalError
 
 INSTALL_MSG = "install the variants extra: pip install -e '.[variants]'"
@@ -84,6 +84,7 @@ def register(app: typer.Typer) -> None:
         at_least(ft_epochs, 0, "--ft-epochs")
         positive_finite(lr, "--lr")
         positive_finite(ft_lr, "--ft-lr")
+        seed_value(seed)  # torch took -1 but not 2**64: a traceback once the data was read
         if not (math.isfinite(distill) and distill >= 0):
             raise TerastalError(f"--distill must be a finite number >= 0, got {distill}")
         for flag, n in (("--limit-train", limit_train), ("--limit-test", limit_test)):
@@ -118,6 +119,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Measure the accuracy of every combination of variants → CSV accuracy table."""
         _require_torch()
+        seed_value(seed)
         from terastal.variants.pipeline import evaluate_dir
 
         evaluate_dir(run, out, data, samples=samples, seed=seed, progress=_echo)
