@@ -183,3 +183,9 @@ def test_variants_seeds_have_the_runs_range(tmp_path, capsys, sub, seed):
     bound = "must be >= 0" if seed == "-1" else f"must be <= {MAX_SEED}"
     assert one_error_line(capsys) == f"error: --seed {bound}, got {seed}"
     assert not out.exists()
+
+
+def test_an_empty_cost_table_path_is_refused(capsys):
+    """Path("") is ".": the message was 'cannot read cost table: Is a directory' about '.'."""
+    assert main(["profile", *CASE, "--cost-model", "table:path="]) == 2
+    assert one_error_line(capsys) == "error: field 'cost_model': cost model 'table': path is empty"

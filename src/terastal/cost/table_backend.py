@@ -44,6 +44,8 @@ class TableCostModel:
     name = "table"
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        if os.fspath(path) == "":  # Path("") is ".": it was read as a directory
+            raise InputError("cost model 'table': path is empty", field="cost_model")
         self.path = Path(path)
         # (layer, accelerator) -> {model: (latency_s, energy_j)}
         self._rows: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
