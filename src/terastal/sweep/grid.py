@@ -186,10 +186,10 @@ def _number(r: _Reader, *, integer: bool = False, positive: bool = True):
         ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
         if not ok:
             raise r.error(f"expected a number, got {v!r}", node, where)
-        if integer:
+        if integer:  # the only integer axis is seeds
             if float(v) != int(v) or v < 0:
                 raise r.error(f"expected a non-negative integer, got {v!r}", node, where)
-            line = node.start_mark.line + 1  # the only integer axis is seeds
+            line = node.start_mark.line + 1 if node is not None else None  # as r.error's
             return check_seed(int(v), shown=repr(v), file=r.file, line=line, field=where)
         if positive and not v > 0:
             raise r.error(f"must be > 0, got {v!r}", node, where)
