@@ -15,8 +15,13 @@ just before another job needs that core delays that job by up to the layer's tim
     Nor when a job (not kept) running on another core ends its layer before this layer
     would end, and a successor of its layer runs faster on this core.
 ``late``
-    ``busy``, only when waiting for this layer would make that job hopeless: the layer's end
-    plus the successor's best remaining time passes the job's deadline.
+    ``busy``, only when waiting for this layer would leave that job less slack than
+    ``kept_slack`` x its relative deadline: the layer's end plus the successor's best
+    remaining time passes the job's deadline less that margin (``kept_slack`` 0, the default:
+    only when waiting would make the job hopeless).
+``need``
+    ``late``, only when that job also misses the same mark staying on its own core: the
+    rest of a chain job run there from when its layer ends (for a DAG job, as ``late``).
 """
 
 from __future__ import annotations
@@ -25,8 +30,11 @@ from terastal.model.job import Job
 from terastal.schedulers._terastal_ahead import blocks_release
 from terastal.schedulers.options import Option
 
-KEPT_CORE = ("any", "known", "busy", "late")
-OPTIONS = {"kept_core": Option("any", choices=KEPT_CORE)}
+KEPT_CORE = ("any", "known", "busy", "late", "need")
+OPTIONS = {
+    "kept_core": Option("any", choices=KEPT_CORE),
+    "kept_slack": Option(0.0, lo=0.0, help="late: the slack a waited-for job keeps, x its deadline"),
+}
 
 
 def waits(pol, job: Job, layer: int, a: int, f: float, free, idle) -> bool:
@@ -40,6 +48,8 @@ def waits(pol, job: Job, layer: int, a: int, f: float, free, idle) -> bool:
     if mode == "known":
         return False
     late = pol._late
+    # with kept_slack 0 (late) or no margin test at all (busy): the deadline itself
+    margin = 0.0 if mode == "busy" else pol.kept_slack
     for b, on in enumerate(pol._on):
         if b == a or idle[b] or on is None or free[b] >= f:
             continue
@@ -48,7 +58,11 @@ def waits(pol, job: Job, layer: int, a: int, f: float, free, idle) -> bool:
             continue
         c = other._costs
         lat, rem = c.latency_s, c.rem_min_s
+        # the latest end of the successor's best remaining time that leaves the margin
+        due = other._deadline - margin * (other._deadline - other._release)
+        stay = pol._fits[other.task_index].rem_on if mode == "need" else None
         for s in c.succs[done]:
-            if lat[s][a] < lat[s][b] and (mode == "busy" or f + rem[s] > other._deadline):
-                return True
+            if lat[s][a] < lat[s][b] and (mode == "busy" or f + rem[s] > due):
+                if stay is None or free[b] + stay[b][s] > due:
+                    return True
     return False
