@@ -30,9 +30,10 @@ from terastal.model.job import Job
 from terastal.schedulers._terastal_ahead import blocks_release
 from terastal.schedulers.options import Option
 
-KEPT_CORE = ("any", "known", "busy", "late", "need")
+KEPT_CORE = ("any", "known", "busy", "late", "need", "stay", "gap")
 OPTIONS = {
     "kept_core": Option("any", choices=KEPT_CORE),
+    "kept_ratio": Option(1.0, lo=0.0, help="gap: how much more than the idle gap the delay is"),
     "kept_slack": Option(0.0, lo=0.0, help="late: the slack a waited-for job keeps, x its deadline"),
 }
 
@@ -50,8 +51,11 @@ def waits(pol, job: Job, layer: int, a: int, f: float, free, idle) -> bool:
     late = pol._late
     # with kept_slack 0 (late) or no margin test at all (busy): the deadline itself
     margin = 0.0 if mode == "busy" else pol.kept_slack
+    now = pol._view.now
     for b, on in enumerate(pol._on):
         if b == a or idle[b] or on is None or free[b] >= f:
+            continue
+        if mode == "gap" and f - free[b] <= pol.kept_ratio * (free[b] - now):
             continue
         other, done = on
         if other is job or other in late or other.finished:
@@ -60,9 +64,9 @@ def waits(pol, job: Job, layer: int, a: int, f: float, free, idle) -> bool:
         lat, rem = c.latency_s, c.rem_min_s
         # the latest end of the successor's best remaining time that leaves the margin
         due = other._deadline - margin * (other._deadline - other._release)
-        stay = pol._fits[other.task_index].rem_on if mode == "need" else None
+        stay = pol._fits[other.task_index].rem_on if mode in ("need", "stay") else None
         for s in c.succs[done]:
-            if lat[s][a] < lat[s][b] and (mode == "busy" or f + rem[s] > due):
+            if lat[s][a] < lat[s][b] and (mode in ("busy", "stay", "gap") or f + rem[s] > due):
                 if stay is None or free[b] + stay[b][s] > due:
                     return True
     return False
