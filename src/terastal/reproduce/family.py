@@ -106,7 +106,11 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # A layer waits for a busy core that frees soon rather than block a known release on its
     # idle core (same section).
     "terastal-hold": ("terastal", {"hold_ratio": 1.2}),
+    # A kept hopeless cascade parent leaves an idle core to a running job whose next layer
+    # runs faster there (docs/design.md, "Kept parents on idle cores"); with gap, only when
+    # its layer would delay that job by more than the time the core idles if it waits.
     "terastal-keptbusy": ("terastal", {"kept_core": "busy"}),
+    "terastal-keptgap": ("terastal", {"kept_core": "gap"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -117,7 +121,7 @@ EXTRA_ABLATIONS = (
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
     "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
-    "terastal-groupahead", "terastal-hold", "terastal-keptbusy",
+    "terastal-groupahead", "terastal-hold", "terastal-keptbusy", "terastal-keptgap",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -14,9 +14,21 @@ just before another job needs that core delays that job by up to the layer's tim
 ``busy``
     Nor when a job (not kept) running on another core ends its layer before this layer
     would end, and a successor of its layer runs faster on this core.
+``gap``
+    ``busy``, only when the layer would delay that job by more than ``kept_ratio`` x the
+    time the core idles if the layer waits: from its end until the layer's end, against
+    from now until its end. Waiting costs the kept parent that idle time, and the running
+    job no more than the layer's overhang; the rule trades one for the other.
 ``late``
-    ``busy``, only when waiting for this layer would make that job hopeless: the layer's end
-    plus the successor's best remaining time passes the job's deadline.
+    ``busy``, only when waiting for this layer would leave that job less slack than
+    ``kept_slack`` x its relative deadline: the layer's end plus the successor's best
+    remaining time passes the job's deadline less that margin (``kept_slack`` 0, the default:
+    only when waiting would make the job hopeless).
+``stay``
+    ``busy``, only when that job misses the same mark staying on its own core: the rest of
+    a chain job run there from when its layer ends (a DAG job: as ``busy``).
+``need``
+    ``late`` and ``stay`` both: the job misses the mark both waiting and staying.
 """
 
 from __future__ import annotations
@@ -25,30 +37,52 @@ from terastal.model.job import Job
 from terastal.schedulers._terastal_ahead import blocks_release
 from terastal.schedulers.options import Option
 
-KEPT_CORE = ("any", "known", "busy", "late")
-OPTIONS = {"kept_core": Option("any", choices=KEPT_CORE)}
+KEPT_CORE = ("any", "known", "busy", "gap", "late", "stay", "need")
+OPTIONS = {
+    "kept_core": Option("any", choices=KEPT_CORE),
+    "kept_ratio": Option(1.0, lo=0.0, help="gap: the delay against the idle time it saves"),
+    "kept_slack": Option(0.0, lo=0.0, help="late/stay/need: slack kept, x the deadline"),
+}
+_WAIT = ("late", "need")  # the forms that test the job's end waiting for the layer
+_STAY = ("stay", "need")  # the forms that test the job's end staying on its own core
 
 
 def waits(pol, job: Job, layer: int, a: int, f: float, free, idle) -> bool:
     """Whether the kept parent ``job``'s ``layer`` leaves the idle core ``a`` (where it would
     end at ``f``) to a job that needs it sooner (see the module's rules)."""
-    if pol.kept_core == "any":
+    mode = pol.kept_core
+    if mode == "any":
         return False
     if blocks_release(pol, pol._view, job, layer, a):
         return True
-    mode = pol.kept_core
     if mode == "known":
         return False
-    late = pol._late
+    late, now = pol._late, pol._view.now
     for b, on in enumerate(pol._on):
         if b == a or idle[b] or on is None or free[b] >= f:
             continue
         other, done = on
         if other is job or other in late or other.finished:
             continue
-        c = other._costs
-        lat, rem = c.latency_s, c.rem_min_s
-        for s in c.succs[done]:
-            if lat[s][a] < lat[s][b] and (mode == "busy" or f + rem[s] > other._deadline):
-                return True
+        if mode == "gap" and f - free[b] <= pol.kept_ratio * (free[b] - now):
+            continue  # the core would idle longer than the job would wait
+        if _needs(pol, other, done, a, b, f, free[b], mode):
+            return True
+    return False
+
+
+def _needs(pol, other: Job, done: int, a: int, b: int, f: float, ends: float, mode) -> bool:
+    """Whether a successor of ``other``'s layer ``done`` (on core ``b`` until ``ends``) runs
+    faster on ``a`` and, as the form asks, ``other`` misses its mark (deadline less
+    ``kept_slack`` x its relative deadline) waiting until ``f`` and/or staying on ``b``."""
+    c = other._costs
+    lat, rem = c.latency_s, c.rem_min_s
+    due = other._deadline - pol.kept_slack * (other._deadline - other._release)
+    wait = mode in _WAIT
+    stay = pol._fits[other.task_index].rem_on if mode in _STAY else None
+    for s in c.succs[done]:
+        if lat[s][a] >= lat[s][b] or (wait and f + rem[s] <= due):
+            continue
+        if stay is None or ends + stay[b][s] > due:
+            return True
     return False
