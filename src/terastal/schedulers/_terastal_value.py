@@ -32,8 +32,12 @@ OPTIONS: dict[str, Any] = {
 def apply(sched, view) -> tuple[list[float] | None, list[bool]]:
     """At reset of ``sched`` (a Terastal, task states made): its metric weights
     (:func:`~terastal.schedulers._terastal_admit.metric_weights`, returned) and its
-    :class:`ValueYield` (``sched._value``, ``None`` when off)."""
+    :class:`ValueYield` (``sched._value``, ``None`` when off); with ``admit_running="core"``
+    the cores each task's rest needs (``sched._need``,
+    :func:`~terastal.schedulers._terastal_admit.core_needs`)."""
     sched._value = ValueYield.make(sched, view)
+    core = sched.admit_running in ("core", "need")
+    sched._need = _terastal_admit.core_needs(sched._tasks) if core else None
     return _terastal_admit.metric_weights(sched, view)
 
 
