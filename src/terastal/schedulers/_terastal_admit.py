@@ -31,9 +31,10 @@ takes a core only when none wants it. ``"all"`` counts it too; ``"off"`` counts 
 job's rest. ``"core"`` counts as ``ahead`` but per core class: each started job's best case
 left goes to the earliest lane of the cores its rest needs (:func:`core_needs`: the home class
 holding most of its best-case work from its next layer on; a running job's to its own core's
-lane when that is one of them), and a fresh job waits for the earliest lane of the cores it
-needs, not of every core: a short job whose home is the core a long job does not use fits
-between that job's layers.
+lane when that is one of them), and a fresh job waits for the earliest lane; ``"need"`` makes a
+fresh job wait for the earliest lane of the cores its own rest needs. Both off by default:
+``core`` helps the bundled suite and costs development draws, ``need`` refuses too much
+(``docs/design.md``, "The admission wait by core class").
 Reasons and measurements: ``docs/design.md``, "Admission under overload", "Admission by the
 metric's weights" and "The running jobs' rest in the admission wait".
 """
