@@ -14,6 +14,7 @@ from terastal.schedulers._terastal_admit import (
     Admission,
     _exempt,
     admission,
+    core_needs,
     light_tasks,
     task_loads,
     value_weights,
@@ -58,6 +59,7 @@ def _sched(**opts):
     sched = make_scheduler("terastal", **opts)
     sched._fair = SimpleNamespace(missed=[10, 1, 0], ended=[10, 10, 10])
     sched._on = [None, None]
+    sched._admit_w = None  # set at reset (the compiled class reads an unset field as None)
     return sched
 
 
@@ -266,3 +268,46 @@ def test_a_long_started_job_of_a_light_model_goes_by_least_laxity_under_overload
     assert on["S"] + on["L"] < off["S"] + off["L"]
     # the long model is the light one here: every long job's rule acts on the same jobs
     assert _long_and_short(commit_laxity="long") == on
+
+
+def test_core_needs_follow_the_home_class_holding_most_of_the_rest():
+    # five layers: homes core 0, 0, 1, 1, 1; best cases 3, 3, 1, 1, 1 ms
+    st = SimpleNamespace(
+        home=[(0,), (0,), (1,), (1,), (1,)], min_opt=[3e-3, 3e-3, 1e-3, 1e-3, 1e-3]
+    )
+    # from layer 0 core 0 holds 6 ms of the rest against 3; from layer 1 3 ms against 3 (the
+    # first of equals from the end, core 1); from layer 2 on only core 1
+    assert core_needs([st]) == [[(0,), (1,), (1,), (1,), (1,)]]
+
+
+def _core_admission(fresh):
+    # two cores, lanes 1 ms and 0; task 0's rest needs core 0, task 1's core 1
+    need = [[(0,), (0,)], [(1,), (1,)]]
+    return Admission(1.0, [1e-3, 0.0], None, None, None, need, fresh)
+
+
+def test_a_started_jobs_rest_takes_the_earliest_lane_of_the_cores_it_needs():
+    adm = _core_admission(False)
+    adm.take(_job(task=0, started=True), 2e-3)  # onto core 0's lane, though core 1's is free
+    assert adm.lanes == pytest.approx([3e-3, 0.0])
+    assert adm.wait(_job(task=0)) == 0.0  # "core": a fresh job waits for any core
+    need = _core_admission(True)
+    need.take(_job(task=0, started=True), 2e-3)
+    # "need": a fresh job waits for the cores its own rest needs
+    assert need.wait(_job(task=0)) == pytest.approx(3e-3)
+    assert need.wait(_job(task=1)) == 0.0
+    need.take(_job(task=1, started=True), 1e-3)
+    assert need.wait(_job(task=1)) == pytest.approx(1e-3)
+    assert need.wait(_job(task=0, started=True)) == 0.0
+
+
+def test_a_running_jobs_rest_goes_to_the_cores_it_needs_under_core():
+    sched = _sched(admit=1.0, admit_running="core")
+    sched._tasks = [SimpleNamespace(chain=True, rem_best=[3e-3, 2e-3])] * 2
+    sched._late = set()
+    # the job on core 1 needs core 0 after its running layer; the one on core 0 needs core 0
+    sched._need = [[(0,), (0,)], [(0,), (0,)]]
+    sched._on = [(_job(task=0, started=True), 0), (_job(task=1, started=True), 0)]
+    assert admission(sched, True, [1e-3, 1e-3], 0.0).lanes == pytest.approx([5e-3, 1e-3])
+    sched._need = [[(0,), (0,)], [(1,), (1,)]]
+    assert admission(sched, True, [1e-3, 1e-3], 0.0).lanes == pytest.approx([3e-3, 3e-3])

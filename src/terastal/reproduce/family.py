@@ -100,6 +100,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # The admission wait ignores the rest of the jobs running a layer (docs/design.md, "The
     # running jobs' rest in the admission wait").
     "terastal-admitrunning": ("terastal", {"admit_running": "ahead"}),
+    # The same rest, and the started jobs', on the lanes of the cores it needs (docs/design.md,
+    # "The admission wait by core class").
+    "terastal-admitcore": ("terastal", {"admit_running": "core"}),
     # The group search leaves a layer to the rules when it would block a known release that
     # needs its core (docs/design.md, "Known releases under the group search").
     "terastal-groupahead": ("terastal", {"group_ahead": True}),
@@ -122,6 +125,7 @@ EXTRA_ABLATIONS = (
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
     "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
     "terastal-groupahead", "terastal-hold", "terastal-keptbusy", "terastal-keptgap",
+    "terastal-admitcore",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -9,8 +9,11 @@ from terastal.model.job cimport Job
 
 cdef class Admission:
     cdef dict __dict__  # attributes a later .py adds before this file lists them
-    cdef public object exempt, factor, lanes, sched, wait_s, weight
+    cdef public object exempt, factor, fresh, lanes, need, sched, wait_s, weight
 
+    cpdef _bound(self)
+
+    @cython.locals(wait=double)
     cpdef double wait(self, Job job)
 
     @cython.locals(lanes=list, i=Py_ssize_t)
@@ -18,3 +21,8 @@ cdef class Admission:
 
 @cython.locals(best=Py_ssize_t, i=Py_ssize_t)
 cpdef Py_ssize_t _earliest(list lanes)
+
+@cython.locals(best=Py_ssize_t, i=Py_ssize_t)
+cpdef Py_ssize_t _earliest_of(list lanes, tuple cores)
+
+cpdef double _low(list lanes, tuple cores)

@@ -28,7 +28,13 @@ layer a chain job is running there: the job sorts ahead of every fresh one (it h
 and its next layers follow, so the core's free time alone underestimates the wait. A kept
 hopeless cascade parent (``Terastal._late``) is left out: it sorts behind every fresh job and
 takes a core only when none wants it. ``"all"`` counts it too; ``"off"`` counts no running
-job's rest.
+job's rest. ``"core"`` counts as ``ahead`` but per core class: each started job's best case
+left goes to the earliest lane of the cores its rest needs (:func:`core_needs`: the home class
+holding most of its best-case work from its next layer on; a running job's to its own core's
+lane when that is one of them), and a fresh job waits for the earliest lane; ``"need"`` makes a
+fresh job wait for the earliest lane of the cores its own rest needs. Both off by default:
+``core`` helps the bundled suite and costs development draws, ``need`` refuses too much
+(``docs/design.md``, "The admission wait by core class").
 Reasons and measurements: ``docs/design.md``, "Admission under overload", "Admission by the
 metric's weights" and "The running jobs' rest in the admission wait".
 """
@@ -45,7 +51,7 @@ OPTIONS: dict[str, Any] = {
     "admit": Option(2.0, lo=0.0),
     "admit_fair": Option(2.5, lo=0.0),
     "admit_form": Option("lanes", choices=("lanes", "spread")),
-    "admit_running": Option("off", choices=("off", "ahead", "all")),
+    "admit_running": Option("off", choices=("off", "ahead", "all", "core", "need")),
     "admit_value": Option(1.0, lo=0.0),
 }
 
@@ -58,13 +64,23 @@ class Admission:
     members of the Job's struct (_terastal_admit.pxd, model/job.pxd), called at C level from
     ``Terastal.decide``, once per kept job of every call under overload."""
 
-    __slots__ = ("exempt", "factor", "lanes", "sched", "wait_s", "weight")
+    __slots__ = ("exempt", "factor", "fresh", "lanes", "need", "sched", "wait_s", "weight")
 
     def __init__(self, factor: float, lanes: list[float], exempt: list[bool] | None = None,
-                 sched=None, weight: list[float] | None = None) -> None:  # fmt: skip
+                 sched=None, weight: list[float] | None = None,
+                 need: list[list[tuple]] | None = None, fresh: bool = False) -> None:  # fmt: skip
         self.factor, self.lanes, self.exempt, self.sched = factor, lanes, exempt, sched
         self.weight = weight  # per task, a factor on the wait (value_weights), or None
-        self.wait_s = factor * min(lanes)
+        # per task and layer, the cores its rest needs (core_needs), or None: any core
+        self.need = need
+        # whether a fresh job waits for the cores it needs (else for any core)
+        self.fresh = fresh and need is not None
+        self.wait_s = 0.0
+        self._bound()
+
+    def _bound(self) -> None:
+        # the wait of every fresh job, or (fresh) a bound of it: zero, nobody waits
+        self.wait_s = self.factor * (max(self.lanes) if self.fresh else min(self.lanes))
 
     def wait(self, job) -> float:
         """How long ``job`` waits for the started jobs ahead of it, times the factor: 0 for a
@@ -76,15 +92,27 @@ class Admission:
             exempt = self.exempt = _exempt(self.sched)
         if exempt and exempt[job._costs.index]:
             return 0.0
+        wait = self.wait_s
+        if self.fresh:
+            wait = self.factor * _low(self.lanes, self.need[job._costs.index][0])
         if self.weight is not None:
-            return self.wait_s * self.weight[job._costs.index]
-        return self.wait_s
+            return wait * self.weight[job._costs.index]
+        return wait
 
     def take(self, job, rem: float) -> float:
         """A kept job ahead of the rest: a started one's best case left ``rem`` takes the
         earliest lane. Returns ``rem``."""
         if job._done or job._running:
             lanes = self.lanes
+            if self.need is not None:
+                # the earliest lane of the cores its rest needs (a DAG's count of done
+                # layers stands for its next layer)
+                need = self.need[job._costs.index]
+                cores = need[min(job._done, len(need) - 1)]
+                i = _earliest_of(lanes, cores)
+                lanes[i] = lanes[i] + rem
+                self._bound()
+                return rem
             i = _earliest(lanes)
             lanes[i] = lanes[i] + rem
             self.wait_s = self.factor * lanes[_earliest(lanes)]
@@ -99,6 +127,42 @@ def _earliest(lanes: list[float]) -> int:
         if lanes[i] < lanes[best]:
             best = i
     return best
+
+
+def _earliest_of(lanes: list[float], cores: tuple) -> int:
+    """Index of the first of the lowest ``lanes`` among ``cores`` (in their order)."""
+    best = cores[0]
+    for i in cores:
+        if lanes[i] < lanes[best]:
+            best = i
+    return best
+
+
+def _low(lanes: list[float], cores: tuple) -> float:
+    """The lowest of ``lanes`` among ``cores``."""
+    return lanes[_earliest_of(lanes, cores)]
+
+
+def core_needs(tasks, mode: str = "core") -> list[list[tuple]] | None:
+    """Per task state and layer ``i``, the cores the job's rest from ``i`` needs: of the
+    layers' home classes (``TaskState.home``), the one whose layers ``i..`` take the most
+    best-case time (``min_opt``; the first of equals, from the end). ``None`` unless ``mode``
+    (option ``admit_running``) is ``"core"`` or ``"need"``: the wait then uses any core."""
+    if mode not in ("core", "need"):
+        return None
+    out = []
+    for st in tasks:
+        acc: dict[tuple, float] = {}
+        need: list[tuple] = [()] * len(st.home)
+        top = None
+        for i in range(len(st.home) - 1, -1, -1):
+            h = st.home[i]
+            acc[h] = acc.get(h, 0.0) + st.min_opt[i]
+            if top is None or acc[h] > acc[top]:
+                top = h
+            need[i] = top
+        out.append(need)
+    return out
 
 
 def _exempt(sched) -> list[bool]:
@@ -121,17 +185,23 @@ def admission(sched, ahead_all: bool, free: list[float], now: float) -> Admissio
         factor, lanes = sched.admit, [f - now for f in free]
     else:
         factor, lanes = sched.admit / len(free), [0.0]
-    if sched.admit_running != "off":
+    mode = sched.admit_running
+    need = sched._need if mode in ("core", "need") and len(lanes) > 1 else None
+    if mode != "off":
         # a chain job running a layer: the rest of it follows on that core's lane, unless
-        # (``ahead``) it is a kept hopeless parent, which sorts behind every fresh job
+        # (``ahead``, ``core``) it is a kept hopeless parent, which sorts behind every fresh job
         tasks, one = sched._tasks, len(lanes) == 1
-        late = sched._late if sched.admit_running == "ahead" else ()
+        late = sched._late if mode != "all" else ()
         for a, on in enumerate(sched._on):
             if on is not None and free[a] > now and not on[0].finished and on[0] not in late:
-                st = tasks[on[0].task_index]
-                rest = st.rem_best[on[1] + 1] if st.chain and on[1] + 1 < len(st.rem_best) else 0.0
-                lanes[0 if one else a] += rest
-    return Admission(factor, lanes, None, sched, sched._admit_w)
+                st, nxt = tasks[on[0].task_index], on[1] + 1
+                rest = st.rem_best[nxt] if st.chain and nxt < len(st.rem_best) else 0.0
+                if need is not None and rest and a not in need[on[0].task_index][nxt]:
+                    # ``core``: its rest needs other cores; the earliest of their lanes
+                    lanes[_earliest_of(lanes, need[on[0].task_index][nxt])] += rest
+                else:
+                    lanes[0 if one else a] += rest
+    return Admission(factor, lanes, None, sched, sched._admit_w, need, mode == "need")
 
 
 def value_weights(loads: list[float], power: float) -> list[float] | None:

@@ -217,6 +217,7 @@ class Terastal(ReadyOrder, Scheduler):
         self._tight_s = tight_slack(view.costs, self.tight)
         self._admit_w, self._light = _terastal_admit.metric_weights(self, view)  # per task
         self._value = _terastal_value.ValueYield.make(self, view)  # the conflict rule, or None
+        self._need = _terastal_admit.core_needs(self._tasks, self.admit_running)  # or None
 
     def accuracy_loss(self, task: str, variant_layers: frozenset[int]) -> float:
         """Normalized accuracy loss of a job of ``task`` that ran ``variant_layers``.
