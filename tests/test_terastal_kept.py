@@ -39,7 +39,12 @@ def outcome(**options):
 
 def test_a_kept_parent_takes_an_idle_core_that_a_running_job_needs_next_under_any():
     # at 0.5 ms up takes core 0 until 3.5 ms: x's layer 1 waits for it and misses
-    assert outcome()["x"] != "in_time"
+    assert outcome(kept_core="any")["x"] != "in_time"
+
+
+def test_the_default_holds_a_kept_layer_whose_delay_outweighs_the_idle_time():
+    assert outcome() == outcome(kept_core="gap")
+    assert outcome()["x"] == "in_time"
 
 
 @pytest.mark.parametrize("rule", ["busy", "gap", "late", "stay", "need"])

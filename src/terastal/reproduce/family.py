@@ -110,10 +110,12 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # idle core (same section).
     "terastal-hold": ("terastal", {"hold_ratio": 1.2}),
     # A kept hopeless cascade parent leaves an idle core to a running job whose next layer
-    # runs faster there (docs/design.md, "Kept parents on idle cores"); with gap, only when
-    # its layer would delay that job by more than the time the core idles if it waits.
+    # runs faster there, however little the hold delays that job (docs/design.md, "Kept
+    # parents on idle cores"; the default, gap, holds only when the delay outweighs the idle time).
     "terastal-keptbusy": ("terastal", {"kept_core": "busy"}),
-    "terastal-keptgap": ("terastal", {"kept_core": "gap"}),
+    # A kept parent's layer takes any idle core nobody chose, whoever needs it next (same
+    # section).
+    "terastal-keptany": ("terastal", {"kept_core": "any"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -124,7 +126,7 @@ EXTRA_ABLATIONS = (
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
     "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
-    "terastal-groupahead", "terastal-hold", "terastal-keptbusy", "terastal-keptgap",
+    "terastal-groupahead", "terastal-hold", "terastal-keptbusy", "terastal-keptany",
     "terastal-admitcore",
 )  # fmt: skip
 

@@ -14,7 +14,7 @@ just before another job needs that core delays that job by up to the layer's tim
 ``busy``
     Nor when a job (not kept) running on another core ends its layer before this layer
     would end, and a successor of its layer runs faster on this core.
-``gap``
+``gap`` (the default)
     ``busy``, only when the layer would delay that job by more than ``kept_ratio`` x the
     time the core idles if the layer waits: from its end until the layer's end, against
     from now until its end. Waiting costs the kept parent that idle time, and the running
@@ -39,7 +39,7 @@ from terastal.schedulers.options import Option
 
 KEPT_CORE = ("any", "known", "busy", "gap", "late", "stay", "need")
 OPTIONS = {
-    "kept_core": Option("any", choices=KEPT_CORE),
+    "kept_core": Option("gap", choices=KEPT_CORE),
     "kept_ratio": Option(1.0, lo=0.0, help="gap: the delay against the idle time it saves"),
     "kept_slack": Option(0.0, lo=0.0, help="late/stay/need: slack kept, x the deadline"),
 }
