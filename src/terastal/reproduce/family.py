@@ -107,6 +107,12 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # idle core (same section).
     "terastal-hold": ("terastal", {"hold_ratio": 1.2}),
     "terastal-keptbusy": ("terastal", {"kept_core": "busy"}),
+    # Ways of spending variants, measured and left off (docs/design.md, "Variants pay: what
+    # the budget can still buy"): a slower core's original as its variant under overload; the
+    # budget over the mean of the models' means; spare-core variants once a job missed.
+    "terastal-slowvariant": ("terastal", {"slow_variant": "over"}),
+    "terastal-pooled": ("terastal", {"accuracy": "pooled"}),
+    "terastal-sparemissed": ("terastal", {"spare_variant": "missed"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -117,7 +123,8 @@ EXTRA_ABLATIONS = (
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
     "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
-    "terastal-groupahead", "terastal-hold", "terastal-keptbusy",
+    "terastal-groupahead", "terastal-hold", "terastal-keptbusy", "terastal-slowvariant",
+    "terastal-pooled", "terastal-sparemissed",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.
