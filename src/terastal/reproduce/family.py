@@ -116,6 +116,12 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # A kept parent's layer takes any idle core nobody chose, whoever needs it next (same
     # section).
     "terastal-keptany": ("terastal", {"kept_core": "any"}),
+    # Ways of spending variants, measured and left off (docs/design.md, "Variants pay: what
+    # the budget can still buy"): a slower core's original as its variant under overload; the
+    # budget over the mean of the models' means; spare-core variants once a job missed.
+    "terastal-slowvariant": ("terastal", {"slow_variant": "over"}),
+    "terastal-pooled": ("terastal", {"accuracy": "pooled"}),
+    "terastal-sparemissed": ("terastal", {"spare_variant": "missed"}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -127,7 +133,7 @@ EXTRA_ABLATIONS = (
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
     "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
     "terastal-groupahead", "terastal-hold", "terastal-keptbusy", "terastal-keptany",
-    "terastal-admitcore",
+    "terastal-admitcore", "terastal-slowvariant", "terastal-pooled", "terastal-sparemissed",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

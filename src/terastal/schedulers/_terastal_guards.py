@@ -54,9 +54,12 @@ def make_guards(sched, deadlines: list[float]) -> tuple:
     if sched.overload_scale != 1.0 or sched.overload_commit:
         over = OverloadDetector(sched.overload_on, sched.overload_off, sched.overload_window)
     plan = sched.plan
-    if sched.accuracy == "budget" and plan is not None:
+    if sched.accuracy != "static" and plan is not None:
+        # imported here: _terastal_pool's budget is an AccuracyBudget, defined below
+        from terastal.schedulers._terastal_pool import make_budget
+
         limit = plan.accuracy_loss if sched.accuracy_limit is None else sched.accuracy_limit
-        budget = AccuracyBudget(len(deadlines), limit, sched.budget_window)
+        budget = make_budget(sched, limit)  # per model, or pooled
     return fair, over, budget
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from terastal.schedulers import _terastal_admit, _terastal_kept, _terastal_value
+from terastal.schedulers import _terastal_admit, _terastal_kept, _terastal_slowvar, _terastal_value
 from terastal.schedulers._hopeless import parents_option
 from terastal.schedulers._terastal_search import GROUP_OPTIONS
 from terastal.schedulers.options import Option
@@ -35,7 +35,7 @@ OPTIONS: dict[str, Any] = {
     "home": Option("plan", choices=("plan", "fastest")),
     "variant_first": False,
     "on_demand": True,
-    "accuracy": Option("budget", choices=("budget", "static")),
+    "accuracy": Option("budget", choices=("budget", "static", "pooled")),
     "accuracy_limit": Option(None, type=float, lo=0.0, hi=1.0, hi_inclusive=False),
     "job_ceiling": Option(0.08, lo=0.0, hi=1.0, hi_inclusive=False),
     "budget_window": Option(50, lo=1),
@@ -54,7 +54,7 @@ OPTIONS: dict[str, Any] = {
     "yield_need": Option(1.5, lo=1.0),
     "slow_ratio": Option(1.2, lo=1.0),
     "spare_fit": True,
-    "spare_variant": Option("over", choices=("off", "over", "always")),
+    "spare_variant": Option("over", choices=("off", "over", "always", "missed")),
     "lookahead": Option(0.5, lo=0.0),
     "hold_ratio": Option(0.0, lo=0.0),
     "claim": Option("short", choices=("off", "short", "any")),
@@ -63,4 +63,5 @@ OPTIONS: dict[str, Any] = {
     **_terastal_admit.OPTIONS,  # admission under overload
     **_terastal_value.OPTIONS,  # which job a conflict sacrifices
     **_terastal_kept.OPTIONS,  # where a kept cascade parent may run
+    **_terastal_slowvar.OPTIONS,  # variants on a slower core
 }

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from terastal.model.contract import SimView
 from terastal.model.job import DROPPED, IN_TIME, Job
-from terastal.schedulers import _terastal_admit, _terastal_kept, _terastal_value
+from terastal.schedulers import _terastal_admit, _terastal_kept, _terastal_slowvar, _terastal_value
 from terastal.schedulers._hopeless import cascade_parents
 from terastal.schedulers._terastal_affinity import affine_homes
 from terastal.schedulers._terastal_ahead import ahead_state, keep_core, pay_core
@@ -88,11 +88,12 @@ class Terastal(ReadyOrder, Scheduler):
         core (idle, or busy but free soon enough); ``False``: the plan's variants.
     backlog : int
         With at least ``backlog`` x cores ready jobs, the plan's variants (0: never).
-    accuracy : {"budget", "static"}
+    accuracy : {"budget", "static", "pooled"}
         ``static``: admissible combinations only. ``budget``: also measured ones losing up
         to ``job_ceiling`` while the model's mean loss over its last ``budget_window``
         completed jobs and over the run stays within ``accuracy_limit`` (``None``: the
-        plan's ``accuracy_loss``).
+        plan's ``accuracy_loss``); ``pooled``: the mean over models of those means does
+        (:mod:`~terastal.schedulers._terastal_pool`).
     fair_ratio, fair_min, fair_boost, fair_after : float, float, float, int
         Fairness guard (``fair_ratio=0`` turns it off): a model missing more than
         ``fair_ratio`` x the mean and the mean + ``fair_min`` (once ``fair_after`` of its jobs
@@ -129,12 +130,12 @@ class Terastal(ReadyOrder, Scheduler):
         A waiting layer does not take a spare core up to ``slow_ratio`` x slower when its job
         would not end in time staying there, the move gains less than the layer loses, and
         the job on a faster core needs its core less and fits on the spare one.
-    spare_variant : {"over", "off", "always"}
+    spare_variant : {"over", "off", "always", "missed"}
         With spare cores, a waiting layer for which no idle core finishes its original
         earlier takes the idle core where its variant finishes first, when that is earlier
         than waiting and the job may run it: while the overload detector is on (``"over"``),
-        never (``"off"``) or at every load (``"always"``) (docs/design.md, "Variants on spare
-        cores under overload").
+        never (``"off"``), at every load (``"always"``) or once a job of the run missed
+        (``"missed"``) (docs/design.md, "Variants on spare cores under overload").
     lookahead, hold_ratio, group_ahead : float, float, bool
         If a job that may come before ``lookahead`` x a layer's time on its idle fast core needs
         that core ``yield_need`` x more, the layer takes an idle core up to ``slow_ratio`` x
@@ -278,10 +279,9 @@ class Terastal(ReadyOrder, Scheduler):
         now = self._now = view.now
         free = list(view.free_at)  # each max(free time, now)
         transfer = view.transfer_s
-        choose = planned
-        if self.on_demand and (not self.backlog or waiting < self.backlog * len(free)):
-            # few jobs waiting: variants only on demand; a backlog: the plan's variants
-            choose = on_demand
+        # few jobs waiting: variants only on demand; a backlog: the plan's variants
+        few = self.on_demand and (not self.backlog or waiting < self.backlog * len(free))
+        choose = _terastal_slowvar.wrap(self, on_demand if few else planned)  # slow_variant
         if self._groups is not None:
             return scan_grouped(self, order, idle, left, free, transfer, choose, out)
         # Layers waiting for a busy core that meet their virtual deadline there (for _spare):
@@ -370,6 +370,7 @@ class Terastal(ReadyOrder, Scheduler):
         mode = self.spare_variant
         # variants too: at every load, or while the overload detector is on
         var = mode == "always" or (mode == "over" and self._over is not None and self._over.over)
+        var = var or (mode == "missed" and self._missed)  # once a job of the run missed
         for job, jid, layer, st, src, move, f_wait in waits:
             a, f = spare_core(job, layer, st, src, move, free, idle, f_wait, transfer)
             if a >= 0 and keep_core(self, job, layer, st, a, f, f_wait, idle, free):
