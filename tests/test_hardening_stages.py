@@ -197,3 +197,27 @@ def test_ctrl_c_while_reproduce_replaces_its_outputs_lets_it_finish(tmp_path):
     ]  # fmt: skip
     assert len(list((out / "points").glob("*.json"))) == 3
     assert (out / "report.md").read_text() != "an earlier run's"
+
+
+def test_stop_pool_returns_once_the_pools_thread_has_closed_its_pipe(monkeypatch):
+    """Else Python's exit hook for process pools wakes the pool's management thread through
+    a pipe that the thread is closing, and prints an ``OSError`` after the interrupt's line
+    (a Ctrl-C at ``pool:start`` on a loaded machine). The thread is made slow to clean up
+    here, so that the window is open on every run instead of now and then."""
+    from concurrent.futures import process
+
+    from terastal.reproduce.pool import make_pool, stop_pool, submit_all
+
+    cleanup = process._ExecutorManagerThread.join_executor_internals
+
+    def slow_cleanup(self):
+        time.sleep(0.3)
+        cleanup(self)
+
+    monkeypatch.setattr(process._ExecutorManagerThread, "join_executor_internals", slow_cleanup)
+    pool = make_pool(2)
+    futures = submit_all(pool, time.sleep, [(30,)] * 3)
+    thread, wakeup = pool._executor_manager_thread, pool._executor_manager_thread_wakeup
+    stop_pool(pool)
+    assert not thread.is_alive() and wakeup._closed
+    assert all(f.done() for f in futures)  # none left waiting on a worker that is gone

@@ -39,9 +39,17 @@ def submit_all(
     return futures
 
 
-def stop_pool(pool: ProcessPoolExecutor, timeout_s: float = 1.0) -> None:
-    """Cancel what has not started and terminate the workers (then kill any that linger)."""
+def stop_pool(pool: ProcessPoolExecutor, timeout_s: float = 1.0, thread_s: float = 10.0) -> None:
+    """Cancel what has not started and terminate the workers (then kill any that linger).
+
+    Returns once the pool's management thread has ended (``thread_s`` at most): it ends as
+    soon as it sees the workers gone, and closes the pipe that wakes it. Left running,
+    it races Python's exit hook for process pools, which writes to that pipe without the
+    pool's lock: a pipe closed in the middle of the write printed an ``OSError`` traceback
+    after the interrupt's line.
+    """
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    thread = getattr(pool, "_executor_manager_thread", None)  # shutdown forgets it
     pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         if p.is_alive():
@@ -50,3 +58,5 @@ def stop_pool(pool: ProcessPoolExecutor, timeout_s: float = 1.0) -> None:
         p.join(timeout_s)
         if p.is_alive():
             p.kill()
+    if thread is not None:
+        thread.join(thread_s)
