@@ -57,11 +57,13 @@ def _group_alive(pgid: int) -> list[str]:
     return alive
 
 
-def run_interrupted(args: list[str], where: str, how: str = "group") -> tuple[int, str]:
+def run_interrupted(
+    args: list[str], where: str, how: str = "group", driver: str = DRIVER
+) -> tuple[int, str]:
     """Run ``terastal *args`` in a new process group, interrupted at stage ``where``."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, where, how, *args],
+        [sys.executable, "-c", driver, where, how, *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         env=env,
     )  # fmt: skip
@@ -221,3 +223,47 @@ def test_stop_pool_returns_once_the_pools_thread_has_closed_its_pipe(monkeypatch
     stop_pool(pool)
     assert not thread.is_alive() and wakeup._closed
     assert all(f.done() for f in futures)  # none left waiting on a worker that is gone
+
+
+TWICE = """
+import os, signal, sys, time
+from terastal import interrupts
+from terastal.cli import main
+from terastal.reproduce import runner
+
+def stuck(*args, **kwargs):  # a point that outlasts the test: only stop_pool ends it
+    time.sleep(600)
+
+runner.run_point = stuck
+
+def hook(name):
+    if name == sys.argv[1]:  # the first Ctrl-C, once the workers run
+        os.killpg(os.getpgrp(), signal.SIGINT)
+    elif name == "pool:stop":  # the second, while stop_pool cleans up
+        if sys.argv[2] == "SIGINT":
+            os.killpg(os.getpgrp(), signal.SIGINT)  # Ctrl-C again
+        else:
+            os.kill(os.getpid(), signal.SIGTERM)  # kill PID
+
+with interrupts.on_stage(hook):
+    code = main(sys.argv[3:])
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("second", ["SIGINT", "SIGTERM"])
+def test_a_second_interrupt_while_the_pool_stops_does_not_cut_the_clean_up_short(
+    tmp_path, second
+):
+    """Raised inside ``stop_pool`` before it terminated the workers, the second interrupt
+    left them running their points, and the command hung at exit until they finished."""
+    suite = tmp_path / "s.yaml"
+    suite.write_text(TINY)
+    out = tmp_path / "out"
+    args = ["reproduce", "--suite", str(suite), "--schedulers", "edf", "--workers", "2",
+            "--out", str(out)]  # fmt: skip
+    rc, err = run_interrupted(args, "reproduce:submitted", second, driver=TWICE)
+    assert rc == 130, err
+    assert stored(one_line(err)) == 0
+    assert not out.exists() or sorted(p.name for p in out.iterdir()) == ["points"]
+    assert not list(tmp_path.glob(".reproduce-*"))  # no half-written output left behind

@@ -47,16 +47,23 @@ def stop_pool(pool: ProcessPoolExecutor, timeout_s: float = 1.0, thread_s: float
     it races Python's exit hook for process pools, which writes to that pipe without the
     pool's lock: a pipe closed in the middle of the write printed an ``OSError`` traceback
     after the interrupt's line.
+
+    Runs with interrupts deferred and blocked: it is called while an interrupt propagates,
+    and a second one (Ctrl-C pressed again) raised in here left the workers running their
+    points, so that the command hung at exit until they finished. The second interrupt is
+    only recorded; the first goes on once the workers are stopped.
     """
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    thread = getattr(pool, "_executor_manager_thread", None)  # shutdown forgets it
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in processes:
-        if p.is_alive():
-            p.terminate()
-    for p in processes:
-        p.join(timeout_s)
-        if p.is_alive():
-            p.kill()
-    if thread is not None:
-        thread.join(thread_s)
+    with deferred(), sigint_blocked(signal.SIGTERM):
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        thread = getattr(pool, "_executor_manager_thread", None)  # shutdown forgets it
+        pool.shutdown(wait=False, cancel_futures=True)
+        stage("pool:stop")
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+        for p in processes:
+            p.join(timeout_s)
+            if p.is_alive():
+                p.kill()
+        if thread is not None:
+            thread.join(thread_s)
