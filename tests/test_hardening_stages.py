@@ -252,9 +252,7 @@ sys.exit(code)
 
 
 @pytest.mark.parametrize("second", ["SIGINT", "SIGTERM"])
-def test_a_second_interrupt_while_the_pool_stops_does_not_cut_the_clean_up_short(
-    tmp_path, second
-):
+def test_a_second_interrupt_lets_stop_pool_finish(tmp_path, second):
     """Raised inside ``stop_pool`` before it terminated the workers, the second interrupt
     left them running their points, and the command hung at exit until they finished."""
     suite = tmp_path / "s.yaml"
