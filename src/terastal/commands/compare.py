@@ -32,6 +32,8 @@ from terastal.commands._vocab import (
 from terastal.errors import InputError
 from terastal.model.work import MAX_JOBS
 
+DEFAULT_SCHEDULERS = "fcfs,edf,dream"  # --schedulers when not given (and not under --compat)
+
 
 def scheduler_options(names: list[str], items: list[str]) -> dict[str, dict[str, Any]]:
     """Split ``--option`` values: ``NAME.KEY=VALUE`` goes to NAME, ``KEY=VALUE`` to every
@@ -118,7 +120,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--schedulers",
-                help="Comma-separated scheduler names (default fcfs,edf,dream; none under "
+                help=f"Comma-separated scheduler names (default {DEFAULT_SCHEDULERS}; none under "
                 "--compat).",
             ),
         ] = None,
@@ -201,7 +203,7 @@ def _specs(
         check_spec(spec)
         return {spec.scheduler: spec}
 
-    names = parse_names("fcfs,edf,dream" if schedulers is None else schedulers, "scheduler")
+    names = parse_names(DEFAULT_SCHEDULERS if schedulers is None else schedulers, "scheduler")
     if not names:
         raise InputError("lists no scheduler", field="--schedulers")
     opts = scheduler_options(names, option)

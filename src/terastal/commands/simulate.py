@@ -29,6 +29,8 @@ from terastal.commands._vocab import (
 )
 from terastal.model.work import MAX_JOBS
 
+DEFAULT_SCHEDULER = "edf"  # --scheduler when not given (and not under --compat)
+
 
 def run_with_progress(label: str, duration_s: float, fn, *, show: bool = True):
     """Call ``fn(progress_callback)`` under a rich progress bar over simulated time.
@@ -145,7 +147,10 @@ def register(app: typer.Typer) -> None:
         platform: PlatformOpt,
         scheduler: Annotated[
             str | None,
-            typer.Option("--scheduler", help="Scheduler name (default edf; none under --compat)."),
+            typer.Option(
+                "--scheduler",
+                help=f"Scheduler name (default {DEFAULT_SCHEDULER}; none under --compat).",
+            ),
         ] = None,
         duration_ms: DurationOpt = None,
         seed: SeedOpt = 0,
@@ -191,7 +196,7 @@ def register(app: typer.Typer) -> None:
             if duration_s is None:
                 duration_s = default_duration_s(compat)
         spec = RunSpec(
-            scenario, platform, scheduler or "edf", parse_options(option or []),
+            scenario, platform, scheduler or DEFAULT_SCHEDULER, parse_options(option or []),
             plan=str(plan) if plan is not None else AUTO, cost_model=cost_model, late=late,
             seed=seed, max_jobs=max_jobs, compat=compat, duration_s=duration_s,
         )  # fmt: skip

@@ -39,6 +39,11 @@ def read_text(path: str | os.PathLike[str], what: str = "file") -> str:
         raise InputError(f"cannot read {what}: {reason}", file=str(path)) from None
 
 
+def node_line(node: yaml.Node | None) -> int | None:
+    """1-based line where ``node`` starts (None without a node)."""
+    return node.start_mark.line + 1 if node is not None else None
+
+
 class LocatedYaml:
     """A composed YAML document with located, typed accessors.
 
@@ -73,8 +78,7 @@ class LocatedYaml:
 
     def error(self, message: str, node: yaml.Node | None, field: str | None = None) -> InputError:
         """An :class:`InputError` at ``node``'s line."""
-        line = node.start_mark.line + 1 if node is not None else None
-        return InputError(message, file=self.file, line=line, field=field or None)
+        return InputError(message, file=self.file, line=node_line(node), field=field or None)
 
     def entries(
         self, node: yaml.Node, field: str | None, allowed: tuple[str, ...] | None = None

@@ -10,7 +10,8 @@ keeps the *mean over the run's models with variants* of their means within the l
 and run), so what one model leaves unspent another may use; a job's combination stays within
 the per-job ceiling ``job_ceiling``, which bounds every model's own mean.
 
-Reasons and measurements: ``docs/design.md``, "Variants pay: what the budget can still buy".
+Reasons and measurements: ``docs/design.md``, "Variants pay, second round: where the
+per-model limit binds".
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ budget's room, as everywhere) and it ends strictly earlier: the core is free soo
 next job. ``over``: only while the overload detector is on (points where nothing is missed
 keep their accuracy); ``always``: at every load.
 
-Reasons and measurements: ``docs/design.md``, "Variants pay: what the budget can still buy".
+Reasons and measurements: ``docs/design.md``, "Variants pay, second round: where the
+per-model limit binds".
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 from terastal.errors import InputError, TerastalError
-from terastal.io.located import LocatedYaml, read_text
+from terastal.io.located import LocatedYaml, node_line, read_text
 from terastal.seeds import check_seed
 
 REQUIRED = ("scenarios", "platforms", "schedulers", "seeds", "duration_ms")
@@ -189,7 +189,7 @@ def _number(r: _Reader, *, integer: bool = False, positive: bool = True):
         if integer:  # the only integer axis is seeds
             if float(v) != int(v) or v < 0:
                 raise r.error(f"expected a non-negative integer, got {v!r}", node, where)
-            line = node.start_mark.line + 1 if node is not None else None  # as r.error's
+            line = node_line(node)
             return check_seed(int(v), shown=repr(v), file=r.file, line=line, field=where)
         if positive and not v > 0:
             raise r.error(f"must be > 0, got {v!r}", node, where)
