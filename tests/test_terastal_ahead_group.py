@@ -62,9 +62,10 @@ def test_a_release_that_may_come_after_the_layer_ends_is_not_handed_over(seed):
 
 
 def _hold_case():
-    """``b`` holds core 1 until 0.1 ms. ``v`` (released at 0, deadline 20 ms): one layer of
-    2.0 ms on core 0, 1.0 ms on core 1. ``s`` as in :func:`_group_case`. Without the search,
-    the rules send ``v`` to its idle home core 0 (its fastest class by the whole job)."""
+    """``b`` holds core 1 until 0.1 ms. ``v`` (released at 0.01 ms, deadline 20 ms): layer 0
+    takes 2.0 ms on core 0 and 2.3 ms on core 1, layer 1 0.1 ms on core 0. ``s`` as in
+    :func:`_group_case`. Without the search, the rules send ``v`` to its idle home core 0 (its
+    fastest class by the whole job)."""
     tasks = (
         Task("b", tiny_model("b", 1), fps=50.0, deadline_s=20 * MS),
         Task("v", tiny_model("v", 2), fps=50.0, deadline_s=20 * MS, phase_s=0.01 * MS),
