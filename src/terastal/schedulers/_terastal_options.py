@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from terastal.schedulers import _terastal_admit, _terastal_kept, _terastal_slowvar, _terastal_value
+from terastal.schedulers import (
+    _terastal_admit,
+    _terastal_handover,
+    _terastal_kept,
+    _terastal_slowvar,
+    _terastal_value,
+)
 from terastal.schedulers._hopeless import parents_option
 from terastal.schedulers._terastal_search import GROUP_OPTIONS
 from terastal.schedulers.options import Option
@@ -64,4 +70,5 @@ OPTIONS: dict[str, Any] = {
     **_terastal_value.OPTIONS,  # which job a conflict sacrifices
     **_terastal_kept.OPTIONS,  # where a kept cascade parent may run
     **_terastal_slowvar.OPTIONS,  # variants on a slower core
+    **_terastal_handover.OPTIONS,  # which planned layers group_ahead leaves to the rules
 }

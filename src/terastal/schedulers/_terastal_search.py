@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from terastal.schedulers._terastal_ahead import blocks_release
 from terastal.schedulers._terastal_coming import ASSUMPTIONS, assumed, coming_state
+from terastal.schedulers._terastal_handover import hands_over
 from terastal.schedulers.options import Option
 
 _INF = float("inf")
@@ -188,7 +188,7 @@ class GroupSearch:
                 if job is None:
                     waits = True  # the core waits for a job coming: its release wakes us
                 elif job in ready and job.next_layer == layer:
-                    if pol.group_ahead and blocks_release(pol, view, job, layer, a):
+                    if pol.group_ahead and hands_over(pol, view, job, layer, a):
                         return False  # the rules decide, with the release in view
                     go.append(a)
         if not (go or waits or not ready):
