@@ -63,3 +63,13 @@ def test_elsewhere_counts_from_the_other_core_free_time():
 def test_the_option_is_checked():
     with pytest.raises(Exception, match="group_ahead_fit"):
         make_scheduler("terastal", group_ahead_fit=-1.0)
+
+
+def test_the_rule_has_an_ablation_label_run_only_when_named():
+    from terastal.reproduce import family
+
+    assert family.config("terastal-groupaheadfit") == (
+        "terastal",
+        {"group_ahead": True, "group_ahead_fit": 1.2},
+    )
+    assert "terastal-groupaheadfit" in family.EXTRA_ABLATIONS

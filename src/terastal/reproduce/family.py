@@ -106,6 +106,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # The group search leaves a layer to the rules when it would block a known release that
     # needs its core (docs/design.md, "Known releases under the group search").
     "terastal-groupahead": ("terastal", {"group_ahead": True}),
+    # ... only a layer another core ends within 1.2 x its time on the planned one (same
+    # section, "Which layers to leave").
+    "terastal-groupaheadfit": ("terastal", {"group_ahead": True, "group_ahead_fit": 1.2}),
     # A layer waits for a busy core that frees soon rather than block a known release on its
     # idle core (same section).
     "terastal-hold": ("terastal", {"hold_ratio": 1.2}),
@@ -132,8 +135,9 @@ EXTRA_ABLATIONS = (
     "terastal-idties", "terastal-nogroup", "terastal-noadmit", "terastal-nocoming",
     "terastal-noaffinity", "terastal-notight", "terastal-nomargin", "terastal-noadmitvalue",
     "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
-    "terastal-groupahead", "terastal-hold", "terastal-keptbusy", "terastal-keptany",
-    "terastal-admitcore", "terastal-slowvariant", "terastal-pooled", "terastal-sparemissed",
+    "terastal-groupahead", "terastal-groupaheadfit", "terastal-hold", "terastal-keptbusy",
+    "terastal-keptany", "terastal-admitcore", "terastal-slowvariant", "terastal-pooled",
+    "terastal-sparemissed",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.
