@@ -1,5 +1,5 @@
 """Which planned layers ``group_ahead`` leaves to the rules (option ``group_ahead_fit``;
-docs/design.md, "Known releases under the group search: which layers to leave")."""
+docs/design.md, "Known releases under the group search", "Which layers to leave")."""
 
 import pytest
 

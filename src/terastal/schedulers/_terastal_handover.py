@@ -6,7 +6,7 @@ sure to come needs ``a`` more than the layer's job does. The rules, given the ca
 place the layer on ``a`` just the same: on the suite's ``ar_plus``@512,3584 at U 0.6 a 4.3 ms
 ``DE_midas_v21_small`` layer, far slower on the other core, goes to core 0 0.5 ms before a
 ``swin_tiny`` release, where the schedule would have run another layer first
-(docs/design.md, "Known releases under the group search: which layers to leave").
+(docs/design.md, "Known releases under the group search", "Which layers to leave").
 
 ``group_ahead_fit`` (0: off, every such layer is left) leaves the schedule only for a layer
 that has somewhere else to go: another core where it would end (from that core's free time)
