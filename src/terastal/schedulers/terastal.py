@@ -142,6 +142,7 @@ class Terastal(ReadyOrder, Scheduler):
         slower (its job in time there) or waits for a busy one within ``hold_ratio`` x (0: off);
         a waiting layer leaves a spare core to one that can wait for no core; the group search
         leaves a layer to the rules if one sure to come while it runs needs it (``group_ahead``;
+        with ``group_ahead_fit`` only a layer another core ends within that x its time;
         docs/design.md, "Known releases in the core choice", "... under the group search").
     claim : {"short", "any", "off"}
         Spare cores: a layer waits for a busy core until after the next layer of the job there
