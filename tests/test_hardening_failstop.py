@@ -122,9 +122,7 @@ def test_interrupting_names_the_signal_received_while_a_failure_propagates():
     assert (stop.exit_code, stop.note) == (130, "stopped while failing (RuntimeError: two)")
 
 
-def test_the_cli_reports_any_command_failing_under_an_interrupt_as_interrupted(
-    monkeypatch, capsys
-):
+def test_the_cli_reports_any_command_failing_under_an_interrupt_as_interrupted(monkeypatch, capsys):
     """Commands without a note of their own (simulate, compare, bound, variants) too."""
     from terastal import cli
 
