@@ -136,3 +136,50 @@ def test_the_cli_reports_any_command_failing_under_an_interrupt_as_interrupted(m
     assert err == [
         "interrupted (SIGTERM): stopped while failing (InputError: x.yaml: no such file)"
     ]
+
+
+SAVE_CUT = """
+import io, os, signal, sys
+import torch
+from terastal.cli import main
+
+real = torch.save
+
+def save(obj, f):  # a Ctrl-C in the middle of writing the checkpoint
+    buf = io.BytesIO()
+    real(obj, buf)
+    data = buf.getvalue()
+    fh = open(f, "wb") if isinstance(f, (str, os.PathLike)) else f
+    fh.write(data[: len(data) // 2])
+    fh.flush()
+    os.kill(os.getpid(), signal.SIGINT)  # the handler raises here: the rest is never written
+    fh.write(data[len(data) // 2 :])
+
+torch.save = save
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_while_variants_train_saves_a_checkpoint_leaves_none(tmp_path):
+    """A truncated ``base.pt`` was reused by the next run, which then failed to load it."""
+    pytest.importorskip("torch")
+    from terastal.variants import data as fmnist
+
+    data = fmnist.write_synthetic(tmp_path / "data", 64, 32)
+    run = tmp_path / "run"
+    args = ["variants", "train", "--model", "tiny_cnn", "--layers", "conv2", "--out", str(run),
+            "--epochs", "1", "--ft-epochs", "1", "--data", str(data)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    cut = subprocess.run(
+        [sys.executable, "-c", SAVE_CUT, *args], capture_output=True, text=True, env=env,
+        timeout=300,
+    )  # fmt: skip
+    assert cut.returncode == 130 and cut.stderr.strip() == "interrupted (SIGINT)", cut.stderr
+    assert not (run / "base.pt").exists()
+    assert not [p.name for p in run.rglob("*") if p.name.startswith(".")]  # no temporary left
+    again = subprocess.run(
+        [sys.executable, "-c", "import sys; from terastal.cli import main; sys.exit(main())",
+         *args], capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert (run / "base.pt").is_file() and (run / "variants" / "conv2.pt").is_file()

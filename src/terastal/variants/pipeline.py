@@ -11,6 +11,7 @@ Layout of a run directory::
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from terastal._files import atomic_write
 from terastal.errors import TerastalError
 from terastal.variants import data as fmnist
 from terastal.variants.export import export_model, write_maestro
@@ -63,7 +65,15 @@ def _read_json(path: Path) -> dict:
 
 
 def _write_json(path: Path, obj: dict) -> None:
-    path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    atomic_write(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def _save(obj, path: Path) -> None:
+    """``torch.save`` whole or not at all: a Ctrl-C in the middle of a plain save left a
+    truncated checkpoint, which the next run reused (``base.pt``) and failed to load."""
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    atomic_write(path, buf.getvalue())
 
 
 def _variant_file(out: Path, layer: str) -> Path:
@@ -118,7 +128,7 @@ def train_dir(
         epochs = train_base(net, xtr, ytr, train_cfg, progress)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         acc = evaluate(net, xte, yte)
-        torch.save(net.state_dict(), base_path)
+        _save(net.state_dict(), base_path)
         log = {"base": {"epochs": epochs, "seconds": seconds, "cpu_seconds": cpu, "test_acc": acc}}
         say(f"base model: test accuracy {acc:.2f}% after {seconds:.1f} s")
     config = {
@@ -145,7 +155,7 @@ def train_dir(
         vlog["seconds"] = time.perf_counter() - t0
         vlog["cpu_seconds"] = time.process_time() - c0
         vlog["config"] = ft_cfg.to_dict()
-        torch.save({"r": vlog["r"], "patch": patch}, path)
+        _save({"r": vlog["r"], "patch": patch}, path)
         log["variants"][layer] = vlog
         _write_json(log_path, log)
         say(f"{layer}: fine-tuned in {vlog['seconds']:.1f} s")
