@@ -122,6 +122,7 @@ def register(app: typer.Typer) -> None:
         seed_value(seed)
         from terastal.variants.pipeline import evaluate_dir
 
+        at_least(samples, 0, "--samples")  # -1 sampled nothing and wrote a table
         evaluate_dir(run, out, data, samples=samples, seed=seed, progress=_echo)
 
     @sub.command("export")
