@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from terastal.errors import Interrupted, TerastalError
-from terastal.interrupts import signals_as_interrupts
+from terastal.interrupts import signals_as_interrupts, stopped_while_failing
 
 
 def _modules() -> dict[str, str]:
@@ -102,7 +102,16 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     try:
         with signals_as_interrupts() as received:
-            rv = app(args=argv, standalone_mode=False)
+            try:
+                rv = app(args=argv, standalone_mode=False)
+            except typer.Exit:
+                if not received:
+                    raise
+                rv = None  # it ended on its own: the interrupt is reported below
+            except Exception as exc:
+                if not received:  # a failure; a signal meanwhile stops the command instead
+                    raise
+                raise stopped_while_failing(exc, received[0]) from None
         if received:  # the interrupt was swallowed on the way (see signals_as_interrupts)
             raise Interrupted(received[0], "the command finished before it could stop")
     except TerastalError as exc:

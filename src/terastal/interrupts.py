@@ -16,6 +16,13 @@ signal is discarded, a blocked one waits, and the driver raises it when the bloc
 sweep ran to its end).
 
 :func:`on_stage` lets a test act at a named stage, e.g. deliver a signal there.
+
+A signal that arrives while a failure propagates (a point failed, and Ctrl-C is pressed
+while :func:`~terastal.reproduce.pool.stop_pool` cleans up) is only recorded when it lands in
+a :func:`deferred` section or a finalizer; the failure would then end the command as its
+error. The user stopped the command: :func:`interrupting` tells the commands, which keep
+their "points stored; resume" note, and the CLI does the same for any other command
+(:func:`stopped_while_failing`): the command ends as interrupted (exit 130 or 143).
 """
 
 from __future__ import annotations
@@ -71,6 +78,30 @@ def signals_as_interrupts() -> Iterator[list[int]]:
         sys.unraisablehook = default_unraisable
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def interrupting(exc: BaseException) -> int | None:
+    """The signal that stops the command while ``exc`` propagates, or None.
+
+    ``exc`` itself when it is the interrupt; else the first signal received meanwhile (one
+    that a clean-up section deferred or a finalizer lost, see the module's docstring), while
+    :func:`signals_as_interrupts` is active.
+    """
+    if isinstance(exc, Interrupted):
+        return exc.signum
+    if isinstance(exc, KeyboardInterrupt):
+        return int(signal.SIGINT)
+    if _active and _received:
+        return _received[0]
+    return None
+
+
+def stopped_while_failing(exc: BaseException, signum: int) -> Interrupted:
+    """The interrupt ``signum`` that arrived while the failure ``exc`` propagated; its note
+    names the failure in one line (a rerun would meet it again)."""
+    text = str(exc).strip().splitlines()
+    what = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return Interrupted(signum, f"stopped while failing ({what})")
 
 
 def stage(name: str) -> None:

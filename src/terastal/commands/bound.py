@@ -88,7 +88,8 @@ def register(app: typer.Typer) -> None:
         duration_ms: DurationOpt = None,
         seed: SeedOpt = 0,
         time_limit: Annotated[
-            float, typer.Option("--time-limit", help="Solver time limit in seconds.")
+            float,
+            typer.Option("--time-limit-s", "--time-limit", help="Solver time limit in seconds."),
         ] = 60.0,
         group_layers: Annotated[
             int,
@@ -98,7 +99,10 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--plan", help="Plan file: admissible layer variants.")
         ] = None,
         workers: Annotated[
-            int, typer.Option("--workers", help="CP-SAT workers (at most one per core).")
+            int,
+            typer.Option(
+                "--workers", help="CP-SAT workers (0: one per core; capped at the cores)."
+            ),
         ] = 2,
         cost_model: CostModelOpt = "analytical",
         hint: Annotated[
@@ -116,16 +120,16 @@ def register(app: typer.Typer) -> None:
         if duration_ms is None:  # the exact bound's work grows fast with the horizon
             duration_ms = BOUND_DURATION_MS
         _positive_finite(duration_ms, "--duration-ms")
-        _positive_finite(time_limit, "--time-limit")
+        _positive_finite(time_limit, "--time-limit-s")
         seed_value(seed)
         output_dir(out)
         if group_layers < 1:
             raise InputError(f"--group-layers must be >= 1, got {group_layers}")
-        if workers < 1:
-            raise InputError(f"--workers must be >= 1, got {workers}")
+        if workers < 0:  # 0: one per core, as --workers of reproduce and sweep
+            raise InputError(f"--workers must be >= 0, got {workers}")
         # CP-SAT threads beyond the cores only share them, and each holds its own copy of the
         # model: --workers 1000 took a thousand copies. bound.json records the count that ran.
-        workers = min(workers, os.cpu_count() or 1)
+        workers = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
         sc, pf, tables, the_plan = load_bound_case(
             scenario, platform, plan, cost_model, duration_ms / 1e3, max_jobs
         )

@@ -139,7 +139,12 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--with-bound", help="Add the offline bound as a row.")
         ] = False,
         bound_time_limit: Annotated[
-            float, typer.Option("--bound-time-limit", help="Bound solver limit per seed (s).")
+            float,
+            typer.Option(
+                "--bound-time-limit-s",
+                "--bound-time-limit",
+                help="Bound solver time limit per seed, in seconds.",
+            ),
         ] = 60.0,
         max_jobs: MaxJobsOpt = MAX_JOBS,
         compat: CompatOpt = None,
@@ -151,7 +156,7 @@ def register(app: typer.Typer) -> None:
         from terastal.experiment import check_specs, compare
         from terastal.metrics import to_json, write_atomic
 
-        positive_finite(bound_time_limit, "--bound-time-limit")
+        positive_finite(bound_time_limit, "--bound-time-limit-s")
         if compat is not None and with_bound:
             raise InputError("does not apply under --compat", field="--with-bound")
         specs = _specs(scenario, platform, schedulers, option or [], plan, cost_model, late,

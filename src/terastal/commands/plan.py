@@ -150,7 +150,10 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", "-o", help="Plan file to write (JSON).")],
         accuracy_loss: Annotated[
             float,
-            typer.Option("--accuracy-loss", help="Largest admissible normalized accuracy loss."),
+            typer.Option(
+                "--accuracy-loss",
+                help="Largest admissible normalized accuracy loss, a fraction (0.02 = 2 %).",
+            ),
         ] = 0.02,
         budgets: Annotated[
             str, typer.Option("--budgets", help="Budget policy: lp, preferred or mean.")
@@ -171,7 +174,7 @@ def register(app: typer.Typer) -> None:
             float,
             typer.Option(
                 "--accuracy-ceiling",
-                help="Per-job loss ceiling of combinations a budget may run (0: none).",
+                help="Per-job loss ceiling of combinations a budget may run, a fraction (0: none).",
             ),
         ] = 0.08,
         target_utilization: Annotated[

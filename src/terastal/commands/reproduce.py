@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from terastal.experiment import check_max_jobs
-        from terastal.interrupts import stage
+        from terastal.interrupts import interrupting, stage
         from terastal.reproduce import DEFAULT_SCHEDULERS, family, load_suite, run_suite
         from terastal.reproduce.checkpoint import Checkpoint
         from terastal.reproduce.random_mixes import random_suite
@@ -144,11 +144,14 @@ def register(app: typer.Typer) -> None:
             if spec:
                 title += f", cost model {spec}"
             _write_outputs(Path(out), rows, summary, title, checkpoint, workers)
-        except (Interrupted, KeyboardInterrupt) as exc:
+        except BaseException as exc:
+            signum = interrupting(exc)  # also a signal while a failed point's pool stopped
+            if signum is None:
+                raise
             note = (
                 f"{len(checkpoint.used)} point(s) stored in {out}; run the same command to resume"
             )
-            raise Interrupted(getattr(exc, "signum", 2), note) from None
+            raise Interrupted(signum, note) from None
         table = Table(title=f"miss rates ({summary['runs']} runs, late={late})")
         table.add_column("scheduler")
         table.add_column("mean per model", justify="right")

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a parameter sweep (resumable: points already stored as ok are skipped)."""
         apply_no_cache(no_cache)
-        from terastal.interrupts import deferred
+        from terastal.interrupts import deferred, interrupting
         from terastal.sweep import ResultStore, load_grid, run_sweep
         from terastal.sweep.checks import check_grid_work
         from terastal.sweep.lock import sweep_lock
@@ -65,15 +65,16 @@ def register(app: typer.Typer) -> None:
                     g, out, scheduler_address=scheduler_address, workers=workers or None,
                     progress=progress, max_jobs=max_jobs,
                 )  # fmt: skip
-        except TerastalError:  # e.g. no scheduler at --scheduler-address: no empty --out left
-            if made:
-                _remove_if_unused(out)
-            raise
-        except (Interrupted, KeyboardInterrupt) as exc:
+        except BaseException as exc:
+            signum = interrupting(exc)  # also a signal while a failure closed the cluster
+            if signum is None:
+                if made and isinstance(exc, TerastalError):  # e.g. no scheduler at the address
+                    _remove_if_unused(out)  # no empty --out left
+                raise
             with deferred():  # a second Ctrl-C meanwhile must not lose the count
                 done = len(ResultStore(out).done())
             note = f"{done} point(s) stored in {out}; run the same command to resume"
-            raise Interrupted(getattr(exc, "signum", 2), note) from None
+            raise Interrupted(signum, note) from None
         typer.echo(
             f"{s.total} point(s): {s.skipped} already done, {s.ok} ok, {s.failed} error(s) "
             f"in {s.wall_s:.1f} s -> {out}"

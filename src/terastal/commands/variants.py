@@ -66,8 +66,12 @@ def register(app: typer.Typer) -> None:
         data: Annotated[
             str | None, typer.Option(help="Fashion-MNIST idx directory (default: Debian's).")
         ] = None,
-        limit_train: Annotated[int | None, typer.Option(help="Use the first N train.")] = None,
-        limit_test: Annotated[int | None, typer.Option(help="Use the first N test.")] = None,
+        limit_train: Annotated[
+            int | None, typer.Option(help="Use only the first N training images.")
+        ] = None,
+        limit_test: Annotated[
+            int | None, typer.Option(help="Use only the first N test images.")
+        ] = None,
         force: Annotated[bool, typer.Option(help="Retrain even if checkpoints exist.")] = False,
     ) -> None:
         """Train the base model (unless OUT has one), then fine-tune each layer's variant."""
@@ -90,7 +94,10 @@ def register(app: typer.Typer) -> None:
         for flag, n in (("--limit-train", limit_train), ("--limit-test", limit_test)):
             if n is not None:
                 at_least(n, 1, flag)
-        names = _split(layers) or list(default_layers(model))
+        names = _split(layers)
+        if layers is not None and not names:  # '--layers ,' trained the default layers
+            raise InputError(f"lists no layer: {layers!r}", field="--layers")
+        names = names or list(default_layers(model))
         tcfg = TrainConfig(epochs=epochs, lr=lr, seed=seed)
         try:  # what the config refuses here is --unfreeze (the other values are checked)
             fcfg = FinetuneConfig(
@@ -122,6 +129,7 @@ def register(app: typer.Typer) -> None:
         seed_value(seed)
         from terastal.variants.pipeline import evaluate_dir
 
+        at_least(samples, 0, "--samples")  # -1 sampled nothing and wrote a table
         evaluate_dir(run, out, data, samples=samples, seed=seed, progress=_echo)
 
     @sub.command("export")

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from terastal._files import atomic_write
 from terastal.errors import InputError
 from terastal.model import Layer, LayerKind
 
@@ -102,23 +101,6 @@ def plan_to_dict(plan) -> dict[str, Any]:
         "notes": list(plan.notes),
         "tasks": tasks,
     }
-
-
-def atomic_write(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    p = Path(path)
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", file=str(p)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write: {exc.strerror}", file=str(p)) from None
 
 
 def dump_json(plan, path: str | Path | None = None, *, indent: int | None = 1) -> str:

@@ -16,7 +16,7 @@ per-model limit binds".
 
 from __future__ import annotations
 
-from terastal.schedulers._terastal_guards import AccuracyBudget
+from terastal.schedulers._terastal_guards import AccuracyBudget, reserved
 
 
 def make_budget(pol, limit: float):
@@ -52,11 +52,7 @@ class PooledBudget(AccuracyBudget):
         lim = (self.limit + 1e-12) * len(self.models)
         win = run = 0.0
         for t in self.models:
-            res = self.reserved[t]
-            held, pending = sum(res.values()), len(res)
-            if t == task:
-                held += loss - res.get(job_id, 0.0)
-                pending += job_id not in res
+            held, pending = reserved(self.reserved[t], job_id if t == task else None, loss)
             n_win, n_run = len(self.win[t]) + pending, self.run_n[t] + pending
             if n_win:
                 win += (self.win_sum[t] + held) / n_win

@@ -202,5 +202,7 @@ def write_maestro(model: Model, path: str | Path, fps: float = 30.0) -> Path:
             "",
         ]
     lines.append("}")
-    path.write_text("\n".join(lines) + "\n")
+    from terastal._files import atomic_write
+
+    atomic_write(path, "\n".join(lines) + "\n")  # whole or not at all, as the checkpoints
     return path

@@ -11,6 +11,7 @@ Layout of a run directory::
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Sequence
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import torch
 
-from terastal.errors import TerastalError
+from terastal._files import atomic_write
+from terastal.errors import InputError, TerastalError
 from terastal.variants import data as fmnist
 from terastal.variants.export import export_model, write_maestro
 from terastal.variants.finetune import (
@@ -55,15 +57,49 @@ def load_data(root: str | None = None, limit_train: int | None = None,
     return xtr, ytr, xte, yte
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path, **shapes: type) -> dict:
+    """A run file: a JSON object whose keys ``shapes`` (where present) have those types."""
     try:
-        return json.loads(path.read_text())
+        obj = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise TerastalError(f"{path}: cannot read run file ({exc})") from None
+    if not isinstance(obj, dict):
+        raise TerastalError(f"{path}: a run file holds a JSON object, got {type(obj).__name__}")
+    for key, kind in shapes.items():
+        if key in obj and not isinstance(obj[key], kind):
+            raise InputError(
+                f"must be a {_JSON_NAME[kind]}, got {type(obj[key]).__name__}",
+                file=str(path), field=key,
+            )  # fmt: skip
+    return obj
+
+
+_JSON_NAME = {dict: "JSON object", list: "JSON list", str: "string"}
+
+
+def _load(path: Path) -> dict:
+    """A checkpoint (``torch.load``, weights only); a damaged one is an error naming it."""
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception as exc:  # torch raises what its reader meets: pickle, zip, struct, OS
+        # the first sentence: torch's own go on about its weights-only default
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0].split(". ")[0]
+        raise TerastalError(
+            f"{path}: cannot read checkpoint ({first[:160]}); run `terastal variants train "
+            "--force` to train it again"
+        ) from None
 
 
 def _write_json(path: Path, obj: dict) -> None:
-    path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    atomic_write(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def _save(obj, path: Path) -> None:
+    """``torch.save`` whole or not at all: a Ctrl-C in the middle of a plain save left a
+    truncated checkpoint, which the next run reused (``base.pt``) and failed to load."""
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    atomic_write(path, buf.getvalue())
 
 
 def _variant_file(out: Path, layer: str) -> Path:
@@ -93,7 +129,7 @@ def train_dir(
     if not layers:
         raise TerastalError("no variant layers given")
     cfg_path, log_path, base_path = out / "config.json", out / "log.json", out / "base.pt"
-    config = _read_json(cfg_path) if cfg_path.exists() else {}
+    config = _read_json(cfg_path, model=str, layers=list) if cfg_path.exists() else {}
     if config and config.get("model") != model:
         raise TerastalError(f"{out} holds a run of model {config.get('model')!r}, not {model!r}")
     from terastal.variants.d2s import replace_layer
@@ -108,9 +144,9 @@ def train_dir(
         raise TerastalError(f"{out}: cannot write: {exc.strerror or exc}") from None
     set_determinism(train_cfg.seed)  # the initial weights depend on the seed only
     net = build_model(model)
-    log = _read_json(log_path) if log_path.exists() else {}
+    log = _read_json(log_path, base=dict, variants=dict) if log_path.exists() else {}
     if base_path.exists() and not force:
-        net.load_state_dict(torch.load(base_path, weights_only=True))
+        net.load_state_dict(_load(base_path))
         say(f"base model: reusing {base_path}")
     else:
         say(f"training {model} on {len(xtr)} images for {train_cfg.epochs} epochs")
@@ -118,7 +154,7 @@ def train_dir(
         epochs = train_base(net, xtr, ytr, train_cfg, progress)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         acc = evaluate(net, xte, yte)
-        torch.save(net.state_dict(), base_path)
+        _save(net.state_dict(), base_path)
         log = {"base": {"epochs": epochs, "seconds": seconds, "cpu_seconds": cpu, "test_acc": acc}}
         say(f"base model: test accuracy {acc:.2f}% after {seconds:.1f} s")
     config = {
@@ -145,7 +181,7 @@ def train_dir(
         vlog["seconds"] = time.perf_counter() - t0
         vlog["cpu_seconds"] = time.process_time() - c0
         vlog["config"] = ft_cfg.to_dict()
-        torch.save({"r": vlog["r"], "patch": patch}, path)
+        _save({"r": vlog["r"], "patch": patch}, path)
         log["variants"][layer] = vlog
         _write_json(log_path, log)
         say(f"{layer}: fine-tuned in {vlog['seconds']:.1f} s")
@@ -161,16 +197,21 @@ def load_run(run: str | Path):
             f"{run} is not a variants run directory (no config.json/base.pt); "
             "create it with `terastal variants train`"
         )
-    config = _read_json(run / "config.json")
+    config = _read_json(run / "config.json", model=str, layers=list)
+    for key in ("model", "layers"):
+        if key not in config:
+            raise InputError("missing", file=str(run / "config.json"), field=key)
     net = build_model(config["model"])
-    net.load_state_dict(torch.load(run / "base.pt", weights_only=True))
+    net.load_state_dict(_load(run / "base.pt"))
     net.eval()
     patches, r = {}, {}
     for layer in config["layers"]:
         path = _variant_file(run, layer)
         if not path.exists():
             raise TerastalError(f"{path} is missing; rerun `terastal variants train`")
-        ckpt = torch.load(path, weights_only=True)
+        ckpt = _load(path)
+        if not isinstance(ckpt, dict) or not {"patch", "r"} <= ckpt.keys():
+            raise TerastalError(f"{path}: not a variant checkpoint (no 'patch' and 'r')")
         patches[layer], r[layer] = ckpt["patch"], int(ckpt["r"])
     return config, net, patches, r
 
@@ -212,7 +253,10 @@ def export_dir(run: str | Path, out: str | Path | None = None) -> list[Path]:
     """
     config, net, patches, r = load_run(run)
     dest = Path(out) if out else Path(run) / "exports"
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. --out names a file
+        raise InputError(f"cannot write: {exc.strerror or exc}", field="--out") from None
     name = config["model"]
     written = [write_maestro(export_model(net, INPUT_SHAPE, name), dest / f"{name}.m")]
     for combo in [(layer,) for layer in config["layers"]] + [tuple(config["layers"])]:

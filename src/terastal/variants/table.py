@@ -40,9 +40,10 @@ def format_table(model: str, rows: Iterable[tuple[Sequence[str], float]]) -> str
 
 def write_table(path: str | Path, model: str, rows: Iterable[tuple[Sequence[str], float]]) -> Path:
     """Write the accuracy table of ``model`` to ``path`` and return the path."""
+    from terastal._files import atomic_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(format_table(model, rows))
+    atomic_write(path, format_table(model, rows))  # an interrupt leaves no half a table
     return path
 
 
