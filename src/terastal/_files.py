@@ -9,6 +9,17 @@ from pathlib import Path
 from terastal.errors import InputError
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+#: Read once, at import: set and restored around each write, it could be left at 0 by two
+#: threads writing at once (one restoring the 0 the other had set).
+_UMASK = _read_umask()
+
+
 def atomic_write(path: str | Path, text: str | bytes) -> None:
     """Write ``text`` (or bytes) to ``path`` through a temporary file and a rename: a failure
     or an interrupt leaves the old file or none, never a part of the new one (nor the
@@ -23,9 +34,7 @@ def atomic_write(path: str | Path, text: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
             fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as a plain write would: mkstemp's 0600 is for secrets
+        os.chmod(tmp, 0o666 & ~_UMASK)  # as a plain write would: mkstemp's 0600 is for secrets
         os.replace(tmp, p)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
