@@ -129,7 +129,8 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--workers must be >= 0, got {workers}")
         # CP-SAT threads beyond the cores only share them, and each holds its own copy of the
         # model: --workers 1000 took a thousand copies. bound.json records the count that ran.
-        workers = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+        workers = min(workers or cores, cores)
         sc, pf, tables, the_plan = load_bound_case(
             scenario, platform, plan, cost_model, duration_ms / 1e3, max_jobs
         )
