@@ -40,6 +40,8 @@ from pathlib import Path
 
 from bench_cases import _progress, load_avg
 
+from terastal._cores import worker_count
+
 ROOT = Path(__file__).resolve().parent.parent
 MAESTRO_SH = ROOT / "benchmarks" / "xrbench_maestro.sh"
 XRBENCH = ROOT / "src" / "terastal" / "data" / "xrbench"
@@ -210,7 +212,7 @@ def bench_reproduce(rounds: int, quick: bool = True, workers: int = 0) -> dict:
     out = _median(rows)
     out.update(
         quick=quick,
-        workers=workers or os.cpu_count(),
+        workers=worker_count(workers),
         run_count=rows[0]["runs"],
         runs_per_s_median=statistics.median(r["runs_per_s"] for r in rows),
         runs_per_cpu_s_median=statistics.median(r["runs_per_cpu_s"] for r in rows),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from terastal._cores import worker_count
 from terastal.commands._args import output_dir, seed_value
 from terastal.commands._args import positive_finite as _positive_finite
 from terastal.commands._vocab import (
@@ -129,8 +129,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--workers must be >= 0, got {workers}")
         # CP-SAT threads beyond the cores only share them, and each holds its own copy of the
         # model: --workers 1000 took a thousand copies. bound.json records the count that ran.
-        cores = os.cpu_count() or 1
-        workers = min(workers or cores, cores)
+        workers = worker_count(workers, cap=True)
         sc, pf, tables, the_plan = load_bound_case(
             scenario, platform, plan, cost_model, duration_ms / 1e3, max_jobs
         )

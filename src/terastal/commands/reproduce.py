@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from terastal._cores import worker_count
 from terastal.commands._args import at_least, output_dir, seed_value
 from terastal.commands._vocab import (
     COST_MODEL_HELP,
@@ -239,7 +240,7 @@ def _write_outputs(out: Path, rows, summary: dict, title: str, checkpoint, worke
     try:
         (tmp / "runs.csv").write_text(rows_csv(rows))
         (tmp / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
-        plots = write_plots(rows, summary, tmp, processes=workers or os.cpu_count() or 1)
+        plots = write_plots(rows, summary, tmp, processes=worker_count(workers))
         (tmp / "report.md").write_text(report_md(rows, summary, plots, title))
         stage("reproduce:outputs")  # an interrupt lost while drawing: not passed off as done
         with deferred():

@@ -9,11 +9,11 @@ number of workers and of that order.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
 from typing import Any
 
+from terastal._cores import worker_count
 from terastal.interrupts import stage
 from terastal.model.work import MAX_JOBS
 from terastal.reproduce import family
@@ -184,7 +184,7 @@ def run_suite(
     resolve_cost_model(spec)  # a bad spec fails here, before any worker starts
     check_max_jobs(max_jobs)
     args = _point_args(suite, schedulers, late, spec)
-    workers = workers or os.cpu_count() or 1
+    workers = worker_count(workers)
     results: list[list[dict] | None] = [None] * len(args)
     if checkpoint is not None:
         results = [checkpoint.load(a) for a in args]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from terastal._cores import worker_count
 from terastal.errors import InputError
 from terastal.interrupts import sigint_blocked, stage
 from terastal.model.work import MAX_JOBS
@@ -175,7 +176,7 @@ def _client(address: str | None, workers: int | None):
             raise InputError(
                 f"cannot connect to Dask scheduler {address!r}: {exc}", field="--scheduler-address"
             ) from None
-    n = workers if workers else os.cpu_count() or 1
+    n = worker_count(workers)
     # Started now, before the block: the first thread to start multiprocessing's resource
     # tracker unblocks SIGINT in itself (Python's bpo-33613 guard), and would pass that on.
     resource_tracker.ensure_running()
@@ -278,7 +279,7 @@ def run_sweep(
     base, gpath = str(grid.base_dir), str(grid.path.resolve())
     token = uuid.uuid4().hex[:8]
     # Never more local workers than points: '--workers 1000' started 1000 processes for four.
-    client, cluster = _client(scheduler_address, min(workers or os.cpu_count() or 1, len(todo)))
+    client, cluster = _client(scheduler_address, min(worker_count(workers), len(todo)))
     try:
         stage("sweep:client")
         keys = [f"terastal-point-{p['point_id']}-{token}" for p in todo]
