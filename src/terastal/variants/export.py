@@ -17,6 +17,7 @@ import torch.nn.functional as F  # noqa: N812
 from torch import fx, nn
 from torch.fx.passes.shape_prop import ShapeProp
 
+from terastal._files import atomic_write
 from terastal.errors import TerastalError
 from terastal.model import Layer, LayerKind, Model
 from terastal.variants.d2s import D2SConvS2D, D2SLinear
@@ -202,7 +203,5 @@ def write_maestro(model: Model, path: str | Path, fps: float = 30.0) -> Path:
             "",
         ]
     lines.append("}")
-    from terastal._files import atomic_write
-
     atomic_write(path, "\n".join(lines) + "\n")  # whole or not at all, as the checkpoints
     return path

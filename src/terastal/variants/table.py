@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from terastal._files import atomic_write
 from terastal.errors import TerastalError
 
 HEADER = ("model", "variants", "metric")
@@ -40,8 +41,6 @@ def format_table(model: str, rows: Iterable[tuple[Sequence[str], float]]) -> str
 
 def write_table(path: str | Path, model: str, rows: Iterable[tuple[Sequence[str], float]]) -> Path:
     """Write the accuracy table of ``model`` to ``path`` and return the path."""
-    from terastal._files import atomic_write
-
     path = Path(path)
     atomic_write(path, format_table(model, rows))  # an interrupt leaves no half a table
     return path
