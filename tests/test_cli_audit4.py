@@ -59,7 +59,12 @@ def _damaged(run: Path, tmp_path: Path, name: str, content: bytes) -> Path:
         ("config.json", b"[1, 2]", "config.json: a run file holds a JSON object, got list"),
         ("config.json", b'{"model": 3}', "config.json: field 'model': must be a string, got int"),
         ("config.json", b'{"model": "tiny_cnn"}', "config.json: field 'layers': missing"),
-        ("config.json", b"{bad", "config.json: cannot read run file (Expecting property"),
+        ("config.json", b'{"model": "tiny_cnn", "layers": [], "limit_test": "x"}',
+         "config.json: field 'limit_test': must be an integer or null, got str"),
+        ("config.json", b'{"model": "tiny_cnn", "layers": [], "data_root": 3}',
+         "config.json: field 'data_root': must be a string or null, got int"),
+        ("config.json", b"{bad", "config.json:1: cannot read run file (Expecting property"),
+        ("config.json", b"\xff\xfe", "config.json: cannot read run file ('utf-8' codec"),
     ],
 )
 @pytest.mark.parametrize("command", ["eval", "export"])
@@ -83,6 +88,29 @@ def test_train_on_a_damaged_base_or_log_is_one_error_line(run, tmp_path, capsys)
     copy = _damaged(run[0], tmp_path, "log.json", b'{"variants": 3}')
     line = _refused([*base, "--out", str(copy)], tmp_path, capsys)
     assert line == f"error: {copy / 'log.json'}: field 'variants': must be a JSON object, got int"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("config.json", b"[1, 2]", "a run file holds a JSON object, got list"),
+        ("config.json", b'"tiny_cnn"', "a run file holds a JSON object, got str"),
+        ("config.json", b'{"layers": "conv2"}', "field 'layers': must be a JSON list, got str"),
+        ("log.json", b"null", "a run file holds a JSON object, got NoneType"),
+        ("log.json", b'{"base": []}', "field 'base': must be a JSON object, got list"),
+        ("log.json", b'{\n  "base": {},\n  oops', "cannot read run file (Expecting property"),
+    ],
+)
+def test_a_run_file_of_the_wrong_shape_is_one_line_naming_it(run, tmp_path, capsys, name,
+                                                             content, says):  # fmt: skip
+    """Not an object was a bare error, a key of the wrong type an input error naming the
+    field: both are now one line, the file first, then the line or field where there is one."""
+    base = ["variants", "train", "--model", "tiny_cnn", "--layers", "conv2", "--epochs", "1",
+            "--ft-epochs", "1", "--data", str(run[1])]  # fmt: skip
+    copy = _damaged(run[0], tmp_path, name, content)
+    line = _refused([*base, "--out", str(copy)], tmp_path, capsys)
+    where = f"{copy / name}:3" if "oops" in content.decode() else f"{copy / name}"
+    assert line.startswith(f"error: {where}: {says}"), line
 
 
 def test_truncated_data_is_one_error_line_not_aborted(run, tmp_path, capsys):

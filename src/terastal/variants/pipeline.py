@@ -57,24 +57,37 @@ def load_data(root: str | None = None, limit_train: int | None = None,
     return xtr, ytr, xte, yte
 
 
-def _read_json(path: Path, **shapes: type) -> dict:
-    """A run file: a JSON object whose keys ``shapes`` (where present) have those types."""
+def _read_json(path: Path, **shapes: type | tuple[type, ...]) -> dict:
+    """A run file: a JSON object whose keys ``shapes`` (where present) have those types.
+
+    Each way it can be wrong is an :class:`InputError` naming the file (and the line, or
+    the field, where there is one): one ``error:`` line, exit 2.
+    """
     try:
         obj = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise TerastalError(f"{path}: cannot read run file ({exc})") from None
+    except json.JSONDecodeError as exc:
+        where = {"file": str(path), "line": exc.lineno}
+        raise InputError(f"cannot read run file ({exc.msg})", **where) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read run file ({exc})", file=str(path)) from None
     if not isinstance(obj, dict):
-        raise TerastalError(f"{path}: a run file holds a JSON object, got {type(obj).__name__}")
+        got = type(obj).__name__
+        raise InputError(f"a run file holds a JSON object, got {got}", file=str(path))
     for key, kind in shapes.items():
         if key in obj and not isinstance(obj[key], kind):
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            name = " or ".join(_JSON_NAME[k] for k in kinds)
             raise InputError(
-                f"must be a {_JSON_NAME[kind]}, got {type(obj[key]).__name__}",
-                file=str(path), field=key,
-            )  # fmt: skip
+                f"must be {name}, got {type(obj[key]).__name__}", file=str(path), field=key
+            )
     return obj
 
 
-_JSON_NAME = {dict: "JSON object", list: "JSON list", str: "string"}
+_JSON_NAME = {dict: "a JSON object", list: "a JSON list", str: "a string", int: "an integer",
+              type(None): "null"}  # fmt: skip
+#: The keys of a run's config.json that reading a run uses, and their types.
+_CONFIG = {"model": str, "layers": list, "data_root": (str, type(None)),
+           "limit_test": (int, type(None))}  # fmt: skip
 
 
 def _load(path: Path) -> dict:
@@ -129,7 +142,7 @@ def train_dir(
     if not layers:
         raise TerastalError("no variant layers given")
     cfg_path, log_path, base_path = out / "config.json", out / "log.json", out / "base.pt"
-    config = _read_json(cfg_path, model=str, layers=list) if cfg_path.exists() else {}
+    config = _read_json(cfg_path, **_CONFIG) if cfg_path.exists() else {}
     if config and config.get("model") != model:
         raise TerastalError(f"{out} holds a run of model {config.get('model')!r}, not {model!r}")
     from terastal.variants.d2s import replace_layer
@@ -197,7 +210,7 @@ def load_run(run: str | Path):
             f"{run} is not a variants run directory (no config.json/base.pt); "
             "create it with `terastal variants train`"
         )
-    config = _read_json(run / "config.json", model=str, layers=list)
+    config = _read_json(run / "config.json", **_CONFIG)
     for key in ("model", "layers"):
         if key not in config:
             raise InputError("missing", file=str(run / "config.json"), field=key)
