@@ -12,6 +12,7 @@ line (elapsed time, best objective, proven bound) when stderr is a terminal.
 
 from __future__ import annotations
 
+import os
 import select
 import signal
 import socket
@@ -51,6 +52,38 @@ def _callback(progress: _Progress):
     return Callback()
 
 
+#: This process's socket pair for the wakeup fd (and its pid: a forked child makes its own).
+_pair: tuple[int, socket.socket, socket.socket] | None = None
+
+
+def _wakeup_pair() -> tuple[socket.socket, socket.socket]:
+    """The socket pair whose sending end is the wakeup fd during a solve; never closed.
+
+    An interrupt can raise at any bytecode, including between setting the wakeup fd and the
+    ``finally`` that restores it (``Thread.start`` waits for the new thread: on a loaded
+    machine a signal often lands there). Closed after each solve, the pair then left the
+    wakeup fd at a closed number that the next file opened took over: a process pool's
+    wake-up pipe got the signal's raw byte, its management thread blocked reading a message
+    that never came, and the interpreter hung at exit (docs/design.md, "Hardening"). Kept
+    open, a wakeup fd left set by such an interrupt points here, where a byte is harmless.
+    """
+    global _pair
+    if _pair is None or _pair[0] != os.getpid():
+        recv, send = socket.socketpair()
+        recv.setblocking(False)
+        send.setblocking(False)  # set_wakeup_fd needs it; a full buffer drops the byte
+        _pair = (os.getpid(), recv, send)
+    return _pair[1], _pair[2]
+
+
+def _drain(recv: socket.socket) -> None:
+    try:
+        while recv.recv(64):
+            pass
+    except BlockingIOError:
+        pass
+
+
 def solve(solver, model, label: str = "solving", *, show: bool | None = None) -> Any:
     """``solver.solve(model)``, stopped early by SIGINT/SIGTERM, with progress on a terminal.
 
@@ -77,34 +110,33 @@ def solve(solver, model, label: str = "solving", *, show: bool | None = None) ->
             progress.bound = value
 
         solver.best_bound_callback = on_bound
-    recv, send = socket.socketpair()
-    send.setblocking(False)
-    try:
-        previous = signal.set_wakeup_fd(send.fileno(), warn_on_full_buffer=False)
-    except ValueError:  # not the main thread: no signal reaches this solve anyway
-        recv.close()
-        send.close()
+    if threading.current_thread() is not threading.main_thread():
+        # set_wakeup_fd works in the main thread only, and no signal reaches this solve anyway
         return solver.solve(model, callback) if callback else solver.solve(model)
+    recv, send = _wakeup_pair()
     done = threading.Event()
 
     def watch() -> None:
         while not done.is_set():
-            if select.select([recv], [], [], POLL_S)[0]:
-                recv.recv(64)
+            if select.select([recv], [], [], POLL_S)[0] and not done.is_set():
+                _drain(recv)
                 solver.stop_search()
                 return
             if show:
                 print("\r" + progress.line(), end="", file=sys.stderr, flush=True)
 
     watcher = threading.Thread(target=watch, name="cp-sat-watch", daemon=True)
-    watcher.start()
+    _drain(recv)  # signals of an earlier solve that raised before it restored the wakeup fd
     try:
-        return solver.solve(model, callback) if callback else solver.solve(model)
+        watcher.start()
+        previous = signal.set_wakeup_fd(send.fileno(), warn_on_full_buffer=False)
+        try:
+            return solver.solve(model, callback) if callback else solver.solve(model)
+        finally:
+            signal.set_wakeup_fd(previous)
     finally:
-        signal.set_wakeup_fd(previous)
         done.set()
-        watcher.join()
-        recv.close()
-        send.close()
+        if watcher.is_alive():  # not when an interrupt cut start() short: it sees done and ends
+            watcher.join()
         if show:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
