@@ -137,3 +137,16 @@ def test_a_run_without_misses_is_left_as_it_was():
 def test_bad_tight_options_are_refused(opts, match):
     with pytest.raises(InputError, match=match):
         make_scheduler("terastal", **opts)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_task_born_tight_is_tight_before_the_first_miss(tight_case, seed):
+    # the depth model's best case is 0.95 x its deadline: with tight_early its first frame
+    # already maps by earliest finish, and the run misses nothing (by default that first
+    # frame is the run's first miss)
+    sched, on = _run(tight_case, seed, tight_early=1.0, tight_born=0.8)
+    _, off = _run(tight_case, seed)
+    assert _missed(off, "DE_midas_v21_small") >= 1
+    assert _missed(on) == 0 and not sched._missed
+    # the other tasks are not tight before a miss: only the depth model is a candidate
+    assert [s > float("-inf") for s in sched._tight_pre] == [True, False, False, False, False]
