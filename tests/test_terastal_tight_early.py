@@ -50,7 +50,7 @@ def test_which_tasks_are_tight_before_a_miss(born, cap, core):
 
 
 def test_the_cap_adds_tasks_lightest_first_per_core_class():
-    sc, pf, tables = _case()
+    sc, _, tables = _case()
 
     class _Costs:  # the fields early_slack reads of the engine's per-task costs
         def __init__(self, task, lat):
