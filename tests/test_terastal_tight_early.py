@@ -82,3 +82,13 @@ def test_the_cap_adds_tasks_lightest_first_per_core_class():
 def test_bad_early_options_are_refused(opts, match):
     with pytest.raises(InputError, match=match):
         make_scheduler("terastal", **opts)
+
+
+def test_the_ablation_label_runs_the_rule_and_only_when_named():
+    from terastal.reproduce import family
+
+    name, opts = family.config("terastal-tightearly")
+    assert (name, opts) == ("terastal", {"tight_early": 1.0, "tight_born": 0.8})
+    assert "terastal-tightearly" in family.EXTRA_ABLATIONS
+    assert "terastal-tightearly" not in family.labels()
+    assert "terastal-tightearly" in family.labels(full=True)
