@@ -84,11 +84,12 @@ def test_bad_early_options_are_refused(opts, match):
         make_scheduler("terastal", **opts)
 
 
-def test_the_ablation_label_runs_the_rule_and_only_when_named():
+def test_the_rule_is_on_by_default_and_its_ablation_runs_only_when_named():
     from terastal.reproduce import family
 
-    name, opts = family.config("terastal-tightearly")
-    assert (name, opts) == ("terastal", {"tight_early": 1.0, "tight_born": 0.8})
-    assert "terastal-tightearly" in family.EXTRA_ABLATIONS
-    assert "terastal-tightearly" not in family.labels()
-    assert "terastal-tightearly" in family.labels(full=True)
+    sched = make_scheduler("terastal")
+    assert (sched.tight_early, sched.tight_born) == (1.0, 0.8)
+    assert family.config("terastal-notightearly") == ("terastal", {"tight_early": 0.0})
+    assert "terastal-notightearly" in family.EXTRA_ABLATIONS
+    assert "terastal-notightearly" not in family.labels()
+    assert "terastal-notightearly" in family.labels(full=True)

@@ -6,8 +6,10 @@ left) is a small share of its relative deadline, the plan's budgets leave no roo
 the plan did not foresee (the fast core busy for the next layers), and a layer sent home to
 a slower core makes the job late.
 Such a job takes the earliest-finishing option instead, once a job of the run has missed
-(a miss-free run is left as it was). Reasons and measurements: docs/design.md, "Tight jobs:
-earliest finish".
+(a miss-free run is left as it was), and before that only for the tasks whose best case
+alone leaves little slack and whose tight jobs cannot fill a core class by themselves
+(:func:`early_slack`). Reasons and measurements: docs/design.md, "Tight jobs: earliest
+finish" and "Tight jobs before the first miss".
 """
 
 from __future__ import annotations
