@@ -112,7 +112,8 @@ def test_a_tight_job_keeps_to_the_fast_core_and_meets_its_deadline(tight_case, s
 
 def test_by_default_the_rule_acts_once_a_job_missed(tight_case):
     # the first late frame switches the rule on; the run then misses less than without it
-    sched, res = _run(tight_case, 0)
+    # (tight_early 0: here the depth model would be tight from the start, see below)
+    sched, res = _run(tight_case, 0, tight_early=0.0)
     _, off = _run(tight_case, 0, tight=0.0)
     assert sched._missed
     assert _schedule(res) != _schedule(off)
@@ -137,3 +138,16 @@ def test_a_run_without_misses_is_left_as_it_was():
 def test_bad_tight_options_are_refused(opts, match):
     with pytest.raises(InputError, match=match):
         make_scheduler("terastal", **opts)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_task_born_tight_is_tight_before_the_first_miss(tight_case, seed):
+    # the depth model's best case is 0.95 x its deadline: by default its first frame
+    # already maps by earliest finish, and the run misses nothing (with tight_early 0 that
+    # first frame is the run's first miss)
+    sched, on = _run(tight_case, seed)  # the default: tight_early 1, tight_born 0.8
+    _, off = _run(tight_case, seed, tight_early=0.0)
+    assert _missed(off, "DE_midas_v21_small") >= 1
+    assert _missed(on) == 0 and not sched._missed
+    # the other tasks are not tight before a miss: only the depth model is a candidate
+    assert [s > float("-inf") for s in sched._tight_pre] == [True, False, False, False, False]

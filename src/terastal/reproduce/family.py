@@ -85,6 +85,9 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     # Every job's layers go home when they meet their virtual deadline there, however little
     # slack the job has left (docs/design.md, "Tight jobs: earliest finish").
     "terastal-notight": ("terastal", {"tight": 0.0}),
+    # No task is tight before the run's first miss, however little slack its best case
+    # leaves (docs/design.md, "Tight jobs before the first miss").
+    "terastal-notightearly": ("terastal", {"tight_early": 0.0}),
     # One admission factor for every model, whatever a frame of it is worth to the metric
     # (docs/design.md, "Admission by the metric's weights").
     "terastal-noadmitvalue": ("terastal", {"admit_value": 0.0}),
@@ -137,7 +140,7 @@ EXTRA_ABLATIONS = (
     "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
     "terastal-groupahead", "terastal-groupaheadfit", "terastal-hold", "terastal-keptbusy",
     "terastal-keptany", "terastal-admitcore", "terastal-slowvariant", "terastal-pooled",
-    "terastal-sparemissed",
+    "terastal-sparemissed", "terastal-notightearly",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -38,6 +38,8 @@ OPTIONS: dict[str, Any] = {
     "check": Option("virtual", choices=("virtual", "remaining")),
     "tight": Option(0.1, lo=0.0, hi=1.0),
     "tight_always": False,
+    "tight_early": Option(1.0, lo=0.0),
+    "tight_born": Option(0.8, lo=0.0, hi=1.0),
     "home": Option("plan", choices=("plan", "fastest")),
     "variant_first": False,
     "on_demand": True,

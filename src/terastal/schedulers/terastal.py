@@ -41,7 +41,7 @@ from terastal.schedulers._terastal_options import OPTIONS
 from terastal.schedulers._terastal_order import ReadyOrder, yields
 from terastal.schedulers._terastal_search import group_search
 from terastal.schedulers._terastal_state import TaskState
-from terastal.schedulers._terastal_tight import NO_VDE, tight_slack
+from terastal.schedulers._terastal_tight import NO_VDE, early_slack, tight_slack
 from terastal.schedulers.base import Scheduler
 
 
@@ -160,7 +160,9 @@ class Terastal(ReadyOrder, Scheduler):
         slack (deadline less now and its best case left) is below ``tight`` x its relative
         deadline maps its layer by earliest finish instead of to its home class
         (:mod:`~terastal.schedulers._terastal_tight`; docs/design.md, "Tight jobs: earliest
-        finish"). 0: off.
+        finish"). 0: off. ``tight_early`` > 0: before that miss, the tasks whose best case
+        is ``tight_born`` x their deadline or more, lightest first while their load on
+        their fastest class stays within ``tight_early``, are tight by the same test.
     group, group_nodes, group_light : int, int, float
         At most ``group`` jobs active: a search (``group_nodes`` backtracks) may plan them all.
     group_coming : bool
@@ -217,6 +219,8 @@ class Terastal(ReadyOrder, Scheduler):
         self._now, self._search = 0.0, group_search(self, view)  # _terastal_search: few jobs
         self._missed = False  # whether a job ended late or dropped (_terastal_tight)
         self._tight_s = tight_slack(view.costs, self.tight)
+        self._tight_pre = early_slack(view.costs, classes, self.tight, self.tight_early,
+                                      self.tight_born)  # before the first miss, or None
         self._admit_w, self._light = _terastal_admit.metric_weights(self, view)  # per task
         self._value = _terastal_value.ValueYield.make(self, view)  # the conflict rule, or None
         self._need = _terastal_admit.core_needs(self._tasks, self.admit_running)  # or None
@@ -304,8 +308,8 @@ class Terastal(ReadyOrder, Scheduler):
         ahead_all = self.overload_commit and self._over is not None and self._over.over
         protect = self.protect if may_drop and not ahead_all else "off"
         pays, adm = self._pays, _terastal_admit.admission(self, ahead_all, free, now)
-        # tight jobs (_terastal_tight) once a job missed: a miss-free run is left as it was
-        tight = self._tight_s if self.tight_always or self._missed else None
+        # tight jobs (_terastal_tight) once a job missed (before: tight_early's tasks only)
+        tight = self._tight_s if self.tight_always or self._missed else self._tight_pre
         for pos, entry in enumerate(order):
             _, jid, job, layer, st, drop_rem, dl_eps, vde, src, move, rem, wrem, since = entry
             if may_drop:
