@@ -173,8 +173,6 @@ def _exempt(sched) -> list[bool]:
         return []
     rates = [m / e if e else 0.0 for m, e in zip(fair.missed, fair.ended, strict=True)]
     bar = ratio * sum(rates) / len(rates)
-    if sched.fair_commit:  # the guard's starving models too
-        return [r > bar or b > 0.0 for r, b in zip(rates, fair.boost, strict=True)]
     return [r > bar for r in rates]
 
 

@@ -24,19 +24,6 @@ from __future__ import annotations
 from collections import deque
 
 from terastal.schedulers._hopeless import EPS
-from terastal.schedulers.options import Option
-
-#: Forms of the fairness guard measured for the worst model (docs/design.md, "The worst model
-#: against the best baseline's"), all off by default: ``fair_gap`` also starves a model whose
-#: rate is ``fair_gap`` above the mean (the ratio alone never fires once the mean is high);
-#: ``fair_pool`` judges a model once ``fair_after`` jobs of all models have ended (a model
-#: with few frames is never judged on its own count); ``fair_commit`` puts a starving model's
-#: fresh jobs with the started ones under overload and exempts it from admission.
-FAIR_OPTIONS = {
-    "fair_gap": Option(0.0, lo=0.0),
-    "fair_pool": False,
-    "fair_commit": False,
-}
 
 
 def given_up(now: float, since: float, wait_rem: float, demand_rem: float, deadline: float) -> bool:
@@ -62,8 +49,7 @@ def make_guards(sched, deadlines: list[float]) -> tuple:
     fair = over = budget = None
     if sched.fair_ratio > 0:
         fair = FairnessGuard(
-            deadlines, sched.fair_ratio, sched.fair_min, sched.fair_boost, sched.fair_after,
-            sched.fair_gap, sched.fair_pool,
+            deadlines, sched.fair_ratio, sched.fair_min, sched.fair_boost, sched.fair_after
         )
     if sched.overload_scale != 1.0 or sched.overload_commit:
         over = OverloadDetector(sched.overload_on, sched.overload_off, sched.overload_window)
@@ -154,21 +140,15 @@ class FairnessGuard:
         ``boost x relative deadline``.
     after : int
         A task's rate counts once this many of its jobs have ended (a few jobs say little).
-    gap : float
-        Also starving when ``rate > mean + gap`` (0: the ratio alone).
-    pool : bool
-        ``after`` counts the jobs of every task (a task needs one ended job of its own).
     """
 
-    __slots__ = ("after", "boost", "deadlines", "ended", "factor", "gap", "margin", "missed",
-                 "pool", "ratio", "total")  # fmt: skip
+    __slots__ = ("after", "boost", "deadlines", "ended", "factor", "margin", "missed", "ratio")
 
     def __init__(
-        self, deadlines_s, ratio: float, margin: float, boost: float, after: int = 0,
-        gap: float = 0.0, pool: bool = False,
-    ) -> None:  # fmt: skip
+        self, deadlines_s, ratio: float, margin: float, boost: float, after: int = 0
+    ) -> None:
         self.deadlines = list(deadlines_s)
-        self.after, self.gap, self.pool, self.total = after, gap, pool, 0
+        self.after = after
         self.ratio, self.margin, self.factor = ratio, margin, boost
         n = len(self.deadlines)
         self.ended, self.missed = [0] * n, [0] * n
@@ -179,18 +159,12 @@ class FairnessGuard:
         """Count an ended job; whether any task's boost changed."""
         self.ended[task] += 1
         self.missed[task] += missed
-        self.total += 1
         rates = [m / e if e else 0.0 for m, e in zip(self.missed, self.ended, strict=True)]
         mean = sum(rates) / len(rates)
         changed = False
-        gap = self.gap
         for t, r in enumerate(rates):
-            # a task none of whose jobs ended has rate 0: never above mean + margin
-            judged = (self.total if self.pool else self.ended[t]) >= self.after
             starving = (
-                r > mean + self.margin
-                and judged
-                and (r > self.ratio * mean or (gap > 0.0 and r > mean + gap))
+                r > self.ratio * mean and r > mean + self.margin and self.ended[t] >= self.after
             )
             b = self.factor * self.deadlines[t] if starving else 0.0
             if b != self.boost[t]:

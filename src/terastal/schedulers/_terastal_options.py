@@ -16,7 +16,6 @@ from terastal.schedulers import (
     _terastal_value,
 )
 from terastal.schedulers._hopeless import parents_option
-from terastal.schedulers._terastal_guards import FAIR_OPTIONS
 from terastal.schedulers._terastal_search import GROUP_OPTIONS
 from terastal.schedulers.options import Option
 
@@ -51,7 +50,6 @@ OPTIONS: dict[str, Any] = {
     "fair_min": Option(0.1, lo=0.0),
     "fair_boost": Option(1.0, lo=0.0),
     "fair_after": Option(20, lo=0),
-    **FAIR_OPTIONS,  # forms of the guard, off by default
     "parents": parents_option(),
     "spare": True,
     "start_slack": Option(1.05, lo=1.0),

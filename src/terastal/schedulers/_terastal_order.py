@@ -114,8 +114,6 @@ class ReadyOrder:
         # best case passes its deadline: docs/design.md, "Sacrifice before starting".
         fresh_slack = slack * self.start_slack if over else slack
         commit = self.overload_commit
-        # fair_commit: a starving model's fresh jobs sort with the started ones under overload
-        starved = boost if commit and self.fair_commit else None
         # started jobs by least laxity under overload (commit_laxity): none, long ones of the
         # light models, long ones, all
         lax, lax_above = self.commit_laxity, self.laxity_above
@@ -139,8 +137,7 @@ class ReadyOrder:
                 move = st.move_s[layer]
             else:
                 src, move = None, 0.0
-            # a started job (or one of a starving model, fair_commit), under overload
-            ahead = bool(over and commit and (job._done or (starved is not None and starved[ti])))
+            ahead = bool(over and commit and job._done)  # a started job, under overload
             key = order_key(st, layer, release, boost[ti], over, ahead)
             if ahead and (
                 lax_all
