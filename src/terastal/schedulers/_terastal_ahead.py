@@ -171,7 +171,9 @@ def _needed(rel, job, rem_on, layer, a, b, f, need_x, now, active) -> bool:
     for release, t in rel.latest(active):
         if release >= f:
             break
-        if t != skip:
+        # a latest release already past with the job unseen: it will not come (the releases
+        # ended); waiting for it would hold the core with nothing left to wake the policy
+        if t != skip and release >= now:
             most = max(most, rel.need0[t][a][b])
     return most > 0.0 and most > need(rem_on, job, layer, a, b, now) * need_x
 
