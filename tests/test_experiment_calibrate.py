@@ -51,7 +51,7 @@ def test_the_choice_is_deterministic_and_recorded():
     assert _strip(a.metrics) == _strip(b.metrics)
     rec = a.metrics["calibration"]
     assert rec["draws"] == 2 and rec["seeds"] == list(cal.calibration_seeds(0, 2))
-    assert list(rec["scores"]) == [name for name, _ in cal.MODES]
+    assert list(rec["scores"]) == [m.name for m in cal.MODES["terastal"]]
     best = min(rec["scores"].values())
     assert rec["scores"][rec["mode"]] == best
     # the first mode reaching the best score is chosen (ties: the given options)
@@ -78,12 +78,12 @@ def test_scores_are_the_modes_runs_on_the_calibration_seeds():
     spec = _spec(calibrate=2)
     prepared = prepare(spec.case, MemoryCache())
     rec = run(spec, prepared=prepared).metrics["calibration"]
-    for name, extra in cal.MODES:
+    for mode in cal.MODES["terastal"]:
         rates = []
         for s in rec["seeds"]:
-            policy, result = _simulate(_spec(**extra), prepared, s)
+            policy, result = _simulate(_spec(**mode.options), prepared, s)
             rates.append(compute_metrics(result, policy.scheduler.accuracy_loss)["mean_miss_rate"])
-        assert rec["scores"][name] == pytest.approx(sum(rates) / len(rates), abs=0)
+        assert rec["scores"][mode.name] == pytest.approx(sum(rates) / len(rates), abs=0)
 
 
 def test_no_draws_is_the_plain_run():
@@ -94,7 +94,8 @@ def test_no_draws_is_the_plain_run():
 
 
 def test_ties_go_to_the_given_options_and_the_choice_is_cached(monkeypatch):
-    monkeypatch.setattr(cal, "MODES", (("given", {}), ("same", {})))
+    modes = (cal.Mode("given", {}), cal.Mode("same", {}))
+    monkeypatch.setitem(cal.MODES, "terastal", modes)
     spec = _spec(calibrate=3)
     prepared = prepare(Case(SC, PF, "analytical", 1.2), MemoryCache())
     calls = []
@@ -105,7 +106,7 @@ def test_ties_go_to_the_given_options_and_the_choice_is_cached(monkeypatch):
         return 0.25
 
     first = cal.choose(spec, prepared, {}, 3, rate)
-    assert first.mode == "given" and first.options == {}
+    assert first.mode is modes[0] and first.options == {}
     assert len(calls) == 6
     again = cal.choose(spec, prepared, {}, 3, rate)
     assert again == first and len(calls) == 6  # cached with the case's plans and tables
@@ -114,14 +115,16 @@ def test_ties_go_to_the_given_options_and_the_choice_is_cached(monkeypatch):
 
 
 def test_a_mode_applies_over_the_given_options(monkeypatch):
-    monkeypatch.setattr(cal, "MODES", (("given", {}), ("other", {"tight": 0.3})))
+    monkeypatch.setitem(
+        cal.MODES, "terastal", (cal.Mode("given", {}), cal.Mode("other", {"tight": 0.3}))
+    )
     prepared = prepare(Case(SC, PF, "analytical", 1.2), MemoryCache())
     got = cal.choose(_spec(calibrate=1), prepared, {"spare": False, "tight": 0.2}, 1,
                      lambda s, seed: s.options["tight"])  # fmt: skip
-    assert got.mode == "given" and got.options == {"spare": False, "tight": 0.2}
+    assert got.mode.name == "given" and got.options == {"spare": False, "tight": 0.2}
     got = cal.choose(_spec(calibrate=1), prepared, {"spare": False, "tight": 0.5}, 1,
                      lambda s, seed: s.options["tight"])  # fmt: skip
-    assert got.mode == "other" and got.options == {"spare": False, "tight": 0.3}
+    assert got.mode.name == "other" and got.options == {"spare": False, "tight": 0.3}
 
 
 @pytest.mark.parametrize("value", ["x", -1, cal.MAX_DRAWS + 1, 2.5, True, None])
@@ -155,4 +158,12 @@ def test_cli_writes_the_choice(tmp_path):
                  "--duration-ms", "100", "--no-progress", "-O", "calibrate=1",
                  "-o", str(out)]) == 0  # fmt: skip
     rec = json.loads((out / "metrics.json").read_text())["calibration"]
-    assert rec["mode"] in dict(cal.MODES) and rec["draws"] == 1
+    assert rec["mode"] in [m.name for m in cal.MODES["terastal"]] and rec["draws"] == 1
+
+
+def test_the_label_is_an_extra_ablation():
+    from terastal.reproduce import family
+
+    assert family.config("terastal-auto") == ("terastal", {"calibrate": 1})
+    assert "terastal-auto" in family.EXTRA_ABLATIONS
+    assert "terastal-auto" not in family.labels()  # off by default: named or --full only

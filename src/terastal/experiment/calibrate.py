@@ -29,14 +29,31 @@ if TYPE_CHECKING:
     from terastal.experiment.case import Prepared
     from terastal.experiment.run import RunSpec
 
-__all__ = ["MAX_DRAWS", "MODES", "Calibration", "calibration_seeds", "choose", "split_option"]
+__all__ = [
+    "MAX_DRAWS", "MODES", "Calibration", "Mode", "calibration_seeds", "choose", "split_option",
+]  # fmt: skip
 
-#: Terastal's configurations the calibration chooses among, by name; the first (the options
-#: as given) wins ties. Each mode's options are applied over the run's own.
-MODES: tuple[tuple[str, Mapping[str, Any]], ...] = (
-    ("given", {}),
-    ("tight", {"tight": 0.5}),
-)
+
+class Mode(NamedTuple):
+    """A configuration the calibration may choose: its name and the options it sets over the
+    run's own."""
+
+    name: str
+    options: Mapping[str, Any]
+
+
+#: Per registered scheduler, the configurations the calibration chooses among; the first (the
+#: options as given) wins ties. Terastal's: the options as given; earliest finish for every
+#: job below half its deadline's slack (``tight`` 0.5, "Where `edf-ef-hopeless` beats
+#: Terastal"); the tight-jobs rule from the run's start (``tight_always``, "Where Terastal is
+#: still more than 5 % behind"). A scheduler without an entry takes no ``calibrate``.
+MODES: dict[str, tuple[Mode, ...]] = {
+    "terastal": (
+        Mode("given", {}),
+        Mode("tight", {"tight": 0.5}),
+        Mode("tight_always", {"tight_always": True}),
+    ),
+}
 
 #: The most calibration draws a run may ask for (each costs one run per mode).
 MAX_DRAWS = 16
@@ -49,12 +66,12 @@ assert _STRIDE > MAX_SEED
 class Calibration(NamedTuple):
     """The outcome of a run's calibration: what was chosen, from what.
 
-    ``mode`` is the chosen name of :data:`MODES`, ``options`` the run's options with it
-    applied, ``seeds`` the calibration draws and ``scores`` each mode's mean per-model miss
-    rate over them (in the order of :data:`MODES`).
+    ``mode`` is the chosen one of the scheduler's :data:`MODES`, ``options`` the run's
+    options with it applied, ``seeds`` the calibration draws and ``scores`` each mode's mean
+    per-model miss rate over them (in the order of :data:`MODES`).
     """
 
-    mode: str
+    mode: Mode
     options: dict[str, Any]
     seeds: tuple[int, ...]
     scores: tuple[tuple[str, float], ...]
@@ -62,8 +79,8 @@ class Calibration(NamedTuple):
     def record(self) -> dict[str, Any]:
         """The choice as the run's metrics show it (``metrics["calibration"]``)."""
         return {
-            "mode": self.mode,
-            "options": dict(dict(MODES)[self.mode]),
+            "mode": self.mode.name,
+            "options": dict(self.mode.options),
             "draws": len(self.seeds),
             "seeds": list(self.seeds),
             "scores": {name: score for name, score in self.scores},
@@ -93,9 +110,10 @@ def split_option(scheduler: str, options: Mapping[str, Any]) -> tuple[dict[str, 
             f"must be an integer from 0 to {MAX_DRAWS} (calibration draws), got {draws!r}",
             field="calibrate",
         )
-    if draws and scheduler != "terastal":
+    if draws and scheduler not in MODES:
         raise InputError(
-            f"chooses among Terastal's modes; scheduler {scheduler!r} has none",
+            f"chooses among a scheduler's modes; scheduler {scheduler!r} has none "
+            f"(those with modes: {', '.join(MODES)})",
             field="calibrate",
         )
     return rest, draws
@@ -125,20 +143,22 @@ def choose(spec: RunSpec, prepared: Prepared, options: dict[str, Any], draws: in
     """
     seeds = calibration_seeds(spec.seed, draws)
 
+    modes = MODES[spec.scheduler]
+
     def build() -> Calibration:
         scores = []
-        for name, extra in MODES:
-            mode_spec = spec.replace(options={**options, **extra}, record=False, label=None)
+        for mode in modes:
+            mode_spec = spec.replace(options={**options, **mode.options}, record=False, label=None)
             rates = [simulate_one(mode_spec, s) for s in seeds]
-            scores.append((name, sum(rates) / len(rates)))
-        best = min(range(len(scores)), key=lambda i: (scores[i][1], i))
-        name, extra = MODES[best]
-        return Calibration(name, {**options, **extra}, seeds, tuple(scores))
+            scores.append((mode.name, sum(rates) / len(rates)))
+        best = min(range(len(scores)), key=lambda i: (scores[i][1], i))  # ties: the earlier
+        mode = modes[best]
+        return Calibration(mode, {**options, **mode.options}, seeds, tuple(scores))
 
     return prepared.memo(
-        "calibration", build, options=_key(options), seeds=list(seeds),
-        duration_s=spec.duration_s, late=spec.late, plan=_key(spec.plan),
-        modes=_key(MODES),
+        "calibration", build, scheduler=spec.scheduler, options=_key(options),
+        seeds=[str(s) for s in seeds], duration_s=spec.duration_s, late=spec.late,
+        plan=_key(spec.plan), modes=_key([(m.name, m.options) for m in modes]),
     )  # fmt: skip
 
 
