@@ -152,13 +152,14 @@ def test_cli_bad_value_is_one_line_and_writes_nothing(tmp_path, capsys, value):
     assert not out.exists()
 
 
-def test_cli_writes_the_choice(tmp_path):
+def test_cli_writes_and_prints_the_choice(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["simulate", "--scenario", SC, "--platform", PF, "--scheduler", "terastal",
                  "--duration-ms", "100", "--no-progress", "-O", "calibrate=1",
                  "-o", str(out)]) == 0  # fmt: skip
     rec = json.loads((out / "metrics.json").read_text())["calibration"]
     assert rec["mode"] in [m.name for m in cal.MODES["terastal"]] and rec["draws"] == 1
+    assert f"calibration: mode {rec['mode']} over 1 draw(s)" in capsys.readouterr().out
 
 
 def test_the_label_is_an_extra_ablation():
