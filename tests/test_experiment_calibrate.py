@@ -168,3 +168,16 @@ def test_the_label_is_an_extra_ablation():
     assert family.config("terastal-auto") == ("terastal", {"calibrate": 1})
     assert "terastal-auto" in family.EXTRA_ABLATIONS
     assert "terastal-auto" not in family.labels()  # off by default: named or --full only
+
+
+def test_a_sweep_grid_takes_it_and_refuses_bad_values(tmp_path):
+    from terastal.sweep.grid import parse_grid
+
+    body = (
+        f"scenarios: [{SC}]\nplatforms: [{PF}]\nschedulers: [terastal]\nseeds: [0]\n"
+        "duration_ms: 100\n"
+    )
+    parse_grid(body + "scheduler_options: {terastal: {calibrate: 2}}\n", "g.yaml")
+    with pytest.raises(InputError, match="calibrate") as exc:
+        parse_grid(body + "scheduler_options: {terastal: {calibrate: 99}}\n", "g.yaml")
+    assert "g.yaml" in str(exc.value) and "\n" not in str(exc.value)
