@@ -181,3 +181,15 @@ def test_a_sweep_grid_takes_it_and_refuses_bad_values(tmp_path):
     with pytest.raises(InputError, match="calibrate") as exc:
         parse_grid(body + "scheduler_options: {terastal: {calibrate: 99}}\n", "g.yaml")
     assert "g.yaml" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_calibration_draws_are_numpys_seed_sequences_of_those_seeds():
+    """Seeds above 2**64 draw what numpy draws for them (the pure generator takes any size)."""
+    np = pytest.importorskip("numpy")
+    from terastal.sim._pcg64 import spawn
+
+    for s in cal.calibration_seeds(MAX_SEED, 2):
+        ours = [g.random(4) for g in spawn(s, 3)]
+        theirs = [np.random.default_rng(c).random(4).tolist()
+                  for c in np.random.SeedSequence(s).spawn(3)]  # fmt: skip
+        assert ours == theirs
