@@ -119,6 +119,10 @@ def print_metrics(metrics: dict) -> None:
         f"{sim['dispatches']} dispatches in {sim['wall_s']:.2f} s, decision p50 "
         f"{sim['decision_us_p50']:.1f} µs p99 {sim['decision_us_p99']:.1f} µs"
     )
+    cal = metrics.get("calibration")
+    if cal is not None:  # Terastal's mode chosen by calibration runs (experiment.calibrate)
+        scores = ", ".join(f"{k} {v:.2%}" for k, v in cal["scores"].items())
+        footer += f"\ncalibration: mode {cal['mode']} over {cal['draws']} draw(s) ({scores})"
     print_table(title, columns, rows, footer)
 
 

@@ -9,6 +9,7 @@ and schedulers of one case share one plan and one set of tables.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -216,6 +217,11 @@ class Prepared:
             value = build()
             self._cache.put(key, value)
         return value
+
+    def memo(self, kind: str, build: Callable[[], Any], **parts: Any) -> Any:
+        """``build()``, cached under ``kind`` and this case's content with ``parts`` (what a
+        derived artefact, such as a calibration's choice, is made from beyond the case)."""
+        return self._memo(kind, build, **parts)
 
     def tables(self, plan: Any = None) -> dict:
         """Cost tables; with ``plan``, including its variant shapes."""

@@ -138,6 +138,10 @@ def check_spec(spec: RunSpec) -> None:
     if isinstance(spec.seed, bool) or not isinstance(spec.seed, int) or spec.seed < 0:
         raise InputError(f"must be a non-negative integer, got {spec.seed!r}", field="--seed")
     check_seed(spec.seed, field="--seed")
+    if "calibrate" in spec.options:
+        from terastal.experiment.calibrate import split_option
+
+        split_option(spec.scheduler, spec.options)
     if not spec.load_scale > 0:
         raise InputError(f"must be > 0, got {spec.load_scale}", field="load_scale")
     check_max_jobs(spec.max_jobs)
@@ -187,6 +191,10 @@ def make_policy(spec: RunSpec, prepared: Prepared) -> Policy:
 
     info = scheduler_info(spec.scheduler)
     options, source = plan_source(spec)
+    if "calibrate" in options:  # the application layer's, not the policy's: the given mode
+        from terastal.experiment.calibrate import split_option
+
+        options = split_option(spec.scheduler, options)[0]
     if not info.needs_plan:
         if source not in (AUTO, None):
             raise InputError(f"scheduler {spec.scheduler!r} takes no plan", field="--plan")
@@ -204,6 +212,39 @@ def _let_signals_in(now: float) -> None:
     accelerator (:mod:`terastal._accel`) executes none, so without this Ctrl-C would wait for
     the end of a long run.
     """
+
+
+def _simulate(spec: RunSpec, prepared: Prepared, seed: int, progress=None) -> tuple[Policy, Any]:
+    """``spec``'s policy and its simulation with ``seed`` (not range-checked: calibration
+    draws lie above the run seeds' range on purpose, see :mod:`terastal.experiment.calibrate`)."""
+    from terastal.sim import simulate
+
+    policy = make_policy(spec, prepared)
+    result = simulate(
+        prepared.scenario, prepared.platform, prepared.tables(policy.plan), policy.scheduler,
+        duration_s=spec.duration_s, seed=seed, late=spec.late, record=spec.record,
+        progress=progress if progress is not None else _let_signals_in,
+    )  # fmt: skip
+    return policy, result
+
+
+def _calibrated(spec: RunSpec, prepared: Prepared) -> tuple[RunSpec, Any]:
+    """``spec`` with the mode its calibration chose (``None`` as the choice when it asks for
+    no draws)."""
+    from terastal.experiment.calibrate import choose, split_option
+    from terastal.metrics import compute_metrics
+
+    options, draws = split_option(spec.scheduler, spec.options)
+    if not draws:
+        return spec.replace(options=options), None
+
+    def miss_rate(mode_spec: RunSpec, seed: int) -> float:
+        policy, result = _simulate(mode_spec, prepared, seed)
+        acc = getattr(policy.scheduler, "accuracy_loss", None)
+        return float(compute_metrics(result, acc)["mean_miss_rate"])
+
+    calibration = choose(spec, prepared, options, draws, miss_rate)
+    return spec.replace(options=calibration.options), calibration
 
 
 def run(
@@ -240,7 +281,6 @@ def run(
         (:func:`~terastal.experiment.work.check_work`), before anything is simulated.
     """
     from terastal.metrics import compute_metrics
-    from terastal.sim import simulate
 
     check_spec(spec)
     if spec.compat is not None:  # the profile's own engine, policy and scores
@@ -249,13 +289,13 @@ def run(
         return run_profile(spec)
     prepared = prepared if prepared is not None else prepare(spec.case, cache)
     check_work(spec, prepared)
-    policy = make_policy(spec, prepared)
-    result = simulate(
-        prepared.scenario, prepared.platform, prepared.tables(policy.plan), policy.scheduler,
-        duration_s=spec.duration_s, seed=spec.seed, late=spec.late, record=spec.record,
-        progress=progress if progress is not None else _let_signals_in,
-    )  # fmt: skip
+    calibration = None
+    if "calibrate" in spec.options:  # Terastal's mode chosen offline (experiment.calibrate)
+        spec, calibration = _calibrated(spec, prepared)
+    policy, result = _simulate(spec, prepared, spec.seed, progress)
     metrics = compute_metrics(result, getattr(policy.scheduler, "accuracy_loss", None))
+    if calibration is not None:
+        metrics["calibration"] = calibration.record()
     if spec.label is not None:
         metrics["scheduler"] = spec.label
     load = prepared.load(policy.plan) if with_load else None

@@ -128,6 +128,10 @@ OTHERS: dict[str, tuple[str, dict[str, Any]]] = {
     "terastal-slowvariant": ("terastal", {"slow_variant": "over"}),
     "terastal-pooled": ("terastal", {"accuracy": "pooled"}),
     "terastal-sparemissed": ("terastal", {"spare_variant": "missed"}),
+    # Terastal's mode (options as given, tight=0.5, tight_always) chosen per run by
+    # calibration runs on arrival draws that are not the run's (docs/design.md, "Choosing
+    # Terastal's mode offline by calibration runs"); about 4 x a Terastal run's cost.
+    "terastal-auto": ("terastal", {"calibrate": 1}),
 }
 
 #: Ablations of OTHERS run only when named or with the full family (each costs a Terastal run).
@@ -140,7 +144,7 @@ EXTRA_ABLATIONS = (
     "terastal-nocommitlaxity", "terastal-admitrunning", "terastal-novalueyield",
     "terastal-groupahead", "terastal-groupaheadfit", "terastal-hold", "terastal-keptbusy",
     "terastal-keptany", "terastal-admitcore", "terastal-slowvariant", "terastal-pooled",
-    "terastal-sparemissed", "terastal-notightearly",
+    "terastal-sparemissed", "terastal-notightearly", "terastal-auto",
 )  # fmt: skip
 
 #: The paper's protocol: the baselines as the paper ran them.

@@ -236,6 +236,7 @@ def _schedulers(r: _Reader, node: yaml.Node) -> list[str]:
 
 
 def _options(r: _Reader, node: yaml.Node, schedulers: list[str]) -> dict[str, dict]:
+    from terastal.experiment.calibrate import split_option
     from terastal.schedulers import make_scheduler
 
     out: dict[str, dict] = {}
@@ -249,7 +250,7 @@ def _options(r: _Reader, node: yaml.Node, schedulers: list[str]) -> dict[str, di
         opts = {k: r.value(v, f"{where}.{k}") for k, (_, v) in entries.items()}
         try:
             json.dumps(opts, allow_nan=False)
-            make_scheduler(name, **opts)
+            make_scheduler(name, **split_option(name, opts)[0])  # calibrate: the run's
         except (TypeError, ValueError, InputError) as exc:
             raise r.error(f"bad options for {name!r}: {exc}", vnode, where) from None
         out[name] = opts
