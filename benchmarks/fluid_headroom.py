@@ -2,8 +2,8 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/fluid_headroom.py [--full /work/runs/full/runs.csv]
-        [--random /work/runs/random/runs.csv] [--out headroom.md] [--points]
+    python benchmarks/fluid_headroom.py [--full full/runs.csv]
+        [--random random/runs.csv] [--out headroom.md] [--points]
 
 For every point of the bundled suite and of its random mixes (``random_suite(suite, 8, 2)``),
 built exactly as :func:`terastal.reproduce.runner.run_point` builds it, this solves the fluid
@@ -168,8 +168,8 @@ def per_point(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--full", type=Path, default=Path("/work/runs/full/runs.csv"))
-    ap.add_argument("--random", type=Path, default=Path("/work/runs/random/runs.csv"))
+    ap.add_argument("--full", type=Path, default=Path("full/runs.csv"))
+    ap.add_argument("--random", type=Path, default=Path("random/runs.csv"))
     ap.add_argument("--out", type=Path, help="also write the markdown here")
     ap.add_argument("--points", action="store_true", help="include the per-point tables")
     args = ap.parse_args(argv)

@@ -10,7 +10,7 @@ and of this process's CPU; the drawing child's CPU is not in the latter.
 Usage (from the repository root; BEFORE is the ``src`` of another checkout)::
 
     terastal reproduce --quick --workers 2 --out /tmp/q
-    python benchmarks/reproduce_report_ab.py --before /work/main/src --points /tmp/q/points
+    python benchmarks/reproduce_report_ab.py --before BEFORE/src --points /tmp/q/points
 """
 
 from __future__ import annotations
