@@ -1,6 +1,6 @@
 """How many workers a ``--workers`` count asks for.
 
-A module of its own, importing nothing but :mod:`os`: the sweep and ``bound`` use it too,
+A module of its own, importing only :mod:`os` and the errors: the sweep and ``bound`` use it too,
 and :mod:`terastal.reproduce.pool` sits in a package whose import pulls in the suite
 runner (about 1 s).
 """
