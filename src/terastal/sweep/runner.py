@@ -155,8 +155,11 @@ class SweepSummary:
     wall_s: float = 0.0
 
 
-def _client(address: str | None, workers: int | None):
+def _client(address: str | None, workers: int):
     """A client of the scheduler at ``address``, or of a new local cluster (and the cluster).
+
+    ``workers`` is the local cluster's size, a count the caller resolved (``run_sweep``: one
+    per core for 0, never more than the points).
 
     A local cluster starts inside :func:`~terastal.interrupts.sigint_blocked`: its event loop
     thread, and so every worker process that thread spawns (now or when a worker restarts),
@@ -176,7 +179,6 @@ def _client(address: str | None, workers: int | None):
             raise InputError(
                 f"cannot connect to Dask scheduler {address!r}: {exc}", field="--scheduler-address"
             ) from None
-    n = worker_count(workers)
     # Started now, before the block: the first thread to start multiprocessing's resource
     # tracker unblocks SIGINT in itself (Python's bpo-33613 guard), and would pass that on.
     resource_tracker.ensure_running()
@@ -185,7 +187,7 @@ def _client(address: str | None, workers: int | None):
         with sigint_blocked():  # a SIGINT meanwhile is raised on the way out
             stage("sweep:cluster")
             cluster = _local_cluster(LocalCluster)
-        cluster.scale(n)  # the workers start in the cluster's thread, SIGINT blocked
+        cluster.scale(workers)  # the workers start in the cluster's thread, SIGINT blocked
         stage("sweep:workers")
         return Client(cluster), cluster
     except BaseException:
