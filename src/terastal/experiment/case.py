@@ -210,7 +210,10 @@ class Prepared:
             cache = cache.memory
         self._cache = cache
 
-    def _memo(self, kind: str, build, **parts: Any) -> Any:
+    def memo(self, kind: str, build: Callable[[], Any], **parts: Any) -> Any:
+        """``build()``, cached under ``kind`` and this case's content with ``parts`` (what a
+        derived artefact, such as tables, a plan or a calibration's choice, is made from
+        beyond the case)."""
         key = cache_key(kind, **self._parts, **parts)
         value = self._cache.get(key)
         if value is None:
@@ -218,15 +221,10 @@ class Prepared:
             self._cache.put(key, value)
         return value
 
-    def memo(self, kind: str, build: Callable[[], Any], **parts: Any) -> Any:
-        """``build()``, cached under ``kind`` and this case's content with ``parts`` (what a
-        derived artefact, such as a calibration's choice, is made from beyond the case)."""
-        return self._memo(kind, build, **parts)
-
     def tables(self, plan: Any = None) -> dict:
         """Cost tables; with ``plan``, including its variant shapes."""
         shapes = plan.variant_shapes() if plan is not None else None
-        return self._memo(
+        return self.memo(
             "tables",
             lambda: build_cost_tables(self.scenario, self.platform, self.cost_model, shapes),
             shapes=fingerprint(shapes) if shapes else None,
@@ -249,7 +247,7 @@ class Prepared:
                 target_utilization=opts.target_utilization,
             )
 
-        return self._memo(
+        return self.memo(
             "plan",
             build,
             planner=[
@@ -294,7 +292,7 @@ class Prepared:
         from terastal.workloads import measure_load
 
         tables = self.tables(plan)
-        m = self._memo(
+        m = self.memo(
             "load",
             lambda: measure_load(self.scenario, tables),
             shapes=fingerprint(plan.variant_shapes()) if plan is not None else None,
