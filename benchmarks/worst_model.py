@@ -24,6 +24,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from terastal.reproduce.summary import best_baseline, run_miss_rates, run_pooled_and_worst
+
 COLUMNS = ("mix", "platform", "utilization", "scheduler", "seed", "model", "miss_rate")
 
 
@@ -31,39 +33,47 @@ class BadInputError(Exception):
     """A one-line input error."""
 
 
-def points(path: Path) -> tuple[dict, dict]:
-    """Per point ``(mix, platform, utilization)`` and scheduler: the mean miss rate and the
-    mean worst-model rate over seeds, from the rows of ``path``."""
+def _rows(path: Path) -> list[dict]:
+    """The rows of ``path`` as :mod:`terastal.reproduce.summary` takes them (``miss_rate`` a
+    number, or None for a model with no released job)."""
     try:
         with open(path, newline="") as fh:
             reader = csv.DictReader(fh)
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
             if missing:
                 raise BadInputError(f"{path}: line 1: no column {missing[0]!r}")
-            runs = defaultdict(list)
+            rows = []
             for r in reader:
-                if r["miss_rate"] in ("", "None"):
-                    continue  # a model with no released job
-                try:
-                    rate = float(r["miss_rate"])
-                except ValueError:
-                    raise BadInputError(f"{path}: line {reader.line_num}: field 'miss_rate': "
-                              f"not a number: {r['miss_rate']!r}") from None  # fmt: skip
-                key = (r["mix"], r["platform"], r["utilization"], r["scheduler"], r["seed"])
-                runs[key].append(rate)
+                rate = None
+                if r["miss_rate"] not in ("", "None"):
+                    try:
+                        rate = float(r["miss_rate"])
+                    except ValueError:
+                        raise BadInputError(f"{path}: line {reader.line_num}: field "
+                            f"'miss_rate': not a number: {r['miss_rate']!r}") from None  # fmt: skip
+                rows.append({**{c: r[c] for c in COLUMNS}, "miss_rate": rate,
+                             "skew": r.get("skew")})  # fmt: skip
     except OSError as exc:
         raise BadInputError(f"{path}: {exc.strerror}") from None
-    mean, worst = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
-    for (*pt, sched, _seed), rates in runs.items():
-        mean[tuple(pt)][sched].append(sum(rates) / len(rates))
-        worst[tuple(pt)][sched].append(max(rates))
-    avg = lambda d: {p: {s: sum(v) / len(v) for s, v in by.items()} for p, by in d.items()}  # noqa: E731
-    return avg(mean), avg(worst)
+    return rows
+
+
+def worst_models(rows: list[dict]) -> dict[tuple, dict[str, float]]:
+    """Per point ``(mix, platform, utilization)`` and scheduler: the worst model's miss rate,
+    the mean over the seeds of each run's highest per-model rate (runs with a rate only)."""
+    runs = run_miss_rates(rows)  # the runs the headline's means count
+    acc: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for key, (_pooled, worst) in run_pooled_and_worst(rows).items():
+        if key in runs:
+            s, mix, plat, u, _seed = key
+            acc[(mix, plat, u)][s].append(worst)
+    return {p: {s: sum(v) / len(v) for s, v in by.items()} for p, by in acc.items()}
 
 
 def compare(rundir: Path, rows: Path | None, sched: str) -> list[tuple]:
     """Per point where ``sched`` ran: ``(point, its worst model, best baseline, that
-    baseline's worst model, the lowest worst model of any baseline)``."""
+    baseline's worst model, the lowest worst model of any baseline)``. The best baseline is
+    the headline's (:func:`terastal.reproduce.summary.best_baseline`)."""
     try:
         base = json.loads((rundir / "summary.json").read_text())["baselines"]
     except OSError as exc:
@@ -71,20 +81,20 @@ def compare(rundir: Path, rows: Path | None, sched: str) -> list[tuple]:
     except (ValueError, KeyError, TypeError):
         where = rundir / "summary.json"
         raise BadInputError(f"{where}: field 'baselines': missing or not JSON") from None
-    mean, worst = points(rundir / "runs.csv")
-    if rows is not None:
-        _, worst_t = points(rows)
-    else:
-        worst_t = worst
+    run_rows = _rows(rundir / "runs.csv")
+    worst = worst_models(run_rows)
+    worst_t = worst_models(_rows(rows)) if rows is not None else worst
+    best = {(p["mix"], p["platform"], p["utilization"]): p["best"]
+            for p in best_baseline(run_rows, base)}  # fmt: skip
     out = []
     for pt in sorted(worst_t):
-        if sched not in worst_t[pt] or pt not in mean:
+        if sched not in worst_t[pt] or pt not in worst:
             continue
-        have = [b for b in base if b in mean[pt]]
-        if not have:
+        if pt not in best:
             raise BadInputError(f"{rundir / 'runs.csv'}: point {pt}: no baseline rows")
-        best = min(have, key=lambda b: (mean[pt][b], b))
-        out.append((pt, worst_t[pt][sched], best, worst[pt][best], min(worst[pt][b] for b in have)))
+        b = best[pt]
+        lowest = min(w for s, w in worst[pt].items() if s in base)
+        out.append((pt, worst_t[pt][sched], b, worst[pt][b], lowest))
     if not out:
         where = rundir / "runs.csv"
         raise BadInputError(f"--scheduler: no rows of {sched!r} at a point of {where}")
