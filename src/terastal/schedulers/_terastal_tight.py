@@ -48,12 +48,12 @@ def early_slack(costs, classes: list[int], tight: float, cap: float, born: float
     if not (tight and cap):
         return None
     size = [classes.count(k) for k in range(max(classes) + 1)]
-    rates = list(release_rates(c.task for c in costs).values())
+    rates = release_rates(c.task for c in costs)  # Hz by task name
     share = []  # (load on the fastest class, task, class) of each candidate task
     for i, (c, t) in enumerate(zip(costs, job_times(costs, classes), strict=True)):
         if c.rem_min[0] >= born * c.task.relative_deadline_s:
             k = fastest_class(t)
-            share.append((rates[i] * t[k] / size[k], i, k))
+            share.append((rates[c.task.name] * t[k] / size[k], i, k))
     load = [0.0] * len(size)
     out = [float("-inf")] * len(costs)
     for x, i, k in sorted(share):
